@@ -1,0 +1,54 @@
+// Attach: argv that enters every namespace of a running sandbox (shell, exec, and the tray's terminals).
+import { SandtrayError } from '../core/errors.js';
+import type { Paths } from '../core/paths.js';
+import { nsInode } from '../host/proc.js';
+import { requireTool } from '../host/tools.js';
+import { sandboxState, type RuntimeState } from '../runtime/state.js';
+import { readRecord } from '../runtime/store.js';
+
+const NS_FLAGS: [string, string][] = [
+  ['user', '--user'],
+  ['mnt', '--mount'],
+  ['uts', '--uts'],
+  ['ipc', '--ipc'],
+  ['net', '--net'],
+  ['pid', '--pid'],
+  ['cgroup', '--cgroup'],
+];
+
+export interface AttachSpec {
+  argv: string[];
+  env: Record<string, string>;
+  runtime: RuntimeState;
+}
+
+/** The running sandbox's runtime state, or a WRONG_STATE error saying how to start it. */
+export function runningSandbox(name: string, paths?: Paths): RuntimeState {
+  readRecord(name, paths);
+  const { state, runtime } = sandboxState(name, paths);
+  if (state !== 'RUNNING' || !runtime?.init) {
+    throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" is ${state}, not RUNNING`, `Start it with \`sandtray start ${name}\`.`);
+  }
+  return runtime;
+}
+
+/**
+ * argv for nsenter running cmd inside the sandbox as its root, in its root directory and workdir.
+ * Only namespaces that differ from ours are entered: a `host` network sandbox shares our net
+ * namespace, and entering a namespace owned by the host's user namespace would be refused.
+ */
+export function attachSpec(name: string, cmd: string[] | null, extraEnv: Record<string, string> = {}, paths?: Paths): AttachSpec {
+  const runtime = runningSandbox(name, paths);
+  const nsenter = requireTool('nsenter');
+  const pid = runtime.init!.pid;
+  const flags: string[] = [];
+  for (const [ns, flag] of NS_FLAGS) {
+    const theirs = nsInode(pid, ns);
+    if (theirs === null) throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" went away while attaching`, `Check \`sandtray info ${name}\`.`);
+    if (theirs !== nsInode(process.pid, ns)) flags.push(flag);
+  }
+  // `--wd=DIR` would open DIR on the host before entering the namespaces, leaving the process with
+  // a cwd outside the sandbox; so enter at pid 1's cwd (its /) and change directory inside with env.
+  const argv = [nsenter, `--target=${pid}`, ...flags, '--root', '--wd', '--', '/usr/bin/env', `--chdir=${runtime.workdir}`, '--', ...(cmd ?? [runtime.shell, '-l'])];
+  return { argv, env: { ...runtime.env, ...extraEnv }, runtime };
+}

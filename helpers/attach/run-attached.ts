@@ -1,0 +1,50 @@
+// Runs an attach argv from the CLI: a fresh pseudo-terminal when we have a terminal, plain pipes otherwise.
+import { execa } from 'execa';
+import { which } from '../host/tools.js';
+
+/** Quotes one word for /bin/sh. */
+export function shQuote(s: string): string {
+  return /^[A-Za-z0-9_./=:,@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Runs argv with our stdio and returns its exit code. With a terminal on stdin, the process gets
+ * a new pseudo-terminal and session from script(1), so it can never reach our terminal with
+ * TIOCSTI; without one it still runs in a new session (no controlling terminal at all).
+ */
+export async function runAttached(argv: string[], env: Record<string, string>, forceTty?: boolean): Promise<number> {
+  const tty = forceTty ?? (process.stdin.isTTY && process.stdout.isTTY);
+  const script = which('script');
+  let file: string;
+  let args: string[];
+  let childEnv = env;
+  if (tty && script) {
+    file = script;
+    args = ['--quiet', '--return', '--command', argv.map(shQuote).join(' '), '/dev/null'];
+    // script runs --command with $SHELL -c on the host side, before nsenter.
+    childEnv = { ...env, SHELL: '/bin/sh' };
+  } else {
+    [file, ...args] = argv as [string, ...string[]];
+  }
+  const child = execa(file, args, {
+    stdio: 'inherit',
+    env: childEnv,
+    extendEnv: false,
+    reject: false,
+    detached: !tty,
+    cleanup: true,
+  });
+  // Without a terminal the child is in its own session: pass on the signals a user sends us.
+  const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+  const handlers: [NodeJS.Signals, () => void][] = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)]);
+  if (!tty) for (const [s, h] of handlers) process.on(s, h);
+  const res = await child;
+  for (const [s, h] of handlers) process.off(s, h);
+  if (res.exitCode !== undefined) return res.exitCode;
+  return res.signal ? 128 + (signalNumber(res.signal) ?? 1) : 1;
+}
+
+function signalNumber(sig: string): number | undefined {
+  const table: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13 };
+  return table[sig];
+}

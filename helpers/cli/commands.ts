@@ -1,0 +1,443 @@
+// The sandtray commands: each parses its own flags and calls the engine.
+import fs from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { SandtrayError } from '../core/errors.js';
+import { sandtrayPaths } from '../core/paths.js';
+import { attachSpec } from '../attach/attach.js';
+import { runAttached } from '../attach/run-attached.js';
+import { doctor } from '../host/doctor.js';
+import { sandboxAssets } from '../inspect/assets.js';
+import { listSandboxes, sandboxInfo } from '../inspect/info.js';
+import { watchStates, waitForState } from '../inspect/monitor.js';
+import { sandboxOfPid, sandboxProcesses } from '../inspect/ps.js';
+import { createSandbox } from '../lifecycle/create.js';
+import { deleteSandbox } from '../lifecycle/delete.js';
+import { planSandbox, startSandbox } from '../lifecycle/start.js';
+import { DEFAULT_STOP_TIMEOUT, stopSandbox } from '../lifecycle/stop.js';
+import { loadLayerFile } from '../profile/load.js';
+import { listProfiles, profileFile, profileRef } from '../profile/resolve.js';
+import { profileJsonSchema } from '../profile/schema.js';
+import { formatMapLines } from '../idmap/map.js';
+import { STATES, type State } from '../runtime/state.js';
+import { sandboxDirs } from '../runtime/store.js';
+import { parseOverrides } from './overrides.js';
+import { duration, printJson, table } from './output.js';
+
+export type Command = (args: string[]) => Promise<number>;
+
+const jsonOpt = { json: { type: 'boolean' } } as const;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+function parse<T extends Options>(args: string[], options: T, positionals = true) {
+  try {
+    return parseArgs({ args, options, allowPositionals: positionals, strict: true as const });
+  } catch (err) {
+    throw new SandtrayError('INVALID_ARGUMENT', (err as Error).message, 'See `sandtray help`.');
+  }
+}
+
+function needNames(p: string[], cmd: string, atLeast = 1): string[] {
+  if (p.length < atLeast) throw new SandtrayError('INVALID_ARGUMENT', `sandtray ${cmd} needs a sandbox name`, `Usage: sandtray ${cmd} NAME${atLeast > 1 ? '' : ' [NAME...]'}`);
+  return p;
+}
+
+/** Runs an action on several names; keeps going after a failure and reports each. */
+async function eachName(names: string[], fn: (n: string) => Promise<string>): Promise<number> {
+  let failed = 0;
+  for (const n of names) {
+    try {
+      process.stdout.write(`${await fn(n)}\n`);
+    } catch (err) {
+      failed++;
+      const { printError } = await import('./output.js');
+      printError(err, false);
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+const create: Command = async (args) => {
+  const { values, positionals } = parse(args, { profile: { type: 'string', multiple: true, short: 'p' }, set: { type: 'string', multiple: true, short: 'c' } });
+  const [name] = needNames(positionals, 'create');
+  if (positionals.length > 1) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray create takes one name', 'Usage: sandtray create NAME [--profile P]... [--set KEY=VALUE]...');
+  await createSandbox(name!, { profiles: (values.profile ?? []).map(profileRef), overrides: parseOverrides(values.set ?? []) });
+  console.log(`Created ${name}`);
+  return 0;
+};
+
+const launch: Command = async (args) => {
+  await create(args);
+  const name = parse(args, { profile: { type: 'string', multiple: true, short: 'p' }, set: { type: 'string', multiple: true, short: 'c' } }).positionals[0]!;
+  try {
+    const rt = await startSandbox(name);
+    console.log(`Started ${name} (pid ${rt.init?.pid})`);
+  } catch (err) {
+    // launch = create + start: a failed start must not leave a half-made sandbox behind.
+    await deleteSandbox(name, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  return 0;
+};
+
+const start: Command = async (args) => {
+  const { positionals } = parse(args, {});
+  return eachName(needNames(positionals, 'start'), async (n) => `Started ${n} (pid ${(await startSandbox(n)).init?.pid})`);
+};
+
+const stopOpts = { timeout: { type: 'string', short: 't' }, force: { type: 'boolean', short: 'f' } } as const;
+function timeoutOf(v: string | undefined): number {
+  if (v === undefined) return DEFAULT_STOP_TIMEOUT;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new SandtrayError('INVALID_ARGUMENT', `--timeout ${v}: expected seconds, e.g. --timeout 10`);
+  return n;
+}
+
+const stop: Command = async (args) => {
+  const { values, positionals } = parse(args, stopOpts);
+  const t = timeoutOf(values.timeout);
+  return eachName(needNames(positionals, 'stop'), async (n) => {
+    const how = await stopSandbox(n, { timeoutSec: t, force: values.force ?? false });
+    return how === 'clean' ? `Stopped ${n}` : `Stopped ${n} (killed${values.force ? '' : ` after ${t}s`})`;
+  });
+};
+
+const restart: Command = async (args) => {
+  const { values, positionals } = parse(args, stopOpts);
+  const t = timeoutOf(values.timeout);
+  return eachName(needNames(positionals, 'restart'), async (n) => {
+    await stopSandbox(n, { timeoutSec: t, force: values.force ?? false }).catch((err) => {
+      if (!(err instanceof SandtrayError && err.code === 'WRONG_STATE')) throw err;
+    });
+    return `Restarted ${n} (pid ${(await startSandbox(n)).init?.pid})`;
+  });
+};
+
+const del: Command = async (args) => {
+  const { values, positionals } = parse(args, { force: { type: 'boolean', short: 'f' } });
+  return eachName(needNames(positionals, 'delete'), async (n) => {
+    await deleteSandbox(n, { force: values.force ?? false });
+    return `Deleted ${n}`;
+  });
+};
+
+const run: Command = async (args) => {
+  const { values, positionals } = parse(args, { profile: { type: 'string', multiple: true, short: 'p' }, set: { type: 'string', multiple: true, short: 'c' } });
+  const name = `run-${randomBytes(4).toString('hex')}`;
+  const overrides = { home: 'tmpfs', ...(parseOverrides(values.set ?? []) ?? {}) };
+  await createSandbox(name, { profiles: (values.profile ?? []).map(profileRef), overrides, ephemeral: true });
+  try {
+    await startSandbox(name);
+    const spec = attachSpec(name, positionals.length ? positionals : null);
+    return await runAttached(spec.argv, spec.env);
+  } finally {
+    await deleteSandbox(name, { force: true }).catch(() => undefined);
+  }
+};
+
+const shell: Command = async (args) => {
+  const { positionals } = parse(args, {});
+  const [name] = needNames(positionals, 'shell');
+  const spec = attachSpec(name!, null);
+  return runAttached(spec.argv, spec.env);
+};
+
+const exec: Command = async (args) => {
+  const { values, positionals } = parse(args, { env: { type: 'string', multiple: true, short: 'e' } });
+  const [name, ...cmd] = positionals;
+  if (!name || !cmd.length) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray exec needs a sandbox name and a command', 'Usage: sandtray exec NAME [--env K=V]... -- CMD [ARG...]');
+  const env: Record<string, string> = {};
+  for (const kv of values.env ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(kv.slice(0, eq))) throw new SandtrayError('INVALID_ARGUMENT', `--env ${kv}: expected NAME=VALUE`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  const spec = attachSpec(name, cmd, env);
+  return runAttached(spec.argv, spec.env);
+};
+
+const list: Command = async (args) => {
+  const { values } = parse(args, jsonOpt, false);
+  const all = listSandboxes();
+  if (values.json) printJson(all);
+  else if (!all.length) console.log('No sandboxes. Create one with `sandtray launch NAME --profile FILE`.');
+  else console.log(table(['NAME', 'STATE', 'PID', 'NETWORK', 'PROFILES'], all.map((s) => [s.name, s.state, s.pid, s.network, s.profiles.join(',') || '(defaults)'])));
+  return 0;
+};
+
+const info: Command = async (args) => {
+  const { values, positionals } = parse(args, jsonOpt);
+  const [name] = needNames(positionals, 'info');
+  const i = sandboxInfo(name!);
+  if (values.json) {
+    printJson(i);
+    return 0;
+  }
+  const lines = [
+    `Name:        ${i.name}`,
+    `State:       ${i.state}`,
+    `PID:         ${i.pid ?? '-'}`,
+    `Uptime:      ${duration(i.uptimeSec)}`,
+    `Created:     ${i.createdAt}`,
+    `Profiles:    ${i.profiles.join(', ') || '(defaults only)'}`,
+    `Network:     ${i.network}${i.isolated.network ? '' : '  (NOT isolated: shares the host network)'}`,
+  ];
+  if (i.problem) lines.push(`Problem:     ${i.problem}`);
+  if (i.profile) {
+    lines.push('', 'Expanded profile (value  <- origin):');
+    const p = i.profile;
+    const o = (k: string): string => `  <- ${i.origins[k] ?? 'default'}`;
+    lines.push(`  hostname: ${p.hostname}${o('hostname')}`);
+    lines.push(`  command: ${p.command ? JSON.stringify(p.command) : '(login shell)'}${o('command')}`);
+    lines.push(`  workdir: ${p.workdir ?? '/root'}${o('workdir')}`);
+    lines.push(`  home: ${p.home}${o('home')}`);
+    lines.push(`  network.mode: ${p.network.mode}${o('network.mode')}`);
+    lines.push(`  idmap: ${p.idmap.mode}, size ${p.idmap.size}${o('idmap.mode')}`);
+    lines.push(`  nesting: ${p.nesting}${o('nesting')}`);
+    for (const [k, v] of Object.entries(p.env)) lines.push(`  env.${k}: ${v}${o(`env.${k}`)}`);
+    for (const m of p.mounts) lines.push(`  mount ${m.source} -> ${m.target} (${m.readOnly ? 'ro' : 'rw'}${m.optional ? ', optional' : ''})${o(`mounts[${m.target}]`)}`);
+  }
+  if (Object.keys(i.namespaces).length) {
+    lines.push('', 'Namespaces:');
+    for (const [k, v] of Object.entries(i.namespaces)) lines.push(`  ${k.padEnd(7)} ${v}`);
+  }
+  if (i.idmap) {
+    lines.push('', 'Id map (inside outside count):', '  uid:', ...formatMapLines(i.idmap.uid).trimEnd().split('\n').map((l) => `   ${l}`), '  gid:', ...formatMapLines(i.idmap.gid).trimEnd().split('\n').map((l) => `   ${l}`));
+  }
+  if (i.idmapNote) lines.push(`  note: ${i.idmapNote}`);
+  if (i.mounts.length) {
+    lines.push('', 'Mounts:');
+    for (const m of i.mounts) lines.push(`  ${m.op.padEnd(11)} ${m.source ? `${m.source} -> ` : ''}${m.target}`);
+  }
+  if (i.pids.length) {
+    lines.push('', 'Processes:', table(['HOSTPID', 'PID', 'UID', 'COMMAND'], i.pids.map((p) => [p.host, p.inside, p.uid, p.command])).replace(/^/gm, '  '));
+  }
+  console.log(lines.join('\n'));
+  return 0;
+};
+
+const ps: Command = async (args) => {
+  const { values, positionals } = parse(args, jsonOpt);
+  const [name] = needNames(positionals, 'ps');
+  const { runningSandbox } = await import('../attach/attach.js');
+  const procs = sandboxProcesses(runningSandbox(name!));
+  if (values.json) printJson(procs);
+  else console.log(table(['HOSTPID', 'PID', 'UID', 'COMMAND'], procs.map((p) => [p.hostPid, p.pid, p.uid, p.command])));
+  return 0;
+};
+
+const pid: Command = async (args) => {
+  const { values, positionals } = parse(args, jsonOpt);
+  let pids = positionals;
+  if (pids.length === 1 && pids[0] === '-') pids = fs.readFileSync(0, 'utf8').split(/\s+/).filter(Boolean);
+  if (!pids.length) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray pid needs host pids (or - to read them from stdin)', 'Usage: sandtray pid HOSTPID... | -');
+  const rows = pids.map((p) => {
+    if (!/^\d+$/.test(p)) throw new SandtrayError('INVALID_ARGUMENT', `"${p}" is not a pid`);
+    const hit = sandboxOfPid(Number(p));
+    return { hostPid: Number(p), sandbox: hit?.name ?? null, pid: hit?.pid ?? null };
+  });
+  if (values.json) printJson(rows);
+  else console.log(table(['HOSTPID', 'SANDBOX', 'PID'], rows.map((r) => [r.hostPid, r.sandbox ?? '(host or unknown)', r.pid])));
+  return rows.every((r) => r.sandbox) ? 0 : 1;
+};
+
+const log: Command = async (args) => {
+  const { values, positionals } = parse(args, { path: { type: 'boolean' }, follow: { type: 'boolean', short: 'f' } });
+  const [name] = needNames(positionals, 'log');
+  const { readRecord } = await import('../runtime/store.js');
+  readRecord(name!);
+  const file = sandboxDirs(name!).log;
+  if (values.path) {
+    console.log(file);
+    return 0;
+  }
+  if (!fs.existsSync(file)) return 0;
+  process.stdout.write(fs.readFileSync(file));
+  if (!values.follow) return 0;
+  let pos = fs.statSync(file).size;
+  await new Promise<void>((resolve) => {
+    const w = fs.watch(file, () => {
+      const size = fs.statSync(file).size;
+      if (size > pos) {
+        const fd = fs.openSync(file, 'r');
+        const buf = Buffer.alloc(size - pos);
+        fs.readSync(fd, buf, 0, buf.length, pos);
+        fs.closeSync(fd);
+        process.stdout.write(buf);
+      }
+      pos = size;
+    });
+    process.once('SIGINT', () => {
+      w.close();
+      resolve();
+    });
+  });
+  return 0;
+};
+
+const assets: Command = async (args) => {
+  const { values, positionals } = parse(args, jsonOpt);
+  const [name] = needNames(positionals, 'assets');
+  const a = sandboxAssets(name!);
+  if (values.json) printJson(a);
+  else console.log(table(['TYPE', 'PATH', 'VALID', 'PURPOSE'], a.map((x) => [x.type, x.path, x.valid ? 'yes' : `NO (${x.problem ?? 'invalid'})`, x.purpose])));
+  return a.every((x) => x.valid) ? 0 : 1;
+};
+
+const monitor: Command = async (args) => {
+  const { values, positionals } = parse(args, jsonOpt);
+  let re: RegExp | null = null;
+  try {
+    re = positionals[0] ? new RegExp(positionals[0]) : null;
+  } catch (err) {
+    throw new SandtrayError('INVALID_ARGUMENT', `Bad regular expression: ${(err as Error).message}`);
+  }
+  await new Promise<void>((resolve) => {
+    const w = watchStates((e) => {
+      if (re && !re.test(e.name)) return;
+      if (values.json) process.stdout.write(JSON.stringify(e) + '\n');
+      else process.stdout.write(`${e.time} ${e.name} ${e.state}\n`);
+    });
+    const end = (): void => {
+      w.close();
+      resolve();
+    };
+    process.once('SIGINT', end);
+    process.once('SIGTERM', end);
+  });
+  return 0;
+};
+
+const wait: Command = async (args) => {
+  const { values, positionals } = parse(args, { state: { type: 'string', short: 's' }, timeout: { type: 'string', short: 't' } });
+  const [name] = needNames(positionals, 'wait');
+  const want = (values.state ?? '').toUpperCase();
+  if (!STATES.includes(want as State)) throw new SandtrayError('INVALID_ARGUMENT', `--state must be one of ${STATES.join(', ')}`, 'Usage: sandtray wait NAME --state RUNNING [--timeout S]');
+  const { readRecord } = await import('../runtime/store.js');
+  readRecord(name!);
+  const t = values.timeout === undefined ? null : timeoutOf(values.timeout);
+  try {
+    await waitForState(name!, want as State, t);
+  } catch {
+    throw new SandtrayError('TIMEOUT', `Sandbox "${name}" did not reach ${want} within ${t}s`, `See \`sandtray info ${name}\`.`);
+  }
+  return 0;
+};
+
+const plan: Command = async (args) => {
+  const { values, positionals } = parse(args, jsonOpt);
+  const [name] = needNames(positionals, 'plan');
+  const { plan: p, idmapNote } = await planSandbox(name!);
+  if (values.json) {
+    printJson({ ...p, idmapNote });
+    return 0;
+  }
+  const { shQuote } = await import('../attach/run-attached.js');
+  const out = [
+    `Sandbox ${p.name}, hostname ${p.hostname}, network ${p.network.mode}`,
+    `Namespaces: ${p.namespaces.join(', ')}`,
+    'Id map (inside outside count):',
+    ...p.idmap.uid.map((l) => `  uid ${l.inside} ${l.outside} ${l.count}`),
+    ...p.idmap.gid.map((l) => `  gid ${l.inside} ${l.outside} ${l.count}`),
+    ...(idmapNote ? [`  note: ${idmapNote}`] : []),
+    'Mounts:',
+    ...p.mounts.map((m) => `  ${m.op.padEnd(11)} ${'source' in m ? `${m.source} -> ` : ''}${m.target}   # ${m.why}`),
+    `Shell: ${p.shell}; command: ${p.command.join(' ')}; workdir: ${p.workdir}`,
+    'Command line:',
+    `  ${p.argv.map((a) => (a.includes('\n') ? "'<sandtray-init script>'" : shQuote(a))).join(' ')}`,
+  ];
+  console.log(out.join('\n'));
+  return 0;
+};
+
+const doctorCmd: Command = async (args) => {
+  const { values } = parse(args, jsonOpt, false);
+  const checks = await doctor();
+  if (values.json) printJson(checks);
+  else {
+    for (const c of checks) {
+      const mark = c.level === 'ok' ? 'ok  ' : c.level === 'warn' ? 'WARN' : 'FAIL';
+      console.log(`[${mark}] ${c.detail}`);
+      if (c.fix && c.level !== 'ok') console.log(`       fix: ${c.fix}`);
+    }
+    const bad = checks.filter((c) => c.level === 'error').length;
+    console.log(bad ? `\n${bad} problem(s) stop Sandtray from working here.` : '\nThis host can run Sandtray sandboxes.');
+  }
+  return checks.every((c) => c.ok) ? 0 : 1;
+};
+
+const profile: Command = async (args) => {
+  const [sub, ...rest] = args;
+  if (sub === 'schema') {
+    printJson(profileJsonSchema());
+    return 0;
+  }
+  if (sub === 'validate') {
+    const { values, positionals } = parse(rest, jsonOpt);
+    if (!positionals.length) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray profile validate needs a file', 'Usage: sandtray profile validate FILE...');
+    let bad = 0;
+    const results: { file: string; valid: boolean; error?: unknown }[] = [];
+    for (const f of positionals) {
+      try {
+        const layer = loadLayerFile(f);
+        const { expandLayers } = await import('../profile/expand.js');
+        const { checkProfileOnHost } = await import('../profile/check.js');
+        checkProfileOnHost(expandLayers('check', [{ origin: f, layer }]).profile);
+        results.push({ file: f, valid: true });
+        if (!values.json) console.log(`${f}: valid`);
+      } catch (err) {
+        bad++;
+        const { asSandtrayError } = await import('../core/errors.js');
+        const e = asSandtrayError(err);
+        results.push({ file: f, valid: false, error: e.toJSON() });
+        if (!values.json) console.error(`${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
+      }
+    }
+    if (values.json) printJson(results);
+    return bad ? 1 : 0;
+  }
+  if (sub === 'list') {
+    const { values } = parse(rest, jsonOpt, false);
+    const all = listProfiles();
+    if (values.json) printJson(all);
+    else console.log(table(['NAME', 'FILE'], all.map((p) => [p.name, p.file + (p.shipped ? ' (example)' : '')])));
+    return 0;
+  }
+  if (sub === 'show') {
+    const { positionals } = parse(rest, {});
+    if (!positionals[0]) throw new SandtrayError('INVALID_ARGUMENT', 'Usage: sandtray profile show NAME');
+    process.stdout.write(fs.readFileSync(profileFile(profileRef(positionals[0]))));
+    return 0;
+  }
+  throw new SandtrayError('INVALID_ARGUMENT', `Unknown profile command "${sub ?? ''}"`, 'Use: sandtray profile list | show NAME | validate FILE... | schema');
+};
+
+export const COMMANDS: Record<string, { run: Command; help: string }> = {
+  doctor: { run: doctorCmd, help: 'doctor [--json]                      check this host and print fixes' },
+  create: { run: create, help: 'create NAME [-p PROFILE]... [--set K=V]...  create a stopped sandbox' },
+  launch: { run: launch, help: 'launch NAME [-p PROFILE]... [--set K=V]...  create and start' },
+  start: { run: start, help: 'start NAME...                        start stopped sandboxes' },
+  stop: { run: stop, help: `stop NAME... [--timeout S] [--force]  SIGTERM, then SIGKILL after S (default ${DEFAULT_STOP_TIMEOUT})` },
+  restart: { run: restart, help: 'restart NAME... [--timeout S] [--force]' },
+  delete: { run: del, help: 'delete NAME... [--force]             remove (a running one only with --force)' },
+  run: { run, help: 'run [-p PROFILE] [--set K=V] -- CMD   run one command in a throw-away sandbox' },
+  shell: { run: shell, help: 'shell NAME                           login shell inside, on a new terminal' },
+  exec: { run: exec, help: 'exec NAME [--env K=V]... -- CMD       run a command inside, passing stdio and exit code' },
+  list: { run: list, help: 'list [--json]                        sandboxes and their state' },
+  info: { run: info, help: 'info NAME [--json]                   state, expanded profile with origins, namespaces, id map' },
+  ps: { run: ps, help: 'ps NAME [--json]                     processes (host pid, pid inside, uid inside)' },
+  pid: { run: pid, help: 'pid HOSTPID...|- [--json]            which sandbox a host pid belongs to' },
+  log: { run: log, help: 'log NAME [--path] [--follow]          the sandbox log' },
+  assets: { run: assets, help: 'assets NAME [--json]                 every file and process of a sandbox, checked' },
+  monitor: { run: monitor, help: 'monitor [REGEX] [--json]             a line per state change' },
+  wait: { run: wait, help: 'wait NAME --state STATE [--timeout S]' },
+  plan: { run: plan, help: 'plan NAME [--json]                   what start would run, without running it' },
+  profile: { run: profile, help: 'profile list|show NAME|validate FILE...|schema' },
+};
+
+/** Where things live, for `sandtray paths`. */
+export function pathsText(): string {
+  const p = sandtrayPaths();
+  return `config  ${p.config}\ndata    ${p.data}\nstate   ${p.state}\nruntime ${p.runtime}`;
+}

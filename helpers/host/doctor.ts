@@ -1,0 +1,113 @@
+// doctor: checks the host can run unprivileged sandboxes and prints the exact fix for each problem.
+import fs from 'node:fs';
+import { runTool, which } from './tools.js';
+import { readHostFacts } from './facts.js';
+import { readSubIds, subIdFixCommand } from '../idmap/subid.js';
+
+export interface Check {
+  id: string;
+  ok: boolean;
+  /** warn: works, but weaker than it should be. */
+  level: 'ok' | 'warn' | 'error';
+  detail: string;
+  fix?: string;
+}
+
+function readSysctl(p: string): string | null {
+  try {
+    return fs.readFileSync(p, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Runs every host check. */
+export async function doctor(): Promise<Check[]> {
+  const facts = readHostFacts();
+  const checks: Check[] = [];
+  const add = (c: Omit<Check, 'ok'>): void => {
+    checks.push({ ...c, ok: c.level !== 'error' });
+  };
+
+  const clone = readSysctl('/proc/sys/kernel/unprivileged_userns_clone');
+  add(clone === '0'
+    ? { id: 'userns.clone', level: 'error', detail: 'kernel.unprivileged_userns_clone is 0: unprivileged user namespaces are off', fix: 'sudo sysctl -w kernel.unprivileged_userns_clone=1 (and add it to /etc/sysctl.d/ to keep it)' }
+    : { id: 'userns.clone', level: 'ok', detail: clone === null ? 'unprivileged user namespaces allowed (no Debian switch on this kernel)' : 'kernel.unprivileged_userns_clone is 1' });
+
+  const maxNs = readSysctl('/proc/sys/user/max_user_namespaces');
+  add(maxNs !== null && Number(maxNs) < 16
+    ? { id: 'userns.max', level: 'error', detail: `user.max_user_namespaces is ${maxNs}`, fix: 'sudo sysctl -w user.max_user_namespaces=28633' }
+    : { id: 'userns.max', level: 'ok', detail: `user.max_user_namespaces is ${maxNs ?? 'unknown'}` });
+
+  const apparmor = readSysctl('/proc/sys/kernel/apparmor_restrict_unprivileged_userns');
+  add(apparmor === '1'
+    ? { id: 'userns.apparmor', level: 'error', detail: 'kernel.apparmor_restrict_unprivileged_userns is 1 (Ubuntu 23.10+): bwrap and unshare may not create user namespaces', fix: 'sudo install -m 644 resources/apparmor/sandtray /etc/apparmor.d/sandtray && sudo apparmor_parser -r /etc/apparmor.d/sandtray' }
+    : { id: 'userns.apparmor', level: 'ok', detail: apparmor === null ? 'no AppArmor user namespace restriction' : 'kernel.apparmor_restrict_unprivileged_userns is 0' });
+
+  for (const tool of ['unshare', 'nsenter', 'bwrap', 'newuidmap', 'newgidmap', 'script'] as const) {
+    const p = which(tool);
+    const pkg = tool === 'bwrap' ? 'bubblewrap' : tool.startsWith('new') ? 'uidmap' : tool === 'script' ? 'bsdutils' : 'util-linux';
+    if (!p) {
+      add({ id: `tool.${tool}`, level: 'error', detail: `${tool} is not installed`, fix: `sudo apt install ${pkg}` });
+      continue;
+    }
+    let detail = `${tool}: ${p}`;
+    if (tool === 'newuidmap' || tool === 'newgidmap') {
+      const st = fs.statSync(p);
+      // newuidmap works either setuid root or with file capabilities (Fedora); neither is ours.
+      detail += (st.mode & 0o4000) ? ' (setuid root, from shadow)' : ' (not setuid: needs file capabilities cap_setuid/cap_setgid)';
+    }
+    if (tool === 'bwrap') {
+      const v = await runTool(p, ['--version']);
+      detail += ` (${String(v.stdout ?? '').trim() || 'unknown version'})`;
+      if ((fs.statSync(p).mode & 0o4000) !== 0) {
+        add({ id: 'tool.bwrap', level: 'warn', detail: `${detail} is setuid root; Sandtray needs and expects the unprivileged build`, fix: 'sudo chmod u-s ' + p });
+        continue;
+      }
+    }
+    if (tool === 'unshare') {
+      const help = await runTool(p, ['--help']);
+      if (!String(help.stdout).includes('--map-users')) {
+        add({ id: 'tool.unshare', level: 'error', detail: `${detail} is older than util-linux 2.38 (no --map-users)`, fix: 'Upgrade util-linux to 2.38 or newer.' });
+        continue;
+      }
+    }
+    add({ id: `tool.${tool}`, level: 'ok', detail });
+  }
+
+  const pasta = which('pasta');
+  add(pasta
+    ? { id: 'tool.pasta', level: 'ok', detail: `pasta: ${pasta}` }
+    : { id: 'tool.pasta', level: 'warn', detail: 'pasta is not installed: network mode "nat" and VPN sandboxes need it', fix: 'sudo apt install passt' });
+
+  try {
+    fs.accessSync('/dev/net/tun', fs.constants.R_OK | fs.constants.W_OK);
+    add({ id: 'dev.tun', level: 'ok', detail: '/dev/net/tun is usable' });
+  } catch {
+    add({ id: 'dev.tun', level: 'warn', detail: '/dev/net/tun is missing or not readable and writable: VPN sandboxes need it', fix: 'sudo modprobe tun && sudo chmod 0666 /dev/net/tun' });
+  }
+
+  for (const kind of ['uid', 'gid'] as const) {
+    try {
+      const r = await readSubIds(kind, { name: facts.user, uid: facts.uid });
+      for (const p of r.problems) add({ id: `subid.${kind}.line`, level: 'warn', detail: `${r.source} line ${p.line} is malformed (${p.reason}) and was ignored`, fix: `Ask an administrator to fix line ${p.line} of ${r.source}.` });
+      const total = r.ranges.reduce((s, x) => s + x.size, 0);
+      add(total === 0
+        ? { id: `subid.${kind}`, level: 'warn', detail: `no subordinate ${kind}s for ${facts.user} (${r.source}): sandboxes map only root (your own ${kind}) inside`, fix: `sudo ${subIdFixCommand(facts.user)}` }
+        : total < 65535
+          ? { id: `subid.${kind}`, level: 'warn', detail: `${total} subordinate ${kind}s for ${facts.user}: fewer than the 65535 a full map needs`, fix: `sudo ${subIdFixCommand(facts.user)}` }
+          : { id: `subid.${kind}`, level: 'ok', detail: `${total} subordinate ${kind}s for ${facts.user} (${r.ranges.map((x) => `${x.start}+${x.size}`).join(', ')}; from ${r.source})` });
+    } catch (err) {
+      add({ id: `subid.${kind}`, level: 'error', detail: (err as Error).message, fix: 'Check /etc/subuid and /etc/subgid.' });
+    }
+  }
+
+  const unshare = which('unshare');
+  if (unshare) {
+    const r = await runTool(unshare, ['--user', '--map-root-user', '--', 'true']);
+    add(r.exitCode === 0
+      ? { id: 'userns.create', level: 'ok', detail: 'an unprivileged user namespace can be created' }
+      : { id: 'userns.create', level: 'error', detail: `cannot create a user namespace: ${String(r.stderr).trim()}`, fix: 'See the userns checks above; on Ubuntu install the AppArmor profile.' });
+  }
+  return checks;
+}

@@ -1,0 +1,51 @@
+// Finding the system tools we drive, and the one place that spawns them.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa, type Options } from 'execa';
+import { SandtrayError } from '../core/errors.js';
+
+const SYSTEM_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+/** Absolute path of a tool on PATH (plus the sbin directories), or null. */
+export function which(tool: string): string | null {
+  const dirs = [...(process.env['PATH'] ?? '').split(':').filter(Boolean), ...SYSTEM_PATH];
+  for (const d of dirs) {
+    const p = path.join(d, tool);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      if (fs.statSync(p).isFile()) return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** Debian package that provides each tool, for install hints. */
+export const TOOL_PACKAGES: Record<string, string> = {
+  unshare: 'util-linux',
+  nsenter: 'util-linux',
+  script: 'bsdutils',
+  bwrap: 'bubblewrap',
+  newuidmap: 'uidmap',
+  newgidmap: 'uidmap',
+  getsubids: 'uidmap',
+  pasta: 'passt',
+  ip: 'iproute2',
+  openvpn: 'openvpn',
+  wg: 'wireguard-tools',
+  'wireguard-go': 'wireguard-go',
+};
+
+/** Path of a required tool; throws MISSING_TOOL with the install command when absent. */
+export function requireTool(tool: string): string {
+  const p = which(tool);
+  if (p) return p;
+  const pkg = TOOL_PACKAGES[tool] ?? tool;
+  throw new SandtrayError('MISSING_TOOL', `${tool} is not installed`, `Install it: sudo apt install ${pkg} (Debian/Ubuntu) or your distribution's ${pkg} package.`);
+}
+
+/** Runs a tool to completion and returns its output; never throws on a non-zero exit. */
+export async function runTool(file: string, args: readonly string[], opts: Options = {}) {
+  return execa(file, args, { reject: false, stdin: 'ignore', ...opts });
+}

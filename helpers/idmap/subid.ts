@@ -1,0 +1,134 @@
+// Reads a user's subordinate uid/gid ranges: getsubids when present (it follows nsswitch), else the files.
+import { readFile } from 'node:fs/promises';
+import { execa } from 'execa';
+import { z } from 'zod';
+import { SandtrayError } from '../core/errors.js';
+import { normalize, type IdRange } from './rangeset.js';
+
+export type SubIdKind = 'uid' | 'gid';
+
+export interface SubIdUser {
+  name: string;
+  uid: number;
+}
+
+/** A line we refused to use, with its 1-based number in the file (or getsubids output). */
+export interface SubIdProblem {
+  line: number;
+  text: string;
+  reason: string;
+}
+
+export interface SubIdParse {
+  ranges: IdRange[];
+  problems: SubIdProblem[];
+}
+
+export interface SubIdResult extends SubIdParse {
+  source: string;
+}
+
+// (uid_t)-1 is "no id" to the kernel, so the last usable id is 4294967294.
+const ID_END = 0xffffffff;
+const FIELDS = ['owner', 'start', 'count'] as const;
+
+// shadow parses these numbers with strtoul(..., 0): a leading 0 means octal and 0x hex there, so
+// we refuse both rather than guess which range the admin meant.
+const Decimal = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,9})$/, 'not a plain decimal number (shadow would read a leading 0 as octal)')
+  .transform(Number);
+
+const SubIdEntry = z
+  .tuple([z.string().regex(/^[^\s:]+$/, 'empty owner or owner with spaces'), Decimal, Decimal])
+  .refine(([, , count]) => count >= 1, 'count must be at least 1')
+  .refine(([, start, count]) => start + count <= ID_END, 'range goes past the largest valid id 4294967294');
+
+function parseEntry(fields: string[]): { owner: string; range: IdRange } | { reason: string } {
+  if (fields.length !== 3) return { reason: `expected owner:start:count, found ${fields.length} field(s)` };
+  const parsed = SubIdEntry.safeParse(fields);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const at = typeof issue?.path[0] === 'number' ? `${FIELDS[issue.path[0]] ?? 'field'}: ` : '';
+    return { reason: `${at}${issue?.message ?? 'malformed'}` };
+  }
+  const [owner, start, size] = parsed.data;
+  return { owner, range: { start, size } };
+}
+
+/**
+ * Parses /etc/subuid or /etc/subgid text for one user, matching the owner by name or by uid as
+ * shadow does. Malformed lines are reported whoever they belong to: we cannot tell whose a
+ * broken line was, and shadow silently skips them, so the admin needs to hear about them.
+ */
+export function parseSubIdFile(text: string, user: SubIdUser): SubIdParse {
+  const ranges: IdRange[] = [];
+  const problems: SubIdProblem[] = [];
+  const uidText = String(user.uid);
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '' || line.trimStart().startsWith('#')) return;
+    const entry = parseEntry(line.split(':'));
+    if ('reason' in entry) {
+      problems.push({ line: i + 1, text: line, reason: entry.reason });
+      return;
+    }
+    if (entry.owner === user.name || entry.owner === uidText) ranges.push(entry.range);
+  });
+  return { ranges: normalize(ranges), problems };
+}
+
+/** Parses `getsubids` output (`0: sandtest 100000 65536` per range). */
+export function parseGetsubidsOutput(text: string): SubIdParse {
+  const ranges: IdRange[] = [];
+  const problems: SubIdProblem[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    const m = /^[0-9]+: (\S+) (\S+) (\S+)$/.exec(line);
+    const entry = m ? parseEntry([m[1]!, m[2]!, m[3]!]) : { reason: 'expected "N: owner start count"' };
+    if ('reason' in entry) problems.push({ line: i + 1, text: line, reason: entry.reason });
+    else ranges.push(entry.range);
+  });
+  return { ranges: normalize(ranges), problems };
+}
+
+/** Reads the user's subordinate ranges of one kind, normalized (sorted, merged). */
+export async function readSubIds(
+  kind: SubIdKind,
+  user: SubIdUser,
+  opts: { file?: string; useGetsubids?: boolean } = {},
+): Promise<SubIdResult> {
+  // getsubids has no `--`, so a name that looks like an option must not reach its argv.
+  if (opts.file === undefined && opts.useGetsubids !== false && !user.name.startsWith('-')) {
+    const args = kind === 'gid' ? ['-g', user.name] : [user.name];
+    const res = await execa('getsubids', args, { reject: false, timeout: 10_000, stdin: 'ignore' });
+    if (res.exitCode === 0) return { ...parseGetsubidsOutput(res.stdout), source: `getsubids ${args.join(' ')}` };
+    // getsubids prints "Error fetching ranges" and exits 1 both for "no ranges" and for a
+    // lookup failure, so the best we can say is that it gave none.
+    if (res.exitCode !== undefined) return { ranges: [], problems: [], source: `getsubids ${args.join(' ')}` };
+    // No exit code: it could not be started (not installed); fall through to the file.
+  }
+  const file = opts.file ?? (kind === 'uid' ? '/etc/subuid' : '/etc/subgid');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ranges: [], problems: [], source: file };
+    throw new SandtrayError('IDMAP', `Cannot read ${file}`, 'Check that the file is readable by your user.', err);
+  }
+  return { ...parseSubIdFile(text, user), source: file };
+}
+
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_.@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Advice for the admin: a `usermod` line giving USER 65536 subordinate ids. Pass the ranges
+ * already handed out (everyone's) to suggest a block after them, as useradd itself would.
+ */
+export function subIdFixCommand(user: string, taken: readonly IdRange[] = []): string {
+  const end = taken.reduce((m, r) => Math.max(m, r.start + r.size), 0);
+  const start = Math.max(100000, end);
+  const span = `${start}-${start + 65535}`;
+  return `usermod --add-subuids ${span} --add-subgids ${span} ${shellQuote(user)}`;
+}

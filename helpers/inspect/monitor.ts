@@ -1,0 +1,91 @@
+// monitor and wait: state changes as events, from file-system notifications on the runtime directory.
+import fs from 'node:fs';
+import { sandtrayPaths, type Paths } from '../core/paths.js';
+import { sandboxState, type State } from '../runtime/state.js';
+import { ensurePrivateDir, listNames } from '../runtime/store.js';
+
+export interface StateEvent {
+  time: string;
+  name: string;
+  state: State | 'DELETED';
+  previous: State | 'DELETED' | null;
+}
+
+export interface Watcher {
+  close(): void;
+}
+
+/** A snapshot of every sandbox's state. */
+export function snapshot(paths: Paths): Map<string, State> {
+  const m = new Map<string, State>();
+  for (const n of listNames(paths)) m.set(n, sandboxState(n, paths).state);
+  return m;
+}
+
+/**
+ * Calls onEvent for every state change. Driven by inotify on the runtime and data directories
+ * (every transition rewrites a file there, and bwrap writes pid 1's exit status when it dies, even
+ * when it was killed from outside); a slow poll catches what no file records, such as bwrap's
+ * monitor being killed too.
+ */
+export function watchStates(onEvent: (e: StateEvent) => void, opts: { paths?: Paths; pollMs?: number; initial?: boolean } = {}): Watcher {
+  const paths = opts.paths ?? sandtrayPaths();
+  ensurePrivateDir(paths.runtime);
+  fs.mkdirSync(`${paths.data}/sandboxes`, { recursive: true, mode: 0o700 });
+  let last = opts.initial ? new Map<string, State>() : snapshot(paths);
+  let scheduled: NodeJS.Timeout | null = null;
+  const check = (): void => {
+    scheduled = null;
+    const now = snapshot(paths);
+    const time = new Date().toISOString();
+    for (const [name, state] of now) {
+      const prev = last.get(name) ?? null;
+      if (prev !== state) onEvent({ time, name, state, previous: prev });
+    }
+    for (const [name, prev] of last) if (!now.has(name)) onEvent({ time, name, state: 'DELETED', previous: prev });
+    last = now;
+  };
+  // Coalesce bursts of notifications (a start writes several files) into one check.
+  const poke = (): void => {
+    if (!scheduled) scheduled = setTimeout(check, 15);
+  };
+  const watchers = [
+    fs.watch(paths.runtime, { recursive: true }, poke),
+    fs.watch(`${paths.data}/sandboxes`, { recursive: false }, poke),
+  ];
+  const poll = setInterval(check, opts.pollMs ?? 1000);
+  if (opts.initial) check();
+  return {
+    close() {
+      for (const w of watchers) w.close();
+      clearInterval(poll);
+      if (scheduled) clearTimeout(scheduled);
+    },
+  };
+}
+
+/** Resolves when the sandbox reaches the state, or rejects with TIMEOUT. */
+export function waitForState(name: string, want: State, timeoutSec: number | null, paths: Paths = sandtrayPaths()): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (sandboxState(name, paths).state === want) return resolve();
+    let timer: NodeJS.Timeout | null = null;
+    const w = watchStates((e) => {
+      if (e.name === name && e.state === want) {
+        w.close();
+        if (timer) clearTimeout(timer);
+        resolve();
+      }
+    }, { paths, pollMs: 200 });
+    // The state may have changed between the first check and the watch.
+    if (sandboxState(name, paths).state === want) {
+      w.close();
+      return resolve();
+    }
+    if (timeoutSec !== null) {
+      timer = setTimeout(() => {
+        w.close();
+        reject(new Error('timeout'));
+      }, timeoutSec * 1000);
+    }
+  });
+}

@@ -1,0 +1,41 @@
+// stop: RUNNING -> STOPPING -> STOPPED; SIGTERM to pid 1, SIGKILL after the timeout or at once with force.
+import fs from 'node:fs';
+import { SandtrayError } from '../core/errors.js';
+import { withLock } from '../core/lock.js';
+import { sandtrayPaths, type Paths } from '../core/paths.js';
+import { selfId } from '../host/proc.js';
+import { logEvent } from '../runtime/log.js';
+import { sandboxState, writeRuntime } from '../runtime/state.js';
+import { readRecord } from '../runtime/store.js';
+import { killTree, signalProc } from './kill.js';
+
+export interface StopOptions {
+  timeoutSec?: number;
+  force?: boolean;
+  paths?: Paths;
+}
+
+export const DEFAULT_STOP_TIMEOUT = 10;
+
+/** Stops a running sandbox; returns whether it ended cleanly or had to be killed. */
+export async function stopSandbox(name: string, opts: StopOptions = {}): Promise<'clean' | 'killed'> {
+  const paths = opts.paths ?? sandtrayPaths();
+  readRecord(name, paths);
+  const { dirs } = sandboxState(name, paths);
+  return withLock(dirs.lock, async () => {
+    const { state, runtime } = sandboxState(name, paths);
+    if (state === 'STOPPED' || !runtime) {
+      // Leftovers of a sandbox killed from outside are cleared on the way.
+      fs.rmSync(dirs.runtime, { recursive: true, force: true });
+      throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" is not running`, `Start it with \`sandtray start ${name}\`.`);
+    }
+    writeRuntime(dirs, { ...runtime, phase: 'stopping', actor: selfId() });
+    logEvent(dirs.log, opts.force ? 'stopping (forced)' : 'stopping');
+    const timeoutMs = opts.force ? 0 : Math.max(0, (opts.timeoutSec ?? DEFAULT_STOP_TIMEOUT) * 1000);
+    const how = await killTree(runtime.init, runtime.monitor, timeoutMs);
+    for (const h of runtime.helpers) signalProc(h, 'SIGTERM');
+    fs.rmSync(dirs.runtime, { recursive: true, force: true });
+    logEvent(dirs.log, how === 'clean' ? 'stopped' : 'stopped (killed after timeout)');
+    return how;
+  }, { what: `Sandbox "${name}"` });
+}

@@ -1,0 +1,140 @@
+// Profile -> plan: every mount, id map and argv decided before anything runs, so it can be shown and tested.
+import path from 'node:path';
+import type { HostFacts } from '../host/facts.js';
+import { HOST_ETC_FILES, ROOT_LINKS } from '../host/facts.js';
+import type { IdMap } from '../idmap/map.js';
+import { unshareMapArgs } from '../idmap/map.js';
+import type { Profile } from '../profile/schema.js';
+import { etcFiles, SANDBOX_PATH } from './etc-files.js';
+import { INIT_NAME, INIT_SCRIPT } from './init-script.js';
+
+export type MountOp =
+  | { op: 'ro-bind' | 'bind' | 'ro-bind-try' | 'bind-try'; source: string; target: string; why: string }
+  | { op: 'tmpfs' | 'proc' | 'dev' | 'dir'; target: string; why: string }
+  | { op: 'symlink'; source: string; target: string; why: string };
+
+export interface Plan {
+  name: string;
+  hostname: string;
+  idmap: IdMap;
+  mounts: MountOp[];
+  namespaces: string[];
+  network: { mode: Profile['network']['mode'] };
+  /** Files written under the sandbox's etc directory before start. */
+  etc: Record<string, string>;
+  /** Environment of the sandbox's processes (the host environment is never passed through). */
+  env: Record<string, string>;
+  /** Environment of pid 1: env plus the init script, passed this way to keep `ps` readable. */
+  initEnv: Record<string, string>;
+  shell: string;
+  /** Default argv for `shell` (login shell) and for `run`. */
+  command: string[];
+  workdir: string;
+  /** Full argv of the launch chain, ending with the init. */
+  argv: string[];
+}
+
+export interface PlanDirs {
+  /** Directory holding the generated /etc files. */
+  etcDir: string;
+  /** Private home on the host, when home is "private". */
+  homeDir: string;
+}
+
+const BASE_NAMESPACES = ['user', 'mount', 'uts', 'ipc', 'pid', 'cgroup'];
+
+/** Compiles an expanded profile into a launch plan; pure apart from the facts passed in. */
+export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: HostFacts, dirs: PlanDirs, resolvConf = ''): Plan {
+  const shell = profile.shell ?? (facts.exists['/bin/bash'] || facts.exists['/usr/bin/bash'] ? '/bin/bash' : '/bin/sh');
+  const mounts: MountOp[] = [
+    { op: 'ro-bind', source: '/usr', target: '/usr', why: 'host programs, read-only' },
+  ];
+  for (const l of ROOT_LINKS) {
+    if (!facts.exists[`/${l}`]) continue;
+    if (facts.mergedUsr[l]) mounts.push({ op: 'symlink', source: `usr/${l}`, target: `/${l}`, why: 'merged /usr' });
+    else mounts.push({ op: 'ro-bind', source: `/${l}`, target: `/${l}`, why: 'host programs, read-only' });
+  }
+  mounts.push(
+    { op: 'proc', target: '/proc', why: "the sandbox's own processes only" },
+    { op: 'dev', target: '/dev', why: 'minimal /dev with a private devpts' },
+    { op: 'tmpfs', target: '/tmp', why: 'private /tmp' },
+    { op: 'tmpfs', target: '/run', why: 'private /run' },
+    { op: 'dir', target: '/var', why: 'empty /var' },
+    { op: 'tmpfs', target: '/var/tmp', why: 'private /var/tmp' },
+    { op: 'dir', target: '/etc', why: "the sandbox's own /etc" },
+  );
+  for (const f of HOST_ETC_FILES) {
+    if (facts.exists[`/etc/${f}`]) mounts.push({ op: 'ro-bind', source: `/etc/${f}`, target: `/etc/${f}`, why: 'host file a shell needs, read-only' });
+  }
+  const etc = etcFiles(name, profile, shell, resolvConf);
+  for (const f of Object.keys(etc).sort()) {
+    mounts.push({ op: 'bind', source: path.join(dirs.etcDir, f), target: `/etc/${f}`, why: 'generated for this sandbox' });
+  }
+  if (profile.home === 'private') mounts.push({ op: 'bind', source: dirs.homeDir, target: '/root', why: 'private home, kept with the sandbox' });
+  else if (profile.home === 'tmpfs') mounts.push({ op: 'tmpfs', target: '/root', why: 'throw-away home' });
+  else mounts.push({ op: 'bind', source: profile.home, target: '/root', why: 'home bound from the host' });
+
+  // Parents before children, so a mount at /a/b is not hidden by a later one at /a.
+  const userMounts = [...profile.mounts].sort((a, b) => depth(a.target) - depth(b.target));
+  for (const m of userMounts) {
+    const op = m.optional ? (m.readOnly ? 'ro-bind-try' : 'bind-try') : m.readOnly ? 'ro-bind' : 'bind';
+    mounts.push({ op, source: m.source, target: m.target, why: m.readOnly ? 'profile mount, read-only' : 'profile mount, writable' });
+  }
+
+  const namespaces = [...BASE_NAMESPACES];
+  if (profile.network.mode !== 'host') namespaces.push('net');
+
+  const env: Record<string, string> = {
+    PATH: SANDBOX_PATH,
+    HOME: '/root',
+    USER: 'root',
+    LOGNAME: 'root',
+    SHELL: shell,
+    TERM: 'xterm-256color',
+    LANG: process.env['LANG'] && /^[A-Za-z0-9_.@-]+$/.test(process.env['LANG']) ? process.env['LANG'] : 'C.UTF-8',
+    container: 'sandtray',
+    SANDTRAY_NAME: name,
+    ...profile.env,
+  };
+  const workdir = profile.workdir ?? '/root';
+  const command = profile.command ?? [shell, '-l'];
+
+  const argv = [
+    'unshare', '--user', ...unshareMapArgs(idmap), '--',
+    'bwrap',
+    '--unshare-pid', '--unshare-uts', '--unshare-ipc', '--unshare-cgroup-try',
+    ...(namespaces.includes('net') ? ['--unshare-net'] : []),
+    '--hostname', profile.hostname,
+    // A new session: nothing inside can push keystrokes into a terminal with TIOCSTI.
+    '--new-session',
+    '--as-pid-1',
+    ...mountArgs(mounts),
+    '--chdir', '/',
+    '--',
+    '/bin/sh', '-c', 'eval "$SANDTRAY_INIT"', INIT_NAME,
+  ];
+  return { name, hostname: profile.hostname, idmap, mounts, namespaces, network: { mode: profile.network.mode }, etc, env, initEnv: { ...env, SANDTRAY_INIT: INIT_SCRIPT }, shell, command, workdir, argv };
+}
+
+/** bwrap options for the mount operations, in order. */
+export function mountArgs(mounts: readonly MountOp[]): string[] {
+  const out: string[] = [];
+  for (const m of mounts) {
+    switch (m.op) {
+      case 'ro-bind':
+      case 'bind':
+      case 'ro-bind-try':
+      case 'bind-try':
+      case 'symlink':
+        out.push(`--${m.op}`, m.source, m.target);
+        break;
+      default:
+        out.push(`--${m.op}`, m.target);
+    }
+  }
+  return out;
+}
+
+function depth(p: string): number {
+  return p.split('/').filter(Boolean).length;
+}

@@ -1,0 +1,86 @@
+// Layers profiles like LXD: later layers win key by key; the result remembers where each value came from.
+import { DEFAULT_IDMAP_SIZE, type Layer, type Profile } from './schema.js';
+
+export interface LayerSource {
+  /** Where the layer came from, e.g. `profile dev (/home/u/.config/sandtray/profiles/dev.sandtray)`. */
+  origin: string;
+  layer: Layer;
+}
+
+export interface Expanded {
+  profile: Profile;
+  /** Dotted key -> origin of its value, e.g. `network.mode` -> `sandbox overrides`. */
+  origins: Record<string, string>;
+}
+
+export const DEFAULT_ORIGIN = 'default';
+
+/** Merges layers in order over the built-in defaults. */
+export function expandLayers(sandboxName: string, layers: readonly LayerSource[]): Expanded {
+  const p: Profile = {
+    description: '',
+    hostname: sandboxName,
+    command: null,
+    env: {},
+    workdir: null,
+    home: 'private',
+    shell: null,
+    mounts: [],
+    network: { mode: 'none', allowHostLoopback: false },
+    idmap: { mode: 'shared', size: DEFAULT_IDMAP_SIZE },
+    nesting: false,
+  };
+  const origins: Record<string, string> = {};
+  for (const key of ['description', 'hostname', 'command', 'workdir', 'home', 'shell', 'network.mode', 'network.allowHostLoopback', 'idmap.mode', 'idmap.size', 'nesting']) {
+    origins[key] = DEFAULT_ORIGIN;
+  }
+  const mountIndex = new Map<string, number>();
+
+  for (const { origin, layer } of layers) {
+    const set = <K extends keyof Profile>(key: K, value: Profile[K] | undefined): void => {
+      if (value === undefined) return;
+      p[key] = value;
+      origins[key] = origin;
+    };
+    set('description', layer.description);
+    set('hostname', layer.hostname);
+    set('command', layer.command ? [...layer.command] : undefined);
+    set('workdir', layer.workdir);
+    set('home', layer.home);
+    set('shell', layer.shell);
+    set('nesting', layer.nesting);
+    for (const [k, v] of Object.entries(layer.env ?? {})) {
+      p.env[k] = v;
+      origins[`env.${k}`] = origin;
+    }
+    if (layer.network?.mode !== undefined) {
+      p.network.mode = layer.network.mode;
+      origins['network.mode'] = origin;
+    }
+    if (layer.network?.allowHostLoopback !== undefined) {
+      p.network.allowHostLoopback = layer.network.allowHostLoopback;
+      origins['network.allowHostLoopback'] = origin;
+    }
+    if (layer.idmap?.mode !== undefined) {
+      p.idmap.mode = layer.idmap.mode;
+      origins['idmap.mode'] = origin;
+    }
+    if (layer.idmap?.size !== undefined) {
+      p.idmap.size = layer.idmap.size;
+      origins['idmap.size'] = origin;
+    }
+    // Mounts are keyed by target, as LXD keys devices by name: a later layer replaces the same target.
+    for (const m of layer.mounts ?? []) {
+      const entry = { source: m.source, target: m.target, readOnly: m.readOnly ?? true, optional: m.optional ?? false };
+      const at = mountIndex.get(m.target);
+      if (at === undefined) {
+        mountIndex.set(m.target, p.mounts.length);
+        p.mounts.push(entry);
+      } else {
+        p.mounts[at] = entry;
+      }
+      origins[`mounts[${m.target}]`] = origin;
+    }
+  }
+  return { profile: p, origins };
+}

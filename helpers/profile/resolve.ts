@@ -1,0 +1,58 @@
+// Finds named profiles (user config first, then the shipped examples) and expands a sandbox's layers.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SandtrayError } from '../core/errors.js';
+import { sandtrayPaths, type Paths } from '../core/paths.js';
+import { expandLayers, type Expanded, type LayerSource } from './expand.js';
+import { loadLayerFile, PROFILE_EXT } from './load.js';
+import { API_VERSION, NAME_RE } from './schema.js';
+import type { SandboxRecord } from '../runtime/store.js';
+
+/** Folder of the example profiles shipped with Sandtray. */
+export const SHIPPED_PROFILES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../resources/profiles');
+
+/** Turns a --profile argument into what a record stores: a name, or an absolute file path. */
+export function profileRef(arg: string): string {
+  if (arg.includes('/') || arg.endsWith(PROFILE_EXT)) return path.resolve(arg);
+  if (!NAME_RE.test(arg)) throw new SandtrayError('INVALID_ARGUMENT', `"${arg}" is neither a profile name nor a path`, 'Pass a profile name from `sandtray profile list` or a path to a .sandtray file.');
+  return arg;
+}
+
+/** File behind a profile reference. */
+export function profileFile(ref: string, paths: Paths = sandtrayPaths()): string {
+  if (path.isAbsolute(ref)) return ref;
+  const candidates = [path.join(paths.config, 'profiles', `${ref}${PROFILE_EXT}`), path.join(SHIPPED_PROFILES, `${ref}${PROFILE_EXT}`)];
+  const found = candidates.find((c) => fs.existsSync(c));
+  if (!found) throw new SandtrayError('NOT_FOUND', `Profile "${ref}" not found (looked in ${candidates.join(' and ')})`, 'See `sandtray profile list`, or pass a path to a .sandtray file.');
+  return found;
+}
+
+/** Every named profile with its file. */
+export function listProfiles(paths: Paths = sandtrayPaths()): { name: string; file: string; shipped: boolean }[] {
+  const out = new Map<string, { name: string; file: string; shipped: boolean }>();
+  for (const [dir, shipped] of [[SHIPPED_PROFILES, true], [path.join(paths.config, 'profiles'), false]] as const) {
+    let files: string[] = [];
+    try {
+      files = fs.readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const f of files) {
+      if (!f.endsWith(PROFILE_EXT)) continue;
+      const name = f.slice(0, -PROFILE_EXT.length);
+      if (NAME_RE.test(name)) out.set(name, { name, file: path.join(dir, f), shipped });
+    }
+  }
+  return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Loads every layer of a sandbox record and expands them. */
+export function expandRecord(rec: Pick<SandboxRecord, 'name' | 'profiles' | 'overrides'>, paths?: Paths): Expanded {
+  const layers: LayerSource[] = rec.profiles.map((ref) => {
+    const file = profileFile(ref, paths);
+    return { origin: path.isAbsolute(ref) ? `profile ${file}` : `profile ${ref} (${file})`, layer: loadLayerFile(file) };
+  });
+  if (rec.overrides) layers.push({ origin: 'sandbox overrides', layer: { apiVersion: API_VERSION, ...rec.overrides } });
+  return expandLayers(rec.name, layers);
+}

@@ -1,0 +1,90 @@
+// The profile format (apiVersion sandtray/v1): one strict zod schema for a layer, one for the result.
+import { z } from 'zod';
+
+export const API_VERSION = 'sandtray/v1';
+
+/** DNS-label-like names: what hostnames, sandbox names and profile names may be. */
+export const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const nameSchema = z
+  .string()
+  .regex(NAME_RE, 'must be 1-63 lowercase letters, digits or "-", not starting or ending with "-"');
+
+const absPath = z
+  .string()
+  .min(1)
+  .refine((p) => p.startsWith('/'), 'must be an absolute path')
+  .refine((p) => !p.split('/').includes('..'), 'must not contain ".."')
+  .refine((p) => !p.includes('\0'), 'must not contain NUL');
+
+// Sources may be relative (to the profile file) or start with "~" (the user's home); load.ts resolves them.
+const hostPath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.includes('\0'), 'must not contain NUL');
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name');
+
+export const mountSchema = z.strictObject({
+  source: hostPath.describe('Host path to bind in; relative paths are relative to the profile file'),
+  target: absPath.describe('Where it appears inside the sandbox'),
+  readOnly: z.boolean().optional().describe('Bind read-only (default true)'),
+  optional: z.boolean().optional().describe('Skip the mount instead of failing when the source is missing'),
+});
+
+export const networkModes = ['none', 'nat', 'host'] as const;
+export const networkSchema = z.strictObject({
+  mode: z.enum(networkModes).optional().describe('none: loopback only; nat: user-mode NAT via pasta; host: share the host network'),
+  allowHostLoopback: z.boolean().optional().describe('nat only: let the sandbox reach services on the host loopback'),
+});
+
+export const idmapSchema = z.strictObject({
+  mode: z.enum(['shared', 'isolated']).optional().describe('shared: every sandbox uses the same map; isolated: a disjoint slice per sandbox'),
+  size: z.number().int().min(1).max(16777216).optional().describe('Ids mapped inside, 0 included'),
+});
+
+export const homeSchema = z.union([z.enum(['private', 'tmpfs']), hostPath]);
+
+/** One layer: every key optional; profiles and per-sandbox overrides are layers. */
+export const layerSchema = z.strictObject({
+  apiVersion: z.literal(API_VERSION).describe(`Must be "${API_VERSION}"`),
+  description: z.string().max(500).optional(),
+  hostname: nameSchema.optional(),
+  command: z.array(z.string().refine((s) => !s.includes('\0'), 'must not contain NUL')).min(1).optional()
+    .describe('argv run by `shell` and `run`; default a login shell'),
+  env: z.record(envName, z.string().refine((s) => !s.includes('\0'), 'must not contain NUL')).optional(),
+  workdir: absPath.optional(),
+  home: homeSchema.optional().describe('private (kept per sandbox, default), tmpfs (thrown away), or a host folder'),
+  shell: absPath.optional().describe('Login shell inside (default /bin/bash, else /bin/sh)'),
+  mounts: z.array(mountSchema).optional(),
+  network: networkSchema.optional(),
+  idmap: idmapSchema.optional(),
+  nesting: z.boolean().optional().describe('Allow creating user namespaces (and sandboxes) inside'),
+});
+export type Layer = z.infer<typeof layerSchema>;
+
+/** The expanded profile with every default filled in. */
+export interface Profile {
+  description: string;
+  hostname: string;
+  command: string[] | null;
+  env: Record<string, string>;
+  workdir: string | null;
+  home: string;
+  shell: string | null;
+  mounts: { source: string; target: string; readOnly: boolean; optional: boolean }[];
+  network: { mode: (typeof networkModes)[number]; allowHostLoopback: boolean };
+  idmap: { mode: 'shared' | 'isolated'; size: number };
+  nesting: boolean;
+}
+
+export const DEFAULT_IDMAP_SIZE = 65536;
+
+/** JSON Schema of a profile file, for editors. */
+export function profileJsonSchema(): unknown {
+  const schema = z.toJSONSchema(layerSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;
+  return {
+    ...schema,
+    $id: 'https://sandtray.invalid/schema/sandtray-v1.json',
+    title: 'Sandtray profile (sandtray/v1)',
+  };
+}

@@ -1,0 +1,108 @@
+// Executes a plan: spawns the unshare+bwrap chain detached and learns the sandbox's pid 1.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+
+function spawnChain(file: string, args: string[], env: Record<string, string>, logFd: number, exitFd: number) {
+  return execa(file, args, {
+    detached: true,
+    cleanup: false,
+    reject: false,
+    extendEnv: false,
+    env,
+    cwd: '/',
+    // execa's types want literal fd numbers, but it hands any fd number to the child as is.
+    stdio: ['ignore', logFd as 1, logFd as 2, 'pipe', exitFd as unknown as 'pipe'],
+    buffer: false,
+  });
+}
+type Subprocess = ReturnType<typeof spawnChain>;
+import { SandtrayError } from '../core/errors.js';
+import { nsInode, procStart, type ProcId } from '../host/proc.js';
+import { requireTool } from '../host/tools.js';
+import type { Plan } from '../plan/build.js';
+
+export interface Launched {
+  init: ProcId;
+  monitor: ProcId;
+  namespaces: Record<string, number>;
+  child: Subprocess;
+}
+
+const NAMESPACE_FILES = ['user', 'mnt', 'uts', 'ipc', 'pid', 'net', 'cgroup'] as const;
+const INFO_TIMEOUT_MS = 15_000;
+
+/** Writes the generated /etc files of a plan into etcDir. */
+export function writeEtc(plan: Plan, etcDir: string): void {
+  fs.mkdirSync(etcDir, { recursive: true, mode: 0o700 });
+  for (const [file, text] of Object.entries(plan.etc)) {
+    const p = path.join(etcDir, file);
+    // Replace, never write through: the sandbox may have turned the file into a symlink.
+    fs.rmSync(p, { force: true, recursive: true });
+    fs.writeFileSync(p, text, { mode: 0o644, flag: 'wx' });
+  }
+}
+
+/** Spawns the launch chain; resolves once bwrap reports the sandbox's pid 1. */
+export async function launch(plan: Plan, logFile: string, exitFile: string): Promise<Launched> {
+  const [unshare, ...rest] = plan.argv;
+  const unsharePath = requireTool(unshare!);
+  requireTool('bwrap');
+  requireTool('newuidmap');
+  fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: 0o700 });
+  const logFd = fs.openSync(logFile, 'a', 0o600);
+  const exitFd = fs.openSync(exitFile, 'w', 0o600);
+  let child: Subprocess;
+  try {
+    // fd 3: bwrap's --info-fd (a pipe: EOF once it wrote); fd 4: --json-status-fd (a file: exit code
+    // lands there when pid 1 dies, which is what `monitor` and the tray watch).
+    const argv = [...rest];
+    const dashdash = argv.indexOf('--as-pid-1');
+    argv.splice(dashdash + 1, 0, '--info-fd', '3', '--json-status-fd', '4');
+    child = spawnChain(unsharePath, argv, plan.initEnv, logFd, exitFd);
+  } finally {
+    fs.closeSync(logFd);
+    fs.closeSync(exitFd);
+  }
+  child.catch(() => undefined);
+  const info = await readInfo(child);
+  const initPid = Number(info['child-pid']);
+  const initStart = procStart(initPid);
+  const monitorStart = child.pid ? procStart(child.pid) : null;
+  if (!initPid || initStart === null || !child.pid || monitorStart === null) {
+    throw new SandtrayError('START_FAILED', 'The sandbox exited right after it started', 'See `sandtray log NAME` for its output.');
+  }
+  const namespaces: Record<string, number> = {};
+  for (const ns of NAMESPACE_FILES) {
+    const ino = nsInode(initPid, ns);
+    if (ino !== null) namespaces[ns] = ino;
+  }
+  child.unref();
+  return { init: { pid: initPid, start: initStart }, monitor: { pid: child.pid, start: monitorStart }, namespaces, child };
+}
+
+async function readInfo(child: Subprocess): Promise<Record<string, unknown>> {
+  const stream = child.stdio[3] as NodeJS.ReadableStream | undefined;
+  if (!stream) throw new SandtrayError('INTERNAL', 'No info pipe to bwrap');
+  let text = '';
+  const done = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new SandtrayError('TIMEOUT', `The sandbox did not come up within ${INFO_TIMEOUT_MS / 1000} s`, 'See `sandtray log NAME`; `sandtray doctor` checks the host.')), INFO_TIMEOUT_MS);
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => (text += d));
+    stream.on('end', () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+    stream.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+  const out = await done;
+  (stream as unknown as { unref?: () => void }).unref?.();
+  try {
+    return JSON.parse(out) as Record<string, unknown>;
+  } catch {
+    throw new SandtrayError('START_FAILED', 'The sandbox failed while setting up its namespaces', 'See `sandtray log NAME` for the reason; `sandtray doctor` checks the host.');
+  }
+}

@@ -1,0 +1,110 @@
+// Where each sandbox lives on disk: its record (data), runtime state and log, with atomic writes.
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { SandtrayError } from '../core/errors.js';
+import { sandtrayPaths, type Paths } from '../core/paths.js';
+import { layerSchema, nameSchema, NAME_RE } from '../profile/schema.js';
+
+export const recordSchema = z.strictObject({
+  apiVersion: z.literal('sandtray/v1'),
+  name: nameSchema,
+  /** Profile names or absolute file paths, applied in order. */
+  profiles: z.array(z.string()),
+  overrides: layerSchema.partial().nullable(),
+  createdAt: z.string(),
+  /** Thrown away after its one command (`run`). */
+  ephemeral: z.boolean().optional(),
+});
+export type SandboxRecord = z.infer<typeof recordSchema>;
+
+export interface SandboxDirs {
+  data: string;
+  record: string;
+  home: string;
+  etc: string;
+  runtime: string;
+  stateFile: string;
+  exitFile: string;
+  lock: string;
+  log: string;
+}
+
+/** Checks a sandbox name, with a suggestion when it is not DNS-label-like. */
+export function checkName(name: string): string {
+  if (!NAME_RE.test(name)) {
+    const fixed = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+    throw new SandtrayError('INVALID_NAME', `"${name}" is not a valid sandbox name: use 1-63 lowercase letters, digits or "-", not starting or ending with "-"`, fixed ? `Try "${fixed}".` : 'Pick a name like "dev" or "work-vpn".');
+  }
+  return name;
+}
+
+/** The on-disk locations of one sandbox. */
+export function sandboxDirs(name: string, paths: Paths = sandtrayPaths()): SandboxDirs {
+  const data = path.join(paths.data, 'sandboxes', name);
+  const runtime = path.join(paths.runtime, name);
+  return {
+    data,
+    record: path.join(data, 'sandbox.json'),
+    home: path.join(data, 'home'),
+    etc: path.join(data, 'etc'),
+    runtime,
+    stateFile: path.join(runtime, 'state.json'),
+    exitFile: path.join(runtime, 'exit.json'),
+    lock: path.join(paths.runtime, `${name}.lock`),
+    log: path.join(paths.state, 'logs', `${name}.log`),
+  };
+}
+
+/** Creates a private directory (0700) owned by us, refusing one planted by someone else. */
+export function ensurePrivateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = fs.lstatSync(dir);
+  const uid = process.getuid?.() ?? 0;
+  if (!st.isDirectory() || st.uid !== uid) {
+    throw new SandtrayError('HOST_UNSUPPORTED', `${dir} is not a directory owned by you`, 'Remove it or set XDG_RUNTIME_DIR to a private directory, then try again.');
+  }
+  if ((st.mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
+}
+
+/** Writes a file atomically: temp file, fsync, rename. */
+export function writeFileAtomic(file: string, data: string, mode = 0o600): void {
+  const tmp = `${file}.tmp.${process.pid}`;
+  const fd = fs.openSync(tmp, 'w', mode);
+  try {
+    fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+/** Reads a sandbox record; NOT_FOUND when the sandbox does not exist. */
+export function readRecord(name: string, paths?: Paths): SandboxRecord {
+  checkName(name);
+  const dirs = sandboxDirs(name, paths);
+  let text: string;
+  try {
+    text = fs.readFileSync(dirs.record, 'utf8');
+  } catch {
+    throw new SandtrayError('NOT_FOUND', `Sandbox "${name}" does not exist`, 'See `sandtray list`, or create it with `sandtray create NAME --profile FILE`.');
+  }
+  const parsed = recordSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) {
+    throw new SandtrayError('INTERNAL', `The record of sandbox "${name}" (${dirs.record}) is damaged`, 'Delete the sandbox with `sandtray delete --force NAME` and create it again.');
+  }
+  return parsed.data;
+}
+
+/** Names of all sandboxes, sorted. */
+export function listNames(paths: Paths = sandtrayPaths()): string[] {
+  const dir = path.join(paths.data, 'sandboxes');
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.filter((n) => NAME_RE.test(n) && fs.existsSync(path.join(dir, n, 'sandbox.json'))).sort();
+}

@@ -1,0 +1,185 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { SandtrayError } from '../../helpers/core/errors.js';
+import {
+  buildIdMap,
+  formatMapLines,
+  newuidmapArgs,
+  singleIdMap,
+  unshareMapArgs,
+  type IdMap,
+} from '../../helpers/idmap/map.js';
+
+const one = [{ start: 100000, size: 65536 }];
+
+test('0 maps to the user, 1..size-1 to the subordinate range', () => {
+  const map = buildIdMap({ hostUid: 1001, hostGid: 1002, size: 65536, uidRanges: one, gidRanges: one });
+  assert.deepEqual(map.uid, [
+    { inside: 0, outside: 1001, count: 1 },
+    { inside: 1, outside: 100000, count: 65535 },
+  ]);
+  assert.deepEqual(map.gid[0], { inside: 0, outside: 1002, count: 1 });
+});
+
+test('fragmented ranges give several lines in the given order', () => {
+  const uidRanges = [
+    { start: 300000, size: 10 },
+    { start: 100000, size: 5 },
+    { start: 200000, size: 100 },
+  ];
+  const map = buildIdMap({ hostUid: 1000, hostGid: 1000, size: 21, uidRanges, gidRanges: one });
+  assert.deepEqual(map.uid, [
+    { inside: 0, outside: 1000, count: 1 },
+    { inside: 1, outside: 300000, count: 10 },
+    { inside: 11, outside: 100000, count: 5 },
+    { inside: 16, outside: 200000, count: 5 },
+  ]);
+  assert.deepEqual(map.gid, [
+    { inside: 0, outside: 1000, count: 1 },
+    { inside: 1, outside: 100000, count: 20 },
+  ]);
+});
+
+test('continuous fragments merge into one line but the 0 line stays alone', () => {
+  const uidRanges = [
+    { start: 1001, size: 10 },
+    { start: 1011, size: 10 },
+  ];
+  const map = buildIdMap({ hostUid: 1000, hostGid: 1000, size: 21, uidRanges, gidRanges: one });
+  assert.deepEqual(map.uid, [
+    { inside: 0, outside: 1000, count: 1 },
+    { inside: 1, outside: 1001, count: 20 },
+  ]);
+});
+
+test('too few subordinate ids is an IDMAP error saying how many', () => {
+  assert.throws(
+    () => buildIdMap({ hostUid: 1000, hostGid: 1000, size: 65538, uidRanges: one, gidRanges: one }),
+    (e: unknown) =>
+      e instanceof SandtrayError && e.code === 'IDMAP' && e.message.includes('needs 65537 subordinate uids but only 65536 are available'),
+  );
+  // Exactly enough: size 65537 needs 65536.
+  const big = buildIdMap({ hostUid: 1000, hostGid: 1000, size: 65537, uidRanges: one, gidRanges: one });
+  assert.equal(big.uid[1]!.count, 65536);
+  assert.throws(
+    () => buildIdMap({ hostUid: 1000, hostGid: 1000, size: 10, uidRanges: one, gidRanges: [] }),
+    (e: unknown) => e instanceof SandtrayError && e.code === 'IDMAP' && e.message.includes('needs 9 subordinate gids but only 0'),
+  );
+});
+
+test('overlapping ranges or a range holding the user are refused', () => {
+  assert.throws(
+    () => buildIdMap({ hostUid: 100005, hostGid: 1000, size: 100, uidRanges: one, gidRanges: one }),
+    (e: unknown) => e instanceof SandtrayError && e.code === 'IDMAP' && /overlap/.test(e.message),
+  );
+  assert.throws(
+    () =>
+      buildIdMap({
+        hostUid: 1000,
+        hostGid: 1000,
+        size: 100,
+        uidRanges: [
+          { start: 100000, size: 10 },
+          { start: 100005, size: 100 },
+        ],
+        gidRanges: one,
+      }),
+    (e: unknown) => e instanceof SandtrayError && e.code === 'IDMAP',
+  );
+});
+
+test('invalid size is refused', () => {
+  for (const size of [0, -1, 1.5, 2 ** 32]) {
+    assert.throws(() => buildIdMap({ hostUid: 1, hostGid: 1, size, uidRanges: one, gidRanges: one }), SandtrayError);
+  }
+  assert.deepEqual(buildIdMap({ hostUid: 7, hostGid: 8, size: 1, uidRanges: [], gidRanges: [] }), singleIdMap(7, 8));
+});
+
+test('formatMapLines matches the kernel text exactly', () => {
+  const map = buildIdMap({ hostUid: 1001, hostGid: 1001, size: 65536, uidRanges: one, gidRanges: one });
+  assert.equal(formatMapLines(map.uid), '         0       1001          1\n         1     100000      65535\n');
+  assert.equal(formatMapLines([{ inside: 0, outside: 0, count: 4294967295 }]), '         0          0 4294967295\n');
+  assert.equal(formatMapLines([]), '');
+});
+
+test('unshareMapArgs for a one-range map and for the fallback', () => {
+  const map = buildIdMap({ hostUid: 1001, hostGid: 1001, size: 65536, uidRanges: one, gidRanges: one });
+  assert.deepEqual(unshareMapArgs(map), ['--map-users=100000,1,65535', '--map-groups=100000,1,65535', '--map-root-user']);
+  assert.deepEqual(unshareMapArgs(singleIdMap(1001, 1001)), ['--map-root-user']);
+});
+
+test('unshareMapArgs refuses maps unshare 2.38 would silently truncate', () => {
+  const map = buildIdMap({
+    hostUid: 1001,
+    hostGid: 1001,
+    size: 100,
+    uidRanges: [
+      { start: 100000, size: 50 },
+      { start: 200000, size: 50 },
+    ],
+    gidRanges: one,
+  });
+  assert.throws(() => unshareMapArgs(map), (e: unknown) => e instanceof SandtrayError && e.code === 'IDMAP' && /newuidmap/.test(e.hint ?? ''));
+  const noRoot: IdMap = { uid: [{ inside: 1, outside: 100000, count: 5 }], gid: [{ inside: 0, outside: 1, count: 1 }] };
+  assert.throws(() => unshareMapArgs(noRoot), SandtrayError);
+});
+
+test('newuidmapArgs lists pid then triples', () => {
+  assert.deepEqual(
+    newuidmapArgs(4242, [
+      { inside: 0, outside: 1001, count: 1 },
+      { inside: 1, outside: 100000, count: 1000 },
+      { inside: 1001, outside: 200000, count: 5 },
+    ]),
+    ['4242', '0', '1001', '1', '1', '100000', '1000', '1001', '200000', '5'],
+  );
+});
+
+// Real runs: as root, drop to the test user the integration suite uses.
+function testUser(): { uid: number; gid: number; start: number; size: number } | null {
+  if (process.getuid?.() !== 0) return null;
+  try {
+    const uid = Number(execFileSync('id', ['-u', 'sandtest'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'sandtest'], { encoding: 'utf8' }).trim());
+    const out = execFileSync('getsubids', ['sandtest'], { encoding: 'utf8' });
+    const m = /^0: \S+ (\d+) (\d+)$/m.exec(out);
+    if (!m) return null;
+    return { uid, gid, start: Number(m[1]), size: Number(m[2]) };
+  } catch {
+    return null;
+  }
+}
+
+test('unshare accepts unshareMapArgs and the kernel shows formatMapLines', (t) => {
+  const u = testUser();
+  if (!u) return t.skip('needs root and user sandtest with subordinate ids');
+  const ranges = [{ start: u.start, size: u.size }];
+  const map = buildIdMap({ hostUid: u.uid, hostGid: u.gid, size: Math.min(u.size, 65536), uidRanges: ranges, gidRanges: ranges });
+  const out = execFileSync(
+    'runuser',
+    ['-u', 'sandtest', '--', 'unshare', '--user', ...unshareMapArgs(map), 'cat', '/proc/self/uid_map', '/proc/self/gid_map'],
+    { encoding: 'utf8' },
+  );
+  assert.equal(out, formatMapLines(map.uid) + formatMapLines(map.gid));
+});
+
+test('newuidmap accepts newuidmapArgs for a fragmented map', (t) => {
+  const u = testUser();
+  if (!u || u.size < 2000) return t.skip('needs root and user sandtest with subordinate ids');
+  // Two fragments out of the one real range, in reverse order, so the map has three lines.
+  const frags = [
+    { start: u.start + 1000, size: 500 },
+    { start: u.start, size: 500 },
+  ];
+  const map = buildIdMap({ hostUid: u.uid, hostGid: u.gid, size: 1001, uidRanges: frags, gidRanges: frags });
+  assert.equal(map.uid.length, 3);
+  const script =
+    'unshare --user sleep 5 & pid=$!; sleep 0.3; ' +
+    'newuidmap $pid "$@" >&2 || exit 3; ' +
+    'cat /proc/$pid/uid_map; kill $pid';
+  const out = execFileSync('runuser', ['-u', 'sandtest', '--', 'sh', '-c', script, 'sh', ...newuidmapArgs(0, map.uid).slice(1)], {
+    encoding: 'utf8',
+  });
+  assert.equal(out, formatMapLines(map.uid));
+});
