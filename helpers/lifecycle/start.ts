@@ -15,9 +15,11 @@ import { logEvent, logTail } from '../runtime/log.js';
 import { sandboxState, writeRuntime, type RuntimeState } from '../runtime/state.js';
 import { ensurePrivateDir, readRecord, sandboxDirs } from '../runtime/store.js';
 import { killTree } from './kill.js';
+import { networkDriver } from '../network/drivers.js';
+import type { Profile } from '../profile/schema.js';
 
 /** Computes the plan a start would run, without running anything. */
-export async function planSandbox(name: string, paths: Paths = sandtrayPaths()): Promise<{ plan: Plan; idmapNote: string | null }> {
+export async function planSandbox(name: string, paths: Paths = sandtrayPaths()): Promise<{ plan: Plan; idmapNote: string | null; profile: Profile }> {
   const rec = readRecord(name, paths);
   const { profile } = expandRecord(rec, paths);
   checkProfileOnHost(profile);
@@ -25,7 +27,7 @@ export async function planSandbox(name: string, paths: Paths = sandtrayPaths()):
   const assigned = await assignIdMap(profile, facts);
   const dirs = sandboxDirs(name, paths);
   const plan = buildPlan(name, profile, assigned.map, facts, { etcDir: dirs.etc, homeDir: dirs.home });
-  return { plan, idmapNote: assigned.note };
+  return { plan, idmapNote: assigned.note, profile };
 }
 
 /** Starts a stopped sandbox and returns once its pid 1 is up. */
@@ -40,7 +42,7 @@ export async function startSandbox(name: string, paths: Paths = sandtrayPaths())
     }
     // A sandbox killed from outside leaves its runtime directory: clear it before starting again.
     fs.rmSync(dirs.runtime, { recursive: true, force: true });
-    const { plan, idmapNote } = await planSandbox(name, paths);
+    const { plan, idmapNote, profile } = await planSandbox(name, paths);
 
     const revert = new Revert();
     const rt: RuntimeState = {
@@ -58,6 +60,9 @@ export async function startSandbox(name: string, paths: Paths = sandtrayPaths())
       writeEtc(plan, dirs.etc);
       const launched = await launch(plan, dirs.log, dirs.exitFile);
       revert.add('stop sandbox processes', () => killTree(launched.init, launched.monitor, 0));
+      const driver = networkDriver(plan.network.mode);
+      rt.helpers = await driver.setup({ name, profile, dirs, init: launched.init, revert, log: (m) => logEvent(dirs.log, m) });
+      revert.add('tear down network', () => driver.teardown(rt.helpers, dirs));
       rt.init = launched.init;
       rt.monitor = launched.monitor;
       rt.namespaces = launched.namespaces;

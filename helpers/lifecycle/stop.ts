@@ -8,6 +8,8 @@ import { logEvent } from '../runtime/log.js';
 import { sandboxState, writeRuntime } from '../runtime/state.js';
 import { readRecord } from '../runtime/store.js';
 import { killTree, signalProc } from './kill.js';
+import { networkDriver } from '../network/drivers.js';
+import type { Profile } from '../profile/schema.js';
 
 export interface StopOptions {
   timeoutSec?: number;
@@ -33,7 +35,12 @@ export async function stopSandbox(name: string, opts: StopOptions = {}): Promise
     logEvent(dirs.log, opts.force ? 'stopping (forced)' : 'stopping');
     const timeoutMs = opts.force ? 0 : Math.max(0, (opts.timeoutSec ?? DEFAULT_STOP_TIMEOUT) * 1000);
     const how = await killTree(runtime.init, runtime.monitor, timeoutMs);
-    for (const h of runtime.helpers) signalProc(h, 'SIGTERM');
+    try {
+      await networkDriver(runtime.network as Profile['network']['mode']).teardown(runtime.helpers, dirs);
+    } catch (err) {
+      logEvent(dirs.log, `network teardown: ${(err as Error).message}`);
+    }
+    for (const h of runtime.helpers) signalProc(h, 'SIGKILL');
     fs.rmSync(dirs.runtime, { recursive: true, force: true });
     logEvent(dirs.log, how === 'clean' ? 'stopped' : 'stopped (killed after timeout)');
     return how;

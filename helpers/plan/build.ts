@@ -5,6 +5,7 @@ import { HOST_ETC_FILES, ROOT_LINKS } from '../host/facts.js';
 import type { IdMap } from '../idmap/map.js';
 import { unshareMapArgs } from '../idmap/map.js';
 import type { Profile } from '../profile/schema.js';
+import { networkDriver } from '../network/drivers.js';
 import { etcFiles, SANDBOX_PATH } from './etc-files.js';
 import { INIT_NAME, INIT_SCRIPT } from './init-script.js';
 
@@ -44,7 +45,8 @@ export interface PlanDirs {
 const BASE_NAMESPACES = ['user', 'mount', 'uts', 'ipc', 'pid', 'cgroup'];
 
 /** Compiles an expanded profile into a launch plan; pure apart from the facts passed in. */
-export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: HostFacts, dirs: PlanDirs, resolvConf = ''): Plan {
+export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: HostFacts, dirs: PlanDirs): Plan {
+  const driver = networkDriver(profile.network.mode);
   const shell = profile.shell ?? (facts.exists['/bin/bash'] || facts.exists['/usr/bin/bash'] ? '/bin/bash' : '/bin/sh');
   const mounts: MountOp[] = [
     { op: 'ro-bind', source: '/usr', target: '/usr', why: 'host programs, read-only' },
@@ -66,7 +68,7 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
   for (const f of HOST_ETC_FILES) {
     if (facts.exists[`/etc/${f}`]) mounts.push({ op: 'ro-bind', source: `/etc/${f}`, target: `/etc/${f}`, why: 'host file a shell needs, read-only' });
   }
-  const etc = etcFiles(name, profile, shell, resolvConf);
+  const etc = etcFiles(name, profile, shell, driver.resolvConf(profile));
   for (const f of Object.keys(etc).sort()) {
     mounts.push({ op: 'bind', source: path.join(dirs.etcDir, f), target: `/etc/${f}`, why: 'generated for this sandbox' });
   }
@@ -82,7 +84,7 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
   }
 
   const namespaces = [...BASE_NAMESPACES];
-  if (profile.network.mode !== 'host') namespaces.push('net');
+  if (driver.ownNamespace) namespaces.push('net');
 
   const env: Record<string, string> = {
     PATH: SANDBOX_PATH,

@@ -1,0 +1,19 @@
+// Network mode "host": shares the host's network namespace; not isolated, and said so everywhere.
+import fs from 'node:fs';
+import type { NetworkDriver } from './driver.js';
+
+export const hostDriver: NetworkDriver = {
+  mode: 'host',
+  ownNamespace: false,
+  isolated: false,
+  validate: () => [],
+  resolvConf: () => {
+    try {
+      return fs.readFileSync('/etc/resolv.conf', 'utf8');
+    } catch {
+      return '';
+    }
+  },
+  setup: async () => [],
+  teardown: async () => undefined,
+};

@@ -1,0 +1,12 @@
+// Network mode "none": a private network namespace with only loopback (bwrap brings lo up).
+import type { NetworkDriver } from './driver.js';
+
+export const noneDriver: NetworkDriver = {
+  mode: 'none',
+  ownNamespace: true,
+  isolated: true,
+  validate: () => [],
+  resolvConf: () => '# No network in this sandbox (network.mode: none).\n',
+  setup: async () => [],
+  teardown: async () => undefined,
+};

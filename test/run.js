@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// The test command: checks the system tools the suite needs (failing loudly, never skipping),
+// refuses to run as root (Sandtray's users are not root; a test must not pass only because we are),
+// then runs every compiled test file with node's test runner.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const REQUIRED = {
+  bwrap: 'bubblewrap', unshare: 'util-linux', nsenter: 'util-linux', newuidmap: 'uidmap', newgidmap: 'uidmap',
+  getsubids: 'uidmap', script: 'bsdutils', pasta: 'passt', ip: 'iproute2', perl: 'perl-base',
+};
+
+function which(tool) {
+  for (const d of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin']) {
+    if (d && fs.existsSync(path.join(d, tool))) return true;
+  }
+  return false;
+}
+
+const missing = Object.entries(REQUIRED).filter(([t]) => !which(t));
+if (missing.length) {
+  console.error(`The test suite needs these tools: ${missing.map(([t, p]) => `${t} (Debian package ${p})`).join(', ')}`);
+  console.error(`Install them: sudo apt-get install ${[...new Set(missing.map(([, p]) => p))].join(' ')}  (.ci/run does this)`);
+  process.exit(1);
+}
+if (process.getuid && process.getuid() === 0) {
+  console.error('Refusing to run the tests as root: Sandtray is for unprivileged users and the tests must prove it.');
+  console.error('Run them as an ordinary user with /etc/subuid and /etc/subgid ranges (.ci/run creates one).');
+  process.exit(1);
+}
+
+const only = process.argv.slice(2);
+const files = [];
+for (const dir of ['unit', 'integration']) {
+  const d = path.join(root, 'dist', 'test', dir);
+  if (!fs.existsSync(d)) continue;
+  for (const f of fs.readdirSync(d).sort()) {
+    if (!f.endsWith('.test.js')) continue;
+    if (only.length && !only.some((o) => f.includes(o))) continue;
+    files.push(path.join(d, f));
+  }
+}
+if (!files.length) {
+  console.error('No test files found under dist/test; run `npm run build` first.');
+  process.exit(1);
+}
+const res = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit', cwd: root });
+process.exit(res.status ?? 1);
