@@ -1,0 +1,81 @@
+// Test harness: runs the real `sandtray` CLI with its own temporary XDG directories.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type Options } from 'execa';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BIN = path.join(ROOT, 'bin', 'sandtray.js');
+export const PROFILES = path.join(ROOT, 'resources', 'profiles');
+
+export interface Env {
+  dir: string;
+  env: Record<string, string>;
+  /** Runs `sandtray ARGS` and returns stdout, stderr and the exit code (never throws). */
+  run(args: string[], opts?: Options): Promise<{ stdout: string; stderr: string; exitCode: number }>;
+  /** Same, but throws with the output when the exit code is not 0. */
+  ok(args: string[], opts?: Options): Promise<string>;
+  /** Stops and deletes every sandbox of this environment, then removes the directory. */
+  cleanup(): Promise<void>;
+}
+
+/** A fresh, private Sandtray environment (config, data, state, runtime) under a temp dir. */
+export function sandtrayEnv(label: string): Env {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sandtray-test-${label}-`));
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: process.env['HOME'] ?? dir,
+    LANG: 'C.UTF-8',
+    XDG_CONFIG_HOME: path.join(dir, 'config'),
+    XDG_DATA_HOME: path.join(dir, 'data'),
+    XDG_STATE_HOME: path.join(dir, 'state'),
+    XDG_RUNTIME_DIR: path.join(dir, 'run'),
+  };
+  fs.mkdirSync(env['XDG_RUNTIME_DIR']!, { mode: 0o700 });
+  const run: Env['run'] = async (args, opts = {}) => {
+    const r = await execa(process.execPath, [BIN, ...args], { env, extendEnv: false, reject: false, stdin: 'ignore', timeout: 60_000, ...opts } as Options);
+    return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1 };
+  };
+  const ok: Env['ok'] = async (args, opts) => {
+    const r = await run(args, opts);
+    if (r.exitCode !== 0) throw new Error(`sandtray ${args.join(' ')} exited ${r.exitCode}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    return r.stdout;
+  };
+  return {
+    dir,
+    env,
+    run,
+    ok,
+    async cleanup() {
+      const list = await run(['list', '--json']);
+      try {
+        for (const s of JSON.parse(list.stdout) as { name: string }[]) await run(['delete', '--force', s.name]);
+      } catch {
+        // nothing to clean
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Writes a profile file into the environment and returns its path. */
+export function writeProfile(e: Env, name: string, text: string): string {
+  const p = path.join(e.dir, `${name}.sandtray`);
+  fs.writeFileSync(p, text);
+  return p;
+}
+
+/** Pids of the current user's processes whose command line contains the marker. */
+export function pidsWithMarker(marker: string): number[] {
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(marker) || fs.readFileSync(`/proc/${d}/environ`, 'utf8').includes(marker)) out.push(Number(d));
+    } catch {
+      // gone or not ours
+    }
+  }
+  return out;
+}
