@@ -3,6 +3,7 @@ import { SandtrayError } from '../core/errors.js';
 import type { Paths } from '../core/paths.js';
 import { nsInode } from '../host/proc.js';
 import { requireTool } from '../host/tools.js';
+import { closeFdsPrefix } from '../host/close-fds.js';
 import { sandboxState, type RuntimeState } from '../runtime/state.js';
 import { readRecord } from '../runtime/store.js';
 
@@ -49,6 +50,6 @@ export function attachSpec(name: string, cmd: string[] | null, extraEnv: Record<
   }
   // `--wd=DIR` would open DIR on the host before entering the namespaces, leaving the process with
   // a cwd outside the sandbox; so enter at pid 1's cwd (its /) and change directory inside with env.
-  const argv = [nsenter, `--target=${pid}`, ...flags, '--root', '--wd', '--', '/usr/bin/env', `--chdir=${runtime.workdir}`, '--', ...(cmd ?? [runtime.shell, '-l'])];
+  const argv = [...closeFdsPrefix(2), nsenter, `--target=${pid}`, ...flags, '--root', '--wd', '--', '/usr/bin/env', `--chdir=${runtime.workdir}`, '--', ...(cmd ?? [runtime.shell, '-l'])];
   return { argv, env: { ...runtime.env, ...extraEnv }, runtime };
 }

@@ -20,6 +20,7 @@ type Subprocess = ReturnType<typeof spawnChain>;
 import { SandtrayError } from '../core/errors.js';
 import { nsInode, procStart, type ProcId } from '../host/proc.js';
 import { requireTool } from '../host/tools.js';
+import { closeFdsPrefix } from '../host/close-fds.js';
 import type { Plan } from '../plan/build.js';
 
 export interface Launched {
@@ -59,7 +60,8 @@ export async function launch(plan: Plan, logFile: string, exitFile: string): Pro
     const argv = [...rest];
     const dashdash = argv.indexOf('--as-pid-1');
     argv.splice(dashdash + 1, 0, '--info-fd', '3', '--json-status-fd', '4');
-    child = spawnChain(unsharePath, argv, plan.initEnv, logFd, exitFd);
+    const [first, ...chain] = [...closeFdsPrefix(4), unsharePath, ...argv];
+    child = spawnChain(first!, chain, plan.initEnv, logFd, exitFd);
   } finally {
     fs.closeSync(logFd);
     fs.closeSync(exitFd);

@@ -1,0 +1,138 @@
+// The brief's security invariants, each checked inside a real sandbox.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { BIN, sandtrayEnv, writeProfile } from '../lib/sandtray.js';
+import { formatMapLines } from '../../helpers/idmap/map.js';
+
+const e = sandtrayEnv('sec');
+let shadowSource = '';
+
+before(async () => {
+  // A host file that only root can read. /etc/shadow is root-owned with no access for others on
+  // Debian and Ubuntu; check that precondition rather than assume it.
+  const st = fs.statSync('/etc/shadow');
+  assert.equal(st.uid, 0);
+  assert.equal(st.mode & 0o007, 0);
+  shadowSource = '/etc/shadow';
+  const p = writeProfile(e, 'sec', `apiVersion: sandtray/v1\nhostname: secbox\nmounts:\n  - {source: ${shadowSource}, target: /mnt/secret}\n`);
+  await e.ok(['launch', 'secbox', '--profile', p]);
+});
+after(() => e.cleanup());
+
+const inside = (script: string) => e.run(['exec', 'secbox', '--', 'sh', '-c', script]);
+
+test('hostname is the profile\'s and pid 1 is our init', async () => {
+  const r = await inside('hostname; cat /proc/1/cmdline | tr "\\0" " "');
+  assert.equal(r.exitCode, 0, r.stderr);
+  const [host, init] = r.stdout.split('\n');
+  assert.equal(host, 'secbox');
+  assert.match(init!, /sandtray-init/);
+});
+
+test('/proc/self/uid_map and gid_map are the planned map', async () => {
+  const plan = JSON.parse(await e.ok(['plan', 'secbox', '--json']));
+  const r = await inside('cat /proc/self/uid_map; echo ---; cat /proc/self/gid_map; echo ---');
+  const [uid, gid] = r.stdout.split(/---\n?/);
+  assert.equal(uid, formatMapLines(plan.idmap.uid));
+  assert.equal(gid, formatMapLines(plan.idmap.gid));
+  assert.equal(plan.idmap.uid[0].inside, 0);
+  assert.equal(plan.idmap.uid[0].outside, process.getuid!());
+});
+
+test('host processes are invisible', async () => {
+  const r = await inside('for p in /proc/[0-9]*; do cat $p/cmdline 2>/dev/null | tr "\\0" " "; echo; done');
+  const cmds = r.stdout.split('\n').filter(Boolean);
+  assert.ok(cmds.length <= 6, `only the sandbox's own processes: ${cmds.join(' | ')}`);
+  assert.ok(!cmds.some((c) => c.includes('node') || c.includes('test/run.js')), 'the test runner is not visible');
+  const hostPid = String(process.pid);
+  const r2 = await inside(`test -e /proc/${hostPid}/cmdline && cat /proc/${hostPid}/cmdline || echo absent`);
+  assert.ok(r2.stdout.includes('absent') || !r2.stdout.includes('node'));
+});
+
+test('a root-only host file bound in cannot be read', async () => {
+  const r = await inside('cat /mnt/secret >/dev/null 2>&1 && echo READ || echo DENIED; ls -ln /mnt/secret');
+  assert.match(r.stdout, /^DENIED$/m);
+  // Unmapped host root shows up as the overflow id, not as root inside.
+  assert.match(r.stdout, /65534/);
+});
+
+test('a mount made inside does not appear on the host', async () => {
+  const info = JSON.parse(await e.ok(['info', 'secbox', '--json']));
+  const homeOnHost = path.join(e.env['XDG_DATA_HOME']!, 'sandtray', 'sandboxes', 'secbox', 'home');
+  const r = await inside('mkdir -p /root/mnt-probe && mount -t tmpfs probe /root/mnt-probe && echo hello > /root/mnt-probe/f && grep -c mnt-probe /proc/self/mountinfo');
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal(r.stdout.trim(), '1');
+  assert.ok(fs.existsSync(path.join(homeOnHost, 'mnt-probe')));
+  assert.ok(!fs.existsSync(path.join(homeOnHost, 'mnt-probe', 'f')), 'the tmpfs content stays inside');
+  assert.ok(!fs.readFileSync('/proc/self/mountinfo', 'utf8').includes('mnt-probe'));
+  assert.ok(info.pid);
+});
+
+test('no host file descriptors beyond stdio, in pid 1 and in attached processes', async () => {
+  const r = await inside('ls /proc/1/fd; echo ---; ls /proc/$$/fd');
+  const [initFds, selfFds] = r.stdout.split('---\n').map((s) => s.split('\n').filter(Boolean).map(Number));
+  assert.deepEqual(initFds, [0, 1, 2]);
+  // The listing itself holds one more descriptor (the directory being read) while it runs.
+  assert.deepEqual(selfFds!.filter((fd) => fd > 2).length <= 1, true, `attached fds: ${selfFds}`);
+  const r2 = await inside('readlink /proc/1/fd/0');
+  assert.equal(r2.stdout.trim(), '/dev/null');
+});
+
+test('the working directory of attached processes resolves inside the sandbox', async () => {
+  const r = await inside('pwd; readlink /proc/self/cwd; ls / | head -50');
+  const [pwd, cwd] = r.stdout.split('\n');
+  assert.equal(pwd, '/root');
+  assert.equal(cwd, '/root');
+  assert.ok(!r.stdout.includes('sandtray-test-'), 'host paths do not show');
+});
+
+test('TIOCSTI from inside cannot push keystrokes into the attaching terminal', async () => {
+  // The test plays the user's terminal: script(1) gives `sandtray exec` a real terminal, and a shell
+  // on that terminal reads what arrives after the sandbox process ran.
+  const home = path.join(e.env['XDG_DATA_HOME']!, 'sandtray', 'sandboxes', 'secbox', 'home');
+  const tiocsti = (fh: string) => `for my $c (split //, "echo PWNED\\n") { ioctl(${fh}, 0x5412, $c) or print "ioctl: $!\\n"; } print "tried\\n";\n`;
+  fs.writeFileSync(path.join(home, 'tiocsti.pl'), tiocsti('STDIN'));
+  fs.writeFileSync(path.join(home, 'tiocsti-out.pl'), tiocsti('STDOUT'));
+  const cmd = `node ${BIN} exec secbox -- perl /root/tiocsti.pl; read -t 2 line; echo "AFTER:[$line]"`;
+  const r = await execa('script', ['--quiet', '--return', '--command', cmd, '/dev/null'], { env: { ...e.env, SHELL: '/bin/bash' }, extendEnv: false, reject: false, input: '', timeout: 30_000 });
+  const out = String(r.stdout);
+  assert.match(out, /tried/);
+  assert.match(out, /AFTER:\[\]/, `nothing was injected into the outer terminal: ${out}`);
+  assert.doesNotMatch(out, /AFTER:\[echo PWNED/);
+  // Control: the same injection run straight on that terminal does arrive, where the kernel still
+  // allows TIOCSTI at all, so the check above can see an injection.
+  if (fs.readFileSync('/proc/sys/dev/tty/legacy_tiocsti', 'utf8').trim() === '1') {
+    fs.copyFileSync(path.join(home, 'tiocsti.pl'), path.join(e.dir, 'tiocsti.pl'));
+    const ctl = await execa('script', ['--quiet', '--return', '--command', `perl ${e.dir}/tiocsti.pl; read -t 2 line; echo "AFTER:[$line]"`, '/dev/null'], { env: { ...e.env, SHELL: '/bin/bash' }, extendEnv: false, reject: false, input: '', timeout: 30_000 });
+    assert.match(String(ctl.stdout), /AFTER:\[echo PWNED\]/);
+  }
+  // Without a terminal, the attached process has none to target at all.
+  const r2 = await inside('perl /root/tiocsti-out.pl');
+  assert.match(r2.stdout, /ioctl: /);
+});
+
+test('nothing of ours is setuid or has file capabilities', async () => {
+  const root = path.resolve(path.dirname(BIN), '..');
+  const found: string[] = [];
+  const walk = (d: string): void => {
+    for (const ent of fs.readdirSync(d, { withFileTypes: true })) {
+      if (ent.name === 'node_modules' || ent.name === '.git') continue;
+      const p = path.join(d, ent.name);
+      if (ent.isDirectory()) walk(p);
+      else if (ent.isFile() && (fs.statSync(p).mode & 0o6000) !== 0) found.push(p);
+    }
+  };
+  walk(root);
+  assert.deepEqual(found, []);
+  const caps = await execa('getcap', ['-r', path.join(root, 'bin'), path.join(root, 'dist')], { reject: false });
+  assert.equal(String(caps.stdout).trim(), '');
+  // Every sandbox process runs as the user on the host.
+  const info = JSON.parse(await e.ok(['info', 'secbox', '--json']));
+  for (const p of info.pids) {
+    const st = fs.readFileSync(`/proc/${p.host}/status`, 'utf8');
+    assert.match(st, new RegExp(`^Uid:\\s+${process.getuid!()}\\s`, 'm'));
+  }
+});
