@@ -4,6 +4,8 @@ import type { Paths } from '../core/paths.js';
 import { nsInode } from '../host/proc.js';
 import { requireTool } from '../host/tools.js';
 import { closeFdsPrefix } from '../host/close-fds.js';
+import { shQuote } from './quote.js';
+import { HOST_ENV } from '../plan/build.js';
 import { sandboxState, type RuntimeState } from '../runtime/state.js';
 import { readRecord } from '../runtime/store.js';
 
@@ -38,7 +40,7 @@ export function runningSandbox(name: string, paths?: Paths): RuntimeState {
  * Only namespaces that differ from ours are entered: a `host` network sandbox shares our net
  * namespace, and entering a namespace owned by the host's user namespace would be refused.
  */
-export function attachSpec(name: string, cmd: string[] | null, extraEnv: Record<string, string> = {}, paths?: Paths): AttachSpec {
+export function attachSpec(name: string, cmd: string[] | null, extraEnv: Record<string, string> = {}, paths?: Paths, opts: { terminal?: boolean } = {}): AttachSpec {
   const runtime = runningSandbox(name, paths);
   const nsenter = requireTool('nsenter');
   const pid = runtime.init!.pid;
@@ -50,6 +52,13 @@ export function attachSpec(name: string, cmd: string[] | null, extraEnv: Record<
   }
   // `--wd=DIR` would open DIR on the host before entering the namespaces, leaving the process with
   // a cwd outside the sandbox; so enter at pid 1's cwd (its /) and change directory inside with env.
-  const argv = [...closeFdsPrefix(2), nsenter, `--target=${pid}`, ...flags, '--root', '--wd', '--', '/usr/bin/env', `--chdir=${runtime.workdir}`, '--', ...(cmd ?? [runtime.shell, '-l'])];
-  return { argv, env: { ...runtime.env, ...extraEnv }, runtime };
+  let inner = cmd ?? [runtime.shell, '-l'];
+  // For a terminal, script(1) inside allocates the pseudo-terminal from the sandbox's own devpts,
+  // so tty(1), ttyname() and job control work there; the caller's terminal stays outside.
+  if (opts.terminal) inner = ['/usr/bin/script', '--quiet', '--return', '--command', inner.map(shQuote).join(' '), '/dev/null'];
+  // The environment is set inside by env(1): the host-side steps run with HOST_ENV only, so a
+  // profile's LD_PRELOAD or BASH_ENV never acts outside the sandbox.
+  const vars = Object.entries({ ...runtime.env, ...extraEnv }).map(([k, v]) => `${k}=${v}`);
+  const argv = [...closeFdsPrefix(2), nsenter, `--target=${pid}`, ...flags, '--root', '--wd', '--', '/usr/bin/env', '-i', `--chdir=${runtime.workdir}`, '--', ...vars, ...inner];
+  return { argv, env: { ...HOST_ENV }, runtime };
 }

@@ -2,9 +2,11 @@
 import { execa } from 'execa';
 import { which } from '../host/tools.js';
 
-/** Quotes one word for /bin/sh. */
-export function shQuote(s: string): string {
-  return /^[A-Za-z0-9_./=:,@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+import { shQuote } from './quote.js';
+
+/** Whether our stdin and stdout are a terminal (then attach gives the process a terminal too). */
+export function haveTerminal(): boolean {
+  return !!(process.stdin.isTTY && process.stdout.isTTY);
 }
 
 /**
@@ -13,7 +15,7 @@ export function shQuote(s: string): string {
  * TIOCSTI; without one it still runs in a new session (no controlling terminal at all).
  */
 export async function runAttached(argv: string[], env: Record<string, string>, forceTty?: boolean): Promise<number> {
-  const tty = forceTty ?? (process.stdin.isTTY && process.stdout.isTTY);
+  const tty = forceTty ?? haveTerminal();
   const script = which('script');
   let file: string;
   let args: string[];

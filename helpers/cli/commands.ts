@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { SandtrayError } from '../core/errors.js';
 import { sandtrayPaths } from '../core/paths.js';
 import { attachSpec } from '../attach/attach.js';
-import { runAttached } from '../attach/run-attached.js';
+import { haveTerminal, runAttached } from '../attach/run-attached.js';
 import { doctor } from '../host/doctor.js';
 import { sandboxAssets } from '../inspect/assets.js';
 import { listSandboxes, sandboxInfo } from '../inspect/info.js';
@@ -27,6 +27,12 @@ import { duration, printJson, table } from './output.js';
 export type Command = (args: string[]) => Promise<number>;
 
 const jsonOpt = { json: { type: 'boolean' } } as const;
+
+/** The caller's terminal type, for shells inside, when it is a plain name. */
+function callerTerm(): Record<string, string> {
+  const t = process.env['TERM'];
+  return t && /^[A-Za-z0-9.+_-]{1,64}$/.test(t) ? { TERM: t } : {};
+}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -129,7 +135,7 @@ const run: Command = async (args) => {
   await createSandbox(name, { profiles: (values.profile ?? []).map(profileRef), overrides, ephemeral: true });
   try {
     await startSandbox(name);
-    const spec = attachSpec(name, positionals.length ? positionals : null);
+    const spec = attachSpec(name, positionals.length ? positionals : null, callerTerm(), undefined, { terminal: haveTerminal() });
     return await runAttached(spec.argv, spec.env);
   } finally {
     await deleteSandbox(name, { force: true }).catch(() => undefined);
@@ -139,7 +145,7 @@ const run: Command = async (args) => {
 const shell: Command = async (args) => {
   const { positionals } = parse(args, {});
   const [name] = needNames(positionals, 'shell');
-  const spec = attachSpec(name!, null);
+  const spec = attachSpec(name!, null, callerTerm(), undefined, { terminal: haveTerminal() });
   return runAttached(spec.argv, spec.env);
 };
 
@@ -153,7 +159,7 @@ const exec: Command = async (args) => {
     if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(kv.slice(0, eq))) throw new SandtrayError('INVALID_ARGUMENT', `--env ${kv}: expected NAME=VALUE`);
     env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  const spec = attachSpec(name, cmd, env);
+  const spec = attachSpec(name, cmd, { ...callerTerm(), ...env }, undefined, { terminal: haveTerminal() });
   return runAttached(spec.argv, spec.env);
 };
 
@@ -333,7 +339,7 @@ const plan: Command = async (args) => {
     printJson({ ...p, idmapNote });
     return 0;
   }
-  const { shQuote } = await import('../attach/run-attached.js');
+  const { shQuote } = await import('../attach/quote.js');
   const out = [
     `Sandbox ${p.name}, hostname ${p.hostname}, network ${p.network.mode}`,
     `Namespaces: ${p.namespaces.join(', ')}`,

@@ -10,5 +10,6 @@ const SCRIPT = 'for f in /proc/self/fd/*; do f=${f##*/}; [ "$f" -gt "$1" ] 2>/de
 
 /** argv prefix that closes every descriptor above `keep`, then executes the rest of argv. */
 export function closeFdsPrefix(keep = 2): string[] {
-  return ['/bin/bash', '-c', SCRIPT, 'sandtray-closefds', String(keep)];
+  // --norc: bash would read ~/.bashrc when its stdin is a socket, as Node's pipes are.
+  return ['/bin/bash', '--norc', '--noprofile', '-c', SCRIPT, 'sandtray-closefds', String(keep)];
 }

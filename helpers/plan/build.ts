@@ -25,8 +25,6 @@ export interface Plan {
   etc: Record<string, string>;
   /** Environment of the sandbox's processes (the host environment is never passed through). */
   env: Record<string, string>;
-  /** Environment of pid 1: env plus the init script, passed this way to keep `ps` readable. */
-  initEnv: Record<string, string>;
   shell: string;
   /** Default argv for `shell` (login shell) and for `run`. */
   command: string[];
@@ -41,6 +39,9 @@ export interface PlanDirs {
   /** Private home on the host, when home is "private". */
   homeDir: string;
 }
+
+/** The fixed environment of every host-side process we spawn; nothing from profiles or the caller. */
+export const HOST_ENV: Record<string, string> = { PATH: SANDBOX_PATH, LANG: 'C.UTF-8' };
 
 const BASE_NAMESPACES = ['user', 'mount', 'uts', 'ipc', 'pid', 'cgroup'];
 
@@ -112,10 +113,14 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
     '--as-pid-1',
     ...mountArgs(mounts),
     '--chdir', '/',
+    // The sandbox's environment is set by bwrap itself: the host-side steps (bash, unshare, bwrap)
+    // run with HOST_ENV only, so a profile's LD_PRELOAD or BASH_ENV never acts outside.
+    '--clearenv',
+    ...Object.entries({ ...env, SANDTRAY_INIT: INIT_SCRIPT }).flatMap(([k, v]) => ['--setenv', k, v]),
     '--',
     '/bin/sh', '-c', 'eval "$SANDTRAY_INIT"', INIT_NAME,
   ];
-  return { name, hostname: profile.hostname, idmap, mounts, namespaces, network: { mode: profile.network.mode }, etc, env, initEnv: { ...env, SANDTRAY_INIT: INIT_SCRIPT }, shell, command, workdir, argv };
+  return { name, hostname: profile.hostname, idmap, mounts, namespaces, network: { mode: profile.network.mode }, etc, env, shell, command, workdir, argv };
 }
 
 /** bwrap options for the mount operations, in order. */

@@ -21,7 +21,7 @@ import { SandtrayError } from '../core/errors.js';
 import { nsInode, procStart, type ProcId } from '../host/proc.js';
 import { requireTool } from '../host/tools.js';
 import { closeFdsPrefix } from '../host/close-fds.js';
-import type { Plan } from '../plan/build.js';
+import { HOST_ENV, type Plan } from '../plan/build.js';
 
 export interface Launched {
   init: ProcId;
@@ -61,7 +61,7 @@ export async function launch(plan: Plan, logFile: string, exitFile: string): Pro
     const dashdash = argv.indexOf('--as-pid-1');
     argv.splice(dashdash + 1, 0, '--info-fd', '3', '--json-status-fd', '4');
     const [first, ...chain] = [...closeFdsPrefix(4), unsharePath, ...argv];
-    child = spawnChain(first!, chain, plan.initEnv, logFd, exitFd);
+    child = spawnChain(first!, chain, HOST_ENV, logFd, exitFd);
   } finally {
     fs.closeSync(logFd);
     fs.closeSync(exitFd);

@@ -136,3 +136,14 @@ test('nothing of ours is setuid or has file capabilities', async () => {
     assert.match(st, new RegExp(`^Uid:\\s+${process.getuid!()}\\s`, 'm'));
   }
 });
+
+test('a profile\'s environment acts only inside: BASH_ENV and ENV do not reach host-side shells', async () => {
+  const marker = path.join(e.dir, 'host-side-ran');
+  const hook = path.join(e.dir, 'hook.sh');
+  fs.writeFileSync(hook, `touch ${marker}\n`);
+  const p = writeProfile(e, 'envy', `apiVersion: sandtray/v1\nenv:\n  BASH_ENV: ${hook}\n  ENV: ${hook}\n`);
+  const r = await e.run(['run', '--profile', p, '--', 'sh', '-c', 'echo "$BASH_ENV"']);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal(r.stdout.trim(), hook, 'the variable is set inside');
+  assert.ok(!fs.existsSync(marker), 'no host-side shell read BASH_ENV');
+});

@@ -34,7 +34,8 @@ export function sandtrayEnv(label: string): Env {
   };
   fs.mkdirSync(env['XDG_RUNTIME_DIR']!, { mode: 0o700 });
   const run: Env['run'] = async (args, opts = {}) => {
-    const r = await execa(process.execPath, [BIN, ...args], { env, extendEnv: false, reject: false, stdin: 'ignore', timeout: 60_000, ...opts } as Options);
+    const stdin = opts.input === undefined && opts.stdin === undefined ? { stdin: 'ignore' as const } : {};
+    const r = await execa(process.execPath, [BIN, ...args], { env, extendEnv: false, reject: false, timeout: 60_000, ...stdin, ...opts } as Options);
     return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1 };
   };
   const ok: Env['ok'] = async (args, opts) => {

@@ -80,3 +80,13 @@ test('the environment is built, not inherited from the host', () => {
   assert.ok(!Object.values(p.env).includes('leak'));
   delete process.env['SANDTRAY_TEST_SECRET'];
 });
+
+test('the sandbox environment is set by bwrap; host-side steps get a fixed environment', async () => {
+  const { HOST_ENV } = await import('../../helpers/plan/build.js');
+  const p = plan('env: {LD_PRELOAD: /x.so}');
+  const i = p.argv.indexOf('--clearenv');
+  assert.ok(i > 0 && i < p.argv.lastIndexOf('--'));
+  const set = p.argv.indexOf('LD_PRELOAD');
+  assert.equal(p.argv[set - 1], '--setenv');
+  assert.deepEqual(Object.keys(HOST_ENV).sort(), ['LANG', 'PATH']);
+});
