@@ -1,0 +1,82 @@
+// Wires the main-side services together without Electron: the app and the test bridge build the
+// same object and differ only in how events leave it and how notices are shown.
+import { OpenedFiles } from '../files/opened.js';
+import { createHandlers } from '../engine/handlers.js';
+import { SandboxFeed, type FeedUpdate } from '../engine/feed.js';
+import { stopNoticeFromDisk, vpnDropNotices, type Notice } from '../engine/notices.js';
+import type { Handlers } from '../ipc/dispatch.js';
+import type { SandtrayEvent } from '../ipc/contract.js';
+import { LogFollowers } from '../logs/follow.js';
+import { SecretBroker } from '../secrets/broker.js';
+import type { Keyring } from '../secrets/keyring.js';
+import { openInSystemTerminal } from '../system/terminal.js';
+import { TerminalSessions } from '../terminal/sessions.js';
+
+export interface ServiceOptions {
+  /** Sends an event to the window(s). */
+  emit(event: SandtrayEvent): void;
+  /** Shows a desktop notification. */
+  notify(notice: Notice): void;
+  /** Called after every listing change (the tray re-renders here). */
+  onSandboxes?(update: FeedUpdate): void;
+  keyring: Keyring;
+  openSystemTerminal?(argv: string[]): string;
+}
+
+export interface Services {
+  feed: SandboxFeed;
+  terminals: TerminalSessions;
+  logs: LogFollowers;
+  secrets: SecretBroker;
+  files: OpenedFiles;
+  handlers: Handlers;
+  /** Forgets what a window owned (its terminals end, its log views stop). */
+  releaseOwner(owner: number): void;
+  close(): void;
+}
+
+export function createServices(opts: ServiceOptions): Services {
+  const feed = new SandboxFeed((u) => {
+    opts.emit({ type: 'sandboxes', sandboxes: u.sandboxes });
+    for (const e of u.events) {
+      opts.emit({ type: 'state', name: e.name, state: e.state, previous: e.previous });
+      if (e.previous === 'RUNNING' && e.state === 'STOPPED') {
+        const n = stopNoticeFromDisk(e.name);
+        if (n) opts.notify(n);
+      }
+    }
+    for (const n of vpnDropNotices(u.previous, u.sandboxes)) opts.notify(n);
+    opts.onSandboxes?.(u);
+  });
+  const terminals = new TerminalSessions({
+    data: (id, data) => opts.emit({ type: 'terminal-data', id, data }),
+    exit: (id, exitCode) => opts.emit({ type: 'terminal-exit', id, exitCode }),
+  });
+  const logs = new LogFollowers((followId, text) => opts.emit({ type: 'log-data', followId, text }));
+  const secrets = new SecretBroker(opts.keyring, (e) => opts.emit(e));
+  const files = new OpenedFiles();
+  const handlers = createHandlers({
+    terminals,
+    logs,
+    secrets,
+    files,
+    refresh: () => feed.refresh(),
+    openSystemTerminal: opts.openSystemTerminal ?? ((argv) => openInSystemTerminal(argv)),
+  });
+  return {
+    feed,
+    terminals,
+    logs,
+    secrets,
+    files,
+    handlers,
+    releaseOwner(owner) {
+      terminals.closeOwner(owner);
+      logs.closeOwner(owner);
+    },
+    close() {
+      feed.close();
+      terminals.closeAll();
+    },
+  };
+}

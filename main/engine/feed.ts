@@ -1,0 +1,82 @@
+// Live engine state for the tray and the window: the engine's state events (inotify on its runtime
+// folder) drive a fresh listing, so a change made anywhere shows up within milliseconds.
+import fs from 'node:fs';
+import { sandtrayPaths, type Paths } from '../../helpers/core/paths.js';
+import { listSandboxes } from '../../helpers/inspect/info.js';
+import { watchStates, type StateEvent, type Watcher } from '../../helpers/inspect/monitor.js';
+import { summarySchema, type SandboxSummary } from '../ipc/contract.js';
+
+/** Current summaries, parsed with the contract (engine fields such as a VPN status pass when present). */
+export function readSummaries(paths: Paths = sandtrayPaths()): SandboxSummary[] {
+  return listSandboxes(paths).map((s) => summarySchema.parse(s));
+}
+
+export interface FeedUpdate {
+  sandboxes: SandboxSummary[];
+  previous: SandboxSummary[];
+  events: StateEvent[];
+}
+
+/** Watches the engine and calls onUpdate with every changed listing. */
+export class SandboxFeed {
+  private current: SandboxSummary[] = [];
+  private pendingEvents: StateEvent[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private watchers: (Watcher | fs.FSWatcher)[] = [];
+  private poll: NodeJS.Timeout | null = null;
+
+  constructor(private readonly onUpdate: (u: FeedUpdate) => void, private readonly paths: Paths = sandtrayPaths()) {}
+
+  get sandboxes(): SandboxSummary[] {
+    return this.current;
+  }
+
+  start(): void {
+    this.current = readSummaries(this.paths);
+    this.watchers.push(
+      watchStates((e) => {
+        this.pendingEvents.push(e);
+        this.schedule();
+      }, { paths: this.paths, pollMs: 1000 }),
+    );
+    // Not every change is a state change (a VPN status, a profile problem): refresh on any write too.
+    try {
+      this.watchers.push(fs.watch(this.paths.runtime, { recursive: true }, () => this.schedule()));
+    } catch {
+      // watchStates created the folder; a failure here only costs the extra refreshes
+    }
+    this.poll = setInterval(() => this.refresh(), 5000);
+    this.poll.unref();
+  }
+
+  /** Coalesces a burst of notifications into one listing (a start writes several files). */
+  private schedule(): void {
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.refresh();
+    }, 20);
+  }
+
+  /** Lists again and reports when anything differs; also used right after our own actions. */
+  refresh(): void {
+    let next: SandboxSummary[];
+    try {
+      next = readSummaries(this.paths);
+    } catch {
+      return;
+    }
+    const events = this.pendingEvents;
+    this.pendingEvents = [];
+    if (!events.length && JSON.stringify(next) === JSON.stringify(this.current)) return;
+    const previous = this.current;
+    this.current = next;
+    this.onUpdate({ sandboxes: next, previous, events });
+  }
+
+  close(): void {
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    if (this.timer) clearTimeout(this.timer);
+    if (this.poll) clearInterval(this.poll);
+  }
+}

@@ -1,0 +1,55 @@
+// When to tell the user something happened behind their back: a sandbox that stopped without being
+// asked to, a VPN tunnel that dropped. Pure functions of what the engine left on disk.
+import fs from 'node:fs';
+import { readRuntime, type RuntimeState } from '../../helpers/runtime/state.js';
+import { sandboxDirs } from '../../helpers/runtime/store.js';
+import type { SandboxSummary } from '../ipc/contract.js';
+
+export interface Notice {
+  title: string;
+  body: string;
+}
+
+/**
+ * A RUNNING -> STOPPED change is unexpected when the runtime record still says "running": a
+ * deliberate stop (ours or the CLI's) first records "stopping" and then removes the record.
+ */
+export function unexpectedStopNotice(name: string, runtime: RuntimeState | null, exitCode: number | null): Notice | null {
+  if (!runtime || (runtime.phase !== 'running' && runtime.phase !== 'starting')) return null;
+  const how = exitCode === null ? 'its pid 1 is gone' : exitCode >= 128 ? `its pid 1 was killed by signal ${exitCode - 128}` : `its pid 1 exited with status ${exitCode}`;
+  return { title: `${name} stopped unexpectedly`, body: `The sandbox ended on its own: ${how}. See its log for details.` };
+}
+
+/** Exit status bwrap recorded for pid 1, if any. */
+export function recordedExitCode(exitFile: string): number | null {
+  try {
+    // --json-status-fd writes one JSON object per line: {"child-pid": N} then {"exit-code": N}.
+    for (const line of fs.readFileSync(exitFile, 'utf8').split('\n').reverse()) {
+      if (!line.trim()) continue;
+      const v = JSON.parse(line) as { 'exit-code'?: unknown };
+      if (typeof v['exit-code'] === 'number') return v['exit-code'];
+    }
+  } catch {
+    // no status written
+  }
+  return null;
+}
+
+/** The notice for a sandbox that just went from RUNNING to STOPPED, read from its runtime folder. */
+export function stopNoticeFromDisk(name: string): Notice | null {
+  const dirs = sandboxDirs(name);
+  return unexpectedStopNotice(name, readRuntime(dirs), recordedExitCode(dirs.exitFile));
+}
+
+/** VPN tunnels that were up and are now down in a still-running sandbox. */
+export function vpnDropNotices(before: readonly SandboxSummary[], after: readonly SandboxSummary[]): Notice[] {
+  const prev = new Map(before.map((s) => [s.name, s]));
+  const out: Notice[] = [];
+  for (const s of after) {
+    const p = prev.get(s.name);
+    if (p?.vpn?.state === 'up' && s.state === 'RUNNING' && s.vpn?.state === 'down') {
+      out.push({ title: `VPN down in ${s.name}`, body: `The tunnel dropped${s.vpn.detail ? ` (${s.vpn.detail})` : ''}. Nothing inside can reach the network until it is back.` });
+    }
+  }
+  return out;
+}
