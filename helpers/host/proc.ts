@@ -99,3 +99,13 @@ export function bootTimeMs(): number {
 
 // The kernel's USER_HZ is 100 on every Linux architecture we run on.
 export const CLK_TCK = 100;
+
+/** Whether the process has a handler installed for the signal (SigCgt in /proc/PID/status). */
+export function catchesSignal(pid: number, signo: number): boolean {
+  try {
+    const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return !!m && (BigInt(`0x${m[1]}`) & (1n << BigInt(signo - 1))) !== 0n;
+  } catch {
+    return false;
+  }
+}

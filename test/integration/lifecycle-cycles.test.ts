@@ -1,0 +1,52 @@
+// Twenty start/stop cycles from one long-lived process, as the tray app runs them: nothing may pile up.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { sandtrayEnv, pidsWithMarker } from '../lib/sandtray.js';
+
+const e = sandtrayEnv('cycles');
+after(() => e.cleanup());
+
+function openFds(): number {
+  return fs.readdirSync('/proc/self/fd').length;
+}
+
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(d));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+test('no descriptor or process is left behind after 20 start/stop cycles', async () => {
+  Object.assign(process.env, e.env);
+  const { createSandbox } = await import('../../helpers/lifecycle/create.js');
+  const { startSandbox } = await import('../../helpers/lifecycle/start.js');
+  const { stopSandbox } = await import('../../helpers/lifecycle/stop.js');
+  const { sandboxState } = await import('../../helpers/runtime/state.js');
+  await createSandbox('cyc', { profiles: [] });
+  // One warm-up cycle, so lazily opened descriptors (module loading, the inotify of nothing) are counted in the baseline.
+  await startSandbox('cyc');
+  await stopSandbox('cyc');
+  const fdsBefore = openFds();
+  const childrenBefore = childrenOf(process.pid).length;
+  for (let i = 0; i < 20; i++) {
+    const rt = await startSandbox('cyc');
+    assert.equal(sandboxState('cyc').state, 'RUNNING');
+    assert.ok(rt.init && fs.existsSync(`/proc/${rt.init.pid}`));
+    await stopSandbox('cyc', { timeoutSec: 5 });
+    assert.equal(sandboxState('cyc').state, 'STOPPED');
+  }
+  // Give the event loop a moment to reap exited children.
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(openFds(), fdsBefore, 'descriptors of this process');
+  assert.equal(childrenOf(process.pid).length, childrenBefore, 'child processes (zombies included)');
+  assert.deepEqual(pidsWithMarker('SANDTRAY_NAME=cyc'), [], 'no process of the sandbox survives');
+});
