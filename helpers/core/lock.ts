@@ -1,103 +1,168 @@
 // An exclusive lock file that names its holder (pid + start time), so a crashed holder never blocks forever.
-import fs from 'node:fs';
+//
+// The holder's line is written to a private file first and link()ed into place: link fails with
+// EEXIST atomically like O_EXCL, and nobody ever sees a half-written lock. A lock is broken only
+// when its holder is surely gone (dead, or its pid reused by a process with another start time);
+// content we cannot read is left alone, since only a person can tell what wrote it.
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SandtrayError } from './errors.js';
-import { isAlive, selfId, type ProcId } from '../host/proc.js';
+import { procStart } from '../host/proc.js';
 
 export interface LockOptions {
+  /** How long to wait for another process's lock before LOCKED; 10 s unless set. */
   timeoutMs?: number;
   /** What is locked, for the error message. */
   what?: string;
 }
 
-/** Runs fn while holding the lock file at lockPath. */
-export async function withLock<T>(lockPath: string, fn: () => T | Promise<T>, opts: LockOptions = {}): Promise<T> {
-  const release = await acquireLock(lockPath, opts);
+/** A lock we hold. */
+export interface HeldLock {
+  path: string;
+  /** True while the lock file is still ours (someone may break it if we stall for long). */
+  stillHeld(): Promise<boolean>;
+  /** Removes the lock if it is still ours. */
+  release(): Promise<void>;
+}
+
+/** Runs fn while holding the lock file at lockPath. Not reentrant. */
+export async function withLock<T>(lockPath: string, fn: (lock: HeldLock) => T | Promise<T>, opts: LockOptions = {}): Promise<T> {
+  const lock = await acquireLock(lockPath, opts);
   try {
-    return await fn();
+    return await fn(lock);
   } finally {
-    release();
+    await lock.release();
   }
 }
 
-/** Takes the lock, waiting up to the timeout; returns the release function. */
-export async function acquireLock(lockPath: string, opts: LockOptions = {}): Promise<() => void> {
-  const me = JSON.stringify(selfId());
-  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+interface Holder {
+  pid: number;
+  start: number;
+}
+
+// "PID START\n"; the JSON form {"pid":..,"start":..} of earlier versions is read too.
+function parseHolder(text: string): Holder | null {
+  const m = /^([1-9][0-9]*) ([0-9]+)\n?$/.exec(text);
+  if (m) return { pid: Number(m[1]), start: Number(m[2]) };
+  try {
+    const j = JSON.parse(text) as Partial<Holder>;
+    if (Number.isSafeInteger(j.pid) && j.pid! > 0 && Number.isSafeInteger(j.start)) return { pid: j.pid!, start: j.start! };
+  } catch {
+    // not JSON either
+  }
+  return null;
+}
+
+/** A unique name next to `base`, for temporary files. */
+export function tempName(base: string): string {
+  return `${base}.${process.pid}.${randomBytes(6).toString('hex')}`;
+}
+
+/** Writes a new file (never an existing one) and fsyncs it. */
+export async function writeFileSynced(file: string, data: string): Promise<void> {
+  const fh = await fs.open(file, 'wx', 0o600);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+// Breaks the lock at `lockPath` if it is still the stale inode we judged. Renaming first means
+// that if another process replaced the stale lock meanwhile we moved a live one, and can put it back.
+async function breakStaleLock(lockPath: string, staleIno: number): Promise<void> {
+  const aside = tempName(`${lockPath}.stale`);
+  try {
+    await fs.rename(lockPath, aside);
+  } catch {
+    return; // someone else broke or released it first
+  }
+  const st = await fs.stat(aside).catch(() => null);
+  if (st && st.ino !== staleIno) {
+    // A live lock: link it back (same inode, so its holder's check still passes).
+    await fs.link(aside, lockPath).catch(() => undefined);
+  }
+  await fs.unlink(aside).catch(() => undefined);
+}
+
+async function readLock(lockPath: string): Promise<{ text: string; ino: number } | null> {
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(lockPath, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new SandtrayError('LOCKED', `Cannot read lock ${lockPath}`, 'Check permissions of the directory.', err);
+  }
+  try {
+    const [st, text] = await Promise.all([fh.stat(), fh.readFile('utf8')]);
+    return { text, ino: st.ino };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Takes the lock, waiting up to the timeout. */
+export async function acquireLock(lockPath: string, opts: LockOptions = {}): Promise<HeldLock> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const start = procStart(process.pid);
+  if (start === null) throw new SandtrayError('INTERNAL', 'Cannot read /proc/self/stat', 'Is /proc mounted?');
+  const tmp = tempName(`${lockPath}.new`);
+  try {
+    await writeFileSynced(tmp, `${process.pid} ${start}\n`);
+  } catch (err) {
+    throw new SandtrayError('LOCKED', `Cannot create lock ${lockPath}`, 'Check permissions of the directory.', err);
+  }
+  const deadline = Date.now() + timeoutMs;
   let delay = 2;
-  for (;;) {
-    try {
-      const fd = fs.openSync(lockPath, 'wx', 0o600);
-      fs.writeSync(fd, me);
-      fs.closeSync(fd);
-      return () => {
-        // Only remove the lock if it is still ours.
-        try {
-          if (fs.readFileSync(lockPath, 'utf8') === me) fs.unlinkSync(lockPath);
-        } catch {
-          // already gone
-        }
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    breakIfStale(lockPath);
-    if (Date.now() > deadline) {
-      let holder = 'another sandtray process';
+  let lastHolder = '';
+  try {
+    for (;;) {
       try {
-        const h = JSON.parse(fs.readFileSync(lockPath, 'utf8')) as ProcId;
-        holder = `process ${h.pid}`;
-      } catch {
-        // unreadable holder: keep the generic text
+        await fs.link(tmp, lockPath);
+        // tmp and the lock are one inode now; stat tmp, which nobody else touches.
+        return heldLock(lockPath, (await fs.stat(tmp)).ino);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+          throw new SandtrayError('LOCKED', `Cannot create lock ${lockPath}`, 'Check permissions of the directory.', err);
+        }
       }
-      throw new SandtrayError('LOCKED', `${opts.what ?? lockPath} is busy: ${holder} holds ${lockPath}`, 'Wait for the other sandtray command to finish, then try again.');
+      // Read content and inode through one handle so both describe the same lock file.
+      const seen = await readLock(lockPath);
+      if (seen === null) continue; // released between our link and our look: retry at once
+      const holder = parseHolder(seen.text);
+      lastHolder = holder ? `process ${holder.pid}` : `unreadable content ${JSON.stringify(seen.text.slice(0, 40))}`;
+      if (holder && procStart(holder.pid) !== holder.start) {
+        await breakStaleLock(lockPath, seen.ino);
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        throw new SandtrayError(
+          'LOCKED',
+          `${opts.what ? `${opts.what} is busy: ` : ''}timed out after ${timeoutMs} ms waiting for ${lockPath} (held by ${lastHolder})`,
+          `Wait for the other sandtray command to finish; if none is running, remove ${lockPath}.`,
+        );
+      }
+      // Jitter keeps many waiters from retrying in lockstep.
+      await sleep(delay + Math.random() * delay);
+      delay = Math.min(delay * 2, 100);
     }
-    await sleep(delay);
-    delay = Math.min(delay * 2, 50);
+  } finally {
+    await fs.unlink(tmp).catch(() => undefined);
   }
 }
 
-function breakIfStale(lockPath: string): void {
-  let text: string;
-  try {
-    text = fs.readFileSync(lockPath, 'utf8');
-  } catch {
-    return;
-  }
-  let holder: ProcId | null = null;
-  try {
-    holder = JSON.parse(text) as ProcId;
-  } catch {
-    // A holder that crashed between create and write leaves an empty file: stale once it is old.
-    try {
-      if (Date.now() - fs.statSync(lockPath).mtimeMs < 2000) return;
-    } catch {
-      return;
-    }
-  }
-  if (holder && isAlive(holder)) return;
-  // Move the stale file aside atomically, then make sure what we moved is the stale one:
-  // a live process may have taken the lock between our read and the rename.
-  const aside = `${lockPath}.stale.${process.pid}`;
-  try {
-    fs.renameSync(lockPath, aside);
-  } catch {
-    return;
-  }
-  let moved = '';
-  try {
-    moved = fs.readFileSync(aside, 'utf8');
-  } catch {
-    // vanished
-  }
-  if (moved === text) {
-    fs.rmSync(aside, { force: true });
-    return;
-  }
-  try {
-    fs.linkSync(aside, lockPath);
-  } catch {
-    // Someone took the lock meanwhile; theirs stands.
-  }
-  fs.rmSync(aside, { force: true });
+function heldLock(lockPath: string, ino: number): HeldLock {
+  const stillHeld = async (): Promise<boolean> => {
+    const st = await fs.stat(lockPath).catch(() => null);
+    return st !== null && st.ino === ino;
+  };
+  return {
+    path: lockPath,
+    stillHeld,
+    async release() {
+      if (await stillHeld()) await fs.unlink(lockPath).catch(() => undefined);
+    },
+  };
 }

@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { SandtrayError } from '../../helpers/core/errors.js';
 import {
   lease,
-  processStartTime,
   release,
   validateLease,
   withLeases,
@@ -16,6 +15,7 @@ import {
   type LeaseDb,
 } from '../../helpers/idmap/leases.js';
 import { contains, intersect, totalSize, type IdRange } from '../../helpers/idmap/rangeset.js';
+import { procStart } from '../../helpers/host/proc.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const worker = path.join(here, 'fixtures', 'lease-worker.js');
@@ -164,18 +164,26 @@ test('a damaged lease file is an IDMAP error, not an empty list', async () => {
   }
 });
 
-test('processStartTime reads field 22 and is null for a dead pid', async () => {
-  const mine = await processStartTime(process.pid);
-  assert.match(mine ?? '', /^[0-9]+$/);
+test('the lock names its holder by pid and start time (field 22), null for a dead pid', async () => {
+  const mine = procStart(process.pid);
+  assert.ok(Number.isSafeInteger(mine) && mine! > 0);
   const dead = spawnSync(process.execPath, ['-e', '0']).pid;
-  assert.equal(await processStartTime(dead), null);
+  assert.equal(procStart(dead), null);
+  const dir = tempDir();
+  try {
+    const file = path.join(dir, 'leases.json');
+    const seen = await withLeases(file, () => readFileSync(`${file}.lock`, 'utf8'));
+    assert.equal(seen, `${process.pid} ${mine}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a lock held by a live process times out with LOCKED', async () => {
   const dir = tempDir();
   try {
     const file = path.join(dir, 'leases.json');
-    writeFileSync(`${file}.lock`, `${process.pid} ${await processStartTime(process.pid)}\n`);
+    writeFileSync(`${file}.lock`, `${process.pid} ${procStart(process.pid)}\n`);
     const t0 = Date.now();
     await assert.rejects(
       withLeases(file, () => 0, { timeoutMs: 300 }),
