@@ -3,11 +3,14 @@ import path from 'node:path';
 import type { HostFacts } from '../host/facts.js';
 import { HOST_ETC_FILES, ROOT_LINKS } from '../host/facts.js';
 import type { IdMap } from '../idmap/map.js';
-import { unshareMapArgs } from '../idmap/map.js';
+import { delegatedRange, subIdFiles } from '../idmap/delegate.js';
+import type { IdRange } from '../idmap/rangeset.js';
+import { usernsArgv } from '../idmap/userns.js';
 import type { Profile } from '../profile/schema.js';
 import { networkDriver } from '../network/drivers.js';
 import { etcFiles, SANDBOX_PATH } from './etc-files.js';
 import { INIT_NAME, INIT_SCRIPT } from './init-script.js';
+import { cliRuntime, NEST_BIN, nestingMounts, type CliRuntime } from './nesting.js';
 
 export type MountOp =
   | { op: 'ro-bind' | 'bind' | 'ro-bind-try' | 'bind-try'; source: string; target: string; why: string }
@@ -18,6 +21,8 @@ export interface Plan {
   name: string;
   hostname: string;
   idmap: IdMap;
+  /** nesting: true: the ids (inside) handed on to nested sandboxes via /etc/subuid and /etc/subgid. */
+  nesting: { delegated: IdRange | null } | null;
   mounts: MountOp[];
   namespaces: string[];
   network: { mode: Profile['network']['mode'] };
@@ -45,8 +50,15 @@ export const HOST_ENV: Record<string, string> = { PATH: SANDBOX_PATH, LANG: 'C.U
 
 const BASE_NAMESPACES = ['user', 'mount', 'uts', 'ipc', 'pid', 'cgroup'];
 
+export interface PlanOptions {
+  /** Where the CLI runs from, for nesting sandboxes; this process's own unless given. */
+  runtime?: CliRuntime;
+}
+
 /** Compiles an expanded profile into a launch plan; pure apart from the facts passed in. */
-export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: HostFacts, dirs: PlanDirs): Plan {
+export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: HostFacts, dirs: PlanDirs, opts: PlanOptions = {}): Plan {
+  const nesting = profile.nesting ? { delegated: delegatedRange(idmap) } : null;
+  const path_ = nesting ? `${NEST_BIN}:${SANDBOX_PATH}` : SANDBOX_PATH;
   const driver = networkDriver(profile.network.mode);
   const shell = profile.shell ?? (facts.exists['/bin/bash'] || facts.exists['/usr/bin/bash'] ? '/bin/bash' : '/bin/sh');
   const mounts: MountOp[] = [
@@ -69,7 +81,9 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
   for (const f of HOST_ETC_FILES) {
     if (facts.exists[`/etc/${f}`]) mounts.push({ op: 'ro-bind', source: `/etc/${f}`, target: `/etc/${f}`, why: 'host file a shell needs, read-only' });
   }
-  const etc = etcFiles(name, profile, shell, driver.resolvConf(profile));
+  // A nesting sandbox's /etc/subuid and /etc/subgid name its root, so the nested sandtray and
+  // other rootless tools (podman, newuidmap) find the delegated ids.
+  const etc = { ...etcFiles(name, profile, shell, driver.resolvConf(profile), path_), ...(nesting ? subIdFiles(nesting.delegated) : {}) };
   for (const f of Object.keys(etc).sort()) {
     mounts.push({ op: 'bind', source: path.join(dirs.etcDir, f), target: `/etc/${f}`, why: 'generated for this sandbox' });
   }
@@ -83,12 +97,13 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
     const op = m.optional ? (m.readOnly ? 'ro-bind-try' : 'bind-try') : m.readOnly ? 'ro-bind' : 'bind';
     mounts.push({ op, source: m.source, target: m.target, why: m.readOnly ? 'profile mount, read-only' : 'profile mount, writable' });
   }
+  if (nesting) mounts.push(...nestingMounts(opts.runtime ?? cliRuntime()));
 
   const namespaces = [...BASE_NAMESPACES];
   if (driver.ownNamespace) namespaces.push('net');
 
   const env: Record<string, string> = {
-    PATH: SANDBOX_PATH,
+    PATH: path_,
     HOME: '/root',
     USER: 'root',
     LOGNAME: 'root',
@@ -103,7 +118,8 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
   const command = profile.command ?? [shell, '-l'];
 
   const argv = [
-    'unshare', '--user', ...unshareMapArgs(idmap), '--',
+    // Two user namespaces, the sandbox's below one that limits nesting (see idmap/userns.ts).
+    ...usernsArgv(idmap, { nesting: profile.nesting }),
     'bwrap',
     '--unshare-pid', '--unshare-uts', '--unshare-ipc', '--unshare-cgroup-try',
     ...(namespaces.includes('net') ? ['--unshare-net'] : []),
@@ -120,7 +136,7 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
     '--',
     '/bin/sh', '-c', 'eval "$SANDTRAY_INIT"', INIT_NAME,
   ];
-  return { name, hostname: profile.hostname, idmap, mounts, namespaces, network: { mode: profile.network.mode }, etc, env, shell, command, workdir, argv };
+  return { name, hostname: profile.hostname, idmap, nesting, mounts, namespaces, network: { mode: profile.network.mode }, etc, env, shell, command, workdir, argv };
 }
 
 /** bwrap options for the mount operations, in order. */

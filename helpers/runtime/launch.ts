@@ -12,7 +12,8 @@ function spawnChain(file: string, args: string[], env: Record<string, string>, l
     env,
     cwd: '/',
     // execa's types want literal fd numbers, but it hands any fd number to the child as is.
-    stdio: ['ignore', logFd as 1, logFd as 2, 'pipe', exitFd as unknown as 'pipe'],
+    // 5, 6, 7: the id map handshake of the user namespaces (USERNS_FDS), closed before bwrap runs.
+    stdio: ['ignore', logFd as 1, logFd as 2, 'pipe', exitFd as unknown as 'pipe', 'pipe', 'pipe', 'pipe'],
     buffer: false,
   });
 }
@@ -22,6 +23,8 @@ import { nsInode, procStart, type ProcId } from '../host/proc.js';
 import { requireTool } from '../host/tools.js';
 import { closeFdsPrefix } from '../host/close-fds.js';
 import { HOST_ENV, type Plan } from '../plan/build.js';
+import { applyIdMap, mapWriter, mirrorMap, sendGo, StatusPipe, USERNS_FDS } from '../idmap/userns.js';
+import type { Readable, Writable } from 'node:stream';
 
 export interface Launched {
   init: ProcId;
@@ -49,7 +52,13 @@ export async function launch(plan: Plan, logFile: string, exitFile: string): Pro
   const [unshare, ...rest] = plan.argv;
   const unsharePath = requireTool(unshare!);
   requireTool('bwrap');
-  requireTool('newuidmap');
+  // The outer namespace maps the plan's host ids to themselves (see idmap/userns.ts).
+  const outerMap = mirrorMap(plan.idmap);
+  const writer = mapWriter(outerMap);
+  if (writer === 'newuidmap') {
+    requireTool('newuidmap');
+    requireTool('newgidmap');
+  }
   fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: 0o700 });
   const logFd = fs.openSync(logFile, 'a', 0o600);
   const exitFd = fs.openSync(exitFile, 'w', 0o600);
@@ -60,13 +69,24 @@ export async function launch(plan: Plan, logFile: string, exitFile: string): Pro
     const argv = [...rest];
     const dashdash = argv.indexOf('--as-pid-1');
     argv.splice(dashdash + 1, 0, '--info-fd', '3', '--json-status-fd', '4');
-    const [first, ...chain] = [...closeFdsPrefix(4), unsharePath, ...argv];
+    const [first, ...chain] = [...closeFdsPrefix(USERNS_FDS.goInner), unsharePath, ...argv];
     child = spawnChain(first!, chain, HOST_ENV, logFd, exitFd);
   } finally {
     fs.closeSync(logFd);
     fs.closeSync(exitFd);
   }
   child.catch(() => undefined);
+  try {
+    await mapNamespaces(child, outerMap, writer);
+  } catch (err) {
+    // Nothing of the sandbox runs yet: end the whole chain (its own process group).
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    throw err;
+  }
   const info = await readInfo(child);
   const initPid = Number(info['child-pid']);
   const initStart = procStart(initPid);
@@ -81,6 +101,36 @@ export async function launch(plan: Plan, logFile: string, exitFile: string): Pro
   }
   child.unref();
   return { init: { pid: initPid, start: initStart }, monitor: { pid: child.pid, start: monitorStart }, namespaces, child };
+}
+
+// The handshake of USERNS_SCRIPT: a = outer namespace made (we write its map, then go on fd 6);
+// b = sandbox namespace made (go on fd 6 lets stage 0's subshell write its map); c = mapped (go on
+// fd 7 and the chain becomes bwrap).
+async function mapNamespaces(child: Subprocess, outerMap: ReturnType<typeof mirrorMap>, writer: ReturnType<typeof mapWriter>): Promise<void> {
+  // execa types only the first five descriptors; the extra pipes are there all the same.
+  const fds = child.stdio as unknown as (Readable & Writable)[];
+  const status = new StatusPipe(fds[USERNS_FDS.status]!);
+  const goOuter: Writable = fds[USERNS_FDS.goOuter]!;
+  const goInner: Writable = fds[USERNS_FDS.goInner]!;
+  const failed = (what: string): SandtrayError =>
+    new SandtrayError('START_FAILED', `The sandbox's user namespaces could not be set up (${what})`, 'See `sandtray log NAME` for the reason; `sandtray doctor` checks the host.');
+  const timer = setTimeout(() => child.kill('SIGKILL'), INFO_TIMEOUT_MS);
+  try {
+    if (!(await status.expect('a'))) throw failed('unshare --user failed');
+    await applyIdMap(child.pid!, outerMap, writer);
+    sendGo(goOuter, false);
+    if (!(await status.expect('b'))) throw failed('the inner unshare --user failed');
+    sendGo(goOuter);
+    if (!(await status.expect('c'))) throw failed('the inner id map was refused');
+    sendGo(goInner);
+  } catch (err) {
+    goOuter.destroy();
+    goInner.destroy();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    status.close();
+  }
 }
 
 async function readInfo(child: Subprocess): Promise<Record<string, unknown>> {

@@ -1,0 +1,259 @@
+// Writing id maps into new user namespaces: newuidmap on the host, direct writes where we may.
+//
+// util-linux 2.38 `unshare --map-users` keeps only its last range and always goes through
+// newuidmap, which is useless inside a sandbox (no setuid there). So the engine creates the
+// namespace with a bare `unshare --user`, lets a small sh wait on a pipe, and writes the maps
+// itself: through the setuid newuidmap/newgidmap when it is an ordinary user, straight into
+// /proc/PID/uid_map when it holds CAP_SETUID/CAP_SETGID in its own user namespace (the nested
+// sandtray, root of its sandbox), or, with neither, the one map the kernel lets anyone write:
+// its own uid and gid, nothing else.
+import fs from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { execa } from 'execa';
+import { SandtrayError } from '../core/errors.js';
+import { requireTool, runTool, which } from '../host/tools.js';
+import { SANDBOX_PATH } from '../plan/etc-files.js';
+import { newuidmapArgs, type IdMap, type MapLine } from './map.js';
+
+/** newuidmap: the setuid helpers; write: we hold CAP_SETUID/CAP_SETGID; write-own: only our own ids. */
+export type MapWriter = 'newuidmap' | 'write' | 'write-own';
+
+const CAP_SETGID = 6n;
+const CAP_SETUID = 7n;
+// Mapping an outside 0 (the nested case: root of the parent sandbox) needs CAP_SETFCAP too.
+const CAP_SETFCAP = 31n;
+
+// The kernel takes a map in one write() of less than a page.
+const MAP_TEXT_MAX = 4095;
+
+/** Our effective capability set, from /proc/self/status (0 when unreadable). */
+export function effectiveCaps(statusText?: string): bigint {
+  let text = statusText;
+  if (text === undefined) {
+    try {
+      text = fs.readFileSync('/proc/self/status', 'utf8');
+    } catch {
+      return 0n;
+    }
+  }
+  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(text);
+  return m ? BigInt(`0x${m[1]}`) : 0n;
+}
+
+/** True when we may write any map of our namespace's ids into a child user namespace. */
+export function canWriteMaps(caps: bigint = effectiveCaps()): boolean {
+  return [CAP_SETUID, CAP_SETGID, CAP_SETFCAP].every((c) => (caps >> c) & 1n);
+}
+
+/** True when the map holds only our own uid and gid, once each: what anyone may write. */
+export function isOwnIdMap(map: IdMap, uid: number, gid: number): boolean {
+  const own = (lines: readonly MapLine[], id: number): boolean => lines.length === 1 && lines[0]!.count === 1 && lines[0]!.outside === id;
+  return own(map.uid, uid) && own(map.gid, gid);
+}
+
+/** How a map of outside ids (ids of our namespace) gets written into a child namespace. */
+export function mapWriter(map: IdMap, uid = process.getuid?.() ?? 0, gid = process.getgid?.() ?? 0, caps = effectiveCaps()): MapWriter {
+  if (canWriteMaps(caps)) return 'write';
+  if (isOwnIdMap(map, uid, gid)) return 'write-own';
+  return 'newuidmap';
+}
+
+/** Whether maps beyond our own ids can be written here at all (setuid helpers or capabilities). */
+export function canMapSubordinateIds(): { ok: boolean; how: string } {
+  if (canWriteMaps()) return { ok: true, how: 'written directly (this process is root of its user namespace, with CAP_SETUID and CAP_SETGID)' };
+  const u = which('newuidmap');
+  const g = which('newgidmap');
+  if (u && g) return { ok: true, how: `written by ${u} and ${g}` };
+  return { ok: false, how: 'newuidmap/newgidmap are missing and this process lacks CAP_SETUID: only your own uid and gid can be mapped' };
+}
+
+/** The text of /proc/PID/uid_map for these lines, as written (unpadded). */
+export function mapText(lines: readonly MapLine[]): string {
+  return lines.map((l) => `${l.inside} ${l.outside} ${l.count}\n`).join('');
+}
+
+/**
+ * The map that gives every outside id of `map` the same number inside. The engine's outer user
+ * namespace uses it: inside it, the host's ids keep their numbers, so the sandbox's namespace
+ * below shows the host ids in its own /proc/self/uid_map, as the plan says.
+ */
+export function mirrorMap(map: IdMap): IdMap {
+  const mirror = (lines: readonly MapLine[]): MapLine[] => lines.map((l) => ({ inside: l.outside, outside: l.outside, count: l.count }));
+  return { uid: mirror(map.uid), gid: mirror(map.gid) };
+}
+
+function writeProcFile(pid: number, file: string, text: string): void {
+  // One write of the whole text (O_WRONLY, no O_TRUNC): the kernel accepts a map only once.
+  const fd = fs.openSync(`/proc/${pid}/${file}`, fs.constants.O_WRONLY);
+  try {
+    const n = fs.writeSync(fd, text);
+    if (n !== Buffer.byteLength(text)) throw new Error(`short write to /proc/${pid}/${file}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Writes the uid and gid maps of the user namespace of `pid`. */
+export async function applyIdMap(pid: number, map: IdMap, writer: MapWriter): Promise<void> {
+  const texts = { uid: mapText(map.uid), gid: mapText(map.gid) };
+  for (const kind of ['uid', 'gid'] as const) {
+    if (texts[kind].length > MAP_TEXT_MAX) {
+      throw new SandtrayError(
+        'IDMAP',
+        `The ${kind} map has ${map[kind].length} lines, more than the kernel takes in one write`,
+        'The subordinate ranges are too fragmented: ask an administrator for one contiguous range, or delete isolated sandboxes to defragment the leases.',
+      );
+    }
+  }
+  if (writer === 'newuidmap') {
+    const [u, g] = await Promise.all([
+      runTool(requireTool('newuidmap'), newuidmapArgs(pid, map.uid)),
+      runTool(requireTool('newgidmap'), newuidmapArgs(pid, map.gid)),
+    ]);
+    for (const [tool, r] of [['newuidmap', u], ['newgidmap', g]] as const) {
+      if (r.exitCode !== 0) {
+        throw new SandtrayError(
+          'IDMAP',
+          `${tool} refused the id map: ${String(r.stderr).trim() || `exit code ${r.exitCode}`}`,
+          'Your subordinate ids may have changed: see `sandtray idmap` and `sandtray doctor`.',
+        );
+      }
+    }
+    return;
+  }
+  try {
+    // Without CAP_SETGID the kernel takes a gid map only once setgroups is denied.
+    if (writer === 'write-own') writeProcFile(pid, 'setgroups', 'deny');
+    writeProcFile(pid, 'uid_map', texts.uid);
+    writeProcFile(pid, 'gid_map', texts.gid);
+  } catch (err) {
+    throw new SandtrayError('IDMAP', `Cannot write the id map of process ${pid}: ${(err as Error).message}`, 'Run `sandtray doctor`.', err);
+  }
+}
+
+/** Reads single-byte progress reports from a pipe, in order. */
+export class StatusPipe {
+  private buf = '';
+  private ended = false;
+  private waiter: (() => void) | null = null;
+
+  constructor(private readonly stream: Readable) {
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => {
+      this.buf += d;
+      this.wake();
+    });
+    stream.on('end', () => {
+      this.ended = true;
+      this.wake();
+    });
+    stream.on('error', () => {
+      this.ended = true;
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+
+  /** Waits for the next byte and checks it is `want`; false on EOF or another byte. */
+  async expect(want: string): Promise<boolean> {
+    while (this.buf === '' && !this.ended) await new Promise<void>((resolve) => (this.waiter = resolve));
+    if (this.buf === '') return false;
+    const got = this.buf[0];
+    this.buf = this.buf.slice(1);
+    return got === want;
+  }
+
+  /** Stops reading and lets the process exit without waiting for the pipe. */
+  close(): void {
+    this.stream.destroy();
+  }
+}
+
+/** Sends the "go" line a waiting stage reads, and closes our end. */
+export function sendGo(stream: Writable, close = true): void {
+  if (close) stream.end('go\n');
+  else stream.write('go\n');
+}
+
+// One user namespace, then the command: used to act on files of subordinate ids (delete).
+// fd 3: "a" once the namespace exists; fd 4: "go" once its maps are written.
+const ONE_LEVEL_SCRIPT = 'printf a >&3 || exit 1; read -r go <&4 && [ "$go" = go ] || exit 1; exec 3>&- 4<&-; exec "$@"';
+
+/** Runs argv as root of a new user namespace with this map; returns its exit code and output. */
+export async function runInUserns(map: IdMap, argv: readonly string[], opts: { timeoutMs?: number } = {}) {
+  const writer = mapWriter(map);
+  const child = execa(requireTool('unshare'), ['--user', '--', '/bin/sh', '-c', ONE_LEVEL_SCRIPT, 'sandtray-userns', ...argv], {
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+    reject: false,
+    extendEnv: false,
+    env: { PATH: SANDBOX_PATH, LANG: 'C.UTF-8' },
+    timeout: opts.timeoutMs ?? 120_000,
+  });
+  const fds = child.stdio as unknown as (Readable & Writable)[];
+  const status = new StatusPipe(fds[3]!);
+  const go: Writable = fds[4]!;
+  try {
+    if (!(await status.expect('a'))) {
+      const r = await child;
+      throw new SandtrayError('IDMAP', `Cannot create a user namespace: ${String(r.stderr).trim() || `exit code ${r.exitCode}`}`, 'Run `sandtray doctor`.');
+    }
+    await applyIdMap(child.pid!, map, writer);
+    sendGo(go);
+  } catch (err) {
+    child.kill('SIGKILL');
+    await child;
+    throw err;
+  } finally {
+    status.close();
+  }
+  const r = await child;
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+}
+
+// The launch chain's two user namespaces. Stage 0 runs in the outer namespace, which maps every
+// id to the same number (the engine writes that map, then says go on fd 6). It keeps the
+// capabilities `unshare --keep-caps` left it, so it can (1) lower that namespace's
+// user.max_user_namespaces when nesting is off, and (2) write the sandbox namespace's map from a
+// subshell once `unshare` made it. Stage 1, in the sandbox's namespace, waits for go on fd 7
+// and becomes bwrap. fd 5 carries progress to the engine: a, b, c.
+//
+// Why a limit in an outer namespace rather than seccomp (bwrap --seccomp): a seccomp filter binds
+// only bwrap's descendants, and every `sandtray shell`/`exec` enters through nsenter from outside,
+// unfiltered. The limit belongs to the namespace, so it holds for whoever joins. It must sit in a
+// namespace above the sandbox: root inside holds CAP_SYS_RESOURCE over its own namespace and could
+// raise its own limit, but has no capability in its parent. The count there is 1 (the sandbox's
+// own namespace), so any further user namespace below fails with ENOSPC.
+export const USERNS_SCRIPT = [
+  '# sandtray-userns: see helpers/idmap/userns.ts',
+  'printf a >&5 || exit 1',
+  'read -r go <&6 && [ "$go" = go ] || exit 1',
+  'limit=$1 uids=$2 gids=$3',
+  'shift 3',
+  'if [ "$limit" != none ]; then echo "$limit" >/proc/sys/user/max_user_namespaces || exit 1; fi',
+  'lines() { out=; while [ $# -ge 3 ]; do out="$out$1 $2 $3',
+  '"; shift 3; done; }',
+  'me=$$',
+  '(',
+  '  exec 3>&- 4>&- 7<&-',
+  '  read -r go <&6 && [ "$go" = go ] || exit 1',
+  '  lines $uids; printf %s "$out" >/proc/$me/uid_map || exit 1',
+  '  lines $gids; printf %s "$out" >/proc/$me/gid_map || exit 1',
+  '  printf c >&5',
+  ') &',
+  'exec 6<&-',
+  'exec unshare --user -- /bin/sh -c \'printf b >&5 || exit 1; read -r go <&7 && [ "$go" = go ] || exit 1; exec 5>&- 7<&-; exec "$@"\' sandtray-userns "$@"',
+].join('\n');
+
+/** Descriptors of the launch handshake (after bwrap's 3 and 4). */
+export const USERNS_FDS = { status: 5, goOuter: 6, goInner: 7 } as const;
+
+/** argv of the two user namespaces, to be followed by bwrap's argv. */
+export function usernsArgv(map: IdMap, opts: { nesting: boolean }): string[] {
+  const words = (lines: readonly MapLine[]): string => lines.map((l) => `${l.inside} ${l.outside} ${l.count}`).join(' ');
+  return ['unshare', '--user', '--keep-caps', '--', '/bin/sh', '-c', USERNS_SCRIPT, 'sandtray-userns', opts.nesting ? 'none' : '1', words(map.uid), words(map.gid)];
+}
