@@ -1,5 +1,6 @@
 // Reads a user's subordinate uid/gid ranges: getsubids when present (it follows nsswitch), else the files.
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
 import { SandtrayError } from '../core/errors.js';
@@ -91,12 +92,27 @@ export function parseGetsubidsOutput(text: string): SubIdParse {
   return { ranges: normalize(ranges), problems };
 }
 
+/**
+ * Tests set this to a directory holding `subuid` and `subgid` files read instead of the system's
+ * (malformed lines, shrunk or tiny ranges). It grants nothing: newuidmap still checks the real
+ * /etc/subuid, so a range the user does not own fails at start. `doctor` and `idmap` name it.
+ */
+export const TEST_SUBID_ENV = 'SANDTRAY_TEST_SUBID_DIR';
+
+/** The test directory of TEST_SUBID_ENV when set to an absolute path, else null. */
+export function testSubIdDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  const dir = env[TEST_SUBID_ENV];
+  return dir && path.isAbsolute(dir) ? dir : null;
+}
+
 /** Reads the user's subordinate ranges of one kind, normalized (sorted, merged). */
 export async function readSubIds(
   kind: SubIdKind,
   user: SubIdUser,
   opts: { file?: string; useGetsubids?: boolean } = {},
 ): Promise<SubIdResult> {
+  const testDir = opts.file === undefined ? testSubIdDir() : null;
+  if (testDir) opts = { file: path.join(testDir, `sub${kind}`) };
   // getsubids has no `--`, so a name that looks like an option must not reach its argv.
   if (opts.file === undefined && opts.useGetsubids !== false && !user.name.startsWith('-')) {
     const args = kind === 'gid' ? ['-g', user.name] : [user.name];
@@ -116,6 +132,12 @@ export async function readSubIds(
     throw new SandtrayError('IDMAP', `Cannot read ${file}`, 'Check that the file is readable by your user.', err);
   }
   return { ...parseSubIdFile(text, user), source: file };
+}
+
+/** Both kinds at once. */
+export async function readUserSubIds(user: SubIdUser): Promise<{ uid: SubIdResult; gid: SubIdResult }> {
+  const [uid, gid] = await Promise.all([readSubIds('uid', user), readSubIds('gid', user)]);
+  return { uid, gid };
 }
 
 function shellQuote(s: string): string {

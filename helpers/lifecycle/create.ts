@@ -7,6 +7,8 @@ import { checkProfileOnHost } from '../profile/check.js';
 import { expandRecord } from '../profile/resolve.js';
 import type { Layer } from '../profile/schema.js';
 import { checkName, ensurePrivateDir, sandboxDirs, writeFileAtomic, type SandboxRecord } from '../runtime/store.js';
+import { readHostFacts } from '../host/facts.js';
+import { leaseIds, releaseIds } from '../idmap/assign.js';
 import { logEvent } from '../runtime/log.js';
 
 export interface CreateOptions {
@@ -46,6 +48,11 @@ export async function createSandbox(name: string, opts: CreateOptions): Promise<
       throw err;
     }
     revert.add('remove sandbox directory', () => fs.rmSync(dirs.data, { recursive: true, force: true }));
+    // Isolated ids are leased now, under the lease file's lock, so concurrent creates never share.
+    if (expanded.profile.idmap.mode === 'isolated') {
+      const { taken } = await leaseIds(name, expanded.profile.idmap.size, readHostFacts(), paths);
+      if (taken) revert.add('release id lease', () => releaseIds(name, paths));
+    }
     fs.mkdirSync(dirs.home, { mode: 0o700 });
     fs.mkdirSync(dirs.etc, { mode: 0o700 });
     writeFileAtomic(dirs.record, JSON.stringify(record, null, 2) + '\n');

@@ -1,13 +1,14 @@
 // delete: removes a stopped sandbox's record, home and runtime leftovers, including files owned by subordinate ids.
 import fs from 'node:fs';
+import path from 'node:path';
 import { SandtrayError } from '../core/errors.js';
 import { withLock } from '../core/lock.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
-import { runTool, which } from '../host/tools.js';
+import { which } from '../host/tools.js';
 import { readHostFacts } from '../host/facts.js';
-import { assignIdMap } from '../idmap/assign.js';
-import { unshareMapArgs } from '../idmap/map.js';
-import { expandLayers } from '../profile/expand.js';
+import { releaseIds, removalIdMap } from '../idmap/assign.js';
+import type { IdMap } from '../idmap/map.js';
+import { runInUserns } from '../idmap/userns.js';
 import { sandboxState } from '../runtime/state.js';
 import { readRecord, sandboxDirs } from '../runtime/store.js';
 import { stopSandbox } from './stop.js';
@@ -25,8 +26,11 @@ export async function deleteSandbox(name: string, opts: { force?: boolean; paths
   await withLock(dirs.lock, async () => {
     if (sandboxState(name, paths).state !== 'STOPPED') throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" was started again meanwhile`, 'Stop it, then delete it.');
     fs.rmSync(dirs.runtime, { recursive: true, force: true });
-    await removeTree(dirs.data);
+    // The sandbox's own map: an isolated sandbox's files belong to its lease, not the shared block.
+    await removeTree(dirs.data, await removalIdMap(name, readHostFacts(), paths));
     fs.rmSync(dirs.log, { force: true });
+    // Freed only once its files are gone: they still belong to those ids until then.
+    await releaseIds(name, paths);
   }, { what: `Sandbox "${name}"` });
   fs.rmSync(dirs.lock, { force: true });
 }
@@ -34,10 +38,14 @@ export async function deleteSandbox(name: string, opts: { force?: boolean; paths
 /**
  * Removes a sandbox directory. Files made inside by non-root ids belong to subordinate ids on the
  * host, which the user cannot remove; so the tree is removed from inside a user namespace with
- * the same map, where those ids are ours. `rm -r` never follows symlinks, so a symlink planted
- * inside cannot make this escape the directory.
+ * `map` (the sandbox's own: its lease, or the shared map), where those ids are ours.
+ *
+ * Nothing there follows a symlink the sandbox may have planted: `find -P` never does, chmod only
+ * touches the directories find names (never a link), and `rm -r` unlinks links without
+ * following them. `--one-file-system` keeps rm off anything mounted below. The sandbox is
+ * stopped, so nothing inside can swap a directory for a link meanwhile.
  */
-export async function removeTree(dir: string): Promise<void> {
+export async function removeTree(dir: string, map?: IdMap): Promise<void> {
   try {
     fs.rmSync(dir, { recursive: true, force: true });
     return;
@@ -45,13 +53,18 @@ export async function removeTree(dir: string): Promise<void> {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EACCES' && code !== 'EPERM' && code !== 'ENOTEMPTY') throw err;
   }
-  const unshare = which('unshare');
-  if (!unshare) throw new SandtrayError('MISSING_TOOL', `Cannot remove ${dir}: it holds files of subordinate ids and unshare is missing`, 'Install util-linux.');
-  const { map } = await assignIdMap(expandLayers('x', []).profile, readHostFacts());
-  // Make every directory writable first: a 0500 directory blocks rm even for root-in-userns when it owns it.
-  const script = 'chmod -R u+rwX -- "$1" 2>/dev/null; rm -rf --one-file-system -- "$1"';
-  const res = await runTool(unshare, ['--user', ...unshareMapArgs(map), '--', '/bin/sh', '-c', script, 'sandtray-rm', dir]);
+  if (!which('unshare')) throw new SandtrayError('MISSING_TOOL', `Cannot remove ${dir}: it holds files of subordinate ids and unshare is missing`, 'Install util-linux.');
+  const facts = readHostFacts();
+  const idmap = map ?? (await removalIdMap(path.basename(dir), facts, sandtrayPaths()));
+  // Root of the namespace may ignore modes only on files whose owner is mapped; a directory whose
+  // owner is not must at least be ours to open: make directories without u+rwx usable first.
+  const script = 'find -P "$1" -xdev -type d ! -perm -u=rwx -exec chmod u+rwx -- {} \\; 2>/dev/null; exec rm -rf --one-file-system -- "$1"';
+  const res = await runInUserns(idmap, ['/bin/sh', '-c', script, 'sandtray-rm', dir]);
   if (fs.existsSync(dir)) {
-    throw new SandtrayError('INTERNAL', `Could not remove ${dir}: ${res.stderr || 'unknown error'}`, 'Remove it by hand from `sandtray`-created user namespace: `unshare --map-auto --map-root-user rm -rf DIR`.');
+    throw new SandtrayError(
+      'IDMAP',
+      `Could not remove ${dir}: ${res.stderr.trim().split('\n').slice(-3).join('; ') || 'unknown error'}`,
+      'Some files belong to ids outside the sandbox\'s id map (see `sandtray idmap`). Remove them by hand from a user namespace that maps them, e.g. `unshare --map-auto --map-root-user rm -rf DIR`.',
+    );
   }
 }

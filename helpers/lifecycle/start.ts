@@ -6,7 +6,7 @@ import { sandtrayPaths, type Paths } from '../core/paths.js';
 import { Revert } from '../core/revert.js';
 import { readHostFacts } from '../host/facts.js';
 import { selfId } from '../host/proc.js';
-import { assignIdMap } from '../idmap/assign.js';
+import { assignIdMap, releaseIds } from '../idmap/assign.js';
 import { buildPlan, type Plan } from '../plan/build.js';
 import { checkProfileOnHost } from '../profile/check.js';
 import { expandRecord } from '../profile/resolve.js';
@@ -18,16 +18,24 @@ import { killTree } from './kill.js';
 import { networkDriver } from '../network/drivers.js';
 import type { Profile } from '../profile/schema.js';
 
-/** Computes the plan a start would run, without running anything. */
-export async function planSandbox(name: string, paths: Paths = sandtrayPaths()): Promise<{ plan: Plan; idmapNote: string | null; profile: Profile }> {
+/**
+ * Computes the plan a start would run, without running anything. With takeLease (start), an
+ * isolated sandbox without a lease gets one; leaseTaken then tells the caller to undo it on failure.
+ */
+export async function planSandbox(name: string, paths: Paths = sandtrayPaths(), opts: { takeLease?: boolean } = {}): Promise<{ plan: Plan; idmapNote: string | null; profile: Profile; leaseTaken: boolean }> {
   const rec = readRecord(name, paths);
-  const { profile } = expandRecord(rec, paths);
+  const { profile, origins } = expandRecord(rec, paths);
   checkProfileOnHost(profile);
   const facts = readHostFacts();
-  const assigned = await assignIdMap(profile, facts);
-  const dirs = sandboxDirs(name, paths);
-  const plan = buildPlan(name, profile, assigned.map, facts, { etcDir: dirs.etc, homeDir: dirs.home });
-  return { plan, idmapNote: assigned.note, profile };
+  const assigned = await assignIdMap(profile, facts, { name, paths, takeLease: opts.takeLease ?? false, sizeIsDefault: origins['idmap.size'] === 'default' });
+  try {
+    const dirs = sandboxDirs(name, paths);
+    const plan = buildPlan(name, profile, assigned.map, facts, { etcDir: dirs.etc, homeDir: dirs.home });
+    return { plan, idmapNote: assigned.note, profile, leaseTaken: assigned.leaseTaken };
+  } catch (err) {
+    if (assigned.leaseTaken) await releaseIds(name, paths).catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Starts a stopped sandbox and returns once its pid 1 is up. */
@@ -42,9 +50,11 @@ export async function startSandbox(name: string, paths: Paths = sandtrayPaths())
     }
     // A sandbox killed from outside leaves its runtime directory: clear it before starting again.
     fs.rmSync(dirs.runtime, { recursive: true, force: true });
-    const { plan, idmapNote, profile } = await planSandbox(name, paths);
+    const { plan, idmapNote, profile, leaseTaken } = await planSandbox(name, paths, { takeLease: true });
 
     const revert = new Revert();
+    // A lease taken by this start (the profile turned isolated after create) goes if the start fails.
+    if (leaseTaken) revert.add('release id lease', () => releaseIds(name, paths));
     const rt: RuntimeState = {
       phase: 'starting', actor: selfId(), init: null, monitor: null, startedAt: null, namespaces: {},
       idmap: plan.idmap, mounts: plan.mounts.map((m) => ({ op: m.op, target: m.target, ...('source' in m ? { source: m.source } : {}) })),
