@@ -22,6 +22,8 @@ import { formatMapLines } from '../idmap/map.js';
 import { STATES, type State } from '../runtime/state.js';
 import { sandboxDirs } from '../runtime/store.js';
 import { parseOverrides } from './overrides.js';
+import { idmapCommand } from './idmap-commands.js';
+import { USERNS_SCRIPT } from '../idmap/userns.js';
 import { duration, printJson, table } from './output.js';
 
 export type Command = (args: string[]) => Promise<number>;
@@ -351,7 +353,7 @@ const plan: Command = async (args) => {
     ...p.mounts.map((m) => `  ${m.op.padEnd(11)} ${'source' in m ? `${m.source} -> ` : ''}${m.target}   # ${m.why}`),
     `Shell: ${p.shell}; command: ${p.command.join(' ')}; workdir: ${p.workdir}`,
     'Command line:',
-    `  ${p.argv.map((a) => (a.includes('\n') ? "'<sandtray-init script>'" : shQuote(a))).join(' ')}`,
+    `  ${p.argv.map((a) => (a === USERNS_SCRIPT ? "'<sandtray-userns script>'" : a.includes('\n') ? "'<sandtray-init script>'" : shQuote(a))).join(' ')}`,
   ];
   console.log(out.join('\n'));
   return 0;
@@ -440,6 +442,7 @@ export const COMMANDS: Record<string, { run: Command; help: string }> = {
   wait: { run: wait, help: 'wait NAME --state STATE [--timeout S]' },
   plan: { run: plan, help: 'plan NAME [--json]                   what start would run, without running it' },
   profile: { run: profile, help: 'profile list|show NAME|validate FILE...|schema' },
+  idmap: { run: idmapCommand, help: 'idmap [--json] | idmap release NAME  subordinate ids: ranges, shared block, leases, free' },
 };
 
 /** Where things live, for `sandtray paths`. */
