@@ -53,12 +53,14 @@ export class TerminalSessions {
 
   /** Opens a login shell inside a running sandbox on a new pseudo-terminal. */
   open(name: string, cols: number, rows: number, owner: number): { id: string; title: string } {
-    const spec = attachSpec(name, null, { TERM: 'xterm-256color', COLORTERM: 'truecolor' });
+    // terminal: script(1) inside gives the shell a pty from the sandbox's own devpts, so tty and job
+    // control work there; our pty only carries its bytes.
+    const spec = attachSpec(name, null, { TERM: 'xterm-256color', COLORTERM: 'truecolor' }, undefined, { terminal: true });
     const [file, ...args] = spec.argv;
     const id = randomBytes(12).toString('base64url');
     // node-pty starts the child in a new session with the pty as its controlling terminal, so the
     // shell can never reach our own terminal (TIOCSTI) and its session marks what a close must end.
-    const term = pty.spawn(file!, args, { name: 'xterm-256color', cols, rows, cwd: '/', env: spec.env });
+    const term = pty.spawn(file!, args, { name: 'xterm-256color', cols, rows, cwd: '/', env: { ...spec.env, TERM: 'xterm-256color' } });
     const session: Session = { id, name, owner, term, closed: false };
     this.sessions.set(id, session);
     term.onData((d) => this.events.data(id, d));
@@ -82,6 +84,11 @@ export class TerminalSessions {
   resize(id: string, cols: number, rows: number, owner: number): void {
     const s = this.get(id, owner);
     if (!s.closed) s.term.resize(cols, rows);
+  }
+
+  /** Open tabs: id, sandbox and the host pid of the tab's session leader. */
+  list(): { id: string; name: string; pid: number }[] {
+    return [...this.sessions.values()].map((s) => ({ id: s.id, name: s.name, pid: s.term.pid }));
   }
 
   /** Host pids of a tab's session (for tests and diagnostics). */

@@ -1,0 +1,47 @@
+// Words and numbers as the window shows them.
+import type { SandboxState } from '../../main/ipc/contract.js';
+
+export const STATE_TEXT: Record<SandboxState, string> = {
+  STOPPED: 'Stopped',
+  STARTING: 'Starting',
+  RUNNING: 'Running',
+  STOPPING: 'Stopping',
+  ABORTING: 'Aborting',
+};
+
+export function uptime(seconds: number | null): string {
+  if (seconds === null) return '—';
+  if (seconds < 60) return `${seconds}s`;
+  const m = Math.floor(seconds / 60);
+  if (m < 60) return `${m} min`;
+  const hrs = Math.floor(m / 60);
+  if (hrs < 24) return `${hrs} h ${m % 60} min`;
+  return `${Math.floor(hrs / 24)} d ${hrs % 24} h`;
+}
+
+export const NETWORK_TEXT: Record<string, string> = {
+  none: 'No network (loopback only)',
+  nat: 'Private NAT network',
+  host: 'Shares the host network',
+  openvpn: 'OpenVPN tunnel only',
+  wireguard: 'WireGuard tunnel only',
+};
+
+export function networkText(mode: string): string {
+  return NETWORK_TEXT[mode] ?? mode;
+}
+
+export const NAMESPACE_TEXT: Record<string, string> = {
+  user: 'User ids',
+  mnt: 'Mounts',
+  uts: 'Hostname',
+  ipc: 'IPC',
+  pid: 'Processes',
+  net: 'Network',
+  cgroup: 'Cgroups',
+};
+
+/** "profile dev (/home/u/.config/…)" -> "profile dev"; "profile /a/b/x.sandtray" -> "profile x.sandtray". */
+export function shortOrigin(origin: string): string {
+  return origin.replace(/ \(.*\)$/, '').replace(/^profile \/.*\/([^/]+)$/, 'profile $1');
+}

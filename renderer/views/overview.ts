@@ -1,0 +1,113 @@
+// Details of one sandbox: state, isolation, network and tunnel, the expanded profile with where each
+// value came from, mounts, id map and processes.
+import type { SandboxInfo } from '../../main/ipc/contract.js';
+import { h, icon } from '../dom.js';
+import { NAMESPACE_TEXT, STATE_TEXT, networkText, shortOrigin, uptime } from '../ui/format.js';
+
+type IconName = Parameters<typeof icon>[0];
+
+function card(title: string, iconName: IconName, body: Node | Node[], opts: { wide?: boolean; aside?: Node | null; id?: string } = {}): HTMLElement {
+  return h('section', { class: `card${opts.wide ? ' card-wide' : ''}`, id: opts.id },
+    h('header', { class: 'card-head' }, icon(iconName, 16), h('h3', {}, title), opts.aside ?? null),
+    h('div', { class: 'card-body' }, body),
+  );
+}
+
+function table(head: string[], rows: (Node | string)[][], cls = ''): HTMLElement {
+  return h('table', { class: `table ${cls}` },
+    h('thead', {}, h('tr', {}, head.map((c) => h('th', {}, c)))),
+    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c))))),
+  );
+}
+
+function empty(text: string): HTMLElement {
+  return h('p', { class: 'empty-note' }, text);
+}
+
+function originChip(origin: string | undefined): HTMLElement {
+  const o = origin ?? 'default';
+  return h('span', { class: `origin ${o === 'default' ? 'origin-default' : o === 'sandbox overrides' ? 'origin-override' : ''}`, title: o }, shortOrigin(o));
+}
+
+function tile(label: string, value: Node | string, sub?: string): HTMLElement {
+  return h('div', { class: 'tile' }, h('div', { class: 'tile-label' }, label), h('div', { class: 'tile-value' }, value), sub ? h('div', { class: 'tile-sub' }, sub) : null);
+}
+
+function profileRows(info: SandboxInfo): (Node | string)[][] {
+  const p = info.profile;
+  if (!p) return [];
+  const o = info.origins;
+  const code = (v: string): HTMLElement => h('code', {}, v);
+  const rows: (Node | string)[][] = [
+    ['hostname', code(p.hostname), originChip(o['hostname'])],
+    ['command', code(p.command ? p.command.join(' ') : '(login shell)'), originChip(o['command'])],
+    ['workdir', code(p.workdir ?? '/root'), originChip(o['workdir'])],
+    ['home', code(p.home), originChip(o['home'])],
+    ['shell', code(p.shell ?? '/bin/bash'), originChip(o['shell'])],
+    ['network.mode', code(p.network.mode), originChip(o['network.mode'])],
+  ];
+  if (p.network.mode === 'nat') rows.push(['network.allowHostLoopback', code(String(p.network.allowHostLoopback ?? false)), originChip(o['network.allowHostLoopback'])]);
+  rows.push(
+    ['idmap', code(`${p.idmap.mode}, ${p.idmap.size.toLocaleString()} ids`), originChip(o['idmap.mode'])],
+    ['nesting', code(String(p.nesting)), originChip(o['nesting'])],
+  );
+  for (const [k, v] of Object.entries(p.env)) rows.push([`env.${k}`, code(v), originChip(o[`env.${k}`])]);
+  for (const m of p.mounts) rows.push([`mount ${m.target}`, code(`${m.source} (${m.readOnly ? 'ro' : 'rw'}${m.optional ? ', optional' : ''})`), originChip(o[`mounts[${m.target}]`])]);
+  return rows;
+}
+
+function tunnel(info: SandboxInfo): HTMLElement | null {
+  const v = info.vpn;
+  const isVpn = Boolean(v) || info.network === 'openvpn' || info.network === 'wireguard';
+  if (!isVpn) return null;
+  if (!v) return h('div', { class: 'tunnel tunnel-unknown' }, icon('lock', 16), info.state === 'RUNNING' ? 'Tunnel status not reported yet' : 'Tunnel down: the sandbox is stopped');
+  const text = v.state === 'up' ? `Tunnel up${v.address ? ` · ${v.address}` : ''}` : v.state === 'connecting' ? 'Connecting…' : `Tunnel down${v.detail ? ` · ${v.detail}` : ''} — nothing leaves the sandbox`;
+  return h('div', { class: `tunnel tunnel-${v.state}` }, icon('lock', 16), text);
+}
+
+export function overviewView(info: SandboxInfo): HTMLElement {
+  const running = info.state !== 'STOPPED';
+  const nsNames = ['user', 'mnt', 'uts', 'ipc', 'pid', 'net', 'cgroup'];
+  const namespaces = running && Object.keys(info.namespaces).length
+    ? h('div', { class: 'ns-grid' }, nsNames.filter((n) => n in info.namespaces).map((n) =>
+        h('div', { class: 'ns' }, h('div', { class: 'ns-name' }, n), h('div', { class: 'ns-label' }, NAMESPACE_TEXT[n] ?? n), h('code', { class: 'ns-ino' }, String(info.namespaces[n])))))
+    : empty('Namespaces exist while the sandbox runs.');
+
+  const mounts = running && info.mounts.length
+    ? table(['', 'Source', 'Target'], info.mounts.map((m) => [h('span', { class: `op op-${m.op.replace(/[^a-z-]/g, '')}` }, m.op), m.source ? h('code', {}, m.source) : h('span', { class: 'muted' }, '—'), h('code', {}, m.target)]), 'table-mounts')
+    : info.profile?.mounts.length
+      ? table(['Source', 'Target', ''], info.profile.mounts.map((m) => [h('code', {}, m.source), h('code', {}, m.target), m.readOnly ? 'read-only' : 'read-write']))
+      : empty('Only the defaults: host /usr read-only, a private home, /tmp and /run.');
+
+  const idLines = (kind: 'uid' | 'gid'): (Node | string)[][] => (info.idmap?.[kind] ?? []).map((l) => [kind, String(l.inside), String(l.outside), l.count.toLocaleString()]);
+  const idmap = info.idmap
+    ? h('div', {}, table(['', 'Inside', 'Outside', 'Count'], [...idLines('uid'), ...idLines('gid')], 'table-num'), info.idmapNote ? h('p', { class: 'muted small note' }, info.idmapNote) : null)
+    : empty(info.profile ? `${info.profile.idmap.mode} map of ${info.profile.idmap.size.toLocaleString()} ids, assigned at start.` : 'Assigned at start.');
+
+  const procs = info.pids.length
+    ? table(['Host PID', 'PID', 'UID', 'Command'], info.pids.map((p) => [String(p.host), String(p.inside ?? '—'), String(p.uid ?? '—'), h('code', { class: 'cmd' }, p.command)]), 'table-procs')
+    : empty(running ? 'No processes visible.' : 'Not running.');
+
+  const netBody = h('div', { class: 'net' },
+    h('div', { class: 'net-mode' }, h('strong', {}, networkText(info.network)), h('span', { class: `badge ${info.isolated.network ? 'badge-ok' : 'badge-warn'}` }, info.isolated.network ? 'isolated' : 'not isolated')),
+    tunnel(info),
+  );
+
+  return h('div', { class: 'overview' },
+    h('div', { class: 'tiles' },
+      tile('State', h('span', { class: `pill pill-${info.state.toLowerCase()}` }, h('span', { class: 'dot' }), STATE_TEXT[info.state]), running ? `up ${uptime(info.uptimeSec)}` : `created ${new Date(info.createdAt).toLocaleDateString()}`),
+      tile('PID 1 on the host', info.pid ? String(info.pid) : '—'),
+      tile('Network', info.network, info.isolated.network ? 'own namespace' : 'host namespace'),
+      tile('Profiles', info.profiles.length ? info.profiles.map((p) => p.replace(/^.*\//, '')).join(', ') : 'defaults'),
+    ),
+    info.problem ? h('div', { class: 'callout callout-err' }, icon('alert', 18), h('div', {}, h('strong', {}, 'This sandbox needs attention'), h('pre', { class: 'problem' }, info.problem))) : null,
+    h('div', { class: 'cards' },
+      card('Isolation', 'shield', namespaces, { id: 'card-namespaces' }),
+      card('Network', 'network', netBody, { id: 'card-network' }),
+      card('Expanded profile', 'layers', info.profile ? table(['Key', 'Value', 'From'], profileRows(info), 'table-profile') : empty('The profile could not be expanded.'), { wide: true, id: 'card-profile' }),
+      card(running ? 'Mounts' : 'Configured mounts', 'folder', mounts, { wide: true, id: 'card-mounts' }),
+      card('Id map', 'users', idmap, { id: 'card-idmap' }),
+      card('Processes', 'cpu', procs, { id: 'card-procs', aside: info.pids.length ? h('span', { class: 'count' }, String(info.pids.length)) : null }),
+    ),
+  );
+}

@@ -1,0 +1,65 @@
+// The credential prompt: the password goes to main once; with "remember" main stores it in the
+// keyring, and it never comes back to the window.
+import type { SandtrayEvent } from '../../main/ipc/contract.js';
+import { call } from '../api.js';
+import { h } from '../dom.js';
+import { openDialog, type DialogParts } from '../ui/dialog.js';
+import { toastError } from '../ui/toast.js';
+
+type Prompt = Extract<SandtrayEvent, { type: 'secret-prompt' }>;
+
+const open = new Map<string, DialogParts>();
+
+export function showSecretPrompt(p: Prompt): void {
+  if (open.has(p.promptId)) return;
+  let answered = false;
+  const d = openDialog({
+    title: `${p.sandbox} needs a password`,
+    subtitle: 'The VPN asks for credentials before it connects.',
+    icon: 'key',
+    className: 'dialog-small secret-dialog',
+    onClose: () => {
+      open.delete(p.promptId);
+      if (!answered) void call('secret-reply', { promptId: p.promptId, secret: null, remember: false }).catch(() => undefined);
+    },
+  });
+  open.set(p.promptId, d);
+  const input = h('input', { type: 'password', id: 'secret-input', class: 'input', autocomplete: 'off', spellcheck: 'false', 'aria-label': p.label });
+  const remember = h('input', { type: 'checkbox', id: 'secret-remember' });
+  const form = h('form', { class: 'form' },
+    h('label', { class: 'field' }, h('span', { class: 'field-label' }, p.label), input),
+    p.detail ? h('p', { class: 'muted small' }, p.detail) : null,
+    p.canRemember ? h('label', { class: 'check' }, remember, h('span', {}, 'Remember in keyring')) : null,
+    p.canRemember ? h('p', { class: 'muted small check-hint' }, 'Kept by your desktop keyring, never by Sandtray, and never shown again.') : null,
+  );
+  const connect = h('button', { class: 'btn primary', type: 'submit', id: 'secret-submit' }, 'Connect');
+  const cancel = h('button', { class: 'btn', type: 'button' }, 'Cancel');
+  cancel.addEventListener('click', () => d.close());
+  const submit = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    if (!input.value) {
+      input.focus();
+      return;
+    }
+    answered = true;
+    connect.disabled = true;
+    try {
+      await call('secret-reply', { promptId: p.promptId, secret: input.value, remember: p.canRemember && remember.checked });
+    } catch (err) {
+      toastError(err);
+    } finally {
+      input.value = '';
+      d.close();
+    }
+  };
+  form.addEventListener('submit', (e) => void submit(e));
+  connect.addEventListener('click', (e) => void submit(e));
+  d.body.append(form);
+  d.footer.append(cancel, connect);
+  input.focus();
+}
+
+/** Main gave up waiting (timeout): close the dialog. */
+export function cancelSecretPrompt(promptId: string): void {
+  open.get(promptId)?.close();
+}
