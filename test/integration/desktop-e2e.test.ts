@@ -1,0 +1,252 @@
+// End to end: the real manager window (the built renderer bundle) in Debian's Chromium, talking
+// through the test bridge to the same main-side handlers, on the real engine with real sandboxes.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createServices, type Services } from '../../main/app/services.js';
+import type { Notice } from '../../main/engine/notices.js';
+import type { Keyring } from '../../main/secrets/keyring.js';
+import { startBridge, type Bridge } from '../lib/desktop-bridge.js';
+import { BIN, PROFILES, ROOT } from '../lib/sandtray.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
+
+let dir: string;
+let env: Record<string, string>;
+let services: Services;
+let bridge: Bridge;
+let browser: Browser;
+let page: Page;
+const notices: Notice[] = [];
+const stored = new Map<string, string>();
+const keyring: Keyring = {
+  get: async (a) => stored.get(a) ?? null,
+  set: async (a, s) => {
+    stored.set(a, s);
+  },
+  remove: async (a) => stored.delete(a),
+};
+
+async function cli(...args: string[]): Promise<string> {
+  const r = await execa(process.execPath, [BIN, ...args], { env, extendEnv: false, reject: false, stdin: 'ignore' });
+  if (r.exitCode !== 0) throw new Error(`sandtray ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function cliState(name: string): Promise<string> {
+  const all = JSON.parse(await cli('list', '--json')) as { name: string; state: string }[];
+  return all.find((s) => s.name === name)?.state ?? 'MISSING';
+}
+
+async function shot(name: string, keepToasts = false): Promise<void> {
+  if (!keepToasts) await page.evaluate(() => document.querySelectorAll('.toast').forEach((t) => t.remove()));
+  await page.waitForTimeout(150); // let transitions settle
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)`);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-desktop-e2e-'));
+  env = {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: process.env['HOME'] ?? dir,
+    LANG: 'C.UTF-8',
+    XDG_CONFIG_HOME: path.join(dir, 'config'),
+    XDG_DATA_HOME: path.join(dir, 'data'),
+    XDG_STATE_HOME: path.join(dir, 'state'),
+    XDG_RUNTIME_DIR: path.join(dir, 'run'),
+  };
+  fs.mkdirSync(env['XDG_RUNTIME_DIR']!, { mode: 0o700 });
+  // The in-process engine reads the XDG variables on every call.
+  Object.assign(process.env, env);
+  fs.mkdirSync(SHOTS, { recursive: true });
+
+  await cli('create', 'alpha', '--profile', 'shell');
+  await cli('create', 'builder', '--profile', path.join(PROFILES, 'dev.sandtray'));
+
+  services = createServices({
+    emit: (e) => bridge?.emit(e),
+    notify: (n) => notices.push(n),
+    keyring,
+    openSystemTerminal: () => '/usr/bin/true',
+  });
+  services.feed.start();
+  bridge = await startBridge(services.handlers);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+  page.on('pageerror', (e) => {
+    throw e;
+  });
+  await page.goto(bridge.url);
+  await bridge.waitForClients();
+});
+
+after(async () => {
+  await browser?.close();
+  await bridge?.close();
+  services?.close();
+  for (const n of ['alpha', 'builder', 'opened', 'from-editor']) await cli('delete', '--force', n).catch(() => undefined);
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('the list shows every sandbox with its live state', async () => {
+  await page.waitForSelector('#sandbox-list .sb-item[data-name="alpha"]');
+  assert.equal(await page.locator('#sandbox-list .sb-item').count(), 2);
+  assert.equal(await page.getAttribute('.sb-item[data-name="alpha"]', 'data-state'), 'STOPPED');
+  await page.click('.sb-item[data-name="alpha"]');
+  await page.waitForSelector('#state-pill');
+  assert.match(await page.textContent('#state-pill') ?? '', /Stopped/);
+  await shot('list-stopped');
+});
+
+test('start from the window: the window and the CLI agree it is running', async () => {
+  await page.click('#action-start');
+  await page.waitForSelector('.sb-item[data-name="alpha"][data-state="RUNNING"]', { timeout: 30_000 });
+  await page.waitForSelector('#state-pill.pill-running');
+  assert.equal(await cliState('alpha'), 'RUNNING');
+  // Details: namespaces, processes and the expanded profile with origins.
+  await page.waitForSelector('#card-namespaces .ns');
+  await page.waitForSelector('#card-procs tbody tr');
+  const profileText = await page.textContent('#card-profile');
+  assert.match(profileText ?? '', /network\.mode/);
+  assert.match(profileText ?? '', /profile shell/);
+  await shot('details-running');
+});
+
+test('a terminal tab runs a shell inside; typing a command shows its output', async () => {
+  await page.click('#action-shell');
+  await page.waitForSelector('.terminal-host .xterm-screen');
+  await page.waitForFunction(() => document.querySelector('.xterm-rows')?.textContent?.includes('#'), null, { timeout: 15_000 });
+  await page.keyboard.type('echo hello-$((6*7)) from $(hostname)\n');
+  await page.waitForFunction(() => document.querySelector('.xterm-rows')?.textContent?.includes('hello-42 from alpha'), null, { timeout: 15_000 });
+  await page.keyboard.type('tty; ls /\n');
+  await page.waitForFunction(() => /\/dev\/pts\/\d/.test(document.querySelector('.xterm-rows')?.textContent ?? ''), null, { timeout: 10_000 });
+  await shot('terminal');
+
+  const tabs = services.terminals.list();
+  assert.equal(tabs.length, 1);
+  const pids = services.terminals.pidsOf(tabs[0]!.id);
+  assert.ok(pids.length >= 1, 'the tab has a session');
+  await page.click('.tab .tab-close');
+  // Closing the tab ends that shell's session only: the sandbox keeps running.
+  for (let i = 0; i < 100 && pids.some((p) => fs.existsSync(`/proc/${p}`)); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(pids.filter((p) => fs.existsSync(`/proc/${p}`)), [], 'the shell session is gone');
+  assert.equal(services.terminals.count, 0);
+  assert.equal(await cliState('alpha'), 'RUNNING');
+});
+
+test('the log view follows new lines', async () => {
+  await page.click('.tab:has-text("Log")');
+  await page.waitForFunction(() => document.querySelector('#log-text')?.textContent?.includes('running, pid 1 is host pid'), null, { timeout: 10_000 });
+  await shot('logs');
+});
+
+test('stop from the CLI elsewhere: the window follows within a second', async () => {
+  const t0 = Date.now();
+  await cli('stop', 'alpha');
+  await page.waitForSelector('.sb-item[data-name="alpha"][data-state="STOPPED"]', { timeout: 5_000 });
+  assert.ok(Date.now() - t0 < 12_000);
+  // The log view that is open got the stop lines as they were written.
+  await page.waitForFunction(() => document.querySelector('#log-text')?.textContent?.includes('stopped'), null, { timeout: 5_000 });
+  assert.equal(notices.length, 0, 'a deliberate stop is not reported as unexpected');
+});
+
+test('start and stop from the window', async () => {
+  await page.click('.tab:has-text("Overview")');
+  await page.click('#action-start');
+  await page.waitForSelector('.sb-item[data-name="alpha"][data-state="RUNNING"]', { timeout: 30_000 });
+  await page.click('#action-stop');
+  await page.waitForSelector('.sb-item[data-name="alpha"][data-state="STOPPED"]', { timeout: 30_000 });
+  assert.equal(await cliState('alpha'), 'STOPPED');
+});
+
+test('the profile editor shows schema errors inline before saving', async () => {
+  await page.click('.nav-profiles');
+  await page.waitForSelector('#profile-text');
+  await page.click('#profile-new');
+  await page.fill('#profile-name', 'from-editor');
+  const bad = ['apiVersion: sandtray/v1', 'description: typo test', 'network:', '  mode: wifi', 'mounts:', '  - source: /nonexistent-folder-for-test', '    target: relative/path', 'colour: blue', ''].join('\n');
+  await page.fill('#profile-text', bad);
+  await page.waitForFunction(() => document.querySelectorAll('#profile-problems .issue').length >= 3, null, { timeout: 5_000 });
+  const problems = await page.textContent('#profile-problems');
+  assert.match(problems ?? '', /network\.mode/);
+  assert.match(problems ?? '', /mounts\[0\]\.target/);
+  assert.match(problems ?? '', /unknown key "colour"/);
+  assert.ok(await page.locator('.ln-err').count() >= 3, 'the problem lines are marked in the gutter');
+  assert.equal(await page.isDisabled('#profile-save'), true, 'an invalid profile cannot be saved');
+  await shot('editor-errors');
+
+  const good = ['apiVersion: sandtray/v1', 'description: Made in the editor', 'hostname: edited', 'network:', '  mode: none', ''].join('\n');
+  await page.fill('#profile-text', good);
+  await page.waitForSelector('#profile-status .badge-ok', { timeout: 5_000 });
+  assert.equal(await page.isDisabled('#profile-save'), false);
+  await page.click('#profile-save');
+  await page.waitForSelector('.plist-item[data-name="from-editor"]');
+  assert.equal(fs.readFileSync(path.join(env['XDG_CONFIG_HOME']!, 'sandtray', 'profiles', 'from-editor.sandtray'), 'utf8'), good);
+  await shot('editor-valid');
+});
+
+test('the credential dialog sends the password to main once and remembers it in the keyring', async () => {
+  await page.click('.sb-item[data-name="alpha"]');
+  const first = services.secrets.request({ sandbox: 'alpha', account: 'alpha/auth-user-pass', label: 'Password for alice@vpn.example.test', detail: 'OpenVPN asks for the account password of vpn.example.test.' });
+  await page.waitForSelector('#secret-input');
+  await page.fill('#secret-input', 'correct horse battery staple');
+  await page.check('#secret-remember');
+  await shot('credential-dialog');
+  await page.click('#secret-submit');
+  assert.equal(await first, 'correct horse battery staple');
+  assert.equal(stored.get('alpha/auth-user-pass'), 'correct horse battery staple');
+  await page.waitForSelector('#secret-input', { state: 'detached' });
+  // Remembered: the next request is answered from the keyring without asking the window again.
+  assert.equal(await services.secrets.request({ sandbox: 'alpha', account: 'alpha/auth-user-pass', label: 'x' }), 'correct horse battery staple');
+  assert.equal(await page.locator('#secret-input').count(), 0);
+  // Cancel rejects the request.
+  const cancelled = services.secrets.request({ sandbox: 'alpha', account: 'alpha/other', label: 'One-time code', canRemember: false }).then(() => 'answered', (e: Error) => e.message);
+  await page.waitForSelector('#secret-input');
+  assert.equal(await page.locator('#secret-remember').count(), 0, 'no remember box for one-time codes');
+  await page.keyboard.press('Escape');
+  assert.match(await cancelled, /Cancelled/);
+});
+
+test('opening a .sandtray file shows what it may see and offers Create and start', async () => {
+  const file = path.join(dir, 'opened.sandtray');
+  fs.mkdirSync(path.join(dir, 'shared'));
+  fs.writeFileSync(file, ['apiVersion: sandtray/v1', 'description: Reads a shared folder', 'mounts:', '  - source: shared', '    target: /shared', '    readOnly: false', 'network:', '  mode: host', 'nesting: true', ''].join('\n'));
+  bridge.emit({ type: 'file-opened', file: services.files.add(file) });
+  await page.waitForSelector('.file-sheet #file-create-start');
+  const text = await page.textContent('.file-sheet');
+  assert.match(text ?? '', /\/shared/);
+  assert.match(text ?? '', /read-write/);
+  assert.match(text ?? '', /Shares your network/);
+  assert.match(text ?? '', /nesting/i);
+  assert.equal(await page.inputValue('#file-name'), 'opened');
+  await shot('file-open');
+  await page.click('#file-create-start');
+  await page.waitForSelector('.sb-item[data-name="opened"][data-state="RUNNING"]', { timeout: 30_000 });
+  assert.equal(await cliState('opened'), 'RUNNING');
+});
+
+test('a sandbox that dies on its own is reported', async () => {
+  const info = JSON.parse(await cli('info', 'opened', '--json')) as { pid: number };
+  process.kill(info.pid, 'SIGKILL');
+  await page.waitForSelector('.sb-item[data-name="opened"][data-state="STOPPED"]', { timeout: 5_000 });
+  for (let i = 0; i < 40 && !notices.length; i++) await new Promise((r) => setTimeout(r, 25));
+  assert.equal(notices.length, 1);
+  assert.match(notices[0]!.title, /opened stopped unexpectedly/);
+});
+
+test('dark mode', async () => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.click('.sb-item[data-name="builder"]');
+  await page.waitForSelector('#card-profile');
+  await shot('details-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+});
