@@ -1,4 +1,5 @@
 // Attach: argv that enters every namespace of a running sandbox (shell, exec, and the tray's terminals).
+import fs from 'node:fs';
 import { SandtrayError } from '../core/errors.js';
 import type { Paths } from '../core/paths.js';
 import { nsInode } from '../host/proc.js';
@@ -35,6 +36,14 @@ export function runningSandbox(name: string, paths?: Paths): RuntimeState {
   return runtime;
 }
 
+function setgroupsDenied(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/setgroups`, 'utf8').trim() === 'deny';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * argv for nsenter running cmd inside the sandbox as its root, in its root directory and workdir.
  * Only namespaces that differ from ours are entered: a `host` network sandbox shares our net
@@ -50,6 +59,9 @@ export function attachSpec(name: string, cmd: string[] | null, extraEnv: Record<
     if (theirs === null) throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" went away while attaching`, `Check \`sandtray info ${name}\`.`);
     if (theirs !== nsInode(process.pid, ns)) flags.push(flag);
   }
+  // A single-id map denies setgroups (the kernel's price for a map written without privilege);
+  // nsenter would then fail to drop groups, so keep our credentials: they are root inside anyway.
+  if (flags.includes('--user') && setgroupsDenied(pid)) flags.push('--preserve-credentials');
   // `--wd=DIR` would open DIR on the host before entering the namespaces, leaving the process with
   // a cwd outside the sandbox; so enter at pid 1's cwd (its /) and change directory inside with env.
   let inner = cmd ?? [runtime.shell, '-l'];

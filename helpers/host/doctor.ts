@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import { runTool, which } from './tools.js';
 import { readHostFacts } from './facts.js';
 import { readSubIds, subIdFixCommand } from '../idmap/subid.js';
+import { idmapChecks } from '../idmap/doctor-checks.js';
+import { sandtrayPaths } from '../core/paths.js';
 
 export interface Check {
   id: string;
@@ -93,13 +95,18 @@ export async function doctor(): Promise<Check[]> {
       for (const p of r.problems) add({ id: `subid.${kind}.line`, level: 'warn', detail: `${r.source} line ${p.line} is malformed (${p.reason}) and was ignored`, fix: `Ask an administrator to fix line ${p.line} of ${r.source}.` });
       const total = r.ranges.reduce((s, x) => s + x.size, 0);
       add(total === 0
-        ? { id: `subid.${kind}`, level: 'warn', detail: `no subordinate ${kind}s for ${facts.user} (${r.source}): sandboxes map only root (your own ${kind}) inside`, fix: `sudo ${subIdFixCommand(facts.user)}` }
+        ? { id: `subid.${kind}`, level: 'warn', detail: `no subordinate ${kind}s for ${facts.user} (${r.source}): sandboxes fall back to a single-id map: only root (your own ${kind}) is mapped inside`, fix: `sudo ${subIdFixCommand(facts.user)}` }
         : total < 65535
           ? { id: `subid.${kind}`, level: 'warn', detail: `${total} subordinate ${kind}s for ${facts.user}: fewer than the 65535 a full map needs`, fix: `sudo ${subIdFixCommand(facts.user)}` }
           : { id: `subid.${kind}`, level: 'ok', detail: `${total} subordinate ${kind}s for ${facts.user} (${r.ranges.map((x) => `${x.start}+${x.size}`).join(', ')}; from ${r.source})` });
     } catch (err) {
       add({ id: `subid.${kind}`, level: 'error', detail: (err as Error).message, fix: 'Check /etc/subuid and /etc/subgid.' });
     }
+  }
+  try {
+    for (const c of await idmapChecks(facts, sandtrayPaths())) add(c);
+  } catch (err) {
+    add({ id: 'idmap.map', level: 'warn', detail: `cannot read the id leases: ${(err as Error).message}`, fix: 'See `sandtray idmap`.' });
   }
 
   const unshare = which('unshare');

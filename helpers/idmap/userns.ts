@@ -193,6 +193,7 @@ export async function runInUserns(map: IdMap, argv: readonly string[], opts: { t
     extendEnv: false,
     env: { PATH: SANDBOX_PATH, LANG: 'C.UTF-8' },
     timeout: opts.timeoutMs ?? 120_000,
+    stripFinalNewline: false,
   });
   const fds = child.stdio as unknown as (Readable & Writable)[];
   const status = new StatusPipe(fds[3]!);

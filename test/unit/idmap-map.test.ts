@@ -10,6 +10,7 @@ import {
   unshareMapArgs,
   type IdMap,
 } from '../../helpers/idmap/map.js';
+import { firstIds, me } from '../lib/idmap.js';
 
 const one = [{ start: 100000, size: 65536 }];
 
@@ -137,49 +138,37 @@ test('newuidmapArgs lists pid then triples', () => {
 });
 
 // Real runs: as root, drop to the test user the integration suite uses.
-function testUser(): { uid: number; gid: number; start: number; size: number } | null {
-  if (process.getuid?.() !== 0) return null;
-  try {
-    const uid = Number(execFileSync('id', ['-u', 'sandtest'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'sandtest'], { encoding: 'utf8' }).trim());
-    const out = execFileSync('getsubids', ['sandtest'], { encoding: 'utf8' });
-    const m = /^0: \S+ (\d+) (\d+)$/m.exec(out);
-    if (!m) return null;
-    return { uid, gid, start: Number(m[1]), size: Number(m[2]) };
-  } catch {
-    return null;
-  }
-}
+// These run as the unprivileged user of the test suite against its real subordinate ranges:
+// the same path as production (unshare, the setuid newuidmap), no root anywhere.
 
-test('unshare accepts unshareMapArgs and the kernel shows formatMapLines', (t) => {
-  const u = testUser();
-  if (!u) return t.skip('needs root and user sandtest with subordinate ids');
-  const ranges = [{ start: u.start, size: u.size }];
-  const map = buildIdMap({ hostUid: u.uid, hostGid: u.gid, size: Math.min(u.size, 65536), uidRanges: ranges, gidRanges: ranges });
-  const out = execFileSync(
-    'runuser',
-    ['-u', 'sandtest', '--', 'unshare', '--user', ...unshareMapArgs(map), 'cat', '/proc/self/uid_map', '/proc/self/gid_map'],
-    { encoding: 'utf8' },
-  );
-  assert.equal(out, formatMapLines(map.uid) + formatMapLines(map.gid));
+test('unshare accepts unshareMapArgs and the kernel shows formatMapLines', async () => {
+  const u = await me();
+  const ranges = firstIds(u.uids, 65535);
+  const granges = firstIds(u.gids, 65535);
+  const map = buildIdMap({ hostUid: u.uid, hostGid: u.gid, size: 65536, uidRanges: ranges, gidRanges: granges });
+  // unshare (util-linux 2.38) takes one range per kind: use the first line of each only.
+  const oneLine: IdMap = { uid: map.uid.slice(0, 2), gid: map.gid.slice(0, 2) };
+  const out = execFileSync('unshare', ['--user', ...unshareMapArgs(oneLine), 'cat', '/proc/self/uid_map', '/proc/self/gid_map'], { encoding: 'utf8' });
+  assert.equal(out, formatMapLines(oneLine.uid) + formatMapLines(oneLine.gid));
 });
 
-test('newuidmap accepts newuidmapArgs for a fragmented map', (t) => {
-  const u = testUser();
-  if (!u || u.size < 2000) return t.skip('needs root and user sandtest with subordinate ids');
-  // Two fragments out of the one real range, in reverse order, so the map has three lines.
+test('newuidmap accepts newuidmapArgs for a fragmented map', async () => {
+  const u = await me();
+  const first = firstIds(u.uids, 2000);
+  // Two fragments out of the user's real ids, in reverse order, so the map has three lines.
+  const ids = first.flatMap((r) => Array.from({ length: r.size }, (_, i) => r.start + i));
   const frags = [
-    { start: u.start + 1000, size: 500 },
-    { start: u.start, size: 500 },
+    { start: ids[1000]!, size: 1 },
+    { start: ids[0]!, size: 1 },
   ];
-  const map = buildIdMap({ hostUid: u.uid, hostGid: u.gid, size: 1001, uidRanges: frags, gidRanges: frags });
+  const map = buildIdMap({ hostUid: u.uid, hostGid: u.gid, size: 3, uidRanges: frags, gidRanges: frags });
   assert.equal(map.uid.length, 3);
   const script =
-    'unshare --user sleep 5 & pid=$!; sleep 0.3; ' +
+    'unshare --user sleep 5 & pid=$!; ' +
+    // Wait until the child has its own user namespace (no fixed sleep).
+    'while [ "$(readlink /proc/$pid/ns/user)" = "$(readlink /proc/self/ns/user)" ]; do sleep 0.01; done; ' +
     'newuidmap $pid "$@" >&2 || exit 3; ' +
     'cat /proc/$pid/uid_map; kill $pid';
-  const out = execFileSync('runuser', ['-u', 'sandtest', '--', 'sh', '-c', script, 'sh', ...newuidmapArgs(0, map.uid).slice(1)], {
-    encoding: 'utf8',
-  });
+  const out = execFileSync('sh', ['-c', script, 'sh', ...newuidmapArgs(0, map.uid).slice(1)], { encoding: 'utf8' });
   assert.equal(out, formatMapLines(map.uid));
 });

@@ -1,14 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import {
   parseGetsubidsOutput,
   parseSubIdFile,
   readSubIds,
   subIdFixCommand,
+  testSubIdDir,
+  TEST_SUBID_ENV,
 } from '../../helpers/idmap/subid.js';
 
 const alice = { name: 'alice', uid: 1000 };
@@ -107,50 +109,66 @@ test('readSubIds reads a given file and reports its path as source', async () =>
   }
 });
 
-function getsubids(args: string[]): string | null {
-  try {
-    return execFileSync('getsubids', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  } catch {
-    return null;
-  }
-}
+// The suite's user has real ranges (CI gives it 300000-1299999): these run against the system's
+// getsubids and /etc/subuid as that unprivileged user, never skipped.
 
-test('readSubIds uses the real getsubids and agrees with it', async (t) => {
-  const out = getsubids(['sandtest']);
-  if (out === null) return t.skip('getsubids or user sandtest with ranges not available');
-  const uid = Number(execFileSync('id', ['-u', 'sandtest'], { encoding: 'utf8' }).trim());
-  const user = { name: 'sandtest', uid };
+test('readSubIds uses the real getsubids and agrees with it and with /etc/subuid', async () => {
+  const user = { name: userInfo().username, uid: process.getuid!() };
+  const out = execFileSync('getsubids', [user.name], { encoding: 'utf8' });
   const res = await readSubIds('uid', user);
-  assert.equal(res.source, 'getsubids sandtest');
+  assert.equal(res.source, `getsubids ${user.name}`);
   assert.deepEqual(res.ranges, parseGetsubidsOutput(out).ranges);
-  assert.ok(res.ranges.length > 0);
+  assert.ok(res.ranges.length > 0, 'the test user needs subordinate uids');
   const g = await readSubIds('gid', user);
-  assert.equal(g.source, 'getsubids -g sandtest');
-  assert.ok(g.ranges.length > 0);
+  assert.equal(g.source, `getsubids -g ${user.name}`);
+  assert.ok(g.ranges.length > 0, 'the test user needs subordinate gids');
   // The file path gives the same answer on a files-only nsswitch setup.
-  if (existsSync('/etc/subuid')) {
-    const f = await readSubIds('uid', user, { useGetsubids: false });
-    assert.equal(f.source, '/etc/subuid');
-    assert.deepEqual(f.ranges, res.ranges);
-  }
+  const f = await readSubIds('uid', user, { useGetsubids: false });
+  assert.equal(f.source, '/etc/subuid');
+  assert.deepEqual(f.ranges, res.ranges);
 });
 
-test('readSubIds gives no ranges for a user getsubids does not know', async (t) => {
-  if (getsubids(['sandtest']) === null) return t.skip('getsubids not available');
+test('readSubIds gives no ranges for a user getsubids does not know', async () => {
   const res = await readSubIds('uid', { name: 'sandtray-no-such-user', uid: 4000000 });
+  assert.equal(res.source, 'getsubids sandtray-no-such-user');
   assert.deepEqual(res.ranges, []);
 });
 
-test('readSubIds falls back to /etc/subuid when getsubids cannot be run', async (t) => {
-  if (!existsSync('/etc/subuid')) return t.skip('no /etc/subuid on this host');
+test('readSubIds falls back to /etc/subuid when getsubids cannot be run', async () => {
   const saved = process.env['PATH'];
   process.env['PATH'] = '/nonexistent';
   try {
+    // getsubids is looked up on PATH: with none found, the file is read.
     const res = await readSubIds('uid', { name: 'sandtray-no-such-user', uid: 4000000 });
     assert.equal(res.source, '/etc/subuid');
     assert.deepEqual(res.ranges, []);
+    // A name that looks like an option never reaches getsubids' argv (it has no "--").
+    process.env['PATH'] = saved;
+    assert.equal((await readSubIds('uid', { name: '-x', uid: 4000000 })).source, '/etc/subuid');
   } finally {
     process.env['PATH'] = saved;
+  }
+});
+
+test('SANDTRAY_TEST_SUBID_DIR points reading at test files, only as an absolute path', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sandtray-subid-'));
+  const saved = process.env[TEST_SUBID_ENV];
+  try {
+    writeFileSync(path.join(dir, 'subuid'), 'alice:5000:10\nalice:x:1\n');
+    writeFileSync(path.join(dir, 'subgid'), 'alice:7000:20\n');
+    process.env[TEST_SUBID_ENV] = dir;
+    assert.equal(testSubIdDir(), dir);
+    const u = await readSubIds('uid', alice);
+    assert.equal(u.source, path.join(dir, 'subuid'));
+    assert.deepEqual(u.ranges, [{ start: 5000, size: 10 }]);
+    assert.deepEqual(u.problems.map((p) => p.line), [2]);
+    assert.deepEqual((await readSubIds('gid', alice)).ranges, [{ start: 7000, size: 20 }]);
+    process.env[TEST_SUBID_ENV] = 'relative/dir';
+    assert.equal(testSubIdDir(), null);
+  } finally {
+    if (saved === undefined) delete process.env[TEST_SUBID_ENV];
+    else process.env[TEST_SUBID_ENV] = saved;
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
