@@ -59,11 +59,11 @@ function issueFromLine(line: string, doc: Doc, lc: LineCounter): ProfileIssue {
  */
 export function validateProfileText(text: string, baseDir: string): TextValidation {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true, strict: true });
   if (doc.errors.length) {
     return {
       valid: false,
-      issues: doc.errors.map((e) => ({ path: '(yaml)', message: (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, ''), line: e.linePos?.[0]?.line ?? null })),
+      issues: doc.errors.map((e) => ({ path: '(yaml)', message: (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, ''), line: e.linePos?.[0]?.line ?? lc.linePos(e.pos[0]).line })),
       summary: null,
     };
   }
@@ -76,7 +76,8 @@ export function validateProfileText(text: string, baseDir: string): TextValidati
     const messages = formatIssues(parsed.error.issues);
     const issues = parsed.error.issues.map((i, n) => {
       const where = formatPath(i.path);
-      const message = (messages[n] ?? i.message).replace(`${where}: `, '');
+      const missing = i.path.length > 0 && (i as { input?: unknown }).input === undefined && i.code !== 'unrecognized_keys';
+      const message = missing ? `is required (${i.message.replace(/^Invalid input: /, '')})` : (messages[n] ?? i.message).replace(`${where}: `, '');
       const line = i.code === 'unrecognized_keys' && i.keys[0] !== undefined ? keyLine(doc, i.path, i.keys[0], lc) : lineOf(nodeAt(doc, i.path), lc);
       return { path: i.code === 'unrecognized_keys' && !i.path.length ? '(top level)' : where, message, line };
     });

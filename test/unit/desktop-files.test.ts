@@ -1,0 +1,160 @@
+// The desktop's pure pieces: file hand-off arguments, VPN file summaries, profile text validation
+// with line numbers, plain-words summaries, terminal emulator choice, notices and tray support.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cliArgsFrom, filesFromArgv } from '../../main/files/argv.js';
+import { fileKind, suggestName } from '../../main/files/opened.js';
+import { inspectOpenVpn, inspectWireGuard } from '../../main/files/vpn-config.js';
+import { recordedExitCode, unexpectedStopNotice, vpnDropNotices } from '../../main/engine/notices.js';
+import { summarizeProfile } from '../../main/profile/summary.js';
+import { validateProfileText } from '../../main/profile/validate-text.js';
+import { cliArgv, CLI_SCRIPT } from '../../main/system/cli.js';
+import { terminalArgv } from '../../main/system/terminal.js';
+import { trayLikelyAvailable } from '../../main/system/tray-support.js';
+import { panelIsDark } from '../../main/tray/icons.js';
+import { expandLayers } from '../../helpers/profile/expand.js';
+import type { RuntimeState } from '../../helpers/runtime/state.js';
+import type { SandboxSummary } from '../../main/ipc/contract.js';
+
+test('files handed over on a command line: ours only, absolute, flags and URLs ignored', () => {
+  assert.deepEqual(filesFromArgv(['--show', 'dev.sandtray', '/a/w.ovpn', 'b/wg0.conf', 'notes.txt', 'https://x.example/a.sandtray', 'file:///home/u/x%20y.sandtray', 'dev.sandtray'], '/home/u'), [
+    '/home/u/dev.sandtray', '/a/w.ovpn', '/home/u/b/wg0.conf', '/home/u/x y.sandtray',
+  ]);
+  assert.deepEqual(filesFromArgv(['.'], '/'), []);
+  assert.deepEqual(cliArgsFrom(['/opt/Sandtray/sandtray-desktop', '--cli', 'list', '--json']), ['list', '--json']);
+  assert.equal(cliArgsFrom(['x.sandtray']), null);
+  assert.equal(fileKind('/x/Y.SANDTRAY'), 'profile');
+  assert.equal(fileKind('/x/y.yaml'), null);
+  assert.equal(suggestName('/d/My Work VPN.ovpn', []), 'my-work-vpn');
+  assert.equal(suggestName('/d/dev.sandtray', ['dev', 'dev-2']), 'dev-3');
+  assert.equal(suggestName('/d/___.sandtray', []), 'sandbox');
+});
+
+test('an OpenVPN file: servers, credentials and inline keys, never the key material', () => {
+  const r = inspectOpenVpn(['client', 'dev tun', 'proto tcp', 'remote vpn1.example.test 443', 'remote vpn2.example.test 1194 udp', 'auth-user-pass', '<ca>', '-----BEGIN CERTIFICATE-----', 'remote evil.example 1', '-----END CERTIFICATE-----', '</ca>', '<key>', 'SECRETKEYDATA', '</key>', 'dhcp-option DNS 10.0.0.53'].join('\n'));
+  assert.deepEqual(r.issues, []);
+  assert.deepEqual(r.summary.remotes, [{ host: 'vpn1.example.test', port: '443', proto: 'tcp' }, { host: 'vpn2.example.test', port: '1194', proto: 'udp' }]);
+  assert.equal(r.summary.needsCredentials, true);
+  assert.equal(r.summary.hasInlineKeys, true);
+  assert.deepEqual(r.summary.dns, ['10.0.0.53']);
+  assert.ok(!JSON.stringify(r).includes('SECRETKEYDATA'));
+  const bad = inspectOpenVpn('client\n<ca>\nx\n');
+  assert.deepEqual(bad.issues.map((i) => i.path), ['<ca>', 'remote']);
+});
+
+test('a WireGuard file: endpoints and addresses, never the private key; other .conf files are refused', () => {
+  const r = inspectWireGuard(['[Interface]', 'PrivateKey = c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=', 'Address = 10.8.0.6/32, fd00::6/128', 'DNS = 10.8.0.1', '', '[Peer]', 'PublicKey = abc', 'Endpoint = [2001:db8::1]:51820', 'AllowedIPs = 0.0.0.0/0, ::/0'].join('\n'));
+  assert.ok(r);
+  assert.deepEqual(r.issues, []);
+  assert.deepEqual(r.summary.remotes, [{ host: '2001:db8::1', port: '51820', proto: 'udp' }]);
+  assert.deepEqual(r.summary.addresses, ['10.8.0.6/32', 'fd00::6/128']);
+  assert.deepEqual(r.summary.allowedIps, ['0.0.0.0/0', '::/0']);
+  assert.ok(!JSON.stringify(r).includes('c2VjcmV0'));
+  assert.equal(inspectWireGuard('[main]\nkey=value\n'.replace('[main]', '# nginx\nuser www;')), null);
+  assert.deepEqual(inspectWireGuard('[Peer]\nPublicKey = a\n')!.issues.map((i) => i.path), ['[Interface].PrivateKey', '[Peer].Endpoint']);
+});
+
+test('profile text: every problem with the line it points at', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-validate-'));
+  try {
+    const text = ['apiVersion: sandtray/v1', 'network:', '  mode: wifi', 'mounts:', '  - source: /tmp', '    target: relative', 'colour: blue', 'nesting: "yes"'].join('\n');
+    const v = validateProfileText(text, dir);
+    assert.equal(v.valid, false);
+    const byPath = Object.fromEntries(v.issues.map((i) => [i.path, i]));
+    assert.equal(byPath['network.mode']?.line, 3);
+    assert.equal(byPath['mounts[0].target']?.line, 6);
+    assert.equal(byPath['(top level)']?.line, 7);
+    assert.match(byPath['(top level)']!.message, /unknown key "colour"/);
+    assert.equal(byPath['nesting']?.line, 8);
+
+    const yamlError = validateProfileText('apiVersion: sandtray/v1\nnetwork: [\n', dir);
+    assert.equal(yamlError.valid, false);
+    assert.equal(yamlError.issues[0]?.path, '(yaml)');
+    assert.ok(yamlError.issues[0]?.line);
+
+    const missing = validateProfileText('description: no version\n', dir);
+    assert.deepEqual(missing.issues.map((i) => [i.path, i.message]), [['apiVersion', 'is required (expected "sandtray/v1")']]);
+
+    // The engine's host checks count too, on the line of the key.
+    const host = validateProfileText('apiVersion: sandtray/v1\nmounts:\n  - source: ./not-here\n    target: /data\n', dir);
+    assert.equal(host.valid, false);
+    assert.equal(host.issues[0]?.path, 'mounts[0].source');
+    assert.equal(host.issues[0]?.line, 3);
+    assert.match(host.issues[0]!.message, /does not exist/);
+    assert.ok(host.summary, 'a schema-valid profile still gets its summary');
+
+    const good = validateProfileText('apiVersion: sandtray/v1\nnetwork:\n  mode: none\n', dir);
+    assert.deepEqual(good, { valid: true, issues: [], summary: good.summary });
+    assert.equal(validateProfileText('- a\n- b\n', dir).issues[0]?.path, '(top level)');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('profile summaries warn about what weakens the sandbox', () => {
+  const home = '/home/u';
+  const { profile } = expandLayers('x', [{ origin: 't', layer: { apiVersion: 'sandtray/v1', mounts: [{ source: '/home/u', target: '/h', readOnly: false }, { source: '/srv/data', target: '/data' }, { source: '/nope', target: '/n' }], network: { mode: 'host' }, nesting: true } }]);
+  const s = summarizeProfile(profile, home);
+  assert.equal(s.network.isolated, false);
+  assert.deepEqual(s.mounts.map((m) => m.exists), [fs.existsSync('/home/u'), fs.existsSync('/srv/data'), false]);
+  const w = s.warnings.join('\n');
+  assert.match(w, /Can change every file in \/home\/u/);
+  assert.match(w, /\/nope does not exist/);
+  assert.match(w, /Shares your network/);
+  assert.match(w, /nesting/);
+  const plain = summarizeProfile(expandLayers('y', []).profile, home);
+  assert.deepEqual(plain.warnings, []);
+  assert.equal(plain.network.isolated, true);
+});
+
+test('system terminal: the first emulator found, with its own way of taking a command', () => {
+  const only = (tools: string[]) => (t: string): string | null => (tools.includes(t) ? `/usr/bin/${t}` : null);
+  const cmd = ['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', '/opt/Sandtray/sandtray-desktop', '/x/bin/sandtray.js', 'shell', 'dev'];
+  assert.deepEqual(terminalArgv(cmd, only(['xterm', 'x-terminal-emulator'])), ['/usr/bin/x-terminal-emulator', '-e', ...cmd]);
+  assert.deepEqual(terminalArgv(cmd, only(['gnome-terminal'])), ['/usr/bin/gnome-terminal', '--', ...cmd]);
+  assert.deepEqual(terminalArgv(cmd, only(['kitty'])), ['/usr/bin/kitty', ...cmd]);
+  assert.deepEqual(terminalArgv(cmd, only(['wezterm'])), ['/usr/bin/wezterm', 'start', '--', ...cmd]);
+  assert.equal(terminalArgv(cmd, only([])), null);
+  // The CLI runs on Electron's own Node inside the app, with the variable set for it alone.
+  assert.deepEqual(cliArgv(['shell', 'dev'], '/opt/Sandtray/sandtray-desktop', true), ['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', '/opt/Sandtray/sandtray-desktop', CLI_SCRIPT, 'shell', 'dev']);
+  assert.deepEqual(cliArgv(['list'], '/usr/bin/node', false), ['/usr/bin/node', CLI_SCRIPT, 'list']);
+  assert.ok(fs.existsSync(CLI_SCRIPT));
+});
+
+test('tray support: GNOME without a StatusNotifier host opens the window instead', () => {
+  assert.equal(trayLikelyAvailable('ubuntu:GNOME', false), false);
+  assert.equal(trayLikelyAvailable('GNOME', null), false);
+  assert.equal(trayLikelyAvailable('GNOME', true), true, 'AppIndicator extension present');
+  assert.equal(trayLikelyAvailable('KDE', null), true);
+  assert.equal(trayLikelyAvailable('XFCE', false), true, 'XFCE has an XEmbed tray');
+  assert.equal(trayLikelyAvailable(undefined, false), false);
+  assert.equal(panelIsDark('ubuntu:GNOME', false), true);
+  assert.equal(panelIsDark('KDE', false), false);
+  assert.equal(panelIsDark('KDE', true), true);
+});
+
+const rt = (phase: RuntimeState['phase']): RuntimeState => ({
+  phase, actor: null, init: { pid: 1, start: 1 }, monitor: null, startedAt: null, namespaces: {}, idmap: null, mounts: [], network: 'none', env: {}, shell: '/bin/sh', command: [], workdir: '/', idmapNote: null, helpers: [],
+});
+
+test('notices: a sandbox that ends on its own, and a VPN that drops', () => {
+  assert.equal(unexpectedStopNotice('dev', null, null), null, 'a stop removes the runtime record');
+  assert.equal(unexpectedStopNotice('dev', rt('stopping'), 0), null, 'a stop in progress is deliberate');
+  assert.match(unexpectedStopNotice('dev', rt('running'), 137)!.body, /killed by signal 9/);
+  assert.match(unexpectedStopNotice('dev', rt('running'), 3)!.body, /exited with status 3/);
+  assert.equal(unexpectedStopNotice('dev', rt('running'), null)!.title, 'dev stopped unexpectedly');
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-exit-'));
+  fs.writeFileSync(path.join(dir, 'exit.json'), '{ "child-pid": 12 }\n{ "exit-code": 143 }\n');
+  assert.equal(recordedExitCode(path.join(dir, 'exit.json')), 143);
+  assert.equal(recordedExitCode(path.join(dir, 'none.json')), null);
+  fs.rmSync(dir, { recursive: true });
+
+  const s = (state: SandboxSummary['state'], vpn: SandboxSummary['vpn']): SandboxSummary => ({ name: 'work', state, pid: 1, network: 'openvpn', profiles: [], startedAt: null, problem: null, vpn });
+  assert.equal(vpnDropNotices([s('RUNNING', { state: 'up' })], [s('RUNNING', { state: 'down', detail: 'ping timeout' })])[0]?.title, 'VPN down in work');
+  assert.deepEqual(vpnDropNotices([s('RUNNING', { state: 'up' })], [s('STOPPED', { state: 'down' })]), [], 'stopping is not a drop');
+  assert.deepEqual(vpnDropNotices([s('RUNNING', { state: 'connecting' })], [s('RUNNING', { state: 'down' })]), []);
+});

@@ -1,0 +1,141 @@
+// resources/ checked with the real tools: desktop-file-validate, xmllint and update-mime-database,
+// apparmor_parser (parse only), and electron-builder's own configuration validation.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import YAML from 'yaml';
+import { trayIconFile } from '../../main/tray/icons.js';
+import { ROOT } from '../lib/sandtray.js';
+
+const RES = path.join(ROOT, 'resources');
+
+function tool(name: string, pkg: string): string {
+  for (const d of ['/usr/bin', '/usr/sbin', '/sbin', '/bin', '/usr/local/bin']) {
+    const p = path.join(d, name);
+    if (fs.existsSync(p)) return p;
+  }
+  assert.fail(`${name} is missing: apt-get install ${pkg} (.ci/run installs it)`);
+}
+
+test('the .desktop entries pass desktop-file-validate', async () => {
+  const validate = tool('desktop-file-validate', 'desktop-file-utils');
+  for (const f of ['sandtray.desktop', 'sandtray-autostart.desktop']) {
+    const r = await execa(validate, [path.join(RES, 'linux', f)], { reject: false });
+    assert.equal(r.exitCode, 0, `${f}: ${r.stdout}${r.stderr}`);
+    assert.equal(r.stdout.trim(), '', `${f} has warnings: ${r.stdout}`);
+  }
+  const entry = fs.readFileSync(path.join(RES, 'linux', 'sandtray.desktop'), 'utf8');
+  assert.match(entry, /^MimeType=.*application\/x-sandtray-profile;/m);
+  assert.match(entry, /^MimeType=.*application\/x-openvpn-profile;/m);
+  assert.match(entry, /^Exec=sandtray-desktop %F$/m, 'files are passed as paths, for the single-instance hand-off');
+  // Autostart is opt-in: the entry ships in resources, nothing installs it into ~/.config/autostart.
+  const autostart = fs.readFileSync(path.join(RES, 'linux', 'sandtray-autostart.desktop'), 'utf8');
+  assert.match(autostart, /^NoDisplay=true$/m);
+  assert.ok(!/autostart/.test(fs.readFileSync(path.join(RES, 'linux', 'after-install.sh'), 'utf8')));
+});
+
+test('the MIME XML is well formed and update-mime-database accepts it', async () => {
+  const xmllint = tool('xmllint', 'libxml2-utils');
+  const file = path.join(RES, 'linux', 'sandtray-mime.xml');
+  const r = await execa(xmllint, ['--noout', file], { reject: false });
+  assert.equal(r.exitCode, 0, r.stderr);
+  const types = await execa(xmllint, ['--xpath', "//*[local-name()='mime-type']/@type", file]);
+  assert.match(types.stdout, /application\/x-sandtray-profile/);
+
+  const update = tool('update-mime-database', 'shared-mime-info');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-mime-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'packages'));
+    fs.copyFileSync(file, path.join(dir, 'packages', 'sandtray.xml'));
+    const u = await execa(update, [dir], { reject: false, env: { XDG_DATA_DIRS: dir, PATH: process.env['PATH'] ?? '' } });
+    assert.equal(u.exitCode, 0, u.stderr);
+    assert.ok(!/error|invalid|unknown/i.test(u.stderr.replace(/Note that .*\n?[^]*$/m, '')), u.stderr);
+    const globs = fs.readFileSync(path.join(dir, 'globs2'), 'utf8');
+    assert.match(globs, /application\/x-sandtray-profile:\*\.sandtray/);
+    assert.match(globs, /application\/x-openvpn-profile:\*\.ovpn/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the AppArmor profile parses and grants user namespaces to the app and its helpers', async () => {
+  const parser = tool('apparmor_parser', 'apparmor');
+  const file = path.join(RES, 'apparmor', 'sandtray');
+  const text = fs.readFileSync(file, 'utf8');
+  // Each profile: an attachment path, unconfined (so nothing else changes), and the userns rule.
+  const profiles = [...text.matchAll(/^profile (\S+) (\S+) flags=\(unconfined\) \{([^}]*)\}/gm)];
+  assert.deepEqual(profiles.map((m) => m[2]), ['/opt/Sandtray/sandtray-desktop', '/usr/bin/bwrap', '/usr/bin/unshare']);
+  for (const m of profiles) assert.match(m[3]!, /^\s*userns,\s*$/m, `${m[1]} grants userns`);
+  assert.match(text, /^abi <abi\/4\.0>,$/m, 'userns rules need the 4.0 policy ABI (Ubuntu 24.04)');
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-apparmor-'));
+  try {
+    let target = file;
+    if (!fs.existsSync('/etc/apparmor.d/abi/4.0')) {
+      // An AppArmor 3 parser (Debian 12) knows neither the 4.0 ABI nor `userns`: check everything
+      // else of the file with it; the userns rules themselves are checked above.
+      target = path.join(dir, 'sandtray');
+      fs.writeFileSync(target, text.replace('abi <abi/4.0>,', 'abi <abi/3.0>,').replace(/^\s*userns,\s*$/gm, ''));
+    }
+    const r = await execa(parser, ['--skip-kernel-load', '--skip-cache', '--quiet', target], { reject: false });
+    assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
+    // The parser really parses: a broken copy is refused.
+    const broken = path.join(dir, 'broken');
+    fs.writeFileSync(broken, fs.readFileSync(target, 'utf8').replace('flags=(unconfined) {', 'flags=(unconfined) {\n  this is not a rule,'));
+    const b = await execa(parser, ['--skip-kernel-load', '--skip-cache', '--quiet', broken], { reject: false });
+    assert.notEqual(b.exitCode, 0);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("electron-builder's own schema accepts the configuration; the .deb depends on the engine's tools", async () => {
+  const require = createRequire(path.join(ROOT, 'package.json'));
+  const { validateConfiguration } = require('app-builder-lib/out/util/config/config.js') as { validateConfiguration(c: unknown, l: unknown): Promise<void> };
+  const logger = { isEnabled: false, add() {} };
+  const config = YAML.parse(fs.readFileSync(path.join(RES, 'electron-builder.yml'), 'utf8')) as Record<string, any>;
+  await validateConfiguration(config, logger);
+  await assert.rejects(validateConfiguration({ ...config, linux: { ...config['linux'], notAnOption: true } }, logger), /configuration object that does not match/);
+
+  assert.deepEqual(config['linux'].target, ['AppImage', 'deb']);
+  for (const dep of ['bubblewrap', 'uidmap', 'passt', 'openvpn', 'wireguard-tools']) assert.ok(config['deb'].depends.includes(dep), dep);
+  for (const f of [config['deb'].afterInstall, config['deb'].afterRemove, config['linux'].icon]) assert.ok(fs.existsSync(path.join(ROOT, f)), f);
+  assert.equal(config['asar'], false, 'the CLI runs the engine from real files through ELECTRON_RUN_AS_NODE');
+  assert.deepEqual(config['fileAssociations'].map((a: { ext: string }) => a.ext), ['sandtray', 'ovpn', 'conf']);
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { main: string };
+  assert.equal(pkg.main, 'dist/main/main.js');
+});
+
+test('the install scripts and the CLI wrapper are valid shell, and nothing is made setuid', async () => {
+  for (const f of ['after-install.sh', 'after-remove.sh', 'sandtray-cli']) {
+    const p = path.join(RES, 'linux', f);
+    const r = await execa('/bin/sh', ['-n', p], { reject: false });
+    assert.equal(r.exitCode, 0, `${f}: ${r.stderr}`);
+    assert.ok(!/chmod\s+[0-7]*[4-7][0-7]{3}\b|chmod\s+[ug]\+s|setcap/.test(fs.readFileSync(p, 'utf8')), `${f} sets a setuid bit or capability`);
+  }
+  assert.match(fs.readFileSync(path.join(RES, 'linux', 'sandtray-cli'), 'utf8'), /ELECTRON_RUN_AS_NODE=1 exec .*bin\/sandtray\.js/);
+});
+
+function pngSize(file: string): [number, number] {
+  const b = fs.readFileSync(file);
+  assert.equal(b.subarray(1, 4).toString('latin1'), 'PNG', `${file} is a PNG`);
+  return [b.readUInt32BE(16), b.readUInt32BE(20)];
+}
+
+test('tray icons exist for every state, for light and dark panels, at 1x and 2x', () => {
+  for (const state of ['idle', 'running', 'vpn-down'] as const) {
+    for (const dark of [false, true]) {
+      const f = trayIconFile(state, dark);
+      assert.deepEqual(pngSize(f), [24, 24], f);
+      assert.deepEqual(pngSize(f.replace(/\.png$/, '@2x.png')), [48, 48]);
+      assert.ok(fs.existsSync(f.replace(/\.png$/, '.svg')), 'the SVG source is kept');
+    }
+  }
+  for (const s of [16, 32, 48, 64, 128, 256, 512]) assert.deepEqual(pngSize(path.join(RES, 'icons', 'app', `${s}x${s}.png`)), [s, s]);
+  // The variants differ: the dark-panel glyph is light, the light-panel glyph is dark.
+  assert.notDeepEqual(fs.readFileSync(trayIconFile('idle', true)), fs.readFileSync(trayIconFile('idle', false)));
+});
