@@ -7,6 +7,7 @@ import { createServices, type Services } from './app/services.js';
 import { cliArgsFrom, filesFromArgv } from './files/argv.js';
 import type { SandtrayEvent, View } from './ipc/contract.js';
 import { registerIpc, sendEvent } from './ipc/electron-ipc.js';
+import { connectEnginePrompt } from './secrets/engine-prompt.js';
 import { keytarKeyring } from './secrets/keyring.js';
 import { CLI_SCRIPT } from './system/cli.js';
 import { hasStatusNotifierWatcher, trayLikelyAvailable } from './system/tray-support.js';
@@ -168,6 +169,8 @@ function start(): void {
   };
 
   registerIpc(services.handlers, trusted);
+  // A VPN start that needs a password asks through the window's dialog.
+  void connectEnginePrompt(services.secrets);
   services.feed.start();
 
   if (trayLikelyAvailable(process.env['XDG_CURRENT_DESKTOP'], hasStatusNotifierWatcher())) {

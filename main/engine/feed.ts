@@ -5,10 +5,11 @@ import { sandtrayPaths, type Paths } from '../../helpers/core/paths.js';
 import { listSandboxes } from '../../helpers/inspect/info.js';
 import { watchStates, type StateEvent, type Watcher } from '../../helpers/inspect/monitor.js';
 import { summarySchema, type SandboxSummary } from '../ipc/contract.js';
+import { withVpnStatus } from './vpn-status.js';
 
 /** Current summaries, parsed with the contract (engine fields such as a VPN status pass when present). */
 export function readSummaries(paths: Paths = sandtrayPaths()): SandboxSummary[] {
-  return listSandboxes(paths).map((s) => summarySchema.parse(s));
+  return listSandboxes(paths).map((s) => withVpnStatus(summarySchema.parse(s)));
 }
 
 export interface FeedUpdate {

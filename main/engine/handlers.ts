@@ -23,6 +23,7 @@ import type { SecretBroker } from '../secrets/broker.js';
 import { cliArgv } from '../system/cli.js';
 import type { TerminalSessions } from '../terminal/sessions.js';
 import { readSummaries } from './feed.js';
+import { withVpnStatus } from './vpn-status.js';
 
 export interface HandlerDeps {
   terminals: TerminalSessions;
@@ -61,7 +62,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   };
   return {
     list: () => readSummaries(),
-    info: ({ name }) => infoSchema.parse(sandboxInfo(name)),
+    info: ({ name }) => {
+      const info = infoSchema.parse(sandboxInfo(name));
+      return { ...info, vpn: withVpnStatus(info).vpn ?? null };
+    },
     start: async ({ name }) => {
       await after(startSandbox(name));
       return summaryOf(name);

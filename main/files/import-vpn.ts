@@ -10,9 +10,9 @@ import { startSandbox } from '../../helpers/lifecycle/start.js';
 import { API_VERSION, layerSchema, networkModes } from '../../helpers/profile/schema.js';
 import { ensurePrivateDir } from '../../helpers/runtime/store.js';
 
-/** Whether this engine build has a network driver for the VPN kind. */
-export function engineSupportsVpn(kind: 'openvpn' | 'wireguard'): boolean {
-  return (networkModes as readonly string[]).includes(kind);
+/** Whether this engine build has VPN sandboxes (network mode "vpn"). */
+export function engineSupportsVpn(): boolean {
+  return (networkModes as readonly string[]).includes('vpn');
 }
 
 /** Copies the configuration (0600: it may hold keys) and creates a VPN sandbox when the engine can. */
@@ -28,9 +28,9 @@ export async function importVpnConfig(kind: 'openvpn' | 'wireguard', file: strin
     throw err;
   }
   fs.chmodSync(dest, 0o600);
-  const layer = { apiVersion: API_VERSION, description: `${kind === 'openvpn' ? 'OpenVPN' : 'WireGuard'} tunnel from ${path.basename(file)}`, network: { mode: kind, config: dest } };
-  if (!engineSupportsVpn(kind) || !layerSchema.safeParse(layer).success) {
-    return `Saved the configuration as ${dest}. This build of the engine has no ${kind} network driver yet, so no sandbox was created.`;
+  const layer = { apiVersion: API_VERSION, description: `${kind === 'openvpn' ? 'OpenVPN' : 'WireGuard'} tunnel from ${path.basename(file)}`, network: { mode: 'vpn', vpn: { type: kind, config: dest } } };
+  if (!engineSupportsVpn() || !layerSchema.safeParse(layer).success) {
+    return `Saved the configuration as ${dest}. This build of the engine has no VPN sandboxes yet, so no sandbox was created.`;
   }
   const profileDir = path.join(paths.config, 'profiles');
   fs.mkdirSync(profileDir, { recursive: true, mode: 0o700 });

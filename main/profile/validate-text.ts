@@ -45,6 +45,16 @@ function keyLine(doc: Doc, keys: readonly PropertyKey[], name: string, lc: LineC
   return lineOf(nodeAt(doc, keys), lc);
 }
 
+/** The value at a key path of parsed YAML, or undefined. */
+function valueAt(raw: unknown, keys: readonly PropertyKey[]): unknown {
+  let v: unknown = raw;
+  for (const k of keys) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
 /** Parses a "key.path: problem" line from an engine error back into an issue. */
 function issueFromLine(line: string, doc: Doc, lc: LineCounter): ProfileIssue {
   const m = /^([A-Za-z0-9_.[\]]+): (.*)$/.exec(line.trim());
@@ -76,7 +86,7 @@ export function validateProfileText(text: string, baseDir: string): TextValidati
     const messages = formatIssues(parsed.error.issues);
     const issues = parsed.error.issues.map((i, n) => {
       const where = formatPath(i.path);
-      const missing = i.path.length > 0 && (i as { input?: unknown }).input === undefined && i.code !== 'unrecognized_keys';
+      const missing = i.path.length > 0 && i.code !== 'unrecognized_keys' && valueAt(raw, i.path) === undefined;
       const message = missing ? `is required (${i.message.replace(/^Invalid input: /, '')})` : (messages[n] ?? i.message).replace(`${where}: `, '');
       const line = i.code === 'unrecognized_keys' && i.keys[0] !== undefined ? keyLine(doc, i.path, i.keys[0], lc) : lineOf(nodeAt(doc, i.path), lc);
       return { path: i.code === 'unrecognized_keys' && !i.path.length ? '(top level)' : where, message, line };

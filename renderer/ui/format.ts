@@ -23,6 +23,7 @@ export const NETWORK_TEXT: Record<string, string> = {
   none: 'No network (loopback only)',
   nat: 'Private NAT network',
   host: 'Shares the host network',
+  vpn: 'VPN tunnel only',
   openvpn: 'OpenVPN tunnel only',
   wireguard: 'WireGuard tunnel only',
 };

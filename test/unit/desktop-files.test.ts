@@ -158,3 +158,37 @@ test('notices: a sandbox that ends on its own, and a VPN that drops', () => {
   assert.deepEqual(vpnDropNotices([s('RUNNING', { state: 'up' })], [s('STOPPED', { state: 'down' })]), [], 'stopping is not a drop');
   assert.deepEqual(vpnDropNotices([s('RUNNING', { state: 'connecting' })], [s('RUNNING', { state: 'down' })]), []);
 });
+
+test('VPN status from the engine agent maps onto up / connecting / down', async () => {
+  const { vpnFromAgent } = await import('../../main/engine/vpn-status.js');
+  assert.deepEqual(vpnFromAgent({ type: 'openvpn', state: 'connected', message: null, addresses: ['10.8.0.6/24'] }), { type: 'openvpn', state: 'up', address: '10.8.0.6', detail: null });
+  assert.equal(vpnFromAgent({ type: 'wireguard', state: 'reconnecting', message: null, addresses: [] })?.state, 'connecting');
+  assert.deepEqual(vpnFromAgent({ state: 'failed', message: 'AUTH_FAILED' }), { state: 'down', address: null, detail: 'AUTH_FAILED' });
+  assert.equal(vpnFromAgent({ state: 'weird' }), null);
+  assert.equal(vpnFromAgent('garbage'), null);
+});
+
+test("the engine's secret question is answered by the dialog's broker", async () => {
+  const { connectEnginePrompt, parseQuestion } = await import('../../main/secrets/engine-prompt.js');
+  const { SecretBroker } = await import('../../main/secrets/broker.js');
+  assert.deepEqual(parseQuestion('VPN password for sandbox work-vpn: '), { label: 'VPN password', sandbox: 'work-vpn' });
+  const prompts: unknown[] = [];
+  const store = new Map<string, string>();
+  const broker = new SecretBroker({ get: async (a) => store.get(a) ?? null, set: async (a, v) => void store.set(a, v), remove: async () => false }, (e) => prompts.push(e));
+  let hook: ((q: string, n?: { sandbox?: string; key?: string }) => Promise<string | null>) | null = null;
+  assert.equal(await connectEnginePrompt(broker, async () => ({ setSecretPrompt: (p: typeof hook) => { hook = p; } })), true);
+  assert.equal(await connectEnginePrompt(broker, async () => { throw new Error('no such module'); }), false);
+  const answer = hook!('VPN password for sandbox work: ', { sandbox: 'work', key: 'password' });
+  await new Promise((r) => setImmediate(r));
+  const p = prompts[0] as { promptId: string; sandbox: string; canRemember: boolean };
+  assert.equal(p.sandbox, 'work');
+  assert.equal(p.canRemember, true);
+  await broker.reply(p.promptId, 's3cret', true);
+  assert.equal(await answer, 's3cret');
+  assert.equal(store.get('work/password'), 's3cret', 'remembered where the engine reads it');
+  // Cancelled: the engine gets null and reports the missing secret itself.
+  const cancelled = hook!('VPN password for sandbox work2: ');
+  await new Promise((r) => setImmediate(r));
+  await broker.reply((prompts[1] as { promptId: string }).promptId, null, false);
+  assert.equal(await cancelled, null);
+});
