@@ -93,7 +93,7 @@ after(async () => {
   await browser?.close();
   await bridge?.close();
   services?.close();
-  for (const n of ['alpha', 'builder', 'opened', 'from-editor']) await cli('delete', '--force', n).catch(() => undefined);
+  for (const n of ['alpha', 'builder', 'opened', 'picked']) await cli('delete', '--force', n).catch(() => undefined);
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -130,6 +130,22 @@ test('a terminal tab runs a shell inside; typing a command shows its output', as
   await page.keyboard.type('tty; ls /\n');
   await page.waitForFunction(() => /\/dev\/pts\/\d/.test(document.querySelector('.xterm-rows')?.textContent ?? ''), null, { timeout: 10_000 });
   await shot('terminal');
+
+  // The pseudo-terminal follows the tab's size.
+  const sizeOf = async (): Promise<string> => {
+    const marker = `size-${Math.random().toString(36).slice(2, 8)}`;
+    await page.keyboard.type(`echo ${marker} $(stty size)\n`);
+    const h = await page.waitForFunction((m) => new RegExp(`${m} (\\d+ \\d+)`).exec(document.querySelector('.xterm-rows')?.textContent ?? '')?.[1], marker, { timeout: 10_000 });
+    return (await h.jsonValue()) as string;
+  };
+  const before = await sizeOf();
+  await page.setViewportSize({ width: 1000, height: 640 });
+  await page.waitForTimeout(300);
+  const after = await sizeOf();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  assert.notEqual(after, before, `stty size stayed ${before}`);
+  const [rows, cols] = after.split(' ').map(Number);
+  assert.ok(rows! < Number(before.split(' ')[0]) && cols! < Number(before.split(' ')[1]), `${before} -> ${after}`);
 
   const tabs = services.terminals.list();
   assert.equal(tabs.length, 1);
@@ -241,6 +257,28 @@ test('a sandbox that dies on its own is reported', async () => {
   for (let i = 0; i < 40 && !notices.length; i++) await new Promise((r) => setTimeout(r, 25));
   assert.equal(notices.length, 1);
   assert.match(notices[0]!.title, /opened stopped unexpectedly/);
+});
+
+test('new sandbox dialog: profiles in the order picked, created and started', async () => {
+  await page.click('#sidebar-new');
+  await page.waitForSelector('#new-name');
+  await page.fill('#new-name', 'picked');
+  await page.check('.pick input[value="shell"]');
+  await shot('new-sandbox');
+  await page.click('#new-create');
+  await page.waitForSelector('.sb-item[data-name="picked"][data-state="RUNNING"]', { timeout: 30_000 });
+  const info = JSON.parse(await cli('info', 'picked', '--json')) as { profiles: string[] };
+  assert.deepEqual(info.profiles, ['shell']);
+});
+
+test('delete from the window asks first, then removes it everywhere', async () => {
+  await page.click('.sb-item[data-name="picked"]');
+  await page.click('#action-more');
+  await page.click('.menu-item.danger');
+  await page.waitForSelector('dialog .btn.danger');
+  await page.click('dialog .btn.danger');
+  await page.waitForSelector('.sb-item[data-name="picked"]', { state: 'detached', timeout: 30_000 });
+  assert.equal(await cliState('picked'), 'MISSING');
 });
 
 test('dark mode', async () => {
