@@ -25,6 +25,7 @@ import { parseOverrides } from './overrides.js';
 import { idmapCommand } from './idmap-commands.js';
 import { USERNS_SCRIPT } from '../idmap/userns.js';
 import { duration, printJson, table } from './output.js';
+import { VPN_COMMANDS } from './vpn-commands.js';
 
 export type Command = (args: string[]) => Promise<number>;
 
@@ -305,7 +306,7 @@ const monitor: Command = async (args) => {
     const w = watchStates((e) => {
       if (re && !re.test(e.name)) return;
       if (values.json) process.stdout.write(JSON.stringify(e) + '\n');
-      else process.stdout.write(`${e.time} ${e.name} ${e.state}\n`);
+      else process.stdout.write(e.vpn ? `${e.time} ${e.name} VPN ${e.vpn.state}${e.vpn.message ? ` (${e.vpn.message})` : ''}\n` : `${e.time} ${e.name} ${e.state}\n`);
     });
     const end = (): void => {
       w.close();
@@ -442,6 +443,7 @@ export const COMMANDS: Record<string, { run: Command; help: string }> = {
   wait: { run: wait, help: 'wait NAME --state STATE [--timeout S]' },
   plan: { run: plan, help: 'plan NAME [--json]                   what start would run, without running it' },
   profile: { run: profile, help: 'profile list|show NAME|validate FILE...|schema' },
+  ...VPN_COMMANDS,
   idmap: { run: idmapCommand, help: 'idmap [--json] | idmap release NAME  subordinate ids: ranges, shared block, leases, free' },
 };
 

@@ -3,12 +3,15 @@ import fs from 'node:fs';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
 import { sandboxState, type State } from '../runtime/state.js';
 import { ensurePrivateDir, listNames } from '../runtime/store.js';
+import { vpnSnapshot, type VpnEvent } from '../vpn/events.js';
 
 export interface StateEvent {
   time: string;
   name: string;
   state: State | 'DELETED';
   previous: State | 'DELETED' | null;
+  /** Set when the event is a VPN tunnel change of a running sandbox (state is then unchanged). */
+  vpn?: VpnEvent;
 }
 
 export interface Watcher {
@@ -33,6 +36,7 @@ export function watchStates(onEvent: (e: StateEvent) => void, opts: { paths?: Pa
   ensurePrivateDir(paths.runtime);
   fs.mkdirSync(`${paths.data}/sandboxes`, { recursive: true, mode: 0o700 });
   let last = opts.initial ? new Map<string, State>() : snapshot(paths);
+  let lastVpn = vpnSnapshot(paths, last);
   let scheduled: NodeJS.Timeout | null = null;
   const check = (): void => {
     scheduled = null;
@@ -43,7 +47,18 @@ export function watchStates(onEvent: (e: StateEvent) => void, opts: { paths?: Pa
       if (prev !== state) onEvent({ time, name, state, previous: prev });
     }
     for (const [name, prev] of last) if (!now.has(name)) onEvent({ time, name, state: 'DELETED', previous: prev });
+    // VPN tunnels: the agent rewrites vpn.json in the runtime directory on every change.
+    const nowVpn = vpnSnapshot(paths, now);
+    for (const [name, v] of nowVpn) {
+      const prev = lastVpn.get(name) ?? null;
+      if (prev?.state !== v.state || prev?.message !== v.message) onEvent({ time, name, state: now.get(name)!, previous: now.get(name)!, vpn: { ...v, previous: prev?.state ?? null } });
+    }
+    for (const [name, prev] of lastVpn) {
+      const st = now.get(name);
+      if (!nowVpn.has(name) && st) onEvent({ time, name, state: st, previous: st, vpn: { state: 'down', previous: prev.state, message: null } });
+    }
     last = now;
+    lastVpn = nowVpn;
   };
   // Coalesce bursts of notifications (a start writes several files) into one check.
   const poke = (): void => {

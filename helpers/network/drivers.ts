@@ -3,11 +3,15 @@ import { SandtrayError } from '../core/errors.js';
 import type { Profile } from '../profile/schema.js';
 import type { NetworkDriver } from './driver.js';
 import { hostDriver } from './host.js';
+import { natDriver } from './nat.js';
 import { noneDriver } from './none.js';
+import { vpnDriver } from './vpn.js';
 
 const DRIVERS: Partial<Record<Profile['network']['mode'], NetworkDriver>> = {
   none: noneDriver,
   host: hostDriver,
+  nat: natDriver,
+  vpn: vpnDriver,
 };
 
 /** The driver for a network mode. */

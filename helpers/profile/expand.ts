@@ -26,7 +26,7 @@ export function expandLayers(sandboxName: string, layers: readonly LayerSource[]
     home: 'private',
     shell: null,
     mounts: [],
-    network: { mode: 'none', allowHostLoopback: false },
+    network: { mode: 'none', allowHostLoopback: false, vpn: null },
     idmap: { mode: 'shared', size: DEFAULT_IDMAP_SIZE },
     nesting: false,
   };
@@ -60,6 +60,10 @@ export function expandLayers(sandboxName: string, layers: readonly LayerSource[]
     if (layer.network?.allowHostLoopback !== undefined) {
       p.network.allowHostLoopback = layer.network.allowHostLoopback;
       origins['network.allowHostLoopback'] = origin;
+    }
+    if (layer.network?.vpn !== undefined) {
+      p.network.vpn = { ...layer.network.vpn };
+      origins['network.vpn'] = origin;
     }
     if (layer.idmap?.mode !== undefined) {
       p.idmap.mode = layer.idmap.mode;

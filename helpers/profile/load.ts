@@ -28,6 +28,7 @@ export function parseLayer(text: string, origin: string, baseDir?: string): Laye
     layer.mounts = layer.mounts.map((m) => ({ ...m, source: resolveSource(m.source, baseDir) }));
   }
   if (layer.home && layer.home !== 'private' && layer.home !== 'tmpfs') layer.home = resolveSource(layer.home, baseDir);
+  if (layer.network?.vpn) layer.network.vpn = { ...layer.network.vpn, config: resolveSource(layer.network.vpn.config, baseDir) };
   return layer;
 }
 

@@ -31,10 +31,16 @@ export const mountSchema = z.strictObject({
   optional: z.boolean().optional().describe('Skip the mount instead of failing when the source is missing'),
 });
 
-export const networkModes = ['none', 'nat', 'host'] as const;
+export const networkModes = ['none', 'nat', 'host', 'vpn'] as const;
+export const vpnTypes = ['openvpn', 'wireguard'] as const;
+export const vpnSchema = z.strictObject({
+  type: z.enum(vpnTypes).describe('openvpn (.ovpn) or wireguard (wg-quick .conf)'),
+  config: hostPath.describe('The VPN configuration file; relative paths are relative to the profile file'),
+});
 export const networkSchema = z.strictObject({
-  mode: z.enum(networkModes).optional().describe('none: loopback only; nat: user-mode NAT via pasta; host: share the host network'),
+  mode: z.enum(networkModes).optional().describe('none: loopback only; nat: user-mode NAT via pasta; host: share the host network; vpn: only a VPN tunnel'),
   allowHostLoopback: z.boolean().optional().describe('nat only: let the sandbox reach services on the host loopback'),
+  vpn: vpnSchema.optional().describe('vpn mode: the tunnel the sandbox uses, and nothing else'),
 });
 
 export const idmapSchema = z.strictObject({
@@ -72,7 +78,7 @@ export interface Profile {
   home: string;
   shell: string | null;
   mounts: { source: string; target: string; readOnly: boolean; optional: boolean }[];
-  network: { mode: (typeof networkModes)[number]; allowHostLoopback: boolean };
+  network: { mode: (typeof networkModes)[number]; allowHostLoopback: boolean; vpn: { type: (typeof vpnTypes)[number]; config: string } | null };
   idmap: { mode: 'shared' | 'isolated'; size: number };
   nesting: boolean;
 }

@@ -1,0 +1,138 @@
+// The `vpn` and `secret` commands, and the terminal prompt for secrets a start needs.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { SandtrayError } from '../core/errors.js';
+import { readRecord } from '../runtime/store.js';
+import { checkSecretKey, deleteSecret, setSecret, SECRET_KEYS } from '../secrets/keyring.js';
+import { setSecretPrompt } from '../secrets/prompt.js';
+import { importVpn } from '../vpn/import.js';
+import { vpnView } from '../vpn/view.js';
+import { duration, printJson } from './output.js';
+
+type Command = (args: string[]) => Promise<number>;
+
+function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new SandtrayError('INVALID_ARGUMENT', (err as Error).message, 'See `sandtray help`.');
+  }
+}
+
+/** Reads one line from the terminal without echo; null without a terminal. */
+export async function readHidden(question: string): Promise<string | null> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) return null;
+  process.stderr.write(question);
+  return new Promise((resolve, reject) => {
+    let value = '';
+    stdin.setRawMode(true);
+    stdin.setEncoding('utf8');
+    const done = (v: string | null, err?: Error): void => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(v);
+    };
+    const onData = (chunk: string): void => {
+      for (const c of chunk) {
+        if (c === '\r' || c === '\n') return done(value);
+        if (c === '\u0003') return done(null, new SandtrayError('INVALID_ARGUMENT', 'Cancelled'));
+        if (c === '\u0004') return done(value || null);
+        if (c === '\u007f' || c === '\b') value = value.slice(0, -1);
+        else if (c >= ' ') value += c;
+      }
+    };
+    stdin.on('data', onData);
+    stdin.resume();
+  });
+}
+
+async function readStdinValue(): Promise<string> {
+  let text = '';
+  process.stdin.setEncoding('utf8');
+  for await (const chunk of process.stdin) text += chunk as string;
+  return text.replace(/\r?\n$/, '');
+}
+
+// A start from a terminal asks for what the keyring does not hold.
+setSecretPrompt(readHidden);
+
+const human = (n: number | null): string => {
+  if (n === null) return '-';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GiB`;
+};
+
+const vpn: Command = async (args) => {
+  const [sub, ...rest] = args;
+  if (sub === 'import') {
+    const { values, positionals } = parse(rest, { name: { type: 'string', short: 'n' }, json: { type: 'boolean' } });
+    if (positionals.length !== 1) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray vpn import needs one file', 'Usage: sandtray vpn import FILE.ovpn|FILE.conf [--name NAME]');
+    const r = await importVpn(positionals[0]!, values.name ? { name: values.name as string } : {});
+    if (values.json) printJson(r);
+    else {
+      console.log(`Imported ${r.type === 'openvpn' ? 'OpenVPN' : 'WireGuard'} configuration as sandbox ${r.name}`);
+      for (const n of r.notes) console.log(`  ${n}`);
+      console.log(`Start it with \`sandtray start ${r.name}\`, then open shells with \`sandtray shell ${r.name}\`.`);
+    }
+    return 0;
+  }
+  if (sub === 'status') {
+    const { values, positionals } = parse(rest, { json: { type: 'boolean' } });
+    if (positionals.length !== 1) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray vpn status needs a sandbox name', 'Usage: sandtray vpn status NAME [--json]');
+    const v = vpnView(positionals[0]!);
+    if (values.json) {
+      printJson(v);
+      return 0;
+    }
+    const since = v.since ? Math.max(0, Math.round((Date.now() - Date.parse(v.since)) / 1000)) : null;
+    const lines = [
+      `VPN:        ${v.name} (${v.type}), sandbox ${v.sandbox}`,
+      `State:      ${v.state}${v.since && v.state !== 'down' ? ` since ${v.since} (${duration(since)})` : ''}`,
+    ];
+    if (v.message) lines.push(`Message:    ${v.message}`);
+    if (v.state !== 'down') {
+      lines.push(
+        `Endpoint:   ${v.endpoint ?? '-'}`,
+        `Device:     ${v.device ?? '-'}${v.mtu ? `, MTU ${v.mtu}` : ''}`,
+        `Addresses:  ${v.addresses.join(', ') || '-'}`,
+        `Routes:     ${v.routes.map((r) => (r === '0.0.0.0/0' || r === '::/0' ? `${r} (default)` : r)).join(', ') || '-'}`,
+        `DNS:        ${v.dns.join(', ') || '-'}${v.domains.length ? ` (search ${v.domains.join(' ')})` : ''}`,
+        `Traffic:    in ${human(v.bytesIn)}, out ${human(v.bytesOut)}`,
+      );
+    }
+    console.log(lines.join('\n'));
+    return v.state === 'failed' ? 1 : 0;
+  }
+  throw new SandtrayError('INVALID_ARGUMENT', `Unknown vpn command "${sub ?? ''}"`, 'Use: sandtray vpn import FILE [--name NAME] | status NAME [--json]');
+};
+
+const secret: Command = async (args) => {
+  const [sub, ...rest] = args;
+  const { positionals } = parse(rest, {});
+  if ((sub !== 'set' && sub !== 'delete') || positionals.length !== 2) {
+    throw new SandtrayError('INVALID_ARGUMENT', 'Usage: sandtray secret set|delete SANDBOX KEY', `Keys: ${Object.entries(SECRET_KEYS).map(([k, v]) => `${k} (${v})`).join('; ')}.`);
+  }
+  const [name, key] = positionals as [string, string];
+  readRecord(name);
+  checkSecretKey(key);
+  if (sub === 'delete') {
+    console.log((await deleteSecret(name, key)) ? `Deleted ${key} of ${name}` : `No ${key} was stored for ${name}`);
+    return 0;
+  }
+  const value = process.stdin.isTTY ? await readHidden(`${SECRET_KEYS[key] ?? key} for ${name}: `) : await readStdinValue();
+  if (!value) throw new SandtrayError('INVALID_ARGUMENT', 'No value given', 'Type the value at the prompt, or pipe it: printf %s VALUE | sandtray secret set NAME KEY');
+  await setSecret(name, key, value);
+  console.log(`Stored ${key} of ${name} in the keyring`);
+  return 0;
+};
+
+/** Entries for the COMMANDS table. */
+export const VPN_COMMANDS: Record<string, { run: Command; help: string }> = {
+  vpn: { run: vpn, help: 'vpn import FILE [--name N] | status NAME [--json]  VPN sandboxes (OpenVPN, WireGuard)' },
+  secret: { run: secret, help: 'secret set|delete SANDBOX KEY        keyring secrets (value read without echo, or from stdin)' },
+};

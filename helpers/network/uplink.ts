@@ -1,0 +1,72 @@
+// The uplink of a VPN sandbox: a network namespace beside the sandbox's, in its user namespace,
+// linked to the host by pasta. The VPN client's socket lives here; the sandbox never sees it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { requireTool } from '../host/tools.js';
+import type { ProcId } from '../host/proc.js';
+import type { SandboxDirs } from '../runtime/store.js';
+import type { HelperProc } from './driver.js';
+import { spawnHelper, stopHelper, waitFor } from './helper-proc.js';
+import { PASTA_LINK, startPasta } from './pasta.js';
+import { nsInode } from '../host/proc.js';
+
+/**
+ * Runs as root of the sandbox's user namespace, in a new network and mount namespace:
+ * - the host's /etc/resolv.conf may name a resolver on the host's loopback, which is not this
+ *   namespace's; pasta forwards DNS sent to its DNS address to the host's resolver instead;
+ * - wireguard-go and wg keep their control sockets in /var/run/wireguard, which an unprivileged
+ *   user cannot create on the host; a private /var gives them one (resolv.conf is resolved first,
+ *   as it may point into /var/run).
+ */
+export const UPLINK_SCRIPT = [
+  'set -eu',
+  'rc=$(readlink -f /etc/resolv.conf)',
+  'mount --bind -- "$1" "$rc"',
+  'mount -t tmpfs -o mode=0755,size=256k sandtray-uplink /var',
+  'mkdir -p -m 0700 /var/run/wireguard',
+  'exec sleep infinity',
+].join('\n');
+
+export interface Uplink {
+  holder: HelperProc;
+  pasta: HelperProc;
+}
+
+/** Creates the uplink namespace in the sandbox's user namespace and links it with pasta. */
+export async function startUplink(init: ProcId, dirs: SandboxDirs, onStarted: (h: HelperProc) => void): Promise<Uplink> {
+  const resolv = path.join(dirs.runtime, 'uplink-resolv.conf');
+  fs.writeFileSync(resolv, `nameserver ${PASTA_LINK.dns}\n`, { mode: 0o644 });
+  const argv = [
+    requireTool('nsenter'), `--target=${init.pid}`, '--user', '--',
+    requireTool('unshare'), '--net', '--mount', '--',
+    '/bin/sh', '-c', UPLINK_SCRIPT, 'sandtray-uplink', fs.realpathSync(resolv),
+  ];
+  const holder = spawnHelper(argv, { what: 'uplink', logFile: dirs.log });
+  onStarted(holder);
+  const hostNet = nsInode(process.pid, 'net');
+  const hostMnt = nsInode(process.pid, 'mnt');
+  // Ready once nsenter and unshare are done and the script has exec'd into sleep.
+  await waitFor(() => {
+    const n = nsInode(holder.pid, 'net');
+    const m = nsInode(holder.pid, 'mnt');
+    return n !== null && n !== hostNet && m !== hostMnt && isSleeping(holder.pid);
+  }, 10_000, 'The uplink network namespace did not come up', holder);
+  const pasta = await startPasta({ nsPid: holder.pid, mapHostLoopback: true }, dirs.log, 'pasta (uplink)');
+  onStarted(pasta);
+  return { holder, pasta };
+}
+
+function isSleeping(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep';
+  } catch {
+    return false;
+  }
+}
+
+/** Stops pasta and the holder; the uplink namespace goes with the last process in it. */
+export async function stopUplink(helpers: readonly HelperProc[]): Promise<void> {
+  for (const what of ['pasta (uplink)', 'uplink']) {
+    for (const h of helpers.filter((x) => x.what === what)) await stopHelper(h);
+  }
+}

@@ -1,0 +1,174 @@
+// Network mode "vpn": the sandbox's namespace holds only lo and the tunnel; the client and its
+// socket live in an uplink namespace beside it (see BRIEF: VPN topology). A kill switch by
+// construction: with the tunnel down there is no route at all.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SandtrayError } from '../core/errors.js';
+import { resolveSecrets, type SecretNeed } from '../secrets/resolve.js';
+import { configureDevice, moveDevice } from '../vpn/apply.js';
+import type { AgentSpec } from '../vpn/agent.js';
+import { loadVpn, type LoadedVpn } from '../vpn/load.js';
+import { mgmtSocket, OPENVPN_DEV, openvpnArgv, writeOpenvpnConfig } from '../vpn/openvpn.js';
+import { tunnelResolvConf, wireguardTunnel } from '../vpn/tunnel.js';
+import { createKernelWg, WG_DEV, wgError, wgSetconf, wgSetconfText, wireguardGoArgv } from '../vpn/wireguard.js';
+import { vpnStatusFile } from '../vpn/status.js';
+import type { HelperProc, NetworkDriver, NetworkSetup } from './driver.js';
+import { spawnHelper, stopHelper, waitFor } from './helper-proc.js';
+import { PASTA_LINK } from './pasta.js';
+import { startUplink, stopUplink } from './uplink.js';
+import fs from 'node:fs';
+import { isAlive } from '../host/proc.js';
+
+const AGENT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../vpn/agent-main.js');
+
+/** Secrets a configuration needs at start. */
+export function secretNeeds(v: LoadedVpn): SecretNeed[] {
+  if (v.type === 'openvpn') {
+    const needs: SecretNeed[] = [];
+    const inline = v.config.blocks.some((b) => b.tag === 'auth-user-pass');
+    if (v.config.needsUserPass && !inline) needs.push({ key: 'username', label: 'VPN user name' }, { key: 'password', label: 'VPN password' });
+    if (v.config.encryptedKey) needs.push({ key: 'key-passphrase', label: 'private key passphrase' });
+    return needs;
+  }
+  const needs: SecretNeed[] = v.config.privateKey ? [] : [{ key: 'private-key', label: 'WireGuard private key' }];
+  v.config.peers.forEach((p, i) => {
+    if (p.presharedKey === 'keyring') needs.push({ key: i === 0 ? 'preshared-key' : `preshared-key-${i + 1}`, label: `WireGuard preshared key of peer ${i + 1}` });
+  });
+  return needs;
+}
+
+function agentArgv(): string[] {
+  return [process.execPath, AGENT];
+}
+
+async function startAgent(spec: AgentSpec, logFile: string): Promise<HelperProc> {
+  // Inside Electron, process.execPath is the app: this makes it behave as plain Node.
+  const env: Record<string, string> = process.versions['electron'] ? { ELECTRON_RUN_AS_NODE: '1' } : {};
+  return spawnHelper(agentArgv(), { what: 'vpn agent', logFile, input: JSON.stringify(spec), env });
+}
+
+async function setupOpenvpn(ctx: NetworkSetup, v: Extract<LoadedVpn, { type: 'openvpn' }>, secrets: Record<string, string>, uplink: HelperProc, started: HelperProc[]): Promise<void> {
+  const inline = v.config.blocks.find((b) => b.tag === 'auth-user-pass');
+  if (inline) {
+    const [u, p] = inline.body.split('\n');
+    if (u) secrets['username'] = u;
+    if (p) secrets['password'] = p;
+  }
+  const confFile = path.join(ctx.dirs.runtime, 'openvpn.conf');
+  for (const note of writeOpenvpnConfig(v.config, confFile, PASTA_LINK.gateway)) ctx.log(`vpn: ${note}`);
+  const socket = mgmtSocket(ctx.dirs);
+  const client = spawnHelper(openvpnArgv(uplink.pid, fs.realpathSync(confFile), path.dirname(v.file), socket), { what: 'openvpn', logFile: ctx.dirs.log });
+  started.push(client);
+  ctx.revert.add('stop openvpn', () => stopHelper(client));
+  const spec: AgentSpec = {
+    name: ctx.name, type: 'openvpn', init: ctx.init, uplink, client, helpers: [...started],
+    runtimeDir: ctx.dirs.runtime, logFile: ctx.dirs.log, resolvFile: path.join(ctx.dirs.etc, 'resolv.conf'), dev: OPENVPN_DEV,
+    openvpn: { socket, directives: v.config.directives, secrets },
+  };
+  const agent = await startAgent(spec, ctx.dirs.log);
+  started.push(agent);
+  ctx.revert.add('stop vpn agent', () => stopHelper(agent));
+  // The agent writes the status file once it has read its spec: from then on `vpn status` knows.
+  await waitFor(() => fs.existsSync(vpnStatusFile(ctx.dirs)), 10_000, 'The VPN agent did not start', agent);
+}
+
+async function setupWireguard(ctx: NetworkSetup, v: Extract<LoadedVpn, { type: 'wireguard' }>, secrets: Record<string, string>, uplink: HelperProc, started: HelperProc[]): Promise<void> {
+  const settings = wireguardTunnel(v.config, WG_DEV);
+  let client: HelperProc;
+  let wgPid: number;
+  let wgNamespaces: ('net' | 'mount')[];
+  if (await createKernelWg(uplink.pid)) {
+    // The kernel device has no process; the uplink holder stands for it in the state.
+    client = { ...uplink, what: 'uplink' };
+    await moveDevice(uplink.pid, ctx.init.pid, WG_DEV);
+    wgPid = ctx.init.pid;
+    wgNamespaces = ['net'];
+    ctx.log('vpn: WireGuard in the kernel');
+  } else {
+    client = spawnHelper(wireguardGoArgv(uplink.pid), { what: 'wireguard-go', logFile: ctx.dirs.log, env: { WG_PROCESS_FOREGROUND: '1', LOG_LEVEL: 'error' } });
+    started.push(client);
+    ctx.revert.add('stop wireguard-go', () => stopHelper(client));
+    const sock = `/proc/${uplink.pid}/root/var/run/wireguard/${WG_DEV}.sock`;
+    await waitFor(() => fs.existsSync(sock), 10_000, 'wireguard-go did not create its interface', client);
+    // wireguard-go notices the device going up in another namespace by polling its fd (its
+    // "hack listener"), so it follows the move.
+    await moveDevice(uplink.pid, ctx.init.pid, WG_DEV);
+    wgPid = uplink.pid;
+    wgNamespaces = ['net', 'mount'];
+    ctx.log('vpn: WireGuard in userspace (wireguard-go)');
+  }
+  const psks = v.config.peers.map((p, i) => (p.presharedKey === 'keyring' ? secrets[i === 0 ? 'preshared-key' : `preshared-key-${i + 1}`] ?? null : p.presharedKey));
+  const privateKey = v.config.privateKey ?? secrets['private-key'];
+  if (!privateKey) throw wgError('No WireGuard private key');
+  try {
+    await wgSetconf(wgPid, wgNamespaces, wgSetconfText(v.config, privateKey, psks, PASTA_LINK.gateway));
+    await configureDevice(ctx.init.pid, settings);
+  } catch (err) {
+    throw wgError(`Setting up the WireGuard tunnel failed: ${(err as Error).message}`, err);
+  }
+  const ep = v.config.peers[0]?.endpoint;
+  const spec: AgentSpec = {
+    name: ctx.name, type: 'wireguard', init: ctx.init, uplink, client, helpers: [...started],
+    runtimeDir: ctx.dirs.runtime, logFile: ctx.dirs.log, resolvFile: path.join(ctx.dirs.etc, 'resolv.conf'), dev: WG_DEV,
+    wireguard: {
+      settings: { addresses: settings.addresses.map((a) => a.address), routes: settings.routes, dns: settings.dns, domains: settings.domains, mtu: settings.mtu },
+      endpoint: ep ? `${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port}` : null,
+      wgPid,
+      wgNamespaces,
+    },
+  };
+  const agent = await startAgent(spec, ctx.dirs.log);
+  started.push(agent);
+  ctx.revert.add('stop vpn agent', () => stopHelper(agent));
+  await waitFor(() => fs.existsSync(vpnStatusFile(ctx.dirs)), 10_000, 'The VPN agent did not start', agent);
+}
+
+export const vpnDriver: NetworkDriver = {
+  mode: 'vpn',
+  ownNamespace: true,
+  isolated: true,
+  validate: (p) => {
+    if (!p.network.vpn) return ['network.vpn: required with network.mode vpn ({type: openvpn|wireguard, config: FILE})'];
+    try {
+      loadVpn(p);
+      return [];
+    } catch (err) {
+      return [`network.vpn.config: ${(err as Error).message}`];
+    }
+  },
+  resolvConf: (p) => {
+    try {
+      const v = loadVpn(p);
+      if (v.type === 'wireguard') return tunnelResolvConf({ dns: v.config.dns, domains: v.config.searchDomains }, p.hostname);
+    } catch {
+      // validate reports it
+    }
+    return '# Generated by Sandtray: the VPN is not connected yet; its DNS servers are written here when it is.\n';
+  },
+  setup: async (ctx) => {
+    const v = loadVpn(ctx.profile);
+    const secrets = await resolveSecrets(ctx.name, secretNeeds(v));
+    const started: HelperProc[] = [];
+    const uplink = await startUplink(ctx.init, ctx.dirs, (h) => {
+      started.push(h);
+      ctx.revert.add(`stop ${h.what}`, () => stopHelper(h));
+    });
+    ctx.log(`vpn: uplink namespace (host pid ${uplink.holder.pid}) linked by pasta (host pid ${uplink.pasta.pid})`);
+    if (v.type === 'openvpn') await setupOpenvpn(ctx, v, secrets, uplink.holder, started);
+    else await setupWireguard(ctx, v, secrets, uplink.holder, started);
+    return started;
+  },
+  teardown: async (helpers) => {
+    // The agent first, so a client going away is not reported as a failure; the uplink last.
+    for (const what of ['vpn agent', 'openvpn', 'wireguard-go']) {
+      for (const h of helpers.filter((x) => x.what === what)) await stopHelper(h);
+    }
+    await stopUplink(helpers);
+    for (const h of helpers) if (isAlive(h)) await stopHelper(h);
+  },
+};
+
+/** A VPN error for the CLI. */
+export function vpnError(message: string, hint?: string): SandtrayError {
+  return new SandtrayError('VPN', message, hint);
+}

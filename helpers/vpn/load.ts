@@ -1,0 +1,33 @@
+// Loading the VPN configuration a profile names, with errors that say which file and what to do.
+import fs from 'node:fs';
+import { SandtrayError } from '../core/errors.js';
+import type { Profile } from '../profile/schema.js';
+import { parseOvpn, type OvpnConfig } from './openvpn-config.js';
+import { parseWgQuick, type WgConfig } from './wireguard-config.js';
+
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** Reads a VPN configuration file; NOT_FOUND or VPN errors with the path. */
+export function readVpnFile(file: string): string {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    throw new SandtrayError('NOT_FOUND', `The VPN configuration ${file} does not exist`, 'Check network.vpn.config in the profile, or import the file again with `sandtray vpn import FILE`.');
+  }
+  if (!st.isFile()) throw new SandtrayError('VPN', `The VPN configuration ${file} is not a regular file`);
+  if (st.size > MAX_CONFIG_BYTES) throw new SandtrayError('VPN', `The VPN configuration ${file} is larger than 1 MiB`, 'Check that this is the right file.');
+  return fs.readFileSync(file, 'utf8');
+}
+
+export type LoadedVpn = { type: 'openvpn'; file: string; config: OvpnConfig } | { type: 'wireguard'; file: string; config: WgConfig };
+
+/** Parses the profile's VPN configuration. */
+export function loadVpn(profile: Profile): LoadedVpn {
+  const vpn = profile.network.vpn;
+  if (!vpn) throw new SandtrayError('INVALID_PROFILE', 'network.mode is vpn but network.vpn is not set', 'Add network.vpn: {type: openvpn|wireguard, config: FILE}, or import a configuration with `sandtray vpn import FILE`.');
+  const text = readVpnFile(vpn.config);
+  return vpn.type === 'openvpn'
+    ? { type: 'openvpn', file: vpn.config, config: parseOvpn(text, vpn.config) }
+    : { type: 'wireguard', file: vpn.config, config: parseWgQuick(text, vpn.config) };
+}

@@ -1,0 +1,60 @@
+// The VPN status file in the sandbox's runtime directory: written by the agent, read by `vpn status` and `monitor`.
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic, type SandboxDirs } from '../runtime/store.js';
+
+export const VPN_STATES = ['connecting', 'connected', 'reconnecting', 'failed', 'down'] as const;
+export type VpnState = (typeof VPN_STATES)[number];
+
+export const vpnStatusSchema = z.object({
+  type: z.enum(['openvpn', 'wireguard']),
+  state: z.enum(VPN_STATES),
+  /** When the tunnel entered this state. */
+  since: z.string(),
+  /** Why it is in this state, for failed and reconnecting. */
+  message: z.string().nullable(),
+  device: z.string(),
+  addresses: z.array(z.string()),
+  routes: z.array(z.string()),
+  dns: z.array(z.string()),
+  domains: z.array(z.string()),
+  endpoint: z.string().nullable(),
+  mtu: z.number().nullable(),
+});
+export type VpnStatus = z.infer<typeof vpnStatusSchema>;
+
+/** Where the status file of a sandbox lives. */
+export function vpnStatusFile(dirs: Pick<SandboxDirs, 'runtime'>): string {
+  return path.join(dirs.runtime, 'vpn.json');
+}
+
+/** Reads the status file; null when absent or damaged. */
+export function readVpnStatus(dirs: Pick<SandboxDirs, 'runtime'>): VpnStatus | null {
+  try {
+    const parsed = vpnStatusSchema.safeParse(JSON.parse(fs.readFileSync(vpnStatusFile(dirs), 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes the status file atomically (monitor sees one notification per change). */
+export function writeVpnStatus(dirs: Pick<SandboxDirs, 'runtime'>, st: VpnStatus): void {
+  writeFileAtomic(vpnStatusFile(dirs), JSON.stringify(st, null, 2));
+}
+
+/** Bytes received and sent by a device of the network namespace of pid (the tunnel, inside). */
+export function deviceBytes(pid: number, dev: string): { rx: number; tx: number } | null {
+  try {
+    for (const line of fs.readFileSync(`/proc/${pid}/net/dev`, 'utf8').split('\n').slice(2)) {
+      const [name, rest] = line.split(':');
+      if (name?.trim() !== dev || !rest) continue;
+      const f = rest.trim().split(/\s+/).map(Number);
+      return { rx: f[0] ?? 0, tx: f[8] ?? 0 };
+    }
+  } catch {
+    // the sandbox is gone
+  }
+  return null;
+}

@@ -1,0 +1,45 @@
+// What `vpn status` reports: the agent's status file plus live byte counters of the tunnel.
+import { SandtrayError } from '../core/errors.js';
+import type { Paths } from '../core/paths.js';
+import { expandRecord } from '../profile/resolve.js';
+import { sandboxState } from '../runtime/state.js';
+import { readRecord } from '../runtime/store.js';
+import { deviceBytes, readVpnStatus, type VpnStatus } from './status.js';
+
+export interface VpnView extends Omit<VpnStatus, 'type' | 'device'> {
+  name: string;
+  type: 'openvpn' | 'wireguard';
+  device: string | null;
+  sandbox: string;
+  bytesIn: number | null;
+  bytesOut: number | null;
+}
+
+/** The tunnel of a VPN sandbox as it is now; state "down" when the sandbox is not running. */
+export function vpnView(name: string, paths?: Paths): VpnView {
+  const rec = readRecord(name, paths);
+  const { profile } = expandRecord(rec, paths);
+  if (profile.network.mode !== 'vpn' || !profile.network.vpn) {
+    throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" is not a VPN sandbox (network.mode is ${profile.network.mode})`, 'Import a VPN configuration with `sandtray vpn import FILE`.');
+  }
+  const { state, runtime, dirs } = sandboxState(name, paths);
+  const st = state === 'RUNNING' || state === 'STARTING' ? readVpnStatus(dirs) : null;
+  const bytes = st && runtime?.init ? deviceBytes(runtime.init.pid, st.device) : null;
+  return {
+    name,
+    sandbox: state,
+    type: profile.network.vpn.type,
+    state: st?.state ?? 'down',
+    since: st?.since ?? runtime?.startedAt ?? '',
+    message: st ? st.message : state === 'RUNNING' ? 'no tunnel information' : null,
+    device: st?.device ?? null,
+    addresses: st?.addresses ?? [],
+    routes: st?.routes ?? [],
+    dns: st?.dns ?? [],
+    domains: st?.domains ?? [],
+    endpoint: st?.endpoint ?? null,
+    mtu: st?.mtu ?? null,
+    bytesIn: bytes?.rx ?? null,
+    bytesOut: bytes?.tx ?? null,
+  };
+}

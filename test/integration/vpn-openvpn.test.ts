@@ -1,0 +1,69 @@
+// OpenVPN sandboxes against real servers over TCP and UDP: connect, reach the responder behind the
+// tunnel, resolve a name through the VPN's DNS, and report it all in `vpn status`.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { sandtrayEnv, type Env } from '../lib/sandtray.js';
+import { startKeyring, type Keyring } from '../lib/keyring.js';
+import { startOvpnServer, stopAllLab, until, type OvpnServer } from '../lib/vpn-lab.js';
+import { httpInside, resolveInside } from '../lib/vpn-probe.js';
+
+async function vpnStatus(e: Env, name: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await e.ok(['vpn', 'status', name, '--json'])) as Record<string, unknown>;
+}
+
+export async function waitConnected(e: Env, name: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+  let st: Record<string, unknown> = {};
+  await until(async () => {
+    st = JSON.parse((await e.run(['vpn', 'status', name, '--json'])).stdout || '{}') as Record<string, unknown>;
+    if (st['state'] === 'failed') throw new Error(`VPN failed: ${String(st['message'])}\n${(await e.run(['log', name])).stdout.slice(-3000)}`);
+    return st['state'] === 'connected';
+  }, timeoutMs, `${name} to connect`);
+  return st;
+}
+
+describe('OpenVPN sandboxes', { timeout: 300_000 }, () => {
+  let e: Env;
+  let keyring: Keyring;
+  const servers: OvpnServer[] = [];
+
+  before(async () => {
+    keyring = await startKeyring();
+    e = sandtrayEnv('vpn-ovpn');
+    e.env['DBUS_SESSION_BUS_ADDRESS'] = keyring.address;
+  });
+  after(async () => {
+    await e?.cleanup();
+    for (const s of servers) await s.stop();
+    await stopAllLab();
+    await keyring?.stop();
+  });
+
+  for (const proto of ['tcp', 'udp'] as const) {
+    it(`connects over ${proto}, reaches the responder, resolves through the VPN's DNS`, async () => {
+      const token = `ovpn-${proto}-${Date.now()}`;
+      const s = await startOvpnServer(`ovpn-${proto}`, proto === 'tcp' ? '198.18.10.2' : '198.18.11.2', { proto, subnet: '10.8.0', redirectGateway: true, token, dnsName: `only-${proto}.vpn.test` });
+      servers.push(s);
+      const file = path.join(e.dir, `office-${proto}.ovpn`);
+      fs.writeFileSync(file, s.clientConfig());
+      const imported = await e.ok(['vpn', 'import', file]);
+      assert.match(imported, new RegExp(`sandbox office-${proto}`));
+      await e.ok(['start', `office-${proto}`]);
+      const st = await waitConnected(e, `office-${proto}`);
+      assert.deepEqual(st['addresses'], ['10.8.0.2/24']);
+      assert.ok((st['routes'] as string[]).includes('0.0.0.0/0'));
+      assert.deepEqual(st['dns'], ['10.8.0.1']);
+      assert.equal(st['endpoint'], `127.0.0.1:${s.port}`);
+      assert.equal(await httpInside(e, `office-${proto}`, '10.8.0.1'), token);
+      assert.equal(await resolveInside(e, `office-${proto}`, `only-${proto}.vpn.test`), '10.8.0.1');
+      const after = await vpnStatus(e, `office-${proto}`);
+      assert.ok((after['bytesIn'] as number) > 0 && (after['bytesOut'] as number) > 0, 'bytes counted');
+      // The sandbox's network namespace holds lo and the tunnel only.
+      const links = await e.ok(['exec', `office-${proto}`, '--', 'ip', '-o', 'link']);
+      assert.deepEqual(links.trim().split('\n').map((l) => l.split(':')[1]!.trim().replace(/@.*/, '')).sort(), ['lo', 'tun0']);
+      await e.ok(['stop', `office-${proto}`]);
+      assert.equal((await vpnStatus(e, `office-${proto}`))['state'], 'down');
+    });
+  }
+});
