@@ -93,7 +93,7 @@ after(async () => {
   await browser?.close();
   await bridge?.close();
   services?.close();
-  for (const n of ['alpha', 'builder', 'opened', 'picked']) await cli('delete', '--force', n).catch(() => undefined);
+  for (const n of ['alpha', 'builder', 'opened', 'picked', 'work-vpn']) await cli('delete', '--force', n).catch(() => undefined);
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -248,6 +248,24 @@ test('opening a .sandtray file shows what it may see and offers Create and start
   await page.click('#file-create-start');
   await page.waitForSelector('.sb-item[data-name="opened"][data-state="RUNNING"]', { timeout: 30_000 });
   assert.equal(await cliState('opened'), 'RUNNING');
+});
+
+test('opening an .ovpn file shows its servers and imports a private copy', async () => {
+  const file = path.join(dir, 'Work VPN.ovpn');
+  fs.writeFileSync(file, ['client', 'dev tun', 'proto udp', 'remote vpn.example.test 1194', 'remote vpn2.example.test 443 tcp', 'auth-user-pass', '<ca>', '-----BEGIN CERTIFICATE-----', 'MIIB', '-----END CERTIFICATE-----', '</ca>', ''].join('\n'));
+  bridge.emit({ type: 'file-opened', file: services.files.add(file) });
+  await page.waitForSelector('.file-sheet #file-create');
+  const text = await page.textContent('.file-sheet');
+  assert.match(text ?? '', /vpn\.example\.test/);
+  assert.match(text ?? '', /port 443 · tcp/);
+  assert.match(text ?? '', /user name and password/);
+  assert.equal(await page.inputValue('#file-name'), 'work-vpn');
+  await shot('import-vpn');
+  await page.click('#file-create');
+  await page.waitForSelector('.file-sheet', { state: 'detached' });
+  const copy = path.join(env['XDG_CONFIG_HOME']!, 'sandtray', 'vpn', 'work-vpn.ovpn');
+  assert.equal(fs.readFileSync(copy, 'utf8'), fs.readFileSync(file, 'utf8'));
+  assert.equal(fs.statSync(copy).mode & 0o777, 0o600, 'the copy may hold keys: private');
 });
 
 test('a sandbox that dies on its own is reported', async () => {
