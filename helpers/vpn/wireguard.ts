@@ -46,7 +46,8 @@ export function wgSetconfText(cfg: WgConfig, privateKey: string, presharedKeys: 
 /** Loads keys and peers into the interface: in the uplink (userspace socket) or where the kernel device is. */
 export async function wgSetconf(pid: number, namespaces: ('net' | 'mount')[], text: string): Promise<void> {
   requireTool('wg');
-  await runInNs(pid, namespaces, ['wg', 'setconf', WG_DEV, '/dev/stdin'], 'Loading the WireGuard keys', text);
+  // Node hands stdin over as a socket, which wg cannot open as /dev/stdin: cat turns it into a pipe.
+  await runInNs(pid, namespaces, ['/bin/sh', '-c', 'cat | wg setconf "$1" /dev/stdin', 'sh', WG_DEV], 'Loading the WireGuard keys', text);
 }
 
 /** Seconds since the epoch of each peer's latest handshake (0: never), read with `wg show`. */

@@ -6,22 +6,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sandtrayEnv, type Env } from '../lib/sandtray.js';
 import { startKeyring, type Keyring } from '../lib/keyring.js';
-import { startOvpnServer, stopAllLab, until, type OvpnServer } from '../lib/vpn-lab.js';
+import { startOvpnServer, stopAllLab, type OvpnServer } from '../lib/vpn-lab.js';
 import { httpInside, resolveInside } from '../lib/vpn-probe.js';
-
-async function vpnStatus(e: Env, name: string): Promise<Record<string, unknown>> {
-  return JSON.parse(await e.ok(['vpn', 'status', name, '--json'])) as Record<string, unknown>;
-}
-
-export async function waitConnected(e: Env, name: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
-  let st: Record<string, unknown> = {};
-  await until(async () => {
-    st = JSON.parse((await e.run(['vpn', 'status', name, '--json'])).stdout || '{}') as Record<string, unknown>;
-    if (st['state'] === 'failed') throw new Error(`VPN failed: ${String(st['message'])}\n${(await e.run(['log', name])).stdout.slice(-3000)}`);
-    return st['state'] === 'connected';
-  }, timeoutMs, `${name} to connect`);
-  return st;
-}
+import { vpnStatus, waitVpn } from '../lib/vpn-wait.js';
 
 describe('OpenVPN sandboxes', { timeout: 300_000 }, () => {
   let e: Env;
@@ -50,7 +37,7 @@ describe('OpenVPN sandboxes', { timeout: 300_000 }, () => {
       const imported = await e.ok(['vpn', 'import', file]);
       assert.match(imported, new RegExp(`sandbox office-${proto}`));
       await e.ok(['start', `office-${proto}`]);
-      const st = await waitConnected(e, `office-${proto}`);
+      const st = await waitVpn(e, `office-${proto}`, 'connected');
       assert.deepEqual(st['addresses'], ['10.8.0.2/24']);
       assert.ok((st['routes'] as string[]).includes('0.0.0.0/0'));
       assert.deepEqual(st['dns'], ['10.8.0.1']);

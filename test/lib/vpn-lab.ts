@@ -238,7 +238,7 @@ export async function startWgPeer(label: string, link: string, o: { subnet: stri
   const client = await wgKey();
   ns.spawn(['wireguard-go', '--foreground', 'wg0'], 'wireguard-go.log', { LOG_LEVEL: 'error' });
   await until(() => fs.existsSync(`/proc/${ns.pid}/root/var/run/wireguard/wg0.sock`), 10_000, `wireguard-go of ${label}`);
-  await ns.exec(['wg', 'setconf', 'wg0', '/dev/stdin'], `[Interface]\nPrivateKey = ${server.priv}\nListenPort = ${port}\n[Peer]\nPublicKey = ${client.pub}\nAllowedIPs = ${o.subnet}.2/32\n`);
+  await ns.exec(['sh', '-c', 'cat | wg setconf wg0 /dev/stdin'], `[Interface]\nPrivateKey = ${server.priv}\nListenPort = ${port}\n[Peer]\nPublicKey = ${client.pub}\nAllowedIPs = ${o.subnet}.2/32\n`);
   await ns.exec(['ip', 'address', 'add', `${o.subnet}.1/24`, 'dev', 'wg0']);
   await ns.exec(['ip', 'link', 'set', 'wg0', 'up']);
   ns.spawn([process.execPath, RESPONDER, o.token, `${o.dnsName}=${o.subnet}.1`], 'responder.log');
