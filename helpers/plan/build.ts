@@ -52,7 +52,7 @@ const BASE_NAMESPACES = ['user', 'mount', 'uts', 'ipc', 'pid', 'cgroup'];
 
 export interface PlanOptions {
   /** Where the CLI runs from, for nesting sandboxes; this process's own unless given. */
-  runtime?: CliRuntime;
+  runtime?: CliRuntime | null;
 }
 
 /** Compiles an expanded profile into a launch plan; pure apart from the facts passed in. */
@@ -97,7 +97,7 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
     const op = m.optional ? (m.readOnly ? 'ro-bind-try' : 'bind-try') : m.readOnly ? 'ro-bind' : 'bind';
     mounts.push({ op, source: m.source, target: m.target, why: m.readOnly ? 'profile mount, read-only' : 'profile mount, writable' });
   }
-  if (nesting) mounts.push(...nestingMounts(opts.runtime ?? cliRuntime()));
+  if (nesting) mounts.push(...nestingMounts(opts.runtime === undefined ? cliRuntime() : opts.runtime));
 
   const namespaces = [...BASE_NAMESPACES];
   if (driver.ownNamespace) namespaces.push('net');

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { which } from '../host/tools.js';
 import type { MountOp } from './build.js';
 
 /** Where the CLI's files appear inside a nesting sandbox. */
@@ -15,21 +16,34 @@ export interface CliRuntime {
   node: string;
 }
 
-/** The runtime this very process runs from, so the nested CLI is the same version as ours. */
-export function cliRuntime(): CliRuntime {
+/**
+ * The runtime this very process runs from, so the nested CLI is the same version as ours; null
+ * when there is no plain folder to bind (a packaged app keeps its code in an archive).
+ */
+export function cliRuntime(): CliRuntime | null {
   // dist/helpers/plan/nesting.js -> the project folder.
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-  let node = process.execPath;
+  // Inside Electron (the tray) execPath is Electron itself, not node: use the host's node.
+  const node = process.versions['electron'] ? which('node') : process.execPath;
+  if (!node || !isDir(path.join(root, 'dist')) || !isDir(path.join(root, 'node_modules'))) return null;
   try {
-    node = fs.realpathSync(node);
+    return { root, node: fs.realpathSync(node) };
   } catch {
-    // keep execPath
+    return null;
   }
-  return { root, node };
 }
 
-/** Read-only binds of the CLI and node, and the `sandtray` link on PATH. */
-export function nestingMounts(rt: CliRuntime): MountOp[] {
+function isDir(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Read-only binds of the CLI and node, and the `sandtray` link on PATH (none without a runtime). */
+export function nestingMounts(rt: CliRuntime | null): MountOp[] {
+  if (!rt) return [];
   const why = 'sandtray CLI for nested sandboxes, read-only';
   const bind = (rel: string): MountOp => ({ op: 'ro-bind', source: path.join(rt.root, rel), target: path.posix.join(NEST_APP, rel), why });
   return [
