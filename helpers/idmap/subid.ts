@@ -1,6 +1,7 @@
 // Reads a user's subordinate uid/gid ranges: getsubids when present (it follows nsswitch), else the files.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { z } from 'zod';
 import { SandtrayError } from '../core/errors.js';
@@ -109,12 +110,12 @@ export function testSubIdDir(env: NodeJS.ProcessEnv = process.env): string | nul
 export async function readSubIds(
   kind: SubIdKind,
   user: SubIdUser,
-  opts: { file?: string; useGetsubids?: boolean } = {},
+  opts: { file?: string; useGetsubids?: boolean | 'auto' } = {},
 ): Promise<SubIdResult> {
   const testDir = opts.file === undefined ? testSubIdDir() : null;
   if (testDir) opts = { file: path.join(testDir, `sub${kind}`) };
   // getsubids has no `--`, so a name that looks like an option must not reach its argv.
-  if (opts.file === undefined && opts.useGetsubids !== false && !user.name.startsWith('-')) {
+  if (opts.file === undefined && opts.useGetsubids !== false && !user.name.startsWith('-') && (opts.useGetsubids === true || subidFromNss())) {
     const args = kind === 'gid' ? ['-g', user.name] : [user.name];
     const res = await execa('getsubids', args, { reject: false, timeout: 10_000, stdin: 'ignore' });
     if (res.exitCode === 0) return { ...parseGetsubidsOutput(res.stdout), source: `getsubids ${args.join(' ')}` };
@@ -132,6 +133,22 @@ export async function readSubIds(
     throw new SandtrayError('IDMAP', `Cannot read ${file}`, 'Check that the file is readable by your user.', err);
   }
   return { ...parseSubIdFile(text, user), source: file };
+}
+
+/**
+ * Whether nsswitch sends subordinate id lookups somewhere other than the files (`subid: sss`).
+ * Only then is getsubids needed; with the files it reads the same lines we parse, and skipping
+ * its two spawns keeps a warm start fast.
+ */
+export function subidFromNss(nsswitch = '/etc/nsswitch.conf'): boolean {
+  let text = '';
+  try {
+    text = readFileSync(nsswitch, 'utf8');
+  } catch {
+    return false;
+  }
+  const m = /^\s*subid:\s*(\S+)/m.exec(text);
+  return !!m && m[1] !== 'files';
 }
 
 /** Both kinds at once. */

@@ -115,11 +115,11 @@ test('readSubIds reads a given file and reports its path as source', async () =>
 test('readSubIds uses the real getsubids and agrees with it and with /etc/subuid', async () => {
   const user = { name: userInfo().username, uid: process.getuid!() };
   const out = execFileSync('getsubids', [user.name], { encoding: 'utf8' });
-  const res = await readSubIds('uid', user);
+  const res = await readSubIds('uid', user, { useGetsubids: true });
   assert.equal(res.source, `getsubids ${user.name}`);
   assert.deepEqual(res.ranges, parseGetsubidsOutput(out).ranges);
   assert.ok(res.ranges.length > 0, 'the test user needs subordinate uids');
-  const g = await readSubIds('gid', user);
+  const g = await readSubIds('gid', user, { useGetsubids: true });
   assert.equal(g.source, `getsubids -g ${user.name}`);
   assert.ok(g.ranges.length > 0, 'the test user needs subordinate gids');
   // The file path gives the same answer on a files-only nsswitch setup.
@@ -129,7 +129,7 @@ test('readSubIds uses the real getsubids and agrees with it and with /etc/subuid
 });
 
 test('readSubIds gives no ranges for a user getsubids does not know', async () => {
-  const res = await readSubIds('uid', { name: 'sandtray-no-such-user', uid: 4000000 });
+  const res = await readSubIds('uid', { name: 'sandtray-no-such-user', uid: 4000000 }, { useGetsubids: true });
   assert.equal(res.source, 'getsubids sandtray-no-such-user');
   assert.deepEqual(res.ranges, []);
 });
@@ -139,12 +139,12 @@ test('readSubIds falls back to /etc/subuid when getsubids cannot be run', async 
   process.env['PATH'] = '/nonexistent';
   try {
     // getsubids is looked up on PATH: with none found, the file is read.
-    const res = await readSubIds('uid', { name: 'sandtray-no-such-user', uid: 4000000 });
+    const res = await readSubIds('uid', { name: 'sandtray-no-such-user', uid: 4000000 }, { useGetsubids: true });
     assert.equal(res.source, '/etc/subuid');
     assert.deepEqual(res.ranges, []);
     // A name that looks like an option never reaches getsubids' argv (it has no "--").
     process.env['PATH'] = saved;
-    assert.equal((await readSubIds('uid', { name: '-x', uid: 4000000 })).source, '/etc/subuid');
+    assert.equal((await readSubIds('uid', { name: '-x', uid: 4000000 }, { useGetsubids: true })).source, '/etc/subuid');
   } finally {
     process.env['PATH'] = saved;
   }
@@ -179,4 +179,18 @@ test('subIdFixCommand suggests a block after the taken ones', () => {
     'usermod --add-subuids 165536-231071 --add-subgids 165536-231071 bob',
   );
   assert.match(subIdFixCommand("o'brien x"), / 'o'\\''brien x'$/);
+});
+
+test('getsubids is only asked when nsswitch sends subordinate ids elsewhere than the files', async () => {
+  const { subidFromNss } = await import('../../helpers/idmap/subid.js');
+  const dir = (await import('node:fs')).mkdtempSync('/tmp/sandtray-nss-');
+  const fs = await import('node:fs');
+  fs.writeFileSync(`${dir}/a`, 'passwd: files\n');
+  fs.writeFileSync(`${dir}/b`, 'passwd: files\nsubid:  files\n');
+  fs.writeFileSync(`${dir}/c`, 'passwd: files sss\nsubid: sss\n');
+  assert.equal(subidFromNss(`${dir}/a`), false);
+  assert.equal(subidFromNss(`${dir}/b`), false);
+  assert.equal(subidFromNss(`${dir}/c`), true);
+  assert.equal(subidFromNss(`${dir}/missing`), false);
+  fs.rmSync(dir, { recursive: true });
 });
