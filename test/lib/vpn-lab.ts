@@ -172,6 +172,8 @@ export interface OvpnServer {
   pki: Pki;
   /** A client .ovpn for this server (remote 127.0.0.1 PORT), inline blocks. */
   clientConfig(extra?: string[]): string;
+  /** Stops the OpenVPN server process only (its namespace and responder stay). */
+  stopDaemon(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -196,7 +198,7 @@ export async function startOvpnServer(label: string, link: string, o: OvpnServer
   }
   fs.writeFileSync(path.join(ns.dir, 'server.conf'), conf.join('\n') + '\n', { mode: 0o600 });
   for (const f of ['server.key', 'ca.key', 'client.key', 'ta.key']) fs.chmodSync(path.join(ns.dir, f), 0o600);
-  ns.spawn(['openvpn', '--config', path.join(ns.dir, 'server.conf')], 'openvpn.log');
+  const daemon = ns.spawn(['openvpn', '--config', path.join(ns.dir, 'server.conf')], 'openvpn.log');
   await until(() => labLog(ns, 'openvpn.log').includes('Initialization Sequence Completed'), 15_000, `OpenVPN server ${label}: ${labLog(ns, 'openvpn.log').slice(-500)}`);
   ns.spawn([process.execPath, RESPONDER, o.token, `${o.dnsName}=${o.subnet}.1`], 'responder.log');
   await until(() => labLog(ns, 'responder.log').includes('responder ready'), 10_000, `responder of ${label}`);
@@ -211,6 +213,10 @@ export async function startOvpnServer(label: string, link: string, o: OvpnServer
         ...extra,
         '<ca>', pki.ca.trim(), '</ca>', '<cert>', pki.clientCert.trim(), '</cert>', '<key>', pki.clientKey.trim(), '</key>', '<tls-auth>', pki.ta.trim(), '</tls-auth>', '',
       ].join('\n');
+    },
+    async stopDaemon() {
+      daemon.kill('SIGTERM');
+      await Promise.race([daemon, sleep(5000)]);
     },
     stop: () => ns.stop(),
   };
