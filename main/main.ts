@@ -170,7 +170,7 @@ function start(): void {
 
   registerIpc(services.handlers, trusted);
   // A VPN start that needs a password asks through the window's dialog.
-  void connectEnginePrompt(services.secrets);
+  connectEnginePrompt(services.secrets);
   services.feed.start();
 
   if (trayLikelyAvailable(process.env['XDG_CURRENT_DESKTOP'], hasStatusNotifierWatcher())) {

@@ -1,49 +1,54 @@
-// Connects the engine's secret question (when the engine has its prompt hook, helpers/secrets/
-// prompt.ts) to the window's credential dialog. Loaded by a computed path so that an engine build
-// without VPN support still runs: then there is nothing to answer and this reports false.
+// Connects the engine's secret question (helpers/secrets/prompt.ts) to the window's credential
+// dialog: a VPN start that finds no stored password asks here instead of on a terminal.
+import { setSecretPrompt } from '../../helpers/secrets/prompt.js';
 import type { SecretBroker } from './broker.js';
 
-/** What the engine may say about a question besides its text (newer engines pass it). */
-interface SecretNeedInfo {
+/** What a newer engine may say about a question besides its text. */
+export interface SecretNeedInfo {
   sandbox?: string;
   key?: string;
   label?: string;
 }
 
-type EnginePrompt = (question: string, need?: SecretNeedInfo) => Promise<string | null>;
-type PromptModule = { setSecretPrompt?: (p: EnginePrompt | null) => void };
+export type EnginePrompt = (question: string, need?: SecretNeedInfo) => Promise<string | null>;
 
-const ENGINE_PROMPT = ['..', '..', 'helpers', 'secrets', 'prompt.js'].join('/');
-
-/** "VPN password for sandbox work: " -> { label, sandbox }. */
+/** The engine's questions read "LABEL for sandbox NAME: ". */
 export function parseQuestion(question: string): { label: string; sandbox: string } {
   const m = /^(.*) for sandbox ([a-z0-9-]+):?\s*$/.exec(question);
   return m ? { label: m[1]!, sandbox: m[2]! } : { label: question.replace(/:\s*$/, ''), sandbox: 'a sandbox' };
 }
 
-/** The engine's prompt function answered by the dialog; null answers mean "cancelled". */
+/**
+ * The keyring entry a question's answer belongs to (the engine reads SANDBOX/KEY), from the labels
+ * the engine asks with; null when unknown, and then "remember" is not offered.
+ */
+export function secretKeyOf(label: string): string | null {
+  if (label === 'VPN user name') return 'username';
+  if (label === 'VPN password') return 'password';
+  if (label === 'private key passphrase') return 'key-passphrase';
+  if (label === 'WireGuard private key') return 'private-key';
+  const psk = /^WireGuard preshared key of peer (\d+)$/.exec(label);
+  if (psk) return psk[1] === '1' ? 'preshared-key' : `preshared-key-${psk[1]}`;
+  return null;
+}
+
+/** The engine's prompt function, answered by the dialog; a cancelled dialog answers null. */
 export function enginePrompt(broker: SecretBroker): EnginePrompt {
   return async (question, need) => {
     const q = parseQuestion(question);
     const sandbox = need?.sandbox ?? q.sandbox;
-    // Remembering needs the keyring entry the engine reads (SANDBOX/KEY); only offered when named.
-    const account = need?.key ? `${sandbox}/${need.key}` : `${sandbox}/ask-${q.label.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+    const label = need?.label ?? q.label;
+    const key = need?.key ?? secretKeyOf(label);
+    const account = `${sandbox}/${key ?? `ask-${label.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`}`;
     try {
-      return await broker.request({ sandbox, account, label: need?.label ?? q.label, canRemember: Boolean(need?.key), detail: null });
+      return await broker.request({ sandbox, account, label, canRemember: key !== null, detail: null });
     } catch {
       return null;
     }
   };
 }
 
-export async function connectEnginePrompt(broker: SecretBroker, load: () => Promise<unknown> = () => import(ENGINE_PROMPT)): Promise<boolean> {
-  let mod: PromptModule;
-  try {
-    mod = (await load()) as PromptModule;
-  } catch {
-    return false;
-  }
-  if (typeof mod.setSecretPrompt !== 'function') return false;
-  mod.setSecretPrompt(enginePrompt(broker));
-  return true;
+/** Makes the dialog answer the engine's questions in this process. */
+export function connectEnginePrompt(broker: SecretBroker, set: (p: EnginePrompt | null) => void = setSecretPrompt): void {
+  set(enginePrompt(broker));
 }

@@ -24,7 +24,8 @@ export function showSecretPrompt(p: Prompt): void {
     },
   });
   open.set(p.promptId, d);
-  const input = h('input', { type: 'password', id: 'secret-input', class: 'input', autocomplete: 'off', spellcheck: 'false', 'aria-label': p.label });
+  // A user name is not secret: show it as it is typed.
+  const input = h('input', { type: /user ?name/i.test(p.label) ? 'text' : 'password', id: 'secret-input', class: 'input', autocomplete: 'off', spellcheck: 'false', 'aria-label': p.label });
   const remember = h('input', { type: 'checkbox', id: 'secret-remember' });
   const form = h('form', { class: 'form' },
     h('label', { class: 'field' }, h('span', { class: 'field-label' }, p.label), input),

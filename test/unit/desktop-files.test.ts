@@ -169,26 +169,31 @@ test('VPN status from the engine agent maps onto up / connecting / down', async 
 });
 
 test("the engine's secret question is answered by the dialog's broker", async () => {
-  const { connectEnginePrompt, parseQuestion } = await import('../../main/secrets/engine-prompt.js');
+  const { connectEnginePrompt, parseQuestion, secretKeyOf } = await import('../../main/secrets/engine-prompt.js');
   const { SecretBroker } = await import('../../main/secrets/broker.js');
   assert.deepEqual(parseQuestion('VPN password for sandbox work-vpn: '), { label: 'VPN password', sandbox: 'work-vpn' });
+  assert.equal(secretKeyOf('VPN user name'), 'username');
+  assert.equal(secretKeyOf('WireGuard preshared key of peer 1'), 'preshared-key');
+  assert.equal(secretKeyOf('WireGuard preshared key of peer 3'), 'preshared-key-3');
+  assert.equal(secretKeyOf('Something new'), null);
   const prompts: unknown[] = [];
   const store = new Map<string, string>();
   const broker = new SecretBroker({ get: async (a) => store.get(a) ?? null, set: async (a, v) => void store.set(a, v), remove: async () => false }, (e) => prompts.push(e));
-  let hook: ((q: string, n?: { sandbox?: string; key?: string }) => Promise<string | null>) | null = null;
-  assert.equal(await connectEnginePrompt(broker, async () => ({ setSecretPrompt: (p: typeof hook) => { hook = p; } })), true);
-  assert.equal(await connectEnginePrompt(broker, async () => { throw new Error('no such module'); }), false);
-  const answer = hook!('VPN password for sandbox work: ', { sandbox: 'work', key: 'password' });
-  await new Promise((r) => setImmediate(r));
-  const p = prompts[0] as { promptId: string; sandbox: string; canRemember: boolean };
-  assert.equal(p.sandbox, 'work');
-  assert.equal(p.canRemember, true);
+  let hook: ((q: string) => Promise<string | null>) | null = null;
+  connectEnginePrompt(broker, (p) => {
+    hook = p;
+  });
+  const answer = hook!('VPN password for sandbox work: ');
+  for (let i = 0; i < 50 && !prompts.length; i++) await new Promise((r) => setTimeout(r, 2));
+  const p = prompts[0] as { promptId: string; sandbox: string; label: string; canRemember: boolean };
+  assert.deepEqual([p.sandbox, p.label, p.canRemember], ['work', 'VPN password', true]);
   await broker.reply(p.promptId, 's3cret', true);
   assert.equal(await answer, 's3cret');
   assert.equal(store.get('work/password'), 's3cret', 'remembered where the engine reads it');
   // Cancelled: the engine gets null and reports the missing secret itself.
-  const cancelled = hook!('VPN password for sandbox work2: ');
-  await new Promise((r) => setImmediate(r));
+  const cancelled = hook!('One-time code for sandbox work2: ');
+  for (let i = 0; i < 50 && prompts.length < 2; i++) await new Promise((r) => setTimeout(r, 2));
+  assert.equal((prompts[1] as { canRemember: boolean }).canRemember, false, 'unknown questions are never remembered');
   await broker.reply((prompts[1] as { promptId: string }).promptId, null, false);
   assert.equal(await cancelled, null);
 });
