@@ -31,22 +31,24 @@ test('no descriptor or process is left behind after 20 start/stop cycles', async
   const { startSandbox } = await import('../../helpers/lifecycle/start.js');
   const { stopSandbox } = await import('../../helpers/lifecycle/stop.js');
   const { sandboxState } = await import('../../helpers/runtime/state.js');
-  await createSandbox('cyc', { profiles: [] });
+  // A name of this run only, so the process check below cannot see another run's sandbox.
+  const name = `cyc-${process.pid}`;
+  await createSandbox(name, { profiles: [] });
   // One warm-up cycle, so lazily opened descriptors (module loading, the inotify of nothing) are counted in the baseline.
-  await startSandbox('cyc');
-  await stopSandbox('cyc');
+  await startSandbox(name);
+  await stopSandbox(name);
   const fdsBefore = openFds();
   const childrenBefore = childrenOf(process.pid).length;
   for (let i = 0; i < 20; i++) {
-    const rt = await startSandbox('cyc');
-    assert.equal(sandboxState('cyc').state, 'RUNNING');
+    const rt = await startSandbox(name);
+    assert.equal(sandboxState(name).state, 'RUNNING');
     assert.ok(rt.init && fs.existsSync(`/proc/${rt.init.pid}`));
-    await stopSandbox('cyc', { timeoutSec: 5 });
-    assert.equal(sandboxState('cyc').state, 'STOPPED');
+    await stopSandbox(name, { timeoutSec: 5 });
+    assert.equal(sandboxState(name).state, 'STOPPED');
   }
   // Give the event loop a moment to reap exited children.
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(openFds(), fdsBefore, 'descriptors of this process');
   assert.equal(childrenOf(process.pid).length, childrenBefore, 'child processes (zombies included)');
-  assert.deepEqual(pidsWithMarker('SANDTRAY_NAME=cyc'), [], 'no process of the sandbox survives');
+  assert.deepEqual(pidsWithMarker(`SANDTRAY_NAME=${name}`), [], 'no process of the sandbox survives');
 });
