@@ -99,7 +99,7 @@ const stopOpts = { timeout: { type: 'string', short: 't' }, force: { type: 'bool
 function timeoutOf(v: string | undefined): number {
   if (v === undefined) return DEFAULT_STOP_TIMEOUT;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new SandtrayError('INVALID_ARGUMENT', `--timeout ${v}: expected seconds, e.g. --timeout 10`);
+  if (!Number.isFinite(n) || n < 0) throw new SandtrayError('INVALID_ARGUMENT', `--timeout ${v}: expected seconds`, 'Give a number of seconds, e.g. --timeout 10.');
   return n;
 }
 
@@ -159,7 +159,7 @@ const exec: Command = async (args) => {
   const env: Record<string, string> = {};
   for (const kv of values.env ?? []) {
     const eq = kv.indexOf('=');
-    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(kv.slice(0, eq))) throw new SandtrayError('INVALID_ARGUMENT', `--env ${kv}: expected NAME=VALUE`);
+    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(kv.slice(0, eq))) throw new SandtrayError('INVALID_ARGUMENT', `--env ${kv}: expected NAME=VALUE`, 'Names are letters, digits and "_", e.g. --env DEBUG=1.');
     env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   const spec = attachSpec(name, cmd, { ...callerTerm(), ...env }, undefined, { terminal: haveTerminal() });
@@ -242,7 +242,7 @@ const pid: Command = async (args) => {
   if (pids.length === 1 && pids[0] === '-') pids = fs.readFileSync(0, 'utf8').split(/\s+/).filter(Boolean);
   if (!pids.length) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray pid needs host pids (or - to read them from stdin)', 'Usage: sandtray pid HOSTPID... | -');
   const rows = pids.map((p) => {
-    if (!/^\d+$/.test(p)) throw new SandtrayError('INVALID_ARGUMENT', `"${p}" is not a pid`);
+    if (!/^\d+$/.test(p)) throw new SandtrayError('INVALID_ARGUMENT', `"${p}" is not a pid`, 'Pass host process ids as numbers, or - to read them from stdin.');
     const hit = sandboxOfPid(Number(p));
     return { hostPid: Number(p), sandbox: hit?.name ?? null, pid: hit?.pid ?? null };
   });
@@ -300,7 +300,7 @@ const monitor: Command = async (args) => {
   try {
     re = positionals[0] ? new RegExp(positionals[0]) : null;
   } catch (err) {
-    throw new SandtrayError('INVALID_ARGUMENT', `Bad regular expression: ${(err as Error).message}`);
+    throw new SandtrayError('INVALID_ARGUMENT', `Bad regular expression: ${(err as Error).message}`, 'Pass a JavaScript regular expression matching sandbox names, e.g. "^work-".');
   }
   await new Promise<void>((resolve) => {
     const w = watchStates((e) => {
@@ -415,7 +415,7 @@ const profile: Command = async (args) => {
   }
   if (sub === 'show') {
     const { positionals } = parse(rest, {});
-    if (!positionals[0]) throw new SandtrayError('INVALID_ARGUMENT', 'Usage: sandtray profile show NAME');
+    if (!positionals[0]) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray profile show needs a profile name', 'Usage: sandtray profile show NAME (see `sandtray profile list`).');
     process.stdout.write(fs.readFileSync(profileFile(profileRef(positionals[0]))));
     return 0;
   }
