@@ -19,7 +19,8 @@ function spawnChain(file: string, args: string[], env: Record<string, string>, l
 }
 type Subprocess = ReturnType<typeof spawnChain>;
 import { SandtrayError } from '../core/errors.js';
-import { nsInode, procStart, type ProcId } from '../host/proc.js';
+import { catchesSignal, nsInode, procStart, type ProcId } from '../host/proc.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { requireTool } from '../host/tools.js';
 import { closeFdsPrefix } from '../host/close-fds.js';
 import { HOST_ENV, type Plan } from '../plan/build.js';
@@ -94,6 +95,7 @@ export async function launch(plan: Plan, logFile: string, exitFile: string): Pro
   if (!initPid || initStart === null || !child.pid || monitorStart === null) {
     throw new SandtrayError('START_FAILED', 'The sandbox exited right after it started', 'See `sandtray log NAME` for its output.');
   }
+  await initReady(initPid);
   const namespaces: Record<string, number> = {};
   for (const ns of NAMESPACE_FILES) {
     const ino = nsInode(initPid, ns);
@@ -130,6 +132,20 @@ async function mapNamespaces(child: Subprocess, outerMap: ReturnType<typeof mirr
   } finally {
     clearTimeout(timer);
     status.close();
+  }
+}
+
+/**
+ * Waits until pid 1 has its SIGTERM handler. bwrap reports the pid before the init script has
+ * run `trap`, and the kernel drops a signal to a pid namespace's init that has no handler: a
+ * stop right after start would be lost and end in SIGKILL after the timeout.
+ */
+async function initReady(pid: number): Promise<void> {
+  const deadline = Date.now() + INFO_TIMEOUT_MS;
+  while (!catchesSignal(pid, 15)) {
+    if (procStart(pid) === null) throw new SandtrayError('START_FAILED', 'The sandbox init exited while starting', 'See `sandtray log NAME` for its output.');
+    if (Date.now() > deadline) throw new SandtrayError('TIMEOUT', 'The sandbox init did not become ready', 'See `sandtray log NAME`.');
+    await sleep(1);
   }
 }
 
