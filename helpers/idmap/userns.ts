@@ -247,7 +247,9 @@ export const USERNS_SCRIPT = [
   '  printf c >&5',
   ') &',
   'exec 6<&-',
-  'exec unshare --user -- /bin/sh -c \'printf b >&5 || exit 1; read -r go <&7 && [ "$go" = go ] || exit 1; exec 5>&- 7<&-; exec "$@"\' sandtray-userns "$@"',
+  // The host's supplementary groups would follow every process inside (shown as nogroup, still
+  // honoured by the kernel on bound-in files): drop them where the map allows setgroups.
+  'exec unshare --user -- /bin/sh -c \'printf b >&5 || exit 1; read -r go <&7 && [ "$go" = go ] || exit 1; exec 5>&- 7<&-; read -r sg </proc/self/setgroups; if [ "$sg" = allow ]; then exec setpriv --clear-groups -- "$@"; fi; exec "$@"\' sandtray-userns "$@"',
 ].join('\n');
 
 /** Descriptors of the launch handshake (after bwrap's 3 and 4). */

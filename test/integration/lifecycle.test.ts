@@ -131,7 +131,7 @@ test('wait and monitor follow state changes', async () => {
   const timeout = await e.run(['wait', 'watched', '--state', 'RUNNING', '--timeout', '0.3']);
   assert.notEqual(timeout.exitCode, 0);
   assert.match(timeout.stderr, /did not reach RUNNING/);
-  for (let i = 0; i < 40 && !/watched STOPPED/.test(lines); i++) await sleep(50);
+  for (let i = 0; i < 200 && !/watched STOPPED/.test(lines); i++) await sleep(50);
   monitor.kill('SIGTERM');
   assert.match(lines, /watched RUNNING/);
   assert.match(lines, /watched STOPPED/);

@@ -81,6 +81,11 @@ test('no host file descriptors beyond stdio, in pid 1 and in attached processes'
   assert.equal(r2.stdout.trim(), '/dev/null');
 });
 
+test('no host supplementary groups follow pid 1 or attached processes', async () => {
+  const r = await inside('grep ^Groups: /proc/1/status; grep ^Groups: /proc/self/status');
+  assert.deepEqual(r.stdout.split('\n').map((l) => l.replace(/\s+$/, '')), ['Groups:', 'Groups:']);
+});
+
 test('the working directory of attached processes resolves inside the sandbox', async () => {
   const r = await inside('pwd; readlink /proc/self/cwd; ls / | head -50');
   const [pwd, cwd] = r.stdout.split('\n');
