@@ -11,6 +11,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REQUIRED = {
   bwrap: 'bubblewrap', unshare: 'util-linux', nsenter: 'util-linux', newuidmap: 'uidmap', newgidmap: 'uidmap',
   getsubids: 'uidmap', script: 'bsdutils', pasta: 'passt', ip: 'iproute2', perl: 'perl-base',
+  openvpn: 'openvpn', wg: 'wireguard-tools', 'wireguard-go': 'wireguard-go', tcpdump: 'tcpdump', openssl: 'openssl',
+  'dbus-run-session': 'dbus-daemon', 'gnome-keyring-daemon': 'gnome-keyring', sudo: 'sudo',
 };
 
 function which(tool) {
