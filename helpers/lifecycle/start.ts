@@ -16,6 +16,7 @@ import { sandboxState, writeRuntime, type RuntimeState } from '../runtime/state.
 import { ensurePrivateDir, readRecord, sandboxDirs } from '../runtime/store.js';
 import { killTree } from './kill.js';
 import { networkDriver } from '../network/drivers.js';
+import { stopLeftoverHelpers } from '../network/helper-proc.js';
 import type { Profile } from '../profile/schema.js';
 
 /**
@@ -49,6 +50,7 @@ export async function startSandbox(name: string, paths: Paths = sandtrayPaths())
       throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" is already ${cur.state}`, cur.state === 'RUNNING' ? `Open a shell with \`sandtray shell ${name}\`, or use \`sandtray restart ${name}\`.` : 'Wait for it to settle (`sandtray wait`), then try again.');
     }
     // A sandbox killed from outside leaves its runtime directory: clear it before starting again.
+    await stopLeftoverHelpers(cur.runtime?.helpers);
     fs.rmSync(dirs.runtime, { recursive: true, force: true });
     const { plan, idmapNote, profile, leaseTaken } = await planSandbox(name, paths, { takeLease: true });
 

@@ -9,6 +9,7 @@ import { sandboxState, writeRuntime } from '../runtime/state.js';
 import { readRecord } from '../runtime/store.js';
 import { killTree, signalProc } from './kill.js';
 import { networkDriver } from '../network/drivers.js';
+import { stopLeftoverHelpers } from '../network/helper-proc.js';
 import type { Profile } from '../profile/schema.js';
 
 export interface StopOptions {
@@ -28,6 +29,7 @@ export async function stopSandbox(name: string, opts: StopOptions = {}): Promise
     const { state, runtime } = sandboxState(name, paths);
     if (state === 'STOPPED' || !runtime) {
       // Leftovers of a sandbox killed from outside are cleared on the way.
+      await stopLeftoverHelpers(runtime?.helpers);
       fs.rmSync(dirs.runtime, { recursive: true, force: true });
       throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" is not running`, `Start it with \`sandtray start ${name}\`.`);
     }

@@ -74,3 +74,11 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     delay = Math.min(delay * 2, 100);
   }
 }
+
+/**
+ * Stops helpers a sandbox killed from outside left running (its pasta, say): start and stop call
+ * this before clearing the runtime record, the last place that names them.
+ */
+export async function stopLeftoverHelpers(helpers: readonly HelperProc[] | undefined): Promise<void> {
+  for (const h of helpers ?? []) await stopHelper(h, 1000);
+}

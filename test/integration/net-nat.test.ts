@@ -53,6 +53,16 @@ describe('network mode nat', { timeout: 120_000 }, () => {
     assert.equal(await connectInside(e, 'n2', '198.19.255.1', port), 'connected: host-loopback-service');
   });
 
+  it('a sandbox killed from outside leaves no pasta after the next stop', async () => {
+    const info = JSON.parse(await e.ok(['info', 'n2', '--json'])) as { pid: number };
+    const pastaPids = () => allPids().filter((p) => fsCmd(p).includes(`/proc/${info.pid}/ns/net`));
+    assert.equal(pastaPids().length, 1);
+    process.kill(info.pid, 'SIGKILL');
+    const r = await e.run(['stop', 'n2']);
+    assert.match(r.stderr, /is not running/);
+    assert.equal(pastaPids().length, 0);
+  });
+
   it('leaves no pasta behind after stop', async () => {
     const info = JSON.parse(await e.ok(['info', 'n1', '--json'])) as { pid: number };
     assert.ok(info.pid);

@@ -10,6 +10,7 @@ import { startKeyring, type Keyring } from '../lib/keyring.js';
 import { startWgPeer, stopAllLab, until, type WgPeer } from '../lib/vpn-lab.js';
 import { httpInside, resolveInside } from '../lib/vpn-probe.js';
 import { vpnStatus, waitVpn } from '../lib/vpn-wait.js';
+import { helpersOf } from '../lib/vpn-capture.js';
 
 describe('WireGuard sandboxes', { timeout: 300_000 }, () => {
   let e: Env;
@@ -66,5 +67,22 @@ describe('WireGuard sandboxes', { timeout: 300_000 }, () => {
       mon.kill('SIGTERM');
       await mon;
     }
+  });
+
+  it('a sandbox killed from outside takes its uplink, pasta, client and agent with it', async () => {
+    await e.ok(['start', 'homewg']);
+    await waitVpn(e, 'homewg', 'connected');
+    const helpers = helpersOf(e, 'homewg');
+    assert.deepEqual(helpers.map((h) => h.what).sort(), ['pasta (uplink)', 'uplink', 'vpn agent', 'wireguard-go']);
+    const init = (JSON.parse(await e.ok(['info', 'homewg', '--json'])) as { pid: number }).pid;
+    process.kill(init, 'SIGKILL');
+    const alive = () => helpers.filter((h) => {
+      try {
+        return fs.readFileSync(`/proc/${h.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19] === String(h.start);
+      } catch {
+        return false;
+      }
+    });
+    await until(() => alive().length === 0, 10_000, `helpers still running: ${JSON.stringify(alive())}`);
   });
 });
