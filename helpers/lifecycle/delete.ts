@@ -12,6 +12,7 @@ import { runInUserns } from '../idmap/userns.js';
 import { sandboxState } from '../runtime/state.js';
 import { readRecord, sandboxDirs } from '../runtime/store.js';
 import { stopSandbox } from './stop.js';
+import { forgetVpnSandbox } from '../vpn/forget.js';
 
 /** Deletes a sandbox; a running one only with force (then it is killed first). */
 export async function deleteSandbox(name: string, opts: { force?: boolean; paths?: Paths } = {}): Promise<void> {
@@ -25,6 +26,8 @@ export async function deleteSandbox(name: string, opts: { force?: boolean; paths
   }
   await withLock(dirs.lock, async () => {
     if (sandboxState(name, paths).state !== 'STOPPED') throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" was started again meanwhile`, 'Stop it, then delete it.');
+    // Secrets are keyed by sandbox name: a later sandbox of the same name must not inherit them.
+    await forgetVpnSandbox(name, paths).catch(() => undefined);
     fs.rmSync(dirs.runtime, { recursive: true, force: true });
     // The sandbox's own map: an isolated sandbox's files belong to its lease, not the shared block.
     await removeTree(dirs.data, await removalIdMap(name, readHostFacts(), paths));

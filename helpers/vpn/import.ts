@@ -11,6 +11,7 @@ import { checkName, ensurePrivateDir, listNames } from '../runtime/store.js';
 import { parseOvpn, type OvpnConfig } from './openvpn-config.js';
 import { readVpnFile } from './load.js';
 import { formatWgQuick, parseWgQuick, type WgConfig } from './wireguard-config.js';
+import { IMPORT_MARKER } from './forget.js';
 
 export interface ImportResult {
   name: string;
@@ -140,6 +141,7 @@ export async function importVpn(file: string, opts: { name?: string; paths?: Pat
     undo.push(() => fs.rmSync(configFile, { force: true }));
     fs.mkdirSync(path.dirname(profileFile), { recursive: true, mode: 0o700 });
     const profile = [
+      IMPORT_MARKER,
       'apiVersion: sandtray/v1',
       `description: ${JSON.stringify(`${type === 'openvpn' ? 'OpenVPN' : 'WireGuard'} VPN imported from ${abs}`)}`,
       'network:',

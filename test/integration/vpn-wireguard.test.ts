@@ -85,4 +85,17 @@ describe('WireGuard sandboxes', { timeout: 300_000 }, () => {
     });
     await until(() => alive().length === 0, 10_000, `helpers still running: ${JSON.stringify(alive())}`);
   });
+
+  it('delete forgets the keys and the imported files; the same name imports again', async () => {
+    await e.ok(['delete', 'homewg']);
+    assert.ok(!fs.existsSync(path.join(e.env['XDG_CONFIG_HOME']!, 'sandtray', 'vpn', 'homewg.conf')));
+    assert.ok(!fs.existsSync(path.join(e.env['XDG_CONFIG_HOME']!, 'sandtray', 'profiles', 'homewg.sandtray')));
+    // The key is gone from the keyring: a copy of the file without it cannot start.
+    const keyless = path.join(e.dir, 'keyless.conf');
+    fs.writeFileSync(keyless, peer.clientConfig.replace(/^PrivateKey = .*$/m, ''), { mode: 0o600 });
+    await e.ok(['vpn', 'import', keyless, '--name', 'homewg']);
+    const r = await e.run(['start', 'homewg']);
+    assert.notEqual(r.exitCode, 0);
+    assert.match(r.stderr, /needs its WireGuard private key, and none is stored/);
+  });
 });
