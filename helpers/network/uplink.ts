@@ -11,19 +11,15 @@ import { PASTA_LINK, startPasta } from './pasta.js';
 import { nsInode } from '../host/proc.js';
 
 /**
- * Runs as root of the sandbox's user namespace, in a new network and mount namespace:
- * - the host's /etc/resolv.conf may name a resolver on the host's loopback, which is not this
- *   namespace's; pasta forwards DNS sent to its DNS address to the host's resolver instead;
- * - wireguard-go and wg keep their control sockets in /var/run/wireguard, which an unprivileged
- *   user cannot create on the host; a private /var gives them one (resolv.conf is resolved first,
- *   as it may point into /var/run).
+ * Runs as root of the sandbox's user namespace, in a new network and mount namespace. The host's
+ * /etc/resolv.conf may name a resolver on the host's loopback, which is not this namespace's;
+ * pasta forwards DNS sent to its DNS address to the host's resolver instead. Everything else of
+ * the host's file system stays as it is, so configurations may name files anywhere.
  */
 export const UPLINK_SCRIPT = [
   'set -eu',
   'rc=$(readlink -f /etc/resolv.conf)',
   'mount --bind -- "$1" "$rc"',
-  'mount -t tmpfs -o mode=0755,size=256k sandtray-uplink /var',
-  'mkdir -p -m 0700 /var/run/wireguard',
   'exec sleep infinity',
 ].join('\n');
 

@@ -88,12 +88,12 @@ async function setupWireguard(ctx: NetworkSetup, v: Extract<LoadedVpn, { type: '
     client = spawnHelper(wireguardGoArgv(uplink.pid), { what: 'wireguard-go', logFile: ctx.dirs.log, env: { WG_PROCESS_FOREGROUND: '1', LOG_LEVEL: 'error' } });
     started.push(client);
     ctx.revert.add('stop wireguard-go', () => stopHelper(client));
-    const sock = `/proc/${uplink.pid}/root/var/run/wireguard/${WG_DEV}.sock`;
+    const sock = `/proc/${client.pid}/root/var/run/wireguard/${WG_DEV}.sock`;
     await waitFor(() => fs.existsSync(sock), 10_000, 'wireguard-go did not create its interface', client);
     // wireguard-go notices the device going up in another namespace by polling its fd (its
     // "hack listener"), so it follows the move.
     await moveDevice(uplink.pid, ctx.init.pid, WG_DEV);
-    wgPid = uplink.pid;
+    wgPid = client.pid;
     wgNamespaces = ['net', 'mount'];
     ctx.log('vpn: WireGuard in userspace (wireguard-go)');
   }

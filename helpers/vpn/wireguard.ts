@@ -7,9 +7,18 @@ import type { WgConfig } from './wireguard-config.js';
 
 export const WG_DEV = 'wg0';
 
-/** argv of wireguard-go in the uplink (its control socket goes to the uplink's private /var/run). */
+/**
+ * argv of wireguard-go in the uplink. It keeps its control socket in /var/run/wireguard, which an
+ * unprivileged user cannot create on the host: it gets a mount namespace of its own with a private
+ * /var, where `wg` later finds the socket (nsenter into wireguard-go's namespaces).
+ */
 export function wireguardGoArgv(uplinkPid: number): string[] {
-  return [...nsenterArgv(uplinkPid, ['net', 'mount']), requireTool('wireguard-go'), '--foreground', WG_DEV];
+  return [
+    ...nsenterArgv(uplinkPid, ['net', 'mount']),
+    requireTool('unshare'), '--mount', '--',
+    '/bin/sh', '-c', 'set -e; mount -t tmpfs -o mode=0755,size=256k sandtray-wg /var; mkdir -p -m 0700 /var/run/wireguard; exec "$0" --foreground "$1"',
+    requireTool('wireguard-go'), WG_DEV,
+  ];
 }
 
 /** Tries the kernel module: true when the interface was created in the uplink. */

@@ -49,6 +49,16 @@ describe('OpenVPN sandboxes', { timeout: 300_000 }, () => {
       // The sandbox's network namespace holds lo and the tunnel only.
       const links = await e.ok(['exec', `office-${proto}`, '--', 'ip', '-o', 'link']);
       assert.deepEqual(links.trim().split('\n').map((l) => l.split(':')[1]!.trim().replace(/@.*/, '')).sort(), ['lo', 'tun0']);
+      if (proto === 'tcp') {
+        // The server goes away and comes back: the client reconnects, the same tun stays inside
+        // (persist-tun) and the agent applies the pushed settings again.
+        await s.stopDaemon();
+        await waitVpn(e, `office-${proto}`, 'reconnecting');
+        assert.notEqual(await httpInside(e, `office-${proto}`, '10.8.0.1', 1000), token);
+        await s.startDaemon();
+        await waitVpn(e, `office-${proto}`, 'connected', 60_000);
+        assert.equal(await httpInside(e, `office-${proto}`, '10.8.0.1'), token);
+      }
       await e.ok(['stop', `office-${proto}`]);
       assert.equal((await vpnStatus(e, `office-${proto}`))['state'], 'down');
     });

@@ -174,6 +174,8 @@ export interface OvpnServer {
   clientConfig(extra?: string[]): string;
   /** Stops the OpenVPN server process only (its namespace and responder stay). */
   stopDaemon(): Promise<void>;
+  /** Starts the OpenVPN server process again after stopDaemon. */
+  startDaemon(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -198,7 +200,7 @@ export async function startOvpnServer(label: string, link: string, o: OvpnServer
   }
   fs.writeFileSync(path.join(ns.dir, 'server.conf'), conf.join('\n') + '\n', { mode: 0o600 });
   for (const f of ['server.key', 'ca.key', 'client.key', 'ta.key']) fs.chmodSync(path.join(ns.dir, f), 0o600);
-  const daemon = ns.spawn(['openvpn', '--config', path.join(ns.dir, 'server.conf')], 'openvpn.log');
+  let daemon = ns.spawn(['openvpn', '--config', path.join(ns.dir, 'server.conf')], 'openvpn.log');
   await until(() => labLog(ns, 'openvpn.log').includes('Initialization Sequence Completed'), 15_000, `OpenVPN server ${label}: ${labLog(ns, 'openvpn.log').slice(-500)}`);
   ns.spawn([process.execPath, RESPONDER, o.token, `${o.dnsName}=${o.subnet}.1`], 'responder.log');
   await until(() => labLog(ns, 'responder.log').includes('responder ready'), 10_000, `responder of ${label}`);
@@ -217,6 +219,11 @@ export async function startOvpnServer(label: string, link: string, o: OvpnServer
     async stopDaemon() {
       daemon.kill('SIGTERM');
       await Promise.race([daemon, sleep(5000)]);
+    },
+    async startDaemon() {
+      const from = labLog(ns, 'openvpn.log').length;
+      daemon = ns.spawn(['openvpn', '--config', path.join(ns.dir, 'server.conf')], 'openvpn.log');
+      await until(() => labLog(ns, 'openvpn.log').slice(from).includes('Initialization Sequence Completed'), 15_000, `OpenVPN server ${label} restart`);
     },
     stop: () => ns.stop(),
   };
