@@ -346,6 +346,8 @@ const plan: Command = async (args) => {
   const out = [
     `Sandbox ${p.name}, hostname ${p.hostname}, network ${p.network.mode}`,
     `Namespaces: ${p.namespaces.join(', ')}`,
+    'Network:',
+    ...p.network.steps.map((s) => `  ${s}`),
     'Id map (inside outside count):',
     ...p.idmap.uid.map((l) => `  uid ${l.inside} ${l.outside} ${l.count}`),
     ...p.idmap.gid.map((l) => `  gid ${l.inside} ${l.outside} ${l.count}`),

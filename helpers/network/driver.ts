@@ -30,6 +30,8 @@ export interface NetworkDriver {
   validate(profile: Profile): string[];
   /** Contents of the sandbox's /etc/resolv.conf. */
   resolvConf(profile: Profile): string;
+  /** The network steps of a start, in words, for `sandtray plan`. */
+  describe(profile: Profile): string[];
   /** Wires the sandbox's network after pid 1 is up; returns the host helpers it started. */
   setup(ctx: NetworkSetup): Promise<HelperProc[]>;
   /** Tears down what setup made, after the sandbox's processes are gone. */

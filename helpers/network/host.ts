@@ -7,6 +7,7 @@ export const hostDriver: NetworkDriver = {
   ownNamespace: false,
   isolated: false,
   validate: () => [],
+  describe: () => ["shares the host's network namespace: NOT network-isolated"],
   resolvConf: () => {
     try {
       return fs.readFileSync('/etc/resolv.conf', 'utf8');

@@ -7,6 +7,7 @@ export const noneDriver: NetworkDriver = {
   isolated: true,
   validate: () => [],
   resolvConf: () => '# No network in this sandbox (network.mode: none).\n',
+  describe: () => ['own network namespace with loopback only'],
   setup: async () => [],
   teardown: async () => undefined,
 };

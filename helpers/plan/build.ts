@@ -25,7 +25,7 @@ export interface Plan {
   nesting: { delegated: IdRange | null } | null;
   mounts: MountOp[];
   namespaces: string[];
-  network: { mode: Profile['network']['mode'] };
+  network: { mode: Profile['network']['mode']; steps: string[] };
   /** Files written under the sandbox's etc directory before start. */
   etc: Record<string, string>;
   /** Environment of the sandbox's processes (the host environment is never passed through). */
@@ -136,7 +136,7 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
     '--',
     '/bin/sh', '-c', 'eval "$SANDTRAY_INIT"', INIT_NAME,
   ];
-  return { name, hostname: profile.hostname, idmap, nesting, mounts, namespaces, network: { mode: profile.network.mode }, etc, env, shell, command, workdir, argv };
+  return { name, hostname: profile.hostname, idmap, nesting, mounts, namespaces, network: { mode: profile.network.mode, steps: driver.describe(profile) }, etc, env, shell, command, workdir, argv };
 }
 
 /** bwrap options for the mount operations, in order. */
