@@ -56,6 +56,7 @@ export interface ServerNs {
 }
 
 const procs: ResultPromise[] = [];
+const dirs: string[] = [];
 
 function track(p: ResultPromise): ResultPromise {
   procs.push(p);
@@ -66,6 +67,7 @@ function track(p: ResultPromise): ResultPromise {
 /** A user+net+mount namespace with lo up and a private /var/run/wireguard, linked by pasta. */
 export async function serverNs(label: string, link: string, forward: { tcp?: number[]; udp?: number[] }): Promise<ServerNs> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sandtray-vpnlab-${label}-`));
+  dirs.push(dir);
   const holder = track(execa('unshare', ['--user', '--map-root-user', '--net', '--mount', '--', 'sh', '-c', 'ip link set lo up; mount -t tmpfs lab /var; mkdir -p /var/run/wireguard; echo ready; exec sleep 3600'], { reject: false, buffer: false, stdin: 'ignore', stderr: 'inherit' }));
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('server namespace did not start')), 10_000);
@@ -263,7 +265,9 @@ export async function startWgPeer(label: string, link: string, o: { subnet: stri
   return { ns, port, clientConfig, stop: () => ns.stop() };
 }
 
-/** Ends every lab process still running (after a failed test). */
+/** Ends every lab process still running and removes the lab's folders (also after a failed test). */
 export async function stopAllLab(): Promise<void> {
   for (const p of procs.reverse()) p.kill('SIGKILL');
+  await Promise.all(procs.map((p) => Promise.race([p, sleep(3000)])));
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 }
