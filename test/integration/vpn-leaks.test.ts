@@ -46,12 +46,15 @@ describe('no leaks in any tunnel state', { timeout: 600_000 }, () => {
     const cap = await captureUplink(uplink.pid);
     const controlPort = 40000 + Math.floor(Math.random() * 20000);
     await controlPacket(uplink.pid, UPLINK_GW, controlPort);
-    const probes = await leakProbes(e, name, [{ host: '198.18.99.1', port: 9 }, { host: UPLINK_GW, port: 7 }]);
+    // An IPv4 address outside the VPN, the uplink's gateway (the host's loopback), and an IPv6
+    // documentation address: none may appear in the capture.
+    const probes = await leakProbes(e, name, [{ host: '198.18.99.1', port: 9 }, { host: UPLINK_GW, port: 7 }, { host: '2001:db8::99', port: 9 }]);
     const lines = await cap.stop();
     assert.ok(lines.some((l) => l.includes(`> ${UPLINK_GW}.${controlPort}:`)), `${label}: the capture saw the control packet (${lines.length} lines)`);
     const bad = leaks(lines, { host: UPLINK_GW, port: endpointPort }, controlPort);
     assert.deepEqual(bad, [], `${label}: packets outside the tunnel left the sandbox\nprobes:\n${probes}`);
-    assert.ok(!lines.some((l) => l.includes('198.18.99.1')), `${label}: a probe address appears in the capture`);
+    assert.ok(!lines.some((l) => l.includes('198.18.99.1') || l.includes('2001:db8::99')), `${label}: a probe address appears in the capture`);
+    assert.match(probes, /tcp 2001:db8::99 (ENETUNREACH|EADDRNOTAVAIL)/, `${label}: no IPv6 route out`);
     return probes;
   }
 

@@ -44,6 +44,10 @@ describe('OpenVPN sandboxes', { timeout: 300_000 }, () => {
       assert.equal(st['endpoint'], `127.0.0.1:${s.port}`);
       assert.equal(await httpInside(e, `office-${proto}`, '10.8.0.1'), token);
       assert.equal(await resolveInside(e, `office-${proto}`, `only-${proto}.vpn.test`), '10.8.0.1');
+      // The VPN's DNS only, and no lookups handed to the host's systemd-resolved.
+      const resolv = await e.ok(['exec', `office-${proto}`, '--', 'cat', '/etc/resolv.conf']);
+      assert.deepEqual(resolv.split('\n').filter((l) => /^(nameserver|search)/.test(l)), ['nameserver 10.8.0.1', 'search vpn.test']);
+      assert.match(await e.ok(['exec', `office-${proto}`, '--', 'cat', '/etc/nsswitch.conf']), /^hosts: +files dns$/m);
       const after = await vpnStatus(e, `office-${proto}`);
       assert.ok((after['bytesIn'] as number) > 0 && (after['bytesOut'] as number) > 0, 'bytes counted');
       // The sandbox's network namespace holds lo and the tunnel only.

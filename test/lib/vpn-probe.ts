@@ -24,8 +24,8 @@ const net=require('net'),dgram=require('dgram');const out=[];
 const q=Buffer.from('abcd0100000100000000000004746573740000010001','hex');
 const jobs=${JSON.stringify(targets)}.flatMap(t=>[
  new Promise(r=>{const s=net.connect({host:t.host,port:t.port,timeout:800});s.on('connect',()=>{out.push('tcp '+t.host+' connected');s.destroy();r()});s.on('error',e=>{out.push('tcp '+t.host+' '+e.code);r()});s.on('timeout',()=>{out.push('tcp '+t.host+' timeout');s.destroy();r()})}),
- new Promise(r=>{const u=dgram.createSocket('udp4');u.send(Buffer.from('sandtray-leak-probe'),t.port+1,t.host,e=>{out.push('udp '+t.host+' '+(e?e.code:'sent'));u.close();r()})}),
- new Promise(r=>{const u=dgram.createSocket('udp4');u.send(q,53,t.host,e=>{out.push('dns '+t.host+' '+(e?e.code:'sent'));setTimeout(()=>{u.close();r()},300)})}),
+ new Promise(r=>{const u=dgram.createSocket(t.host.includes(':')?'udp6':'udp4');u.send(Buffer.from('sandtray-leak-probe'),t.port+1,t.host,e=>{out.push('udp '+t.host+' '+(e?e.code:'sent'));u.close();r()})}),
+ new Promise(r=>{const u=dgram.createSocket(t.host.includes(':')?'udp6':'udp4');u.send(q,53,t.host,e=>{out.push('dns '+t.host+' '+(e?e.code:'sent'));setTimeout(()=>{u.close();r()},300)})}),
 ]);
 Promise.all(jobs).then(()=>console.log(out.join('\\n')));`;
   const r = await e.run(['exec', name, '--', 'node', '-e', js]);
