@@ -1,9 +1,10 @@
 // Network mode "vpn": the sandbox's namespace holds only lo and the tunnel; the client and its
 // socket live in an uplink namespace beside it (see BRIEF: VPN topology). A kill switch by
 // construction: with the tunnel down there is no route at all.
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SandtrayError } from '../core/errors.js';
+import { isAlive } from '../host/proc.js';
 import { resolveSecrets, type SecretNeed } from '../secrets/resolve.js';
 import { configureDevice, moveDevice } from '../vpn/apply.js';
 import type { AgentSpec } from '../vpn/agent.js';
@@ -16,8 +17,6 @@ import type { HelperProc, NetworkDriver, NetworkSetup } from './driver.js';
 import { spawnHelper, stopHelper, waitFor } from './helper-proc.js';
 import { PASTA_LINK } from './pasta.js';
 import { startUplink, stopUplink } from './uplink.js';
-import fs from 'node:fs';
-import { isAlive } from '../host/proc.js';
 
 const AGENT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../vpn/agent-main.js');
 
@@ -185,8 +184,3 @@ export const vpnDriver: NetworkDriver = {
     for (const h of helpers) if (isAlive(h)) await stopHelper(h);
   },
 };
-
-/** A VPN error for the CLI. */
-export function vpnError(message: string, hint?: string): SandtrayError {
-  return new SandtrayError('VPN', message, hint);
-}
