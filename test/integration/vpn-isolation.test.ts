@@ -18,9 +18,9 @@ import { helper } from '../lib/vpn-capture.js';
 const USER2 = process.env['SANDTRAY_TEST_USER2'] ?? `${os.userInfo().username}2`;
 
 /** Runs argv as the second user through sudo (allowed for that user only, never root). */
-async function asUser2(argv: string[]): Promise<{ exitCode: number; out: string }> {
+async function asUser2(argv: string[]): Promise<{ exitCode: number; out: string; stdout: string }> {
   const r = await execa('sudo', ['-n', '-u', USER2, '--', ...argv], { reject: false, timeout: 20_000, stdin: 'ignore' });
-  return { exitCode: r.exitCode ?? -1, out: `${String(r.stdout)}${String(r.stderr)}` };
+  return { exitCode: r.exitCode ?? -1, out: `${String(r.stdout)}${String(r.stderr)}`, stdout: String(r.stdout) };
 }
 
 // An HTTP GET with a short timeout; prints the body or the error. The network beyond this machine
@@ -45,7 +45,7 @@ describe('isolation of a VPN sandbox', { timeout: 300_000 }, () => {
     await waitVpn(e, 'iso', 'connected');
     // The second user must exist and be usable: a missing setup is a failure, never a skip.
     const who = await asUser2(['id', '-un']);
-    assert.equal(who.out.trim(), USER2, `cannot run commands as ${USER2} (sudo -n -u ${USER2}); .ci/run sets this up: ${who.out}`);
+    assert.equal(who.stdout.trim(), USER2, `cannot run commands as ${USER2} (sudo -n -u ${USER2}); .ci/run sets this up: ${who.out}`);
   });
   after(async () => {
     await e?.cleanup();
@@ -87,6 +87,6 @@ describe('isolation of a VPN sandbox', { timeout: 300_000 }, () => {
     const sock = path.join(e.env['XDG_RUNTIME_DIR']!, 'sandtray', 'iso', 'openvpn.sock');
     assert.ok(fs.existsSync(sock));
     const mgmt = await asUser2([process.execPath, '-e', `require('net').connect('${sock}').on('connect',()=>{console.log('connected');process.exit(0)}).on('error',e=>console.log(e.code))`]);
-    assert.notEqual(mgmt.out.trim(), 'connected', 'the management socket is private');
+    assert.notEqual(mgmt.stdout.trim(), 'connected', 'the management socket is private');
   });
 });
