@@ -1,12 +1,12 @@
 // The `vpn` and `secret` commands, and the terminal prompt for secrets a start needs.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SandtrayError } from '../core/errors.js';
-import { readRecord } from '../runtime/store.js';
+import { listNames, readRecord } from '../runtime/store.js';
 import { checkSecretKey, deleteSecret, setSecret, SECRET_KEYS } from '../secrets/keyring.js';
 import { setSecretPrompt } from '../secrets/prompt.js';
 import { importVpn } from '../vpn/import.js';
 import { vpnView } from '../vpn/view.js';
-import { duration, printJson } from './output.js';
+import { duration, printJson, table } from './output.js';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -83,7 +83,21 @@ const vpn: Command = async (args) => {
   }
   if (sub === 'status') {
     const { values, positionals } = parse(rest, { json: { type: 'boolean' } });
-    if (positionals.length !== 1) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray vpn status needs a sandbox name', 'Usage: sandtray vpn status NAME [--json]');
+    if (positionals.length > 1) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray vpn status takes one sandbox name', 'Usage: sandtray vpn status [NAME] [--json]');
+    if (!positionals.length) {
+      // Every VPN sandbox, one line each.
+      const all = listNames().flatMap((n) => {
+        try {
+          return [vpnView(n)];
+        } catch {
+          return [];
+        }
+      });
+      if (values.json) printJson(all);
+      else if (!all.length) console.log('No VPN sandboxes. Import a configuration with `sandtray vpn import FILE`.');
+      else console.log(table(['NAME', 'TYPE', 'SANDBOX', 'TUNNEL', 'ADDRESSES', 'ENDPOINT'], all.map((v) => [v.name, v.type, v.sandbox, v.state, v.addresses.join(',') || null, v.endpoint])));
+      return 0;
+    }
     const v = vpnView(positionals[0]!);
     if (values.json) {
       printJson(v);
@@ -108,7 +122,7 @@ const vpn: Command = async (args) => {
     console.log(lines.join('\n'));
     return v.state === 'failed' ? 1 : 0;
   }
-  throw new SandtrayError('INVALID_ARGUMENT', `Unknown vpn command "${sub ?? ''}"`, 'Use: sandtray vpn import FILE [--name NAME] | status NAME [--json]');
+  throw new SandtrayError('INVALID_ARGUMENT', `Unknown vpn command "${sub ?? ''}"`, 'Use: sandtray vpn import FILE [--name NAME] | status [NAME] [--json]');
 };
 
 const secret: Command = async (args) => {
@@ -133,6 +147,6 @@ const secret: Command = async (args) => {
 
 /** Entries for the COMMANDS table. */
 export const VPN_COMMANDS: Record<string, { run: Command; help: string }> = {
-  vpn: { run: vpn, help: 'vpn import FILE [--name N] | status NAME [--json]  VPN sandboxes (OpenVPN, WireGuard)' },
+  vpn: { run: vpn, help: 'vpn import FILE [--name N] | status [NAME] [--json]  VPN sandboxes (OpenVPN, WireGuard)' },
   secret: { run: secret, help: 'secret set|delete SANDBOX KEY        keyring secrets (value read without echo, or from stdin)' },
 };

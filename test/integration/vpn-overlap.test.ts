@@ -49,6 +49,8 @@ describe('overlapping VPNs', { timeout: 300_000 }, () => {
       assert.equal(await httpInside(e, n, '10.8.0.1'), token, `${n} reaches its own server`);
       assert.equal(await resolveInside(e, n, 'intranet.vpn.test'), '10.8.0.1');
     }
+    const table = await e.ok(['vpn', 'status']);
+    for (const n of ['vpn-a', 'vpn-b', 'vpn-w']) assert.match(table, new RegExp(`^${n} +(openvpn|wireguard) +RUNNING +connected +10\\.8\\.0\\.2/24`, 'm'));
     // Twice, interleaved: nothing changed by the others being up.
     const again = await Promise.all(['vpn-a', 'vpn-b', 'vpn-w'].map((n) => httpInside(e, n, '10.8.0.1')));
     assert.deepEqual(again, ['server-a', 'server-b', 'server-w']);
