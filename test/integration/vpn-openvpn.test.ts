@@ -9,7 +9,7 @@ import { startKeyring, type Keyring } from '../lib/keyring.js';
 import { startOvpnServer, stopAllLab, type OvpnServer } from '../lib/vpn-lab.js';
 import { httpInside, resolveInside } from '../lib/vpn-probe.js';
 import { vpnStatus, waitVpn } from '../lib/vpn-wait.js';
-import { helpersOf } from '../lib/vpn-capture.js';
+import { helpersOf, running } from '../lib/vpn-capture.js';
 
 describe('OpenVPN sandboxes', { timeout: 300_000 }, () => {
   let e: Env;
@@ -69,13 +69,7 @@ describe('OpenVPN sandboxes', { timeout: 300_000 }, () => {
       await e.ok(['stop', `office-${proto}`]);
       assert.equal((await vpnStatus(e, `office-${proto}`))['state'], 'down');
       // Nothing is left: not the client, the agent, pasta or the uplink, nor the runtime files.
-      const alive = helpers.filter((h) => {
-        try {
-          return fs.readFileSync(`/proc/${h.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19] === String(h.start);
-        } catch {
-          return false;
-        }
-      });
+      const alive = helpers.filter(running);
       assert.deepEqual(alive, []);
       assert.ok(!fs.existsSync(path.join(e.env['XDG_RUNTIME_DIR']!, 'sandtray', `office-${proto}`)));
     });

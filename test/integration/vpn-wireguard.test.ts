@@ -10,7 +10,7 @@ import { startKeyring, type Keyring } from '../lib/keyring.js';
 import { startWgPeer, stopAllLab, until, type WgPeer } from '../lib/vpn-lab.js';
 import { httpInside, resolveInside } from '../lib/vpn-probe.js';
 import { vpnStatus, waitVpn } from '../lib/vpn-wait.js';
-import { helpersOf } from '../lib/vpn-capture.js';
+import { helpersOf, running } from '../lib/vpn-capture.js';
 
 describe('WireGuard sandboxes', { timeout: 300_000 }, () => {
   let e: Env;
@@ -76,13 +76,7 @@ describe('WireGuard sandboxes', { timeout: 300_000 }, () => {
     assert.deepEqual(helpers.map((h) => h.what).sort(), ['pasta (uplink)', 'uplink', 'vpn agent', 'wireguard-go']);
     const init = (JSON.parse(await e.ok(['info', 'homewg', '--json'])) as { pid: number }).pid;
     process.kill(init, 'SIGKILL');
-    const alive = () => helpers.filter((h) => {
-      try {
-        return fs.readFileSync(`/proc/${h.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19] === String(h.start);
-      } catch {
-        return false;
-      }
-    });
+    const alive = () => helpers.filter(running);
     await until(() => alive().length === 0, 10_000, `helpers still running: ${JSON.stringify(alive())}`);
   });
 

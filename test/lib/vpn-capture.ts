@@ -19,6 +19,16 @@ export function helpersOf(e: Env, name: string): Helper[] {
   return st.helpers;
 }
 
+/** True while the recorded process runs (same pid and start time, not a zombie). */
+export function running(h: Helper): boolean {
+  try {
+    const f = fs.readFileSync(`/proc/${h.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return f[0] !== 'Z' && f[0] !== 'X' && f[19] === String(h.start);
+  } catch {
+    return false;
+  }
+}
+
 export function helper(e: Env, name: string, what: string): Helper {
   const h = helpersOf(e, name).find((x) => x.what === what);
   if (!h) throw new Error(`no ${what} helper in ${name}: ${JSON.stringify(helpersOf(e, name))}`);
