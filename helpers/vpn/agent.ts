@@ -116,6 +116,7 @@ class Agent {
     let pushed: string[] = [];
     let pushPending = false;
     let failed: string | null = null;
+    const refused = new Set<string>();
     let buf = '';
     let queue = Promise.resolve();
     const done = new Promise<void>((resolve) => sock.on('close', () => resolve()));
@@ -133,6 +134,11 @@ class Agent {
             send('hold release');
             break;
           case 'password-needed': {
+            // Never answer again with a secret that was refused: that would be a retry storm.
+            if (refused.has(ev.what)) {
+              send('signal SIGTERM');
+              break;
+            }
             const isAuth = ev.userPass;
             const user = o.secrets['username'];
             const pass = isAuth ? o.secrets['password'] : o.secrets['key-passphrase'];
@@ -147,7 +153,8 @@ class Agent {
             break;
           }
           case 'password-failed':
-            failed = ev.what === 'Auth' ? 'authentication failed: the server refused the user name or password' : `the ${ev.what} password is wrong`;
+            refused.add(ev.what);
+            failed = ev.what === 'Auth' ? 'authentication failed: the server refused the user name or password' : 'the private key passphrase is wrong';
             this.set('failed', `${failed}; fix it with \`sandtray secret set ${this.spec.name} ${ev.what === 'Auth' ? 'password' : 'key-passphrase'}\`, then restart the sandbox`);
             break;
           case 'log': {
@@ -161,8 +168,11 @@ class Agent {
             break;
           }
           case 'fatal':
-            failed = ev.message;
-            this.set('failed', ev.message);
+            if (failed) break;
+            failed = /private key password verification failed/i.test(ev.message)
+              ? `the private key passphrase is wrong; fix it with \`sandtray secret set ${this.spec.name} key-passphrase\`, then restart the sandbox`
+              : ev.message;
+            this.set('failed', failed);
             break;
           case 'state':
             if (ev.name === 'CONNECTED') {

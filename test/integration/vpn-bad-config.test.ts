@@ -30,15 +30,21 @@ describe('bad VPN configurations', { timeout: 300_000 }, () => {
   let keyring: Keyring;
   let server: OvpnServer;
 
+  let keyed: OvpnServer;
+
   before(async () => {
     keyring = await startKeyring();
     e = sandtrayEnv('vpn-bad');
     e.env['DBUS_SESSION_BUS_ADDRESS'] = keyring.address;
-    server = await startOvpnServer('bad', '198.18.60.2', { proto: 'tcp', subnet: '10.8.0', redirectGateway: true, user: { name: 'carol', password: 'right' }, token: 'bad-server', dnsName: 'x.vpn.test' });
+    [server, keyed] = await Promise.all([
+      startOvpnServer('bad', '198.18.60.2', { proto: 'tcp', subnet: '10.8.0', redirectGateway: true, user: { name: 'carol', password: 'right' }, token: 'bad-server', dnsName: 'x.vpn.test' }),
+      startOvpnServer('bad-key', '198.18.61.2', { proto: 'udp', subnet: '10.8.0', redirectGateway: true, token: 'bad-key', dnsName: 'x.vpn.test' }, 'the right passphrase'),
+    ]);
   });
   after(async () => {
     await e?.cleanup();
     await server?.stop();
+    await keyed?.stop();
     await stopAllLab();
     await keyring?.stop();
   });
@@ -108,5 +114,20 @@ describe('bad VPN configurations', { timeout: 300_000 }, () => {
     assert.equal(human.exitCode, 1);
     assert.match(human.stdout, /State: +failed/);
     await e.ok(['stop', 'wrong']);
+  });
+
+  it('a wrong private key passphrase ends in FAILED, asked once', async () => {
+    const file = path.join(e.dir, 'badkey.ovpn');
+    fs.writeFileSync(file, keyed.clientConfig());
+    await e.ok(['vpn', 'import', file]);
+    await e.ok(['secret', 'set', 'badkey', 'key-passphrase'], { input: 'a wrong passphrase' });
+    await e.ok(['start', 'badkey']);
+    const st = await waitVpn(e, 'badkey', 'failed', 30_000);
+    assert.match(String(st.message), /the private key passphrase is wrong; fix it with `sandtray secret set badkey key-passphrase`/);
+    await sleep(3000);
+    const log = await e.ok(['log', 'badkey']);
+    assert.ok((log.match(/Need 'Private Key' password/g) ?? []).length <= 2, `asked again and again:\n${log.slice(-2000)}`);
+    assert.equal((await vpnStatus(e, 'badkey')).state, 'failed');
+    await e.ok(['stop', 'badkey']);
   });
 });
