@@ -1,4 +1,4 @@
-// Network mode nat: pasta links the sandbox to the host; DNS goes to the host's resolver; the
+// Network mode nat: pasta links the sandbox to the host; DNS is forwarded to the host's resolver; the
 // host's loopback services stay out of reach unless the profile asks for them.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -37,10 +37,10 @@ describe('network mode nat', { timeout: 120_000 }, () => {
     assert.match(addr, /198\.19\.255\.2\/24/);
     assert.match(await e.ok(['exec', 'n1', '--', 'ip', 'route']), /^default via 198\.19\.255\.1/m);
     assert.match(await e.ok(['exec', 'n1', '--', 'cat', '/etc/resolv.conf']), /^nameserver 198\.19\.255\.3$/m);
-    // One lookup of the package registry's name, which the host itself resolves for npm.
-    const dns = await e.run(['exec', 'n1', '--', 'getent', 'hosts', 'registry.npmjs.org']);
-    assert.equal(dns.exitCode, 0, `DNS through pasta: ${dns.stderr}`);
-    assert.match(dns.stdout, /registry\.npmjs\.org/);
+    // DNS sent to 198.19.255.3 is answered by pasta from the host's resolver. Tests send nothing
+    // beyond this machine, so check the forwarding is set up rather than resolve a real name.
+    const pasta = allPids().map((p) => fsCmd(p).split('\0').join(' ')).find((c) => /(^|\/)pasta /.test(c) && c.includes('--dns-forward 198.19.255.3'));
+    assert.ok(pasta, 'pasta forwards the sandbox DNS address to the host resolver');
     // The sandbox's own 127.0.0.1 is its own; pasta forwards no host port into it.
     assert.equal(await connectInside(e, 'n1', '127.0.0.1', port), 'ECONNREFUSED');
     // The gateway address is not mapped to the host's loopback.
