@@ -10,7 +10,7 @@ import { releaseIds, removalIdMap } from '../idmap/assign.js';
 import type { IdMap } from '../idmap/map.js';
 import { runInUserns } from '../idmap/userns.js';
 import { sandboxState } from '../runtime/state.js';
-import { readRecord, sandboxDirs } from '../runtime/store.js';
+import { readRecord, sandboxDirs, ensurePrivateDir } from '../runtime/store.js';
 import { stopSandbox } from './stop.js';
 import { forgetVpnSandbox } from '../vpn/forget.js';
 
@@ -24,6 +24,7 @@ export async function deleteSandbox(name: string, opts: { force?: boolean; paths
     if (!opts.force) throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" is ${state}`, `Stop it first (\`sandtray stop ${name}\`) or use \`sandtray delete --force ${name}\`.`);
     await stopSandbox(name, { force: true, paths });
   }
+  ensurePrivateDir(paths.runtime);
   await withLock(dirs.lock, async () => {
     if (sandboxState(name, paths).state !== 'STOPPED') throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" was started again meanwhile`, 'Stop it, then delete it.');
     // Secrets are keyed by sandbox name: a later sandbox of the same name must not inherit them.

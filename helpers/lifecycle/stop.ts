@@ -6,7 +6,7 @@ import { sandtrayPaths, type Paths } from '../core/paths.js';
 import { selfId } from '../host/proc.js';
 import { logEvent } from '../runtime/log.js';
 import { sandboxState, writeRuntime } from '../runtime/state.js';
-import { readRecord } from '../runtime/store.js';
+import { readRecord, ensurePrivateDir } from '../runtime/store.js';
 import { killTree, signalProc } from './kill.js';
 import { networkDriver } from '../network/drivers.js';
 import { stopLeftoverHelpers } from '../network/helper-proc.js';
@@ -25,6 +25,7 @@ export async function stopSandbox(name: string, opts: StopOptions = {}): Promise
   const paths = opts.paths ?? sandtrayPaths();
   readRecord(name, paths);
   const { dirs } = sandboxState(name, paths);
+  ensurePrivateDir(paths.runtime);
   return withLock(dirs.lock, async () => {
     const { state, runtime } = sandboxState(name, paths);
     if (state === 'STOPPED' || !runtime) {

@@ -112,3 +112,10 @@ test('a damaged profile file and binary junk are reported, not crashed on', asyn
   fs.mkdirSync(path.join(dir, 'd.sandtray'));
   await refused(['create', 'junk', '--profile', path.join(dir, 'd.sandtray')], /not a regular file/);
 });
+
+test('delete works when the runtime directory was never made (a fresh login, another machine)', async () => {
+  await e.ok(['create', 'fresh']);
+  fs.rmSync(path.join(e.env['XDG_RUNTIME_DIR']!, 'sandtray'), { recursive: true, force: true });
+  await e.ok(['delete', 'fresh']);
+  assert.ok(!existing().includes('fresh'));
+});
