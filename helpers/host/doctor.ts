@@ -82,6 +82,18 @@ export async function doctor(): Promise<Check[]> {
     ? { id: 'tool.pasta', level: 'ok', detail: `pasta: ${pasta}` }
     : { id: 'tool.pasta', level: 'warn', detail: 'pasta is not installed: network mode "nat" and VPN sandboxes need it', fix: 'sudo apt install passt' });
 
+  for (const [tool, pkg, what] of [
+    ['openvpn', 'openvpn', 'OpenVPN sandboxes'],
+    ['wg', 'wireguard-tools', 'WireGuard sandboxes'],
+    ['wireguard-go', 'wireguard-go', 'WireGuard sandboxes where the kernel has no WireGuard module'],
+    ['ip', 'iproute2', 'VPN sandboxes'],
+  ] as const) {
+    const p = which(tool);
+    add(p
+      ? { id: `tool.${tool}`, level: 'ok', detail: `${tool}: ${p}` }
+      : { id: `tool.${tool}`, level: 'warn', detail: `${tool} is not installed: ${what} need it`, fix: `sudo apt install ${pkg}` });
+  }
+
   try {
     fs.accessSync('/dev/net/tun', fs.constants.R_OK | fs.constants.W_OK);
     add({ id: 'dev.tun', level: 'ok', detail: '/dev/net/tun is usable' });
