@@ -11,7 +11,7 @@ import { createServices, type Services } from '../../main/app/services.js';
 import type { Notice } from '../../main/engine/notices.js';
 import type { Keyring } from '../../main/secrets/keyring.js';
 import { startBridge, type Bridge } from '../lib/desktop-bridge.js';
-import { BIN, PROFILES, ROOT } from '../lib/sandtray.js';
+import { BIN, PROFILES, ROOT, sandtrayEnv } from '../lib/sandtray.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
@@ -51,17 +51,7 @@ async function shot(name: string, keepToasts = false): Promise<void> {
 
 before(async () => {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)`);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-desktop-e2e-'));
-  env = {
-    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-    HOME: process.env['HOME'] ?? dir,
-    LANG: 'C.UTF-8',
-    XDG_CONFIG_HOME: path.join(dir, 'config'),
-    XDG_DATA_HOME: path.join(dir, 'data'),
-    XDG_STATE_HOME: path.join(dir, 'state'),
-    XDG_RUNTIME_DIR: path.join(dir, 'run'),
-  };
-  fs.mkdirSync(env['XDG_RUNTIME_DIR']!, { mode: 0o700 });
+  ({ dir, env } = sandtrayEnv('desktop-e2e'));
   // The in-process engine reads the XDG variables on every call.
   Object.assign(process.env, env);
   fs.mkdirSync(SHOTS, { recursive: true });
