@@ -1,5 +1,6 @@
 // monitor and wait: state changes as events, from file-system notifications on the runtime directory.
 import fs from 'node:fs';
+import path from 'node:path';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
 import { sandboxState, type State } from '../runtime/state.js';
 import { ensurePrivateDir, listNames } from '../runtime/store.js';
@@ -60,19 +61,54 @@ export function watchStates(onEvent: (e: StateEvent) => void, opts: { paths?: Pa
     last = now;
     lastVpn = nowVpn;
   };
-  // Coalesce bursts of notifications (a start writes several files) into one check.
-  const poke = (): void => {
-    if (!scheduled) scheduled = setTimeout(check, 15);
+  // Bursts of notifications (a start writes several files) are coalesced into one check (poke below).
+  // One plain inotify watch per directory, not `recursive: true`: Node 20 implements recursive
+  // watching on Linux by scanning new subdirectories, and a runtime directory that vanishes right
+  // after it appears (a failed start) made that scan throw an uncaught ENOENT.
+  const watch = (dir: string): fs.FSWatcher | null => {
+    try {
+      const w = fs.watch(dir, poke);
+      w.on('error', () => w.close());
+      return w;
+    } catch {
+      return null;
+    }
   };
-  const watchers = [
-    fs.watch(paths.runtime, { recursive: true }, poke),
-    fs.watch(`${paths.data}/sandboxes`, { recursive: false }, poke),
-  ];
-  const poll = setInterval(check, opts.pollMs ?? 1000);
+  const perSandbox = new Map<string, fs.FSWatcher>();
+  const syncWatches = (): void => {
+    let present: string[] = [];
+    try {
+      present = fs.readdirSync(paths.runtime, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    } catch {
+      // the runtime directory itself is gone; the poll keeps checking
+    }
+    for (const [name, w] of perSandbox) {
+      if (!present.includes(name)) {
+        w.close();
+        perSandbox.delete(name);
+      }
+    }
+    for (const name of present) {
+      if (perSandbox.has(name)) continue;
+      const w = watch(path.join(paths.runtime, name));
+      if (w) perSandbox.set(name, w);
+    }
+  };
+  const checkAndSync = (): void => {
+    syncWatches();
+    check();
+  };
+  const poke = (): void => {
+    if (!scheduled) scheduled = setTimeout(checkAndSync, 15);
+  };
+  const top = [watch(paths.runtime), watch(`${paths.data}/sandboxes`)];
+  syncWatches();
+  const poll = setInterval(checkAndSync, opts.pollMs ?? 1000);
   if (opts.initial) check();
   return {
     close() {
-      for (const w of watchers) w.close();
+      for (const w of top) w?.close();
+      for (const w of perSandbox.values()) w.close();
       clearInterval(poll);
       if (scheduled) clearTimeout(scheduled);
     },

@@ -138,3 +138,22 @@ test('wait and monitor follow state changes', async () => {
   assert.ok(lines.indexOf('watched RUNNING') < lines.lastIndexOf('watched STOPPED'));
   await e.ok(['delete', 'watched']);
 });
+
+test('monitor survives runtime directories that appear and vanish at once (a failed start)', async () => {
+  const monitor = spawn(process.execPath, [BIN, 'monitor'], { env: e.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  monitor.stderr.on('data', (d) => (err += String(d)));
+  await sleep(300);
+  const rt = path.join(e.env['XDG_RUNTIME_DIR']!, 'sandtray');
+  for (let i = 0; i < 50; i++) {
+    const d = path.join(rt, `flash-${i}`);
+    fs.mkdirSync(d);
+    fs.writeFileSync(path.join(d, 'state.json'), '{}');
+    fs.rmSync(d, { recursive: true });
+    if (i % 10 === 0) await sleep(5);
+  }
+  await sleep(500);
+  assert.equal(monitor.exitCode, null, `monitor is still running: ${err}`);
+  monitor.kill('SIGTERM');
+  assert.doesNotMatch(err, /ENOENT|uncaught/i);
+});
