@@ -3,6 +3,7 @@ import type { Paths } from '../core/paths.js';
 import { sandtrayPaths } from '../core/paths.js';
 import type { Profile } from '../profile/schema.js';
 import { expandRecord } from '../profile/resolve.js';
+import type { Expanded } from '../profile/expand.js';
 import { sandboxState, type State, type RuntimeState } from '../runtime/state.js';
 import { listNames, readRecord } from '../runtime/store.js';
 import { asSandtrayError } from '../core/errors.js';
@@ -34,59 +35,53 @@ export interface SandboxInfo extends SandboxSummary {
 
 /** One line of facts per sandbox. */
 export function listSandboxes(paths: Paths = sandtrayPaths()): SandboxSummary[] {
-  return listNames(paths).map((name) => summary(name, paths));
+  return listNames(paths).map((name) => read(name, paths, false).summary);
 }
 
-function summary(name: string, paths: Paths): SandboxSummary {
+/**
+ * Reads a sandbox once: its record, its derived state and, when needed, its expanded profile.
+ * A running sandbox names its network in the runtime record, so `list` expands profiles only
+ * for stopped ones; `info` always does.
+ */
+function read(name: string, paths: Paths, expandAlways: boolean) {
   const rec = readRecord(name, paths);
   const { state, runtime } = sandboxState(name, paths);
-  let network = runtime?.network ?? '?';
+  const up = state !== 'STOPPED' && runtime ? runtime : null;
+  let expanded: Expanded | null = null;
   let problem: string | null = null;
-  if (!runtime || state === 'STOPPED') {
+  if (expandAlways || !up) {
     try {
-      network = expandRecord(rec, paths).profile.network.mode;
+      expanded = expandRecord(rec, paths);
     } catch (err) {
       problem = asSandtrayError(err).message;
     }
   }
-  const up = state !== 'STOPPED' && runtime;
-  return {
+  const summary: SandboxSummary = {
     name,
     state,
-    pid: up ? runtime.init?.pid ?? null : null,
-    network,
+    pid: up?.init?.pid ?? null,
+    network: up?.network ?? expanded?.profile.network.mode ?? '?',
     profiles: rec.profiles,
-    startedAt: up ? runtime.startedAt : null,
+    startedAt: up?.startedAt ?? null,
     problem,
   };
+  return { rec, up, expanded, summary };
 }
 
 /** Everything about one sandbox. */
 export function sandboxInfo(name: string, paths: Paths = sandtrayPaths()): SandboxInfo {
-  const rec = readRecord(name, paths);
-  const base = summary(name, paths);
-  const { runtime } = sandboxState(name, paths);
-  let profile: Profile | null = null;
-  let origins: Record<string, string> = {};
-  try {
-    const ex = expandRecord(rec, paths);
-    profile = ex.profile;
-    origins = ex.origins;
-  } catch (err) {
-    base.problem = asSandtrayError(err).message;
-  }
-  const running = base.state !== 'STOPPED' && runtime;
+  const { rec, up: running, expanded, summary } = read(name, paths, true);
   return {
-    ...base,
+    ...summary,
     createdAt: rec.createdAt,
-    uptimeSec: running && runtime.startedAt ? Math.round((Date.now() - Date.parse(runtime.startedAt)) / 1000) : null,
-    profile,
-    origins,
-    namespaces: running ? runtime.namespaces : {},
-    idmap: running ? runtime.idmap : null,
-    idmapNote: running ? runtime.idmapNote : null,
-    mounts: running ? runtime.mounts : [],
-    pids: running ? sandboxProcesses(runtime).map((p) => ({ host: p.hostPid, inside: p.pid, uid: p.uid, command: p.command })) : [],
-    isolated: { network: (running ? runtime.network : profile?.network.mode) !== 'host' },
+    uptimeSec: running?.startedAt ? Math.round((Date.now() - Date.parse(running.startedAt)) / 1000) : null,
+    profile: expanded?.profile ?? null,
+    origins: expanded?.origins ?? {},
+    namespaces: running ? running.namespaces : {},
+    idmap: running ? running.idmap : null,
+    idmapNote: running ? running.idmapNote : null,
+    mounts: running ? running.mounts : [],
+    pids: running ? sandboxProcesses(running).map((p) => ({ host: p.hostPid, inside: p.pid, uid: p.uid, command: p.command })) : [],
+    isolated: { network: summary.network !== 'host' },
   };
 }
