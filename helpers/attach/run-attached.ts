@@ -1,4 +1,5 @@
 // Runs an attach argv from the CLI: a fresh pseudo-terminal when we have a terminal, plain pipes otherwise.
+import os from 'node:os';
 import { execa } from 'execa';
 import { which } from '../host/tools.js';
 
@@ -20,8 +21,11 @@ export async function runAttached(argv: string[], env: Record<string, string>, f
   let file: string;
   let args: string[];
   let childEnv = env;
-  if (tty && script) {
-    file = script;
+  // Without script(1) the process must still never share our terminal's session: then it runs
+  // detached (a new session, no controlling terminal), as without a terminal.
+  const viaScript = tty && script !== null;
+  if (viaScript) {
+    file = script!;
     args = ['--quiet', '--return', '--command', argv.map(shQuote).join(' '), '/dev/null'];
     // script runs --command with $SHELL -c on the host side, before nsenter.
     childEnv = { ...env, SHELL: '/bin/sh' };
@@ -33,20 +37,15 @@ export async function runAttached(argv: string[], env: Record<string, string>, f
     env: childEnv,
     extendEnv: false,
     reject: false,
-    detached: !tty,
+    detached: !viaScript,
     cleanup: true,
   });
   // Without a terminal the child is in its own session: pass on the signals a user sends us.
   const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
   const handlers: [NodeJS.Signals, () => void][] = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)]);
-  if (!tty) for (const [s, h] of handlers) process.on(s, h);
+  if (!viaScript) for (const [s, h] of handlers) process.on(s, h);
   const res = await child;
   for (const [s, h] of handlers) process.off(s, h);
   if (res.exitCode !== undefined) return res.exitCode;
-  return res.signal ? 128 + (signalNumber(res.signal) ?? 1) : 1;
-}
-
-function signalNumber(sig: string): number | undefined {
-  const table: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13 };
-  return table[sig];
+  return res.signal ? 128 + (os.constants.signals[res.signal as NodeJS.Signals] ?? 1) : 1;
 }
