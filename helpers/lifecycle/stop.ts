@@ -6,7 +6,7 @@ import { sandtrayPaths, type Paths } from '../core/paths.js';
 import { selfId } from '../host/proc.js';
 import { logEvent } from '../runtime/log.js';
 import { sandboxState, writeRuntime } from '../runtime/state.js';
-import { readRecord, ensurePrivateDir } from '../runtime/store.js';
+import { readRecord, ensurePrivateDir, sandboxDirs } from '../runtime/store.js';
 import { killTree, signalProc } from './kill.js';
 import { networkDriver } from '../network/drivers.js';
 import { stopLeftoverHelpers } from '../network/helper-proc.js';
@@ -24,7 +24,7 @@ export const DEFAULT_STOP_TIMEOUT = 10;
 export async function stopSandbox(name: string, opts: StopOptions = {}): Promise<'clean' | 'killed'> {
   const paths = opts.paths ?? sandtrayPaths();
   readRecord(name, paths);
-  const { dirs } = sandboxState(name, paths);
+  const dirs = sandboxDirs(name, paths);
   ensurePrivateDir(paths.runtime);
   return withLock(dirs.lock, async () => {
     const { state, runtime } = sandboxState(name, paths);
