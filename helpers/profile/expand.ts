@@ -29,9 +29,10 @@ export function expandLayers(sandboxName: string, layers: readonly LayerSource[]
     network: { mode: 'none', allowHostLoopback: false, vpn: null },
     idmap: { mode: 'shared', size: DEFAULT_IDMAP_SIZE },
     nesting: false,
+    capabilities: [],
   };
   const origins: Record<string, string> = {};
-  for (const key of ['description', 'hostname', 'command', 'workdir', 'home', 'shell', 'network.mode', 'network.allowHostLoopback', 'idmap.mode', 'idmap.size', 'nesting']) {
+  for (const key of ['description', 'hostname', 'command', 'workdir', 'home', 'shell', 'network.mode', 'network.allowHostLoopback', 'idmap.mode', 'idmap.size', 'nesting', 'capabilities']) {
     origins[key] = DEFAULT_ORIGIN;
   }
   const mountIndex = new Map<string, number>();
@@ -49,6 +50,7 @@ export function expandLayers(sandboxName: string, layers: readonly LayerSource[]
     set('home', layer.home);
     set('shell', layer.shell);
     set('nesting', layer.nesting);
+    if (layer.capabilities !== undefined) set('capabilities', [...new Set(layer.capabilities)]);
     for (const [k, v] of Object.entries(layer.env ?? {})) {
       p.env[k] = v;
       origins[`env.${k}`] = origin;

@@ -1,5 +1,6 @@
 // The profile format (apiVersion sandtray/v1): one strict zod schema for a layer, one for the result.
 import { z } from 'zod';
+import { CAP_NAMES, parseCapName, type CapName } from '../confine/caps.js';
 
 export const API_VERSION = 'sandtray/v1';
 
@@ -48,6 +49,18 @@ export const idmapSchema = z.strictObject({
   size: z.number().int().min(1).max(16777216).optional().describe('Ids mapped inside, 0 included'),
 });
 
+/** A capability name as people write it (`NET_ADMIN`, `net_admin`, `CAP_NET_ADMIN`), normalised. */
+export const capabilitySchema = z
+  .string()
+  .transform((s, ctx): CapName => {
+    const c = parseCapName(s);
+    if (!c) {
+      ctx.addIssue({ code: 'custom', message: `unknown capability "${s}"; known: ${CAP_NAMES.join(', ')}` });
+      return z.NEVER;
+    }
+    return c;
+  });
+
 export const homeSchema = z.union([z.enum(['private', 'tmpfs']), hostPath]);
 
 /** One layer: every key optional; profiles and per-sandbox overrides are layers. */
@@ -65,6 +78,8 @@ export const layerSchema = z.strictObject({
   network: networkSchema.optional(),
   idmap: idmapSchema.optional(),
   nesting: z.boolean().optional().describe('Allow creating user namespaces (and sandboxes) inside'),
+  capabilities: z.array(capabilitySchema).optional()
+    .describe('Capabilities root inside holds beyond the default set (e.g. NET_ADMIN, SYS_PTRACE); each one is flagged as a risk'),
 });
 export type Layer = z.infer<typeof layerSchema>;
 
@@ -81,13 +96,15 @@ export interface Profile {
   network: { mode: (typeof networkModes)[number]; allowHostLoopback: boolean; vpn: { type: (typeof vpnTypes)[number]; config: string } | null };
   idmap: { mode: 'shared' | 'isolated'; size: number };
   nesting: boolean;
+  /** Capabilities asked for beyond the default set (see confine/caps.ts). */
+  capabilities: CapName[];
 }
 
 export const DEFAULT_IDMAP_SIZE = 65536;
 
 /** JSON Schema of a profile file, for editors. */
 export function profileJsonSchema(): unknown {
-  const schema = z.toJSONSchema(layerSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(layerSchema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>;
   return {
     ...schema,
     $id: 'https://sandtray.invalid/schema/sandtray-v1.json',
