@@ -12,6 +12,18 @@ import { spawnHelper, waitFor } from './helper-proc.js';
  */
 export const PASTA_LINK = { address: '198.19.255.2', prefix: 24, gateway: '198.19.255.1', dns: '198.19.255.3' } as const;
 
+/**
+ * The same for IPv6. Without these, pasta copies the host's global IPv6 address and gateway into
+ * the namespace, so a program inside would learn the host's address (and, with loopback mapping,
+ * the user's real router would be hidden behind the host's ::1). The prefix is a unique local one
+ * (RFC 4193, fd00::/8 with a random global id), so it is routed nowhere; pasta translates every
+ * connection at the socket level, so the address never leaves the namespace. A unique local
+ * source also makes programs prefer IPv4 for destinations that have both (RFC 6724). Where the host
+ * has no IPv6 route, Debian 12's pasta gives the namespace no IPv6 beyond link-local (later versions
+ * may still configure the fixed address).
+ */
+export const PASTA_LINK6 = { address: 'fdb1:7bde:e96d::2', prefix: 64, gateway: 'fdb1:7bde:e96d::1' } as const;
+
 export interface PastaOptions {
   /** A process whose network and user namespaces pasta joins. */
   nsPid: number;
@@ -19,13 +31,15 @@ export interface PastaOptions {
   mapHostLoopback: boolean;
 }
 
-/** pasta's argv: no port forwarding either way, DNS forwarded to the host's resolver, stay in the foreground. */
+/** pasta's argv: fixed addresses, no port forwarding either way, DNS forwarded to the host's resolver, stay in the foreground. */
 export function pastaArgv(opts: PastaOptions): string[] {
   return [
     requireTool('pasta'),
     '--config-net',
     '-a', PASTA_LINK.address, '-n', String(PASTA_LINK.prefix), '-g', PASTA_LINK.gateway,
     '--dns-forward', PASTA_LINK.dns,
+    // pasta takes -a and -g once per IP version; its IPv6 prefix is always /64.
+    '-a', PASTA_LINK6.address, '-g', PASTA_LINK6.gateway,
     // pasta forwards every bound port both ways by default ("auto"): a sandbox could then reach
     // services on the host's loopback through its own 127.0.0.1, or publish ports on the host.
     '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none',

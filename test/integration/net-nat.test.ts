@@ -1,85 +1,132 @@
-// Network mode nat: pasta links the sandbox to the host; DNS is forwarded to the host's resolver; the
-// host's loopback services stay out of reach unless the profile asks for them.
+// Network mode nat: pasta links the sandbox to the host with fixed addresses (IPv4 and IPv6, never
+// the host's own); DNS is forwarded to the host's resolver; the host's loopback services stay out of
+// reach unless the profile asks for them.
+//
+// "The host" here is a test host (test/lib/net-testhost.ts): namespaces the test makes, with a
+// link and a resolver of its own. So the DNS lookup is a real one, answered by a server the test
+// runs, and what the sandbox sends to the gateway address lands in the test's own namespace.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { sandtrayEnv, writeProfile, type Env } from '../lib/sandtray.js';
+import { startTestHost, TEST_HOST, type TestHost } from '../lib/net-testhost.js';
+
+const LINK6 = { address: 'fdb1:7bde:e96d::2', gateway: 'fdb1:7bde:e96d::1' };
 
 /** Connects from inside; "connected: DATA" or the error code. */
-async function connectInside(e: Env, name: string, host: string, port: number): Promise<string> {
-  const js = `const s=require('net').connect({host:'${host}',port:${port},timeout:1500});let d='';s.on('data',x=>d+=x);s.on('end',()=>{console.log('connected: '+d.trim())});s.on('error',e=>console.log(e.code));s.on('timeout',()=>{console.log('timeout');s.destroy()})`;
-  return (await e.ok(['exec', name, '--', 'node', '-e', js])).trim();
+async function connectInside(h: TestHost, name: string, host: string, port: number): Promise<string> {
+  const js = `const s=require('net').connect({host:'${host}',port:${port},timeout:5000});let d='';s.on('data',x=>d+=x);s.on('end',()=>{console.log('connected: '+d.trim())});s.on('error',e=>console.log(e.code));s.on('timeout',()=>{console.log('timeout');s.destroy()})`;
+  return (await h.ok(['exec', name, '--', 'node', '-e', js])).trim();
 }
 
-describe('network mode nat', { timeout: 120_000 }, () => {
-  let e: Env;
-  let server: net.Server;
-  let port = 0;
+/** Global IPv6 addresses ("ADDR/PREFIX") of `ip -o -6 addr` output. */
+function globals6(ipOutput: string): string[] {
+  return [...ipOutput.matchAll(/inet6 (\S+) scope global/g)].map((m) => m[1]!).sort();
+}
+
+/** Pids (as the test host sees them) of pasta processes serving the namespace of pid. */
+function pastaPids(h: TestHost, pid: number): number[] {
+  const proc = `/proc/${h.pid}/root/proc`;
+  return fs.readdirSync(proc).filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try {
+      const argv = fs.readFileSync(`${proc}/${d}/cmdline`, 'utf8').split('\0');
+      return /(^|\/)pasta$/.test(argv[0] ?? '') && argv.includes(`/proc/${pid}/ns/net`);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+describe('network mode nat', { timeout: 180_000 }, () => {
+  let h: TestHost;
+  let nat = '';
+  let natlo = '';
 
   before(async () => {
-    e = sandtrayEnv('net-nat');
-    // A service on the host's loopback only.
-    server = net.createServer((s) => s.end('host-loopback-service\n'));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    port = (server.address() as net.AddressInfo).port;
-    writeProfile(e, 'nat', 'apiVersion: sandtray/v1\nnetwork:\n  mode: nat\n');
-    writeProfile(e, 'natlo', 'apiVersion: sandtray/v1\nnetwork:\n  mode: nat\n  allowHostLoopback: true\n');
+    h = await startTestHost({
+      names: { 'only-in-test.example': '198.18.200.77' },
+      // Real machines at the gateway addresses, as far as pasta can tell: a connection the sandbox
+      // makes to the gateway reaches one of these unless pasta maps it to the host's loopback.
+      servers: { '198.19.255.1': 'machine at 198.19.255.1', [LINK6.gateway]: `machine at ${LINK6.gateway}` },
+    });
+    nat = h.file('nat.sandtray', 'apiVersion: sandtray/v1\nnetwork:\n  mode: nat\n');
+    natlo = h.file('natlo.sandtray', 'apiVersion: sandtray/v1\nnetwork:\n  mode: nat\n  allowHostLoopback: true\n');
   });
   after(async () => {
-    await e?.cleanup();
-    server?.close();
+    await h?.stop();
   });
 
-  it('has a link, a route out and DNS; the host loopback is not reachable', async () => {
-    await e.ok(['launch', 'n1', '--profile', `${e.dir}/nat.sandtray`]);
-    const addr = await e.ok(['exec', 'n1', '--', 'ip', '-o', '-4', 'addr']);
-    assert.match(addr, /198\.19\.255\.2\/24/);
-    assert.match(await e.ok(['exec', 'n1', '--', 'ip', 'route']), /^default via 198\.19\.255\.1/m);
-    assert.match(await e.ok(['exec', 'n1', '--', 'cat', '/etc/resolv.conf']), /^nameserver 198\.19\.255\.3$/m);
-    // DNS sent to 198.19.255.3 is answered by pasta from the host's resolver. Tests send nothing
-    // beyond this machine, so check the forwarding is set up rather than resolve a real name.
-    const pasta = allPids().map((p) => fsCmd(p).split('\0').join(' ')).find((c) => /(^|\/)pasta /.test(c) && c.includes('--dns-forward 198.19.255.3'));
-    assert.ok(pasta, 'pasta forwards the sandbox DNS address to the host resolver');
+  it('has a fixed link and a route out; DNS is answered by the host\'s resolver; the host loopback is not reachable', async () => {
+    await h.ok(['launch', 'n1', '--profile', nat]);
+    assert.match(await h.ok(['exec', 'n1', '--', 'ip', '-o', '-4', 'addr']), /inet 198\.19\.255\.2\/24 /);
+    assert.match(await h.ok(['exec', 'n1', '--', 'ip', 'route']), /^default via 198\.19\.255\.1 /m);
+    assert.match(await h.ok(['exec', 'n1', '--', 'cat', '/etc/resolv.conf']), /^nameserver 198\.19\.255\.3$/m);
+    // A real lookup: the sandbox asks 198.19.255.3, pasta asks the test host's resolver (the
+    // test's DNS server), and the answer only that server knows comes back.
+    assert.match(await h.ok(['exec', 'n1', '--', 'getent', 'hosts', 'only-in-test.example']), /^198\.18\.200\.77\s+only-in-test\.example$/m);
     // The sandbox's own 127.0.0.1 is its own; pasta forwards no host port into it.
-    assert.equal(await connectInside(e, 'n1', '127.0.0.1', port), 'ECONNREFUSED');
-    // The gateway address is not mapped to the host's loopback.
-    assert.notEqual(await connectInside(e, 'n1', '198.19.255.1', port), 'connected: host-loopback-service');
-    assert.match(await e.ok(['info', 'n1']), /Network: +nat/);
+    assert.equal(await connectInside(h, 'n1', '127.0.0.1', TEST_HOST.port), 'ECONNREFUSED');
+    // The gateway address is not mapped to the host's loopback: the connection goes where any
+    // other address would, here to the test host's machine at that address.
+    assert.equal(await connectInside(h, 'n1', '198.19.255.1', TEST_HOST.port), 'connected: machine at 198.19.255.1');
+    assert.equal(await connectInside(h, 'n1', LINK6.gateway, TEST_HOST.port), `connected: machine at ${LINK6.gateway}`);
+    assert.match(await h.ok(['info', 'n1']), /Network: +nat/);
   });
 
-  it('reaches the host loopback through the gateway address when the profile allows it', async () => {
-    await e.ok(['launch', 'n2', '--profile', `${e.dir}/natlo.sandtray`]);
-    assert.equal(await connectInside(e, 'n2', '198.19.255.1', port), 'connected: host-loopback-service');
+  it("gets fixed IPv6 addresses, never the host's", async () => {
+    // The test host has a global IPv6 address and default route, which pasta copies by default.
+    const hostAddrs = globals6(await h.sh('ip -o -6 addr'));
+    assert.deepEqual(globals6(await h.sh('ip -o -6 addr show dev th0')), [`${TEST_HOST.address6}/64`]);
+    // Positive control: pasta without Sandtray's addresses gives a namespace the host's address.
+    const copied = globals6(await h.sh([
+      'unshare --user --map-root-user --net sleep 30 & ns=$!',
+      'i=0; until [ -e /proc/$ns/ns/net ] && [ "$(readlink /proc/$ns/ns/net)" != "$(readlink /proc/self/ns/net)" ]; do i=$((i+1)); [ $i -lt 100 ] || exit 1; sleep 0.05; done',
+      'pasta --config-net -t none -u none -T none -U none --quiet --foreground --netns /proc/$ns/ns/net --userns /proc/$ns/ns/user & p=$!',
+      'i=0; until nsenter -t $ns -U -n --preserve-credentials ip -o -6 addr | grep -q "scope global"; do i=$((i+1)); [ $i -lt 100 ] || break; sleep 0.05; done',
+      'nsenter -t $ns -U -n --preserve-credentials ip -o -6 addr; kill $p $ns',
+    ].join('\n')));
+    assert.deepEqual(copied, [`${TEST_HOST.address6}/64`], 'pasta copies the host address by default');
+    // The sandbox: its fixed address only, and its route through the fixed gateway.
+    const inside = await h.ok(['exec', 'n1', '--', 'ip', '-o', '-6', 'addr']);
+    assert.deepEqual(globals6(inside), [`${LINK6.address}/64`]);
+    for (const a of hostAddrs) assert.ok(!inside.includes(a.split('/')[0]!), `the host's ${a} is not inside`);
+    assert.match(await h.ok(['exec', 'n1', '--', 'ip', '-6', 'route']), new RegExp(`^default via ${LINK6.gateway} `, 'm'));
+  });
+
+  it("on a host without IPv6 the sandbox gets none, or only the fixed address", async () => {
+    const v4only = await startTestHost({ names: {}, ipv6: false });
+    try {
+      assert.deepEqual(globals6(await v4only.sh('ip -o -6 addr')), []);
+      await v4only.ok(['launch', 'n4', '--profile', v4only.file('nat.sandtray', 'apiVersion: sandtray/v1\nnetwork:\n  mode: nat\n')]);
+      const g = globals6(await v4only.ok(['exec', 'n4', '--', 'ip', '-o', '-6', 'addr']));
+      // pasta of Debian 12 gives no IPv6 then; later versions may still give the fixed address.
+      assert.ok(g.length === 0 || (g.length === 1 && g[0] === `${LINK6.address}/64`), g.join(' '));
+      assert.match(await v4only.ok(['exec', 'n4', '--', 'ip', '-o', '-4', 'addr']), /inet 198\.19\.255\.2\/24 /);
+      await v4only.ok(['stop', 'n4']);
+    } finally {
+      await v4only.stop();
+    }
+  });
+
+  it('reaches the host loopback through the gateway addresses when the profile allows it', async () => {
+    await h.ok(['launch', 'n2', '--profile', natlo]);
+    assert.equal(await connectInside(h, 'n2', '198.19.255.1', TEST_HOST.port), 'connected: test-host loopback');
+    assert.equal(await connectInside(h, 'n2', LINK6.gateway, TEST_HOST.port), 'connected: test-host loopback6');
   });
 
   it('a sandbox killed from outside leaves no pasta after the next stop', async () => {
-    const info = JSON.parse(await e.ok(['info', 'n2', '--json'])) as { pid: number };
-    const pastaPids = () => allPids().filter((p) => fsCmd(p).includes(`/proc/${info.pid}/ns/net`));
-    assert.equal(pastaPids().length, 1);
-    process.kill(info.pid, 'SIGKILL');
-    const r = await e.run(['stop', 'n2']);
+    const info = JSON.parse(await h.ok(['info', 'n2', '--json'])) as { pid: number };
+    assert.equal(pastaPids(h, info.pid).length, 1);
+    await h.sh(`kill -KILL ${info.pid}`);
+    const r = await h.run(['stop', 'n2']);
     assert.match(r.stderr, /is not running/);
-    assert.equal(pastaPids().length, 0);
+    assert.equal(pastaPids(h, info.pid).length, 0);
   });
 
   it('leaves no pasta behind after stop', async () => {
-    const info = JSON.parse(await e.ok(['info', 'n1', '--json'])) as { pid: number };
+    const info = JSON.parse(await h.ok(['info', 'n1', '--json'])) as { pid: number };
     assert.ok(info.pid);
-    const pastaPids = () => allPids().filter((p) => fsCmd(p).includes(`/proc/${info.pid}/ns/net`));
-    assert.equal(pastaPids().length, 1);
-    await e.ok(['stop', 'n1']);
-    assert.equal(pastaPids().length, 0);
+    assert.equal(pastaPids(h, info.pid).length, 1);
+    await h.ok(['stop', 'n1']);
+    assert.equal(pastaPids(h, info.pid).length, 0);
   });
 });
-
-function allPids(): number[] {
-  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
-}
-function fsCmd(pid: number): string {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return '';
-  }
-}
