@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { z } from 'zod';
 import { SandtrayError } from '../core/errors.js';
 import { normalize, type IdRange } from './rangeset.js';
+import { hostSubIdAdvice, subIdAdviceFor } from './subid-advice.js';
 
 export type SubIdKind = 'uid' | 'gid';
 
@@ -157,17 +158,11 @@ export async function readUserSubIds(user: SubIdUser): Promise<{ uid: SubIdResul
   return { uid, gid };
 }
 
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_.@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
- * Advice for the admin: a `usermod` line giving USER 65536 subordinate ids. Pass the ranges
- * already handed out (everyone's) to suggest a block after them, as useradd itself would.
+ * Advice for the admin: a `usermod` line giving USER 65536 subordinate ids that no one holds yet
+ * in /etc/subuid and /etc/subgid (or in the given taken ranges); see subid-advice.ts.
  */
-export function subIdFixCommand(user: string, taken: readonly IdRange[] = []): string {
-  const end = taken.reduce((m, r) => Math.max(m, r.start + r.size), 0);
-  const start = Math.max(100000, end);
-  const span = `${start}-${start + 65535}`;
-  return `usermod --add-subuids ${span} --add-subgids ${span} ${shellQuote(user)}`;
+export function subIdFixCommand(user: string, taken?: readonly IdRange[]): string {
+  if (taken === undefined) return hostSubIdAdvice(user, testSubIdDir());
+  return subIdAdviceFor(user, taken) ?? `no block of 65536 ids is free: give ${user} a range that no other user holds`;
 }

@@ -173,7 +173,7 @@ test('SANDTRAY_TEST_SUBID_DIR points reading at test files, only as an absolute 
 });
 
 test('subIdFixCommand suggests a block after the taken ones', () => {
-  assert.equal(subIdFixCommand('alice'), 'usermod --add-subuids 100000-165535 --add-subgids 100000-165535 alice');
+  assert.equal(subIdFixCommand('alice', []), 'usermod --add-subuids 100000-165535 --add-subgids 100000-165535 alice');
   assert.equal(
     subIdFixCommand('bob', [{ start: 100000, size: 65536 }]),
     'usermod --add-subuids 165536-231071 --add-subgids 165536-231071 bob',

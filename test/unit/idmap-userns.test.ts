@@ -117,14 +117,15 @@ test('shared maps: at most the shared block; a default size shrinks to what the 
 
 test('no ranges: shared falls back to the single-id map and says so; isolated refuses naming usermod', async () => {
   const facts = { ...readHostFacts(), uid: 1000, gid: 1000, user: 'alice' };
+  // bob holds 100000-165535: the advice for alice must not hand out the same ids again.
   await withTestIds('bob:100000:65536\n', async (paths) => {
     const single = await assignIdMap(profile({}), facts, { name: 'box', paths });
     assert.equal(single.mode, 'single');
     assert.deepEqual(single.map, singleIdMap(1000, 1000));
-    assert.match(single.note ?? '', /^single-id map: alice has no subordinate uids .*usermod --add-subuids 100000-165535 --add-subgids 100000-165535 alice/);
+    assert.match(single.note ?? '', /^single-id map: alice has no subordinate uids .*usermod --add-subuids 165536-231071 --add-subgids 165536-231071 alice/);
     await assert.rejects(
       assignIdMap(profile({ mode: 'isolated' }), facts, { name: 'box', paths, takeLease: true }),
-      (e: unknown) => e instanceof SandtrayError && e.code === 'IDMAP' && /isolated id map needs subordinate ids/.test(e.message) && /usermod --add-subuids 100000-165535 --add-subgids 100000-165535 alice/.test(e.hint ?? ''),
+      (e: unknown) => e instanceof SandtrayError && e.code === 'IDMAP' && /isolated id map needs subordinate ids/.test(e.message) && /usermod --add-subuids 165536-231071 --add-subgids 165536-231071 alice/.test(e.hint ?? ''),
     );
   });
 });
