@@ -5,11 +5,44 @@
 // Such a descriptor would reach pid 1 or an attached process inside the sandbox: a host file
 // the sandbox was never meant to see. bwrap and nsenter do not close them, so every chain we
 // spawn starts with this bash step (bash, unlike dash, can close descriptors above 9).
+//
+// Where the .deb installed Sandtray's launcher (resources/bin/sandtray-launch, the same loop in a
+// file), the step runs that file instead: AppArmor attaches Sandtray's profile to it by its path,
+// which is what lets the chain create user namespaces on Ubuntu's restricted kernels (see
+// resources/apparmor/sandtray). Both forms take the same arguments: KEEP, then the command.
+import fs from 'node:fs';
+import path from 'node:path';
 
 const SCRIPT = 'for f in /proc/self/fd/*; do f=${f##*/}; [ "$f" -gt "$1" ] 2>/dev/null && exec {f}>&-; done; shift; exec "$@"';
 
-/** argv prefix that closes every descriptor above `keep`, then executes the rest of argv. */
-export function closeFdsPrefix(keep = 2): string[] {
+/** Where the .deb installs the launcher. */
+export const INSTALLED_LAUNCHER = '/usr/lib/sandtray/sandtray-launch';
+
+/**
+ * True when `file` is a regular file that root owns and only root can change, and so is every
+ * folder above it: only then may the chain run it instead of the inline script. A launcher
+ * another user could replace would run that user's code with our descriptors.
+ */
+export function trustedLauncher(file: string): boolean {
+  try {
+    const st = fs.lstatSync(file);
+    if (!st.isFile() || st.uid !== 0 || (st.mode & 0o022) !== 0 || (st.mode & 0o111) === 0) return false;
+    for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+      const d = fs.lstatSync(dir);
+      if (!d.isDirectory() || d.uid !== 0 || (d.mode & 0o022) !== 0) return false;
+      if (dir === '/') return true;
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * argv prefix that closes every descriptor above `keep`, then executes the rest of argv: the
+ * installed launcher when it is there and trusted, else the same loop through `bash -c`.
+ */
+export function closeFdsPrefix(keep = 2, launcher: string = INSTALLED_LAUNCHER): string[] {
+  if (trustedLauncher(launcher)) return [launcher, String(keep)];
   // --norc: bash would read ~/.bashrc when its stdin is a socket, as Node's pipes are.
   return ['/bin/bash', '--norc', '--noprofile', '-c', SCRIPT, 'sandtray-closefds', String(keep)];
 }

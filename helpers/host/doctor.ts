@@ -1,6 +1,9 @@
 // doctor: checks the host can run unprivileged sandboxes and prints the exact fix for each problem.
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runTool, which } from './tools.js';
+import { closeFdsPrefix, INSTALLED_LAUNCHER, trustedLauncher } from './close-fds.js';
 import { readHostFacts } from './facts.js';
 import { readSubIds, subIdFixCommand } from '../idmap/subid.js';
 import { idmapChecks } from '../idmap/doctor-checks.js';
@@ -43,7 +46,7 @@ export async function doctor(): Promise<Check[]> {
 
   const apparmor = readSysctl('/proc/sys/kernel/apparmor_restrict_unprivileged_userns');
   add(apparmor === '1'
-    ? { id: 'userns.apparmor', level: 'error', detail: 'kernel.apparmor_restrict_unprivileged_userns is 1 (Ubuntu 23.10+): bwrap and unshare may not create user namespaces', fix: 'sudo install -m 644 resources/apparmor/sandtray /etc/apparmor.d/sandtray && sudo apparmor_parser -r /etc/apparmor.d/sandtray' }
+    ? await apparmorCheck()
     : { id: 'userns.apparmor', level: 'ok', detail: apparmor === null ? 'no AppArmor user namespace restriction' : 'kernel.apparmor_restrict_unprivileged_userns is 0' });
 
   for (const tool of ['unshare', 'nsenter', 'bwrap', 'newuidmap', 'newgidmap', 'script'] as const) {
@@ -123,10 +126,63 @@ export async function doctor(): Promise<Check[]> {
 
   const unshare = which('unshare');
   if (unshare) {
-    const r = await runTool(unshare, ['--user', '--map-root-user', '--', 'true']);
+    // Through the same first step as every launch chain (the launcher where it is installed), and
+    // with a mount namespace: on a restricting kernel an unconfined program still gets a user
+    // namespace, but one where it holds no capability, so only the mount shows the difference.
+    const [first, ...rest] = [...closeFdsPrefix(2), unshare, '--user', '--map-root-user', '--mount', '--', 'true'];
+    const r = await runTool(first!, rest);
     add(r.exitCode === 0
       ? { id: 'userns.create', level: 'ok', detail: 'an unprivileged user namespace can be created' }
       : { id: 'userns.create', level: 'error', detail: `cannot create a user namespace: ${String(r.stderr).trim()}`, fix: 'See the userns checks above; on Ubuntu install the AppArmor profile.' });
   }
   return checks;
+}
+
+/** Where this copy of Sandtray keeps its resources/ (a checkout, or the packaged app's). */
+const RESOURCES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../resources');
+
+/** The AppArmor label of a process ("sandtray-launch (unconfined)", "unconfined"), or null. */
+function apparmorLabel(pid: number | 'self' = 'self'): string | null {
+  for (const f of [`/proc/${pid}/attr/apparmor/current`, `/proc/${pid}/attr/current`]) {
+    try {
+      const t = fs.readFileSync(f, 'utf8').replace(/\0/g, '').trim();
+      if (t) return t;
+    } catch {
+      // not AppArmor's, or not readable
+    }
+  }
+  return null;
+}
+
+/**
+ * kernel.apparmor_restrict_unprivileged_userns is 1: only programs confined by a profile with the
+ * `userns` rule create usable user namespaces. Sandtray's profile attaches to the packaged app and
+ * to its launcher (resources/apparmor/sandtray); say which one this process or its chains run under.
+ */
+async function apparmorCheck(): Promise<Omit<Check, 'ok'>> {
+  const id = 'userns.apparmor';
+  const what = 'kernel.apparmor_restrict_unprivileged_userns is 1 (Ubuntu 23.10+)';
+  const own = apparmorLabel();
+  if (own && /^sandtray(-launch)? \(/.test(own)) return { id, level: 'ok', detail: `${what}; this process runs under AppArmor profile ${own}, which may create user namespaces` };
+  const setup = `sudo sh ${path.join(RESOURCES, 'linux', 'apparmor-setup.sh')} install ${path.join(RESOURCES, 'apparmor')}`;
+  if (!fs.existsSync('/etc/apparmor.d/abi/4.0')) {
+    return { id, level: 'error', detail: `${what}, but this AppArmor has no 4.0 policy ABI (AppArmor 3), so no profile can grant user namespaces`, fix: 'Upgrade AppArmor to version 4, or allow unprivileged user namespaces: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0' };
+  }
+  if (!trustedLauncher(INSTALLED_LAUNCHER)) {
+    return {
+      id,
+      level: 'error',
+      detail: `${what}: sandboxes start only from the packaged app or through Sandtray's launcher ${INSTALLED_LAUNCHER}, which is not installed (or not owned by root)`,
+      fix: `Install the .deb, or from this copy: sudo install -D -o root -g root -m 755 ${path.join(RESOURCES, 'bin', 'sandtray-launch')} ${INSTALLED_LAUNCHER} && ${setup}`,
+    };
+  }
+  const r = await runTool(INSTALLED_LAUNCHER, ['2', '/bin/cat', '/proc/self/attr/current']);
+  const label = String(r.stdout ?? '').replace(/\0/g, '').trim();
+  if (/^sandtray-launch \(/.test(label)) return { id, level: 'ok', detail: `${what}; launch chains start with ${INSTALLED_LAUNCHER} under AppArmor profile ${label}` };
+  return {
+    id,
+    level: 'error',
+    detail: `${what}: ${INSTALLED_LAUNCHER} is installed but runs as "${label || 'unknown'}", not under Sandtray's AppArmor profile`,
+    fix: setup,
+  };
 }

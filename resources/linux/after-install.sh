@@ -1,16 +1,20 @@
 #!/bin/sh
-# .deb post-install: commands on PATH, MIME types, desktop database, AppArmor profile.
+# .deb post-install: commands on PATH, MIME types, desktop database, the launcher, AppArmor profile.
 # Unlike Electron's default script this never makes chrome-sandbox setuid: nothing of Sandtray is
-# setuid. Chromium's own sandbox uses user namespaces, which the AppArmor profile allows.
+# setuid. Chromium's own sandbox uses user namespaces, which the AppArmor profile allows where the
+# kernel restricts them.
 set -e
+APP=/opt/Sandtray/resources/app/resources
 ln -sf /opt/Sandtray/sandtray-desktop /usr/bin/sandtray-desktop
-ln -sf /opt/Sandtray/resources/app/resources/linux/sandtray-cli /usr/bin/sandtray
-install -D -m 644 /opt/Sandtray/resources/app/resources/linux/sandtray-mime.xml /usr/share/mime/packages/sandtray.xml
+ln -sf $APP/linux/sandtray-cli /usr/bin/sandtray
+install -D -m 644 $APP/linux/sandtray-mime.xml /usr/share/mime/packages/sandtray.xml
 if command -v update-mime-database >/dev/null 2>&1; then update-mime-database /usr/share/mime || true; fi
 if command -v update-desktop-database >/dev/null 2>&1; then update-desktop-database -q /usr/share/applications || true; fi
-if [ -d /etc/apparmor.d ]; then
-  install -m 644 /opt/Sandtray/resources/app/resources/apparmor/sandtray /etc/apparmor.d/sandtray
-  if command -v apparmor_parser >/dev/null 2>&1 && [ -e /sys/kernel/security/apparmor ]; then
-    apparmor_parser -r -T -W /etc/apparmor.d/sandtray || true
-  fi
-fi
+# The launcher every sandbox chain starts with (helpers/host/close-fds.ts uses it only when root
+# owns it and no one else can write it), and the AppArmor set-up, kept for after-remove.
+install -d -o root -g root -m 755 /usr/lib/sandtray
+install -o root -g root -m 755 $APP/bin/sandtray-launch /usr/lib/sandtray/sandtray-launch
+install -o root -g root -m 755 $APP/linux/apparmor-setup.sh /usr/lib/sandtray/apparmor-setup
+# Installs the profile only where the kernel restricts user namespaces and the parser accepts it;
+# never fails.
+sh /usr/lib/sandtray/apparmor-setup install $APP/apparmor || true

@@ -3,9 +3,6 @@
 set -e
 rm -f /usr/bin/sandtray-desktop /usr/bin/sandtray /usr/share/mime/packages/sandtray.xml
 if command -v update-mime-database >/dev/null 2>&1; then update-mime-database /usr/share/mime || true; fi
-if [ -f /etc/apparmor.d/sandtray ]; then
-  if command -v apparmor_parser >/dev/null 2>&1 && [ -e /sys/kernel/security/apparmor ]; then
-    apparmor_parser -R /etc/apparmor.d/sandtray || true
-  fi
-  rm -f /etc/apparmor.d/sandtray
-fi
+if [ -f /usr/lib/sandtray/apparmor-setup ]; then sh /usr/lib/sandtray/apparmor-setup remove || true; fi
+rm -f /usr/lib/sandtray/sandtray-launch /usr/lib/sandtray/apparmor-setup
+rmdir /usr/lib/sandtray 2>/dev/null || true

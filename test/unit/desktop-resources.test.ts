@@ -1,5 +1,5 @@
 // resources/ checked with the real tools: desktop-file-validate, xmllint and update-mime-database,
-// apparmor_parser (parse only), and electron-builder's own configuration validation.
+// and electron-builder's own configuration validation (the AppArmor profile: apparmor.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -62,36 +62,7 @@ test('the MIME XML is well formed and update-mime-database accepts it', async ()
   }
 });
 
-test('the AppArmor profile parses and grants user namespaces to the app and its helpers', async () => {
-  const parser = tool('apparmor_parser', 'apparmor');
-  const file = path.join(RES, 'apparmor', 'sandtray');
-  const text = fs.readFileSync(file, 'utf8');
-  // Each profile: an attachment path, unconfined (so nothing else changes), and the userns rule.
-  const profiles = [...text.matchAll(/^profile (\S+) (\S+) flags=\(unconfined\) \{([^}]*)\}/gm)];
-  assert.deepEqual(profiles.map((m) => m[2]), ['/opt/Sandtray/sandtray-desktop', '/usr/bin/bwrap', '/usr/bin/unshare']);
-  for (const m of profiles) assert.match(m[3]!, /^\s*userns,\s*$/m, `${m[1]} grants userns`);
-  assert.match(text, /^abi <abi\/4\.0>,$/m, 'userns rules need the 4.0 policy ABI (Ubuntu 24.04)');
-
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-apparmor-'));
-  try {
-    let target = file;
-    if (!fs.existsSync('/etc/apparmor.d/abi/4.0')) {
-      // An AppArmor 3 parser (Debian 12) knows neither the 4.0 ABI nor `userns`: check everything
-      // else of the file with it; the userns rules themselves are checked above.
-      target = path.join(dir, 'sandtray');
-      fs.writeFileSync(target, text.replace('abi <abi/4.0>,', 'abi <abi/3.0>,').replace(/^\s*userns,\s*$/gm, ''));
-    }
-    const r = await execa(parser, ['--skip-kernel-load', '--skip-cache', '--quiet', target], { reject: false });
-    assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
-    // The parser really parses: a broken copy is refused.
-    const broken = path.join(dir, 'broken');
-    fs.writeFileSync(broken, fs.readFileSync(target, 'utf8').replace('flags=(unconfined) {', 'flags=(unconfined) {\n  this is not a rule,'));
-    const b = await execa(parser, ['--skip-kernel-load', '--skip-cache', '--quiet', broken], { reject: false });
-    assert.notEqual(b.exitCode, 0);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+// The AppArmor profile, its installer and the launcher: test/unit/apparmor.test.ts.
 
 test("electron-builder's own schema accepts the configuration; the .deb depends on the engine's tools", async () => {
   const require = createRequire(path.join(ROOT, 'package.json'));
