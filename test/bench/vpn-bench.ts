@@ -53,8 +53,8 @@ export async function vpnBench(): Promise<Record<string, number>> {
   const port = (host.address() as { port: number }).port;
   try {
     const [ovpn, wg] = await Promise.all([
-      startOvpnServer('bench-ovpn', '198.18.90.2', { proto: 'udp', subnet: '10.8.0', redirectGateway: true, token: 'bench', dnsName: 'x.vpn.test' }),
-      startWgPeer('bench-wg', '198.18.91.2', { subnet: '10.9.0', token: 'bench', dnsName: 'x.vpn.test' }),
+      startOvpnServer('bench-ovpn', '198.18.90.2', { proto: 'udp', subnet: '198.19.8', redirectGateway: true, token: 'bench', dnsName: 'x.vpn.test' }),
+      startWgPeer('bench-wg', '198.18.91.2', { subnet: '198.19.9', token: 'bench', dnsName: 'x.vpn.test' }),
     ]);
     fs.writeFileSync(path.join(e.dir, 'bo.ovpn'), ovpn.clientConfig());
     fs.writeFileSync(path.join(e.dir, 'bw.conf'), wg.clientConfig, { mode: 0o600 });
@@ -64,7 +64,7 @@ export async function vpnBench(): Promise<Record<string, number>> {
     await e.ok(['create', 'bn', '--profile', `${e.dir}/natlo.sandtray`]);
 
     console.log('\nVPN and nat (each tunnel crosses two pasta links here: the sandbox uplink and the test server\'s namespace)');
-    for (const [name, url, label] of [['bo', 'http://10.8.0.1:8080/', 'OpenVPN (UDP)'], ['bw', 'http://10.9.0.1:8080/', 'WireGuard (wireguard-go)']] as const) {
+    for (const [name, url, label] of [['bo', 'http://198.19.8.1:8080/', 'OpenVPN (UDP)'], ['bw', 'http://198.19.9.1:8080/', 'WireGuard (wireguard-go)']] as const) {
       const t = await timeToFirstByte(e, name, url);
       out[`${name}.firstByteMs`] = t.total;
       console.log(`${`start to first byte through the tunnel, ${label}`.padEnd(58)} ${String(t.total).padStart(6)} ms  (start returned after ${t.start} ms)`);
@@ -77,8 +77,8 @@ export async function vpnBench(): Promise<Record<string, number>> {
     const rows: [string, ReturnType<typeof mbit>][] = [
       ['host loopback (same client, same server code)', loop],
       ['nat (pasta, to the host loopback server)', mbit(await inside(e, 'bn', BULK_JS(`http://198.19.255.1:${port}/bulk/${MIB}`)))],
-      ['OpenVPN UDP tunnel', mbit(await inside(e, 'bo', BULK_JS(`http://10.8.0.1:8080/bulk/${MIB}`)))],
-      ['WireGuard tunnel (wireguard-go)', mbit(await inside(e, 'bw', BULK_JS(`http://10.9.0.1:8080/bulk/${MIB}`)))],
+      ['OpenVPN UDP tunnel', mbit(await inside(e, 'bo', BULK_JS(`http://198.19.8.1:8080/bulk/${MIB}`)))],
+      ['WireGuard tunnel (wireguard-go)', mbit(await inside(e, 'bw', BULK_JS(`http://198.19.9.1:8080/bulk/${MIB}`)))],
     ];
     console.log(`throughput of one ${MIB} MiB HTTP download:`);
     for (const [label, r] of rows) {

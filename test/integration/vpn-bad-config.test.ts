@@ -37,8 +37,8 @@ describe('bad VPN configurations', { timeout: 300_000 }, () => {
     e = sandtrayEnv('vpn-bad');
     e.env['DBUS_SESSION_BUS_ADDRESS'] = keyring.address;
     [server, keyed] = await Promise.all([
-      startOvpnServer('bad', '198.18.60.2', { proto: 'tcp', subnet: '10.8.0', redirectGateway: true, user: { name: 'carol', password: 'right' }, token: 'bad-server', dnsName: 'x.vpn.test' }),
-      startOvpnServer('bad-key', '198.18.61.2', { proto: 'udp', subnet: '10.8.0', redirectGateway: true, token: 'bad-key', dnsName: 'x.vpn.test' }, 'the right passphrase'),
+      startOvpnServer('bad', '198.18.60.2', { proto: 'tcp', subnet: '198.19.8', redirectGateway: true, user: { name: 'carol', password: 'right' }, token: 'bad-server', dnsName: 'x.vpn.test' }),
+      startOvpnServer('bad-key', '198.18.61.2', { proto: 'udp', subnet: '198.19.8', redirectGateway: true, token: 'bad-key', dnsName: 'x.vpn.test' }, 'the right passphrase'),
     ]);
   });
   after(async () => {
@@ -80,7 +80,7 @@ describe('bad VPN configurations', { timeout: 300_000 }, () => {
     assert.equal(JSON.parse(await e.ok(['list', '--json'])).filter((s: { name: string }) => s.name === 'scripts').length, 0);
     assert.ok(!fs.existsSync(path.join(e.env['XDG_CONFIG_HOME']!, 'sandtray', 'profiles', 'scripts.sandtray')));
     const wg = path.join(e.dir, 'hook.conf');
-    fs.writeFileSync(wg, '[Interface]\nPrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\nAddress = 10.9.0.2/24\nPostUp = curl evil\n[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\nAllowedIPs = 0.0.0.0/0\n');
+    fs.writeFileSync(wg, '[Interface]\nPrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\nAddress = 198.19.9.2/24\nPostUp = curl evil\n[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\nAllowedIPs = 0.0.0.0/0\n');
     const w = await e.run(['vpn', 'import', wg]);
     assert.equal(w.exitCode, 1);
     assert.match(w.stderr, /"PostUp" at line 4/);

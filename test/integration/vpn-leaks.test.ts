@@ -27,8 +27,8 @@ describe('no leaks in any tunnel state', { timeout: 600_000 }, () => {
     e = sandtrayEnv('vpn-leaks');
     e.env['DBUS_SESSION_BUS_ADDRESS'] = keyring.address;
     [ovpn, wg, closedPort] = await Promise.all([
-      startOvpnServer('leaks-ovpn', '198.18.40.2', { proto: 'tcp', subnet: '10.8.0', redirectGateway: true, user, token: 'leak-ovpn', dnsName: 'x.vpn.test' }),
-      startWgPeer('leaks-wg', '198.18.41.2', { subnet: '10.9.0', token: 'leak-wg', dnsName: 'x.vpn.test' }),
+      startOvpnServer('leaks-ovpn', '198.18.40.2', { proto: 'tcp', subnet: '198.19.8', redirectGateway: true, user, token: 'leak-ovpn', dnsName: 'x.vpn.test' }),
+      startWgPeer('leaks-wg', '198.18.41.2', { subnet: '198.19.9', token: 'leak-wg', dnsName: 'x.vpn.test' }),
       freePort(),
     ]);
   });

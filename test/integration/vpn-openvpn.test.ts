@@ -31,7 +31,7 @@ describe('OpenVPN sandboxes', { timeout: 300_000 }, () => {
   for (const proto of ['tcp', 'udp'] as const) {
     it(`connects over ${proto}, reaches the responder, resolves through the VPN's DNS`, async () => {
       const token = `ovpn-${proto}-${Date.now()}`;
-      const s = await startOvpnServer(`ovpn-${proto}`, proto === 'tcp' ? '198.18.10.2' : '198.18.11.2', { proto, subnet: '10.8.0', redirectGateway: true, token, dnsName: `only-${proto}.vpn.test` });
+      const s = await startOvpnServer(`ovpn-${proto}`, proto === 'tcp' ? '198.18.10.2' : '198.18.11.2', { proto, subnet: '198.19.8', redirectGateway: true, token, dnsName: `only-${proto}.vpn.test` });
       servers.push(s);
       const file = path.join(e.dir, `office-${proto}.ovpn`);
       fs.writeFileSync(file, s.clientConfig());
@@ -39,15 +39,15 @@ describe('OpenVPN sandboxes', { timeout: 300_000 }, () => {
       assert.match(imported, new RegExp(`sandbox office-${proto}`));
       await e.ok(['start', `office-${proto}`]);
       const st = await waitVpn(e, `office-${proto}`, 'connected');
-      assert.deepEqual(st['addresses'], ['10.8.0.2/24']);
+      assert.deepEqual(st['addresses'], ['198.19.8.2/24']);
       assert.ok((st['routes'] as string[]).includes('0.0.0.0/0'));
-      assert.deepEqual(st['dns'], ['10.8.0.1']);
+      assert.deepEqual(st['dns'], ['198.19.8.1']);
       assert.equal(st['endpoint'], `127.0.0.1:${s.port}`);
-      assert.equal(await httpInside(e, `office-${proto}`, '10.8.0.1'), token);
-      assert.equal(await resolveInside(e, `office-${proto}`, `only-${proto}.vpn.test`), '10.8.0.1');
+      assert.equal(await httpInside(e, `office-${proto}`, '198.19.8.1'), token);
+      assert.equal(await resolveInside(e, `office-${proto}`, `only-${proto}.vpn.test`), '198.19.8.1');
       // The VPN's DNS only, and no lookups handed to the host's systemd-resolved.
       const resolv = await e.ok(['exec', `office-${proto}`, '--', 'cat', '/etc/resolv.conf']);
-      assert.deepEqual(resolv.split('\n').filter((l) => /^(nameserver|search)/.test(l)), ['nameserver 10.8.0.1', 'search vpn.test']);
+      assert.deepEqual(resolv.split('\n').filter((l) => /^(nameserver|search)/.test(l)), ['nameserver 198.19.8.1', 'search vpn.test']);
       assert.match(await e.ok(['exec', `office-${proto}`, '--', 'cat', '/etc/nsswitch.conf']), /^hosts: +files dns$/m);
       const after = await vpnStatus(e, `office-${proto}`);
       assert.ok((after['bytesIn'] as number) > 0 && (after['bytesOut'] as number) > 0, 'bytes counted');
@@ -59,10 +59,10 @@ describe('OpenVPN sandboxes', { timeout: 300_000 }, () => {
         // (persist-tun) and the agent applies the pushed settings again.
         await s.stopDaemon();
         await waitVpn(e, `office-${proto}`, 'reconnecting');
-        assert.notEqual(await httpInside(e, `office-${proto}`, '10.8.0.1', 1000), token);
+        assert.notEqual(await httpInside(e, `office-${proto}`, '198.19.8.1', 1000), token);
         await s.startDaemon();
         await waitVpn(e, `office-${proto}`, 'connected', 60_000);
-        assert.equal(await httpInside(e, `office-${proto}`, '10.8.0.1'), token);
+        assert.equal(await httpInside(e, `office-${proto}`, '198.19.8.1'), token);
       }
       const helpers = helpersOf(e, `office-${proto}`);
       assert.deepEqual(helpers.map((h) => h.what).sort(), ['openvpn', 'pasta (uplink)', 'uplink', 'vpn agent']);

@@ -21,11 +21,11 @@ describe('overlapping VPNs', { timeout: 300_000 }, () => {
     keyring = await startKeyring();
     e = sandtrayEnv('vpn-overlap');
     e.env['DBUS_SESSION_BUS_ADDRESS'] = keyring.address;
-    // All three use 10.8.0.0/24 with the server (and its responder and DNS) at 10.8.0.1.
+    // All three use 198.19.8.0/24 with the server (and its responder and DNS) at 198.19.8.1.
     [a, b, w] = await Promise.all([
-      startOvpnServer('overlap-a', '198.18.30.2', { proto: 'udp', subnet: '10.8.0', redirectGateway: false, token: 'server-a', dnsName: 'intranet.vpn.test' }),
-      startOvpnServer('overlap-b', '198.18.31.2', { proto: 'tcp', subnet: '10.8.0', redirectGateway: true, token: 'server-b', dnsName: 'intranet.vpn.test' }),
-      startWgPeer('overlap-w', '198.18.32.2', { subnet: '10.8.0', token: 'server-w', dnsName: 'intranet.vpn.test' }),
+      startOvpnServer('overlap-a', '198.18.30.2', { proto: 'udp', subnet: '198.19.8', redirectGateway: false, token: 'server-a', dnsName: 'intranet.vpn.test' }),
+      startOvpnServer('overlap-b', '198.18.31.2', { proto: 'tcp', subnet: '198.19.8', redirectGateway: true, token: 'server-b', dnsName: 'intranet.vpn.test' }),
+      startWgPeer('overlap-w', '198.18.32.2', { subnet: '198.19.8', token: 'server-w', dnsName: 'intranet.vpn.test' }),
     ]);
   });
   after(async () => {
@@ -35,7 +35,7 @@ describe('overlapping VPNs', { timeout: 300_000 }, () => {
     await keyring?.stop();
   });
 
-  it('each sandbox reaches its own 10.8.0.1', async () => {
+  it('each sandbox reaches its own 198.19.8.1', async () => {
     fs.writeFileSync(path.join(e.dir, 'a.ovpn'), a.clientConfig());
     fs.writeFileSync(path.join(e.dir, 'b.ovpn'), b.clientConfig());
     fs.writeFileSync(path.join(e.dir, 'w.conf'), w.clientConfig, { mode: 0o600 });
@@ -43,16 +43,16 @@ describe('overlapping VPNs', { timeout: 300_000 }, () => {
     await Promise.all(['vpn-a', 'vpn-b', 'vpn-w'].map((n) => e.ok(['start', n])));
     const sts = await Promise.all(['vpn-a', 'vpn-b', 'vpn-w'].map((n) => waitVpn(e, n, 'connected')));
     // Server a pushes only its subnet: the sandbox routes nothing else.
-    assert.deepEqual(sts[0]!['routes'], ['10.8.0.0/24']);
+    assert.deepEqual(sts[0]!['routes'], ['198.19.8.0/24']);
     assert.deepEqual(sts[1]!['routes'], ['0.0.0.0/0']);
     for (const [n, token] of [['vpn-a', 'server-a'], ['vpn-b', 'server-b'], ['vpn-w', 'server-w']] as const) {
-      assert.equal(await httpInside(e, n, '10.8.0.1'), token, `${n} reaches its own server`);
-      assert.equal(await resolveInside(e, n, 'intranet.vpn.test'), '10.8.0.1');
+      assert.equal(await httpInside(e, n, '198.19.8.1'), token, `${n} reaches its own server`);
+      assert.equal(await resolveInside(e, n, 'intranet.vpn.test'), '198.19.8.1');
     }
     const table = await e.ok(['vpn', 'status']);
-    for (const n of ['vpn-a', 'vpn-b', 'vpn-w']) assert.match(table, new RegExp(`^${n} +(openvpn|wireguard) +RUNNING +connected +10\\.8\\.0\\.2/24`, 'm'));
+    for (const n of ['vpn-a', 'vpn-b', 'vpn-w']) assert.match(table, new RegExp(`^${n} +(openvpn|wireguard) +RUNNING +connected +198\\.19\\.8\\.2/24`, 'm'));
     // Twice, interleaved: nothing changed by the others being up.
-    const again = await Promise.all(['vpn-a', 'vpn-b', 'vpn-w'].map((n) => httpInside(e, n, '10.8.0.1')));
+    const again = await Promise.all(['vpn-a', 'vpn-b', 'vpn-w'].map((n) => httpInside(e, n, '198.19.8.1')));
     assert.deepEqual(again, ['server-a', 'server-b', 'server-w']);
   });
 });

@@ -66,7 +66,7 @@ describe('VPN secrets', { timeout: 300_000 }, () => {
     keyring = await startKeyring();
     e = sandtrayEnv('vpn-secrets');
     e.env['DBUS_SESSION_BUS_ADDRESS'] = keyring.address;
-    server = await startOvpnServer('secrets', '198.18.50.2', { proto: 'udp', subnet: '10.8.0', redirectGateway: true, user: { name: 'bob', password }, token: 'secret-server', dnsName: 'x.vpn.test' }, passphrase);
+    server = await startOvpnServer('secrets', '198.18.50.2', { proto: 'udp', subnet: '198.19.8', redirectGateway: true, user: { name: 'bob', password }, token: 'secret-server', dnsName: 'x.vpn.test' }, passphrase);
   });
   after(async () => {
     await e?.cleanup();
@@ -86,7 +86,7 @@ describe('VPN secrets', { timeout: 300_000 }, () => {
     await e.ok(['secret', 'set', 'corp', 'key-passphrase'], { input: passphrase });
     await e.ok(['start', 'corp']);
     await waitVpn(e, 'corp', 'connected');
-    assert.equal(await httpInside(e, 'corp', '10.8.0.1'), 'secret-server');
+    assert.equal(await httpInside(e, 'corp', '198.19.8.1'), 'secret-server');
     // Open a shell's worth of processes inside too, then look everywhere.
     await e.ok(['exec', 'corp', '--', 'true']);
     assert.deepEqual(processesContaining([password, passphrase]), [], 'argv and environment');

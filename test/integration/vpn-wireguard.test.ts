@@ -21,7 +21,7 @@ describe('WireGuard sandboxes', { timeout: 300_000 }, () => {
     keyring = await startKeyring();
     e = sandtrayEnv('vpn-wg');
     e.env['DBUS_SESSION_BUS_ADDRESS'] = keyring.address;
-    peer = await startWgPeer('wg', '198.18.20.2', { subnet: '10.9.0', token: `wg-${Date.now()}`, dnsName: 'only-wg.vpn.test' });
+    peer = await startWgPeer('wg', '198.18.20.2', { subnet: '198.19.9', token: `wg-${Date.now()}`, dnsName: 'only-wg.vpn.test' });
   });
   after(async () => {
     await e?.cleanup();
@@ -47,13 +47,13 @@ describe('WireGuard sandboxes', { timeout: 300_000 }, () => {
     try {
       await e.ok(['start', 'homewg']);
       const st = await waitVpn(e, 'homewg', 'connected');
-      assert.deepEqual(st['addresses'], ['10.9.0.2/24']);
+      assert.deepEqual(st['addresses'], ['198.19.9.2/24']);
       assert.deepEqual(st['routes'], ['0.0.0.0/0']);
-      assert.deepEqual(st['dns'], ['10.9.0.1']);
+      assert.deepEqual(st['dns'], ['198.19.9.1']);
       assert.deepEqual(st['domains'], ['vpn.test']);
       assert.equal(st['endpoint'], `127.0.0.1:${peer.port}`);
-      assert.match(await httpInside(e, 'homewg', '10.9.0.1'), /^wg-\d+$/);
-      assert.equal(await resolveInside(e, 'homewg', 'only-wg.vpn.test'), '10.9.0.1');
+      assert.match(await httpInside(e, 'homewg', '198.19.9.1'), /^wg-\d+$/);
+      assert.equal(await resolveInside(e, 'homewg', 'only-wg.vpn.test'), '198.19.9.1');
       const links = await e.ok(['exec', 'homewg', '--', 'ip', '-o', 'link']);
       assert.deepEqual(links.trim().split('\n').map((l) => l.split(':')[1]!.trim()).sort(), ['lo', 'wg0']);
       const human = await e.ok(['vpn', 'status', 'homewg']);

@@ -156,7 +156,7 @@ export async function makePki(dir: string, clientKeyPassphrase?: string): Promis
 
 export interface OvpnServerOptions {
   proto: 'tcp' | 'udp';
-  /** Tunnel subnet, e.g. 10.8.0 (server is .1). */
+  /** Tunnel subnet, e.g. 198.19.8 (server is .1). */
   subnet: string;
   /** Push a default route (redirect-gateway) or only the subnet. */
   redirectGateway: boolean;
