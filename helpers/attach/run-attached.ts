@@ -1,5 +1,7 @@
-// Runs an attach argv from the CLI: a fresh pseudo-terminal when we have a terminal, plain pipes otherwise.
+// Runs an attach argv from the CLI: a fresh pseudo-terminal when we have a terminal, relayed pipes otherwise.
+import fs from 'node:fs';
 import os from 'node:os';
+import type { Readable, Writable } from 'node:stream';
 import { execa } from 'execa';
 import { which } from '../host/tools.js';
 
@@ -11,41 +13,174 @@ export function haveTerminal(): boolean {
 }
 
 /**
- * Runs argv with our stdio and returns its exit code. With a terminal on stdin, the process gets
- * a new pseudo-terminal and session from script(1), so it can never reach our terminal with
- * TIOCSTI; without one it still runs in a new session (no controlling terminal at all).
+ * How one of our stdio descriptors reaches the attached process: 'ignore' (it gets /dev/null) or
+ * 'pipe' (it gets a pipe, and we copy between that pipe and our descriptor).
+ *
+ * A descriptor handed over as it is stays the caller's file: inside, /proc/self/fd/N reopens it
+ * with any access mode, so `CMD < input.txt` could overwrite input.txt, `CMD >> out.txt` could
+ * read what out.txt held before, a pipe could be reopened in the other direction, a terminal
+ * would hand over the owner's keystrokes, and any of them stays usable by a process left running
+ * inside after the command ends. So, as podman's conmon does, every descriptor is relayed through
+ * a pipe (regular files, directories, devices, FIFOs, sockets and terminals alike), except
+ * /dev/null, which holds nothing, and a closed descriptor; both become /dev/null.
+ */
+export function stdioRelay(fd: number): 'ignore' | 'pipe' {
+  let st: fs.Stats;
+  try {
+    st = fs.fstatSync(fd);
+  } catch {
+    return 'ignore';
+  }
+  if (st.isCharacterDevice()) {
+    try {
+      if (st.rdev === fs.statSync('/dev/null').rdev) return 'ignore';
+    } catch {
+      // no /dev/null to compare with: relay
+    }
+  }
+  return 'pipe';
+}
+
+/** After the process exited, output still arriving from something it left running is relayed until this long a pause. */
+const QUIET_AFTER_EXIT_MS = 250;
+
+/**
+ * Runs argv with our stdio and returns its exit code. With a terminal on stdin and stdout, the
+ * process gets a new pseudo-terminal and session from script(1), so it can never reach our
+ * terminal with TIOCSTI. Otherwise it runs in a new session (no controlling terminal at all) and
+ * its stdio are pipes we relay (see stdioRelay): binary data passes unchanged, end of input is
+ * passed on, and its exit code is ours.
  */
 export async function runAttached(argv: string[], env: Record<string, string>, forceTty?: boolean): Promise<number> {
   const tty = forceTty ?? haveTerminal();
   const script = which('script');
-  let file: string;
-  let args: string[];
-  let childEnv = env;
   // Without script(1) the process must still never share our terminal's session: then it runs
   // detached (a new session, no controlling terminal), as without a terminal.
-  const viaScript = tty && script !== null;
-  if (viaScript) {
-    file = script!;
-    args = ['--quiet', '--return', '--command', argv.map(shQuote).join(' '), '/dev/null'];
+  if (tty && script !== null) {
     // script runs --command with $SHELL -c on the host side, before nsenter.
-    childEnv = { ...env, SHELL: '/bin/sh' };
-  } else {
-    [file, ...args] = argv as [string, ...string[]];
+    const args = ['--quiet', '--return', '--command', argv.map(shQuote).join(' '), '/dev/null'];
+    const res = await execa(script, args, { stdio: 'inherit', env: { ...env, SHELL: '/bin/sh' }, extendEnv: false, reject: false, cleanup: true });
+    return exitCodeOf(res.exitCode ?? null, (res.signal as NodeJS.Signals | undefined) ?? null);
   }
+  return runRelayed(argv, env);
+}
+
+function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  return signal ? 128 + (os.constants.signals[signal] ?? 1) : 1;
+}
+
+async function runRelayed(argv: string[], env: Record<string, string>): Promise<number> {
+  const [file, ...args] = argv as [string, ...string[]];
+  const how = [0, 1, 2].map(stdioRelay) as ['ignore' | 'pipe', 'ignore' | 'pipe', 'ignore' | 'pipe'];
   const child = execa(file, args, {
-    stdio: 'inherit',
-    env: childEnv,
+    stdin: how[0],
+    stdout: how[1],
+    stderr: how[2],
+    env,
     extendEnv: false,
     reject: false,
-    detached: !viaScript,
+    detached: true,
     cleanup: true,
+    buffer: false,
+    encoding: 'buffer',
   });
-  // Without a terminal the child is in its own session: pass on the signals a user sends us.
+  child.catch(() => undefined);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: 127, signal: null }));
+  });
+  // The child is in its own session: pass on the signals a user sends us.
   const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
   const handlers: [NodeJS.Signals, () => void][] = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)]);
-  if (!viaScript) for (const [s, h] of handlers) process.on(s, h);
-  const res = await child;
+  for (const [s, h] of handlers) process.on(s, h);
+
+  const stopInput = how[0] === 'pipe' && child.stdin ? relayInput(ourStream(0) as Readable, child.stdin) : () => undefined;
+  const outputs: Promise<void>[] = [];
+  let lastData = Date.now();
+  const seen = (): void => {
+    lastData = Date.now();
+  };
+  if (how[1] === 'pipe' && child.stdout) outputs.push(relayOutput(child.stdout, ourStream(1) as Writable, seen));
+  if (how[2] === 'pipe' && child.stderr) outputs.push(relayOutput(child.stderr, ourStream(2) as Writable, seen));
+
+  const { code, signal } = await exited;
   for (const [s, h] of handlers) process.off(s, h);
-  if (res.exitCode !== undefined) return res.exitCode;
-  return res.signal ? 128 + (os.constants.signals[res.signal as NodeJS.Signals] ?? 1) : 1;
+  stopInput();
+  // Normally the pipes reach their end right after the exit, once what is left in them is read.
+  // A process the command left running inside may hold them open: relay what it writes until it
+  // pauses, then let go.
+  seen();
+  await new Promise<void>((resolve) => {
+    let timer: NodeJS.Timeout | null = null;
+    const check = (): void => {
+      const idle = Date.now() - lastData;
+      if (idle >= QUIET_AFTER_EXIT_MS) resolve();
+      else timer = setTimeout(check, QUIET_AFTER_EXIT_MS - idle);
+    };
+    void Promise.all(outputs).then(() => {
+      if (timer) clearTimeout(timer);
+      resolve();
+    });
+    check();
+  });
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+  return exitCodeOf(code, signal);
+}
+
+/**
+ * Node's stream for one of our stdio descriptors. Node gives a block device on stdio an empty
+ * stdin and a stdout that drops what is written, so those are read and written as files.
+ */
+function ourStream(fd: 0 | 1 | 2): Readable | Writable {
+  let block = false;
+  try {
+    block = fs.fstatSync(fd).isBlockDevice();
+  } catch {
+    // as Node sees it
+  }
+  if (block) return fd === 0 ? fs.createReadStream('', { fd, autoClose: false }) : fs.createWriteStream('', { fd, autoClose: false });
+  return fd === 0 ? process.stdin : fd === 1 ? process.stdout : process.stderr;
+}
+
+/**
+ * Copies our stdin into the child's, with back-pressure; the end of our input ends its input.
+ * Returns a function that stops reading our stdin (once the child is gone).
+ */
+function relayInput(from: Readable, to: Writable): () => void {
+  let stopped = false;
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    from.unpipe(to);
+    from.pause();
+    // A terminal or pipe on stdin would otherwise keep us waiting for input nobody reads.
+    from.destroy();
+    to.destroy();
+  };
+  // The child may exit, or close its stdin, without reading everything: that is not our error.
+  to.on('error', stop);
+  from.on('error', () => {
+    from.unpipe(to);
+    to.end();
+  });
+  from.pipe(to);
+  return stop;
+}
+
+/** Copies the child's output to ours as it comes; resolves at its end. A closed reader of ours ends the copy. */
+function relayOutput(from: Readable, to: Writable, seen: () => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    from.on('data', seen);
+    from.pipe(to, { end: false });
+    // Our reader went away (EPIPE): stop reading, so the process inside gets EPIPE/SIGPIPE too.
+    to.on('error', () => {
+      from.unpipe(to);
+      from.destroy();
+    });
+    from.once('end', resolve);
+    from.once('close', resolve);
+    from.once('error', resolve);
+  });
 }

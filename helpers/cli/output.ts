@@ -1,27 +1,74 @@
-// Printing: tables for people, JSON for programs, errors with their hint.
+// Printing: tables for people, JSON for programs, errors with their hint. Text that reaches a
+// terminal goes through visible(): strings from a sandbox (its output, process names, values read
+// from inside) must never drive the owner's terminal.
 import { asSandtrayError } from '../core/errors.js';
 
-/** Prints rows as an aligned table with a header. */
+/**
+ * Characters a terminal may act on rather than print: C0 controls, DEL, C1 controls (U+0080 to
+ * U+009F, which some terminals honour as ESC sequences), and the Unicode bidirectional formatting
+ * characters (which reorder what a line appears to say) and line/paragraph separators.
+ */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+export interface VisibleOptions {
+  /** Keep line feeds as they are (multi-line text); otherwise they show as ^J. */
+  newlines?: boolean;
+  /** Keep tabs as they are; otherwise they show as ^I. */
+  tabs?: boolean;
+}
+
+/**
+ * Makes every control character in s visible, as `cat -v` and `less` do: C0 and DEL in caret
+ * notation (ESC is ^[, BEL ^G, CR ^M, DEL ^?), the others as <U+XXXX>. The result holds no
+ * character a terminal interprets, so a sandbox's OSC 52 clipboard write or screen clear is
+ * shown, never performed. Use it for everything printed on a terminal that a sandbox could have
+ * written; JSON output keeps strings intact instead (see printJson).
+ */
+export function visible(s: string, opts: VisibleOptions = {}): string {
+  return s.replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0);
+    if (c === '\n' && opts.newlines) return c;
+    if (c === '\t' && opts.tabs) return c;
+    if (code < 0x20) return `^${String.fromCharCode(code + 0x40)}`;
+    if (code === 0x7f) return '^?';
+    return `<U+${code.toString(16).toUpperCase().padStart(4, '0')}>`;
+  });
+}
+
+/** Prints rows as an aligned table with a header. Every cell is one line with its control characters visible. */
 export function table(headers: string[], rows: (string | number | null)[][]): string {
-  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null ? '-' : String(c))))];
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null ? '-' : visible(String(c)))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
 }
 
+/** Characters JSON.stringify leaves raw that a terminal may act on (it escapes only U+0000 to U+001F). */
+const JSON_RAW_CONTROL = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON text with every control character escaped: strings keep their exact value for programs
+ * (JSON.parse gives back what a sandbox wrote), while the text itself is safe on a terminal.
+ * The escaped characters can only occur inside strings, so the result is still valid JSON.
+ */
+export function safeJson(v: unknown, indent?: number): string {
+  return (JSON.stringify(v, null, indent) ?? 'null').replace(JSON_RAW_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Writes JSON to stdout. */
 export function printJson(v: unknown): void {
-  process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+  process.stdout.write(safeJson(v, 2) + '\n');
 }
 
 /** Prints an error the way users see every Sandtray error: message, then what to do. */
 export function printError(err: unknown, json: boolean): void {
   const e = asSandtrayError(err);
   if (json) {
-    process.stdout.write(JSON.stringify({ error: e.toJSON() }, null, 2) + '\n');
+    process.stdout.write(safeJson({ error: e.toJSON() }, 2) + '\n');
     return;
   }
-  process.stderr.write(`sandtray: ${e.message}\n`);
-  if (e.hint) process.stderr.write(`  hint: ${e.hint}\n`);
+  // Messages can carry what a sandbox wrote (the end of its output when a start fails).
+  process.stderr.write(`sandtray: ${visible(e.message, { newlines: true, tabs: true })}\n`);
+  if (e.hint) process.stderr.write(`  hint: ${visible(e.hint, { newlines: true, tabs: true })}\n`);
 }
 
 /** Human duration, e.g. 3h 2m. */

@@ -6,7 +6,7 @@ import { checkSecretKey, deleteSecret, setSecret, SECRET_KEYS } from '../secrets
 import { setSecretPrompt } from '../secrets/prompt.js';
 import { importVpn } from '../vpn/import.js';
 import { vpnView } from '../vpn/view.js';
-import { duration, printJson, table } from './output.js';
+import { duration, printJson, table, visible } from './output.js';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -76,7 +76,7 @@ const vpn: Command = async (args) => {
     if (values.json) printJson(r);
     else {
       console.log(`Imported ${r.type === 'openvpn' ? 'OpenVPN' : 'WireGuard'} configuration as sandbox ${r.name}`);
-      for (const n of r.notes) console.log(`  ${n}`);
+      for (const n of r.notes) console.log(`  ${visible(n)}`);
       console.log(`Start it with \`sandtray start ${r.name}\`, then open shells with \`sandtray shell ${r.name}\`.`);
     }
     return 0;
@@ -119,7 +119,7 @@ const vpn: Command = async (args) => {
         `Traffic:    in ${human(v.bytesIn)}, out ${human(v.bytesOut)}`,
       );
     }
-    console.log(lines.join('\n'));
+    console.log(visible(lines.join('\n'), { newlines: true }));
     return v.state === 'failed' ? 1 : 0;
   }
   throw new SandtrayError('INVALID_ARGUMENT', `Unknown vpn command "${sub ?? ''}"`, 'Use: sandtray vpn import FILE [--name NAME] | status [NAME] [--json]');

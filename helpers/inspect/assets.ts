@@ -4,6 +4,7 @@ import type { Paths } from '../core/paths.js';
 import { sandtrayPaths } from '../core/paths.js';
 import { isAlive } from '../host/proc.js';
 import { profileFile } from '../profile/resolve.js';
+import { sandboxOutputFile } from '../runtime/log.js';
 import { sandboxState } from '../runtime/state.js';
 import { readRecord, sandboxDirs } from '../runtime/store.js';
 
@@ -40,7 +41,8 @@ export function sandboxAssets(name: string, paths: Paths = sandtrayPaths()): Ass
     fileAsset('file', dirs.record, 'sandbox record (profiles and overrides)', true),
     fileAsset('directory', dirs.home, 'private home, /root inside', true),
     fileAsset('directory', dirs.etc, 'generated /etc files', true),
-    fileAsset('file', dirs.log, 'log (init output and lifecycle events)', false),
+    fileAsset('file', dirs.log, 'lifecycle log (written by Sandtray only)', false),
+    fileAsset('file', sandboxOutputFile(dirs.log), "the sandbox's own output (pid 1's stdout and stderr)", false),
     fileAsset('directory', dirs.runtime, 'runtime directory', running),
     fileAsset('file', dirs.stateFile, 'runtime state (pids, namespaces, id map)', running),
     fileAsset('file', dirs.exitFile, "bwrap's exit status of pid 1", running),

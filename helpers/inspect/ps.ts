@@ -10,6 +10,7 @@ export interface SandboxProcess {
   pid: number | null;
   /** uid inside, translated through the sandbox's uid map. */
   uid: number | null;
+  /** The command line as the process set it: the sandbox controls it, so print it through visible(). */
   command: string;
 }
 

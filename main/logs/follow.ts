@@ -1,31 +1,27 @@
-// The log view: the end of a sandbox's log, then whatever is appended, pushed as it is written.
+// The log view: the end of a sandbox's logs, then whatever is appended, pushed as it is written.
+// Lines reach the window as text: lifecycle lines as they are, each line of the sandbox's own
+// output behind INSIDE_PREFIX (so it can never pass for a lifecycle line), and every control
+// character made visible, as on the terminal.
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { SandtrayError } from '../../helpers/core/errors.js';
+import { followSandboxLog, formatLogLine, readSandboxLog, readTail as readFileTail, type LogLine } from '../../helpers/runtime/log.js';
 import { readRecord, sandboxDirs } from '../../helpers/runtime/store.js';
 
 export const DEFAULT_TAIL_BYTES = 256 * 1024;
 
 /** The last maxBytes of a file, starting at a line boundary; empty when there is no file yet. */
 export function readTail(file: string, maxBytes = DEFAULT_TAIL_BYTES): { text: string; truncated: boolean; size: number } {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return { text: '', truncated: false, size: 0 };
-  }
-  try {
-    const size = fs.fstatSync(fd).size;
-    const start = Math.max(0, size - maxBytes);
-    const buf = Buffer.alloc(size - start);
-    fs.readSync(fd, buf, 0, buf.length, start);
-    let text = buf.toString('utf8');
-    if (start > 0) text = text.slice(text.indexOf('\n') + 1);
-    return { text, truncated: start > 0, size };
-  } finally {
-    fs.closeSync(fd);
-  }
+  return readFileTail(file, maxBytes);
+}
+
+function asText(lines: LogLine[]): string {
+  return lines.map((l) => `${formatLogLine(l)}\n`).join('');
+}
+
+/** Both logs of a sandbox as the window shows them: lifecycle lines, then the sandbox's output. */
+function snapshot(name: string, maxBytes = DEFAULT_TAIL_BYTES): { text: string; truncated: boolean } {
+  const snap = readSandboxLog(sandboxDirs(name).log, maxBytes);
+  return { text: asText(snap.lines), truncated: snap.truncated.sandtray || snap.truncated.sandbox };
 }
 
 interface Follow {
@@ -41,51 +37,16 @@ export class LogFollowers {
 
   read(name: string, maxBytes?: number): { text: string; truncated: boolean } {
     readRecord(name);
-    const { text, truncated } = readTail(sandboxDirs(name).log, maxBytes);
-    return { text, truncated };
+    return snapshot(name, maxBytes);
   }
 
   follow(name: string, owner: number): { followId: string; text: string; truncated: boolean } {
     readRecord(name);
-    const file = sandboxDirs(name).log;
     const followId = randomBytes(12).toString('base64url');
-    const first = readTail(file);
-    let pos = first.size;
-    const pump = (): void => {
-      let size: number;
-      try {
-        size = fs.statSync(file).size;
-      } catch {
-        return;
-      }
-      if (size < pos) pos = 0; // truncated or recreated: start over
-      if (size === pos) return;
-      const fd = fs.openSync(file, 'r');
-      try {
-        const buf = Buffer.alloc(Math.min(size - pos, DEFAULT_TAIL_BYTES));
-        const n = fs.readSync(fd, buf, 0, buf.length, pos);
-        pos += n;
-        this.onData(followId, buf.subarray(0, n).toString('utf8'));
-      } finally {
-        fs.closeSync(fd);
-      }
-    };
-    const dir = path.dirname(file);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const watcher = fs.watch(dir, (_event, changed) => {
-      if (!changed || changed === path.basename(file)) pump();
-    });
-    // Appends from another process on some file systems do not notify; a slow poll covers them.
-    const poll = setInterval(pump, 1000);
-    poll.unref();
-    this.follows.set(followId, {
-      owner,
-      close: () => {
-        watcher.close();
-        clearInterval(poll);
-      },
-    });
-    return { followId, text: first.text, truncated: first.truncated };
+    // Complete lines only, from both files; what follows starts right after what is shown first.
+    const f = followSandboxLog(sandboxDirs(name).log, (lines) => this.onData(followId, asText(lines)), DEFAULT_TAIL_BYTES);
+    this.follows.set(followId, { owner, close: () => f.close() });
+    return { followId, text: asText(f.initial.lines), truncated: f.initial.truncated.sandtray || f.initial.truncated.sandbox };
   }
 
   unfollow(followId: string, owner: number): void {

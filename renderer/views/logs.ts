@@ -6,8 +6,14 @@ import { toastError } from '../ui/toast.js';
 
 const MAX_CHARS = 400_000;
 const LIFECYCLE = /^(\d{4}-\d\d-\d\dT[\d:.]+Z) (sandtray:) (.*)$/;
+// Main puts this before every line of the sandbox's own output (INSIDE_PREFIX in
+// helpers/runtime/log.ts): such a line is the sandbox's words, never a lifecycle event, however it looks.
+const INSIDE = '[inside] ';
 
 function formatLine(line: string): HTMLElement {
+  if (line.startsWith(INSIDE)) {
+    return h('div', { class: 'log-line log-line-inside' }, h('span', { class: 'log-tag-inside' }, 'inside'), ' ', line.slice(INSIDE.length) || '\u200b');
+  }
   const m = LIFECYCLE.exec(line);
   if (!m) return h('div', { class: 'log-line' }, line || '\u200b');
   const failed = /failed|killed|error/i.test(m[3]!);
