@@ -4,6 +4,7 @@ import { sandtrayPaths } from '../core/paths.js';
 import type { Profile } from '../profile/schema.js';
 import { expandRecord } from '../profile/resolve.js';
 import type { Expanded } from '../profile/expand.js';
+import { profileRisks, resolvedIfDifferent, type Risk } from '../profile/risks.js';
 import { sandboxState, type State, type RuntimeState } from '../runtime/state.js';
 import { listNames, readRecord } from '../runtime/store.js';
 import { asSandtrayError } from '../core/errors.js';
@@ -28,7 +29,10 @@ export interface SandboxInfo extends SandboxSummary {
   namespaces: Record<string, number>;
   idmap: RuntimeState['idmap'];
   idmapNote: string | null;
-  mounts: RuntimeState['mounts'];
+  /** The running sandbox's mounts; `resolved` is where a host source leads through symbolic links. */
+  mounts: (RuntimeState['mounts'][number] & { resolved?: string })[];
+  /** What the expanded profile hands the sandbox that weakens it (profile/risks.ts). */
+  risks: Risk[];
   pids: { host: number; inside: number | null; uid: number | null; command: string }[];
   isolated: { network: boolean };
 }
@@ -80,8 +84,16 @@ export function sandboxInfo(name: string, paths: Paths = sandtrayPaths()): Sandb
     namespaces: running ? running.namespaces : {},
     idmap: running ? running.idmap : null,
     idmapNote: running ? running.idmapNote : null,
-    mounts: running ? running.mounts : [],
+    mounts: running ? running.mounts.map(withResolved) : [],
+    risks: expanded ? profileRisks(expanded.profile) : [],
     pids: running ? sandboxProcesses(running).map((p) => ({ host: p.hostPid, inside: p.pid, uid: p.uid, command: p.command })) : [],
     isolated: { network: summary.network !== 'host' },
   };
+}
+
+/** A bind's host source with the path it resolves to now, when a symbolic link leads elsewhere. */
+function withResolved(m: RuntimeState['mounts'][number]): RuntimeState['mounts'][number] & { resolved?: string } {
+  if (!m.source || !m.op.includes('bind')) return m;
+  const resolved = resolvedIfDifferent(m.source);
+  return resolved ? { ...m, resolved } : m;
 }

@@ -37,6 +37,14 @@ export const summarySchema = z.object({
 
 const idLine = z.object({ inside: z.number(), outside: z.number(), count: z.number() });
 
+/** One risk of a profile, as the engine computes it (helpers/profile/risks.ts). */
+export const riskSchema = z.object({
+  level: z.enum(['high', 'medium', 'info']),
+  key: z.string(),
+  message: z.string(),
+  resolved: z.string().optional(),
+});
+
 /** The expanded profile; unknown keys pass so new engine settings still show up in the details. */
 export const expandedProfileSchema = z.looseObject({
   description: z.string(),
@@ -60,7 +68,9 @@ export const infoSchema = summarySchema.extend({
   namespaces: z.record(z.string(), z.number()),
   idmap: z.object({ uid: z.array(idLine), gid: z.array(idLine) }).nullable(),
   idmapNote: z.string().nullable(),
-  mounts: z.array(z.object({ op: z.string(), source: z.string().optional(), target: z.string() })),
+  mounts: z.array(z.object({ op: z.string(), source: z.string().optional(), target: z.string(), resolved: z.string().optional() })),
+  /** The expanded profile's risks, the list `sandtray info` prints. */
+  risks: z.array(riskSchema).default([]),
   pids: z.array(z.object({ host: z.number(), inside: z.number().nullable(), uid: z.number().nullable(), command: z.string() })),
   isolated: z.object({ network: z.boolean() }),
 });
@@ -73,12 +83,14 @@ export const profileSummarySchema = z.object({
   description: z.string(),
   hostname: z.string(),
   network: z.object({ mode: z.string(), isolated: z.boolean(), allowHostLoopback: z.boolean() }),
-  mounts: z.array(z.object({ source: z.string(), target: z.string(), readOnly: z.boolean(), optional: z.boolean(), exists: z.boolean() })),
+  mounts: z.array(z.object({ source: z.string(), target: z.string(), readOnly: z.boolean(), optional: z.boolean(), exists: z.boolean(), resolved: z.string().optional() })),
   home: z.string(),
   nesting: z.boolean(),
   idmap: z.object({ mode: z.string(), size: z.number() }),
   command: z.array(z.string()).nullable(),
   env: z.array(z.string()),
+  /** The engine's risks of the profile; `warnings` holds them as sentences, then start problems. */
+  risks: z.array(riskSchema),
   warnings: z.array(z.string()),
 });
 
@@ -167,6 +179,7 @@ export type SandboxInfo = z.output<typeof infoSchema>;
 export type VpnStatus = z.output<typeof vpnStatusSchema>;
 export type SandboxState = z.output<typeof stateSchema>;
 export type ProfileIssue = z.output<typeof profileIssueSchema>;
+export type ProfileRisk = z.output<typeof riskSchema>;
 export type ProfileSummary = z.output<typeof profileSummarySchema>;
 export type VpnFileSummary = z.output<typeof vpnFileSummarySchema>;
 export type OpenedFile = z.output<typeof openedFileSchema>;

@@ -1,32 +1,27 @@
 // What an expanded profile lets a sandbox see, in plain words, for the file-open sheet and the editor.
+// The risks are the engine's (helpers/profile/risks.ts), the same list `profile validate` and
+// `info` print; this adds only what would stop the sandbox from starting.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Profile } from '../../helpers/profile/schema.js';
+import { profileRisks, resolvedIfDifferent, riskHost, type Risk } from '../../helpers/profile/risks.js';
 import type { ProfileSummary } from '../ipc/contract.js';
 
-function isWithin(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+/** A risk as a sentence for the window: the engine's message, capitalised. */
+export function riskSentence(r: Pick<Risk, 'message'>): string {
+  return r.message.charAt(0).toUpperCase() + r.message.slice(1) + (r.message.endsWith('.') ? '' : '.');
 }
 
 /** Summary plus warnings for everything that weakens the sandbox or will stop it from starting. */
-export function summarizeProfile(p: Profile, home: string = os.homedir()): ProfileSummary {
-  const warnings: string[] = [];
-  const mounts = p.mounts.map((m) => ({ ...m, exists: fs.existsSync(m.source) }));
+export function summarizeProfile(p: Profile, home?: string): ProfileSummary {
+  const risks = profileRisks(p, riskHost(home === undefined ? {} : { home }));
+  const mounts = p.mounts.map((m) => {
+    const resolved = resolvedIfDifferent(m.source);
+    return { ...m, exists: fs.existsSync(m.source), ...(resolved ? { resolved } : {}) };
+  });
+  const warnings = risks.map(riskSentence);
   for (const m of mounts) {
-    if (!m.readOnly) {
-      if (m.source === '/' || isWithin(home, m.source)) warnings.push(`Can change every file in ${m.source}, which holds your whole home folder.`);
-      else warnings.push(`Can change files in ${m.source} (mounted read-write at ${m.target}).`);
-    } else if (m.source === '/' || isWithin(home, m.source)) {
-      warnings.push(`Can read every file in ${m.source}, which holds your whole home folder.`);
-    }
     if (!m.exists && !m.optional) warnings.push(`${m.source} does not exist: create it, or the sandbox will not start.`);
   }
-  if (p.network.mode === 'host') warnings.push('Shares your network: it can reach everything your computer can, including services on localhost.');
-  if (p.network.mode === 'nat' && p.network.allowHostLoopback) warnings.push("Can reach services listening on your computer's loopback address.");
-  if (p.nesting) warnings.push('May create user namespaces and sandboxes of its own (nesting).');
-  if (p.home !== 'private' && p.home !== 'tmpfs') warnings.push(`Uses ${p.home} as its home folder, read-write.`);
   return {
     description: p.description,
     hostname: p.hostname,
@@ -37,6 +32,7 @@ export function summarizeProfile(p: Profile, home: string = os.homedir()): Profi
     idmap: { mode: p.idmap.mode, size: p.idmap.size },
     command: p.command,
     env: Object.keys(p.env).sort(),
+    risks,
     warnings,
   };
 }

@@ -62,7 +62,7 @@ export function formatUptime(seconds: number): string {
 }
 
 function networkLine(s: SandboxSummary): string {
-  if (s.network === 'host') return 'Network: host (not isolated)';
+  if (s.network === 'host') return 'Network: host (not isolated: can reach your desktop and local services)';
   if (s.network === 'none') return 'Network: none (loopback only)';
   if (s.network === 'nat') return 'Network: NAT (isolated namespace)';
   return `Network: ${s.network}`;

@@ -22,7 +22,7 @@ export function uptime(seconds: number | null): string {
 export const NETWORK_TEXT: Record<string, string> = {
   none: 'No network (loopback only)',
   nat: 'Private NAT network',
-  host: 'Shares the host network',
+  host: 'Shares your network and your desktop',
   vpn: 'VPN tunnel only',
   openvpn: 'OpenVPN tunnel only',
   wireguard: 'WireGuard tunnel only',
@@ -30,6 +30,11 @@ export const NETWORK_TEXT: Record<string, string> = {
 
 export function networkText(mode: string): string {
   return NETWORK_TEXT[mode] ?? mode;
+}
+
+/** A risk from the engine as a sentence: its message, capitalised. */
+export function riskText(r: { message: string }): string {
+  return r.message.charAt(0).toUpperCase() + r.message.slice(1) + (r.message.endsWith('.') ? '' : '.');
 }
 
 export const NAMESPACE_TEXT: Record<string, string> = {

@@ -2,7 +2,7 @@
 // value came from, mounts, id map and processes.
 import type { SandboxInfo } from '../../main/ipc/contract.js';
 import { h, icon } from '../dom.js';
-import { NAMESPACE_TEXT, STATE_TEXT, networkText, shortOrigin, uptime } from '../ui/format.js';
+import { NAMESPACE_TEXT, STATE_TEXT, networkText, riskText, shortOrigin, uptime } from '../ui/format.js';
 
 type IconName = Parameters<typeof icon>[0];
 
@@ -74,7 +74,7 @@ export function overviewView(info: SandboxInfo): HTMLElement {
     : empty('Namespaces exist while the sandbox runs.');
 
   const mounts = running && info.mounts.length
-    ? table(['', 'Source', 'Target'], info.mounts.map((m) => [h('span', { class: `op op-${m.op.replace(/[^a-z-]/g, '')}` }, m.op), m.source ? h('code', {}, m.source) : h('span', { class: 'muted' }, '—'), h('code', {}, m.target)]), 'table-mounts')
+    ? table(['', 'Source', 'Target'], info.mounts.map((m) => [h('span', { class: `op op-${m.op.replace(/[^a-z-]/g, '')}` }, m.op), m.source ? h('span', {}, h('code', {}, m.source), m.resolved ? h('span', { class: 'muted small' }, ' → really ', h('code', {}, m.resolved)) : null) : h('span', { class: 'muted' }, '—'), h('code', {}, m.target)]), 'table-mounts')
     : info.profile?.mounts.length
       ? table(['Source', 'Target', ''], info.profile.mounts.map((m) => [h('code', {}, m.source), h('code', {}, m.target), m.readOnly ? 'read-only' : 'read-write']))
       : empty('Only the defaults: host /usr read-only, a private home, /tmp and /run.');
@@ -91,6 +91,8 @@ export function overviewView(info: SandboxInfo): HTMLElement {
   const netBody = h('div', { class: 'net' },
     h('div', { class: 'net-mode' }, h('strong', {}, networkText(info.network)), h('span', { class: `badge ${info.isolated.network ? 'badge-ok' : 'badge-warn'}` }, info.isolated.network ? 'isolated' : 'not isolated')),
     tunnel(info),
+    // Host mode says what it hands over, in the engine's words.
+    ...info.risks.filter((r) => r.key === 'network.mode').map((r) => h('p', { class: 'muted small' }, riskText(r))),
   );
 
   return h('div', { class: 'overview' },
@@ -101,6 +103,13 @@ export function overviewView(info: SandboxInfo): HTMLElement {
       tile('Profiles', info.profiles.length ? info.profiles.map((p) => p.replace(/^.*\//, '')).join(', ') : 'defaults'),
     ),
     info.problem ? h('div', { class: 'callout callout-err' }, icon('alert', 18), h('div', {}, h('strong', {}, 'This sandbox needs attention'), h('pre', { class: 'problem' }, info.problem))) : null,
+    // The engine's risk list, the one `sandtray info` prints.
+    info.risks.length
+      ? h('div', { class: 'callout callout-warn', id: 'risks' }, icon('alert', 18), h('div', {},
+          h('strong', {}, 'What this sandbox may do beyond the defaults'),
+          h('ul', {}, info.risks.map((r) => h('li', { class: `risk risk-${r.level}`, 'data-key': r.key }, riskText(r)))),
+        ))
+      : null,
     h('div', { class: 'cards' },
       card('Isolation', 'shield', namespaces, { id: 'card-namespaces' }),
       card('Network', 'network', netBody, { id: 'card-network' }),

@@ -10,7 +10,7 @@ function row(iconName: Parameters<typeof icon>[0], title: string, ...content: (N
 export function profileSummaryView(s: ProfileSummary): HTMLElement {
   const mounts = s.mounts.length
     ? h('ul', { class: 'sum-list' }, s.mounts.map((m) => h('li', {},
-        h('code', {}, m.source), h('span', { class: 'arrow' }, ' → '), h('code', {}, m.target), ' ',
+        h('code', {}, m.source), m.resolved ? h('span', { class: 'muted' }, ' (really ', h('code', {}, m.resolved), ')') : null, h('span', { class: 'arrow' }, ' → '), h('code', {}, m.target), ' ',
         h('span', { class: `badge ${m.readOnly ? '' : 'badge-warn'}` }, m.readOnly ? 'read-only' : 'read-write'),
         m.optional ? h('span', { class: 'badge' }, 'optional') : null,
         !m.exists ? h('span', { class: 'badge badge-err' }, 'missing') : null,
@@ -19,7 +19,7 @@ export function profileSummaryView(s: ProfileSummary): HTMLElement {
   return h('div', { class: 'summary' },
     s.description ? h('p', { class: 'sum-desc' }, s.description) : null,
     row('folder', 'Files', mounts),
-    row('network', 'Network', h('p', {}, networkText(s.network.mode), s.network.isolated ? '' : ' — not isolated')),
+    row('network', 'Network', h('p', {}, networkText(s.network.mode))),
     row('users', 'Home and ids', h('p', {}, s.home === 'private' ? 'A private home kept with the sandbox' : s.home === 'tmpfs' ? 'A throw-away home, empty at each start' : `Your folder ${s.home} as home`, ` · ${s.idmap.mode} id map, ${s.idmap.size.toLocaleString()} ids`)),
     row('layers', 'Nesting', h('p', {}, s.nesting ? 'May create sandboxes and user namespaces inside' : 'Cannot create user namespaces inside')),
     s.command ? row('terminal', 'Command', h('code', {}, s.command.join(' '))) : null,

@@ -152,6 +152,18 @@ test('a terminal tab runs a shell inside; typing a command shows its output', as
 test('the log view follows new lines', async () => {
   await page.click('.tab:has-text("Log")');
   await page.waitForFunction(() => document.querySelector('#log-text')?.textContent?.includes('running, pid 1 is host pid'), null, { timeout: 10_000 });
+  // A line from inside dressed as a lifecycle event, with markup and an escape sequence, shows as
+  // the sandbox's own text: marked, never tagged "sandtray", no element made from it.
+  await cli('exec', 'alpha', '--', 'sh', '-c', "printf '\\033[2J2030-01-01T00:00:00.000Z sandtray: <img src=x onerror=alert(1)>forged\\n' >> /proc/1/fd/1");
+  await page.waitForFunction(() => document.querySelector('#log-text')?.textContent?.includes('>forged'), null, { timeout: 5_000 });
+  const forged = await page.evaluate(() => {
+    const line = Array.from(document.querySelectorAll('#log-text .log-line')).find((l) => l.textContent?.includes('>forged'))!;
+    return { cls: line.className, text: line.textContent ?? '', imgs: line.querySelectorAll('img').length, tags: line.querySelectorAll('.log-tag').length };
+  });
+  assert.match(forged.cls, /log-line-inside/);
+  assert.equal(forged.imgs, 0);
+  assert.equal(forged.tags, 0);
+  assert.ok(forged.text.includes('^[[2J2030-01-01T00:00:00.000Z sandtray: <img src=x onerror=alert(1)>forged'), forged.text);
   await shot('logs');
 });
 
@@ -225,19 +237,31 @@ test('the credential dialog sends the password to main once and remembers it in 
 test('opening a .sandtray file shows what it may see and offers Create and start', async () => {
   const file = path.join(dir, 'opened.sandtray');
   fs.mkdirSync(path.join(dir, 'shared'));
-  fs.writeFileSync(file, ['apiVersion: sandtray/v1', 'description: Reads a shared folder', 'mounts:', '  - source: shared', '    target: /shared', '    readOnly: false', 'network:', '  mode: host', 'nesting: true', ''].join('\n'));
+  fs.symlinkSync('shared', path.join(dir, 'shared-link'));
+  fs.writeFileSync(file, ['apiVersion: sandtray/v1', 'description: Reads a shared folder', 'mounts:', '  - source: shared-link', '    target: /shared', '    readOnly: false', 'network:', '  mode: host', 'nesting: true', ''].join('\n'));
   bridge.emit({ type: 'file-opened', file: services.files.add(file) });
   await page.waitForSelector('.file-sheet #file-create-start');
   const text = await page.textContent('.file-sheet');
   assert.match(text ?? '', /\/shared/);
   assert.match(text ?? '', /read-write/);
-  assert.match(text ?? '', /Shares your network/);
-  assert.match(text ?? '', /nesting/i);
+  // The engine's risks (helpers/profile/risks.ts), as `sandtray profile validate` prints them.
+  assert.match(text ?? '', /Host mode shares your network: .*programs inside can read and type into every window of your desktop/);
+  assert.match(text ?? '', /shared-link is a symbolic link to .*\/shared:/);
+  assert.match(text ?? '', /really .*\/shared\)/);
+  assert.match(text ?? '', /sandboxes of their own/);
   assert.equal(await page.inputValue('#file-name'), 'opened');
   await shot('file-open');
   await page.click('#file-create-start');
   await page.waitForSelector('.sb-item[data-name="opened"][data-state="RUNNING"]', { timeout: 30_000 });
   assert.equal(await cliState('opened'), 'RUNNING');
+  // The sandbox's details show the list `sandtray info` prints, one line per risk.
+  await page.click('.sb-item[data-name="opened"]');
+  await page.waitForSelector('#risks li');
+  const cliRisks = (JSON.parse(await cli('info', 'opened', '--json')) as { risks: { key: string; message: string }[] }).risks;
+  const shown = await page.$$eval('#risks li', (lis) => lis.map((li) => [li.getAttribute('data-key'), li.textContent]));
+  assert.deepEqual(shown, cliRisks.map((r) => [r.key, `${r.message.charAt(0).toUpperCase()}${r.message.slice(1)}.`]));
+  assert.ok(cliRisks.some((r) => r.key === 'network.mode'));
+  await shot('details-risks');
 });
 
 test('opening an .ovpn file shows its servers and imports a private copy', async () => {

@@ -10,6 +10,7 @@ import { fileKind, suggestName } from '../../main/files/opened.js';
 import { inspectOpenVpn, inspectWireGuard } from '../../main/files/vpn-config.js';
 import { recordedExitCode, unexpectedStopNotice, vpnDropNotices } from '../../main/engine/notices.js';
 import { summarizeProfile } from '../../main/profile/summary.js';
+import { profileRisks, riskHost } from '../../helpers/profile/risks.js';
 import { validateProfileText } from '../../main/profile/validate-text.js';
 import { cliArgv, CLI_SCRIPT } from '../../main/system/cli.js';
 import { terminalArgv } from '../../main/system/terminal.js';
@@ -100,11 +101,13 @@ test('profile summaries warn about what weakens the sandbox', () => {
   const s = summarizeProfile(profile, home);
   assert.equal(s.network.isolated, false);
   assert.deepEqual(s.mounts.map((m) => m.exists), [fs.existsSync('/home/u'), fs.existsSync('/srv/data'), false]);
+  // The risks are the engine's own list, the one `profile validate` and `info` print, as sentences.
+  assert.deepEqual(s.risks, profileRisks(profile, riskHost({ home })));
   const w = s.warnings.join('\n');
-  assert.match(w, /Can change every file in \/home\/u/);
+  assert.match(w, /^~ is mounted at \/h, writable: programs inside get your whole home folder/m);
   assert.match(w, /\/nope does not exist/);
-  assert.match(w, /Shares your network/);
-  assert.match(w, /nesting/);
+  assert.match(w, /^Host mode shares your network: .*read and type into every window of your desktop\.$/m);
+  assert.match(w, /sandboxes of their own/);
   const plain = summarizeProfile(expandLayers('y', []).profile, home);
   assert.deepEqual(plain.warnings, []);
   assert.equal(plain.network.isolated, true);
@@ -137,7 +140,7 @@ test('tray support: GNOME without a StatusNotifier host opens the window instead
 });
 
 const rt = (phase: RuntimeState['phase']): RuntimeState => ({
-  phase, actor: null, init: { pid: 1, start: 1 }, monitor: null, startedAt: null, namespaces: {}, idmap: null, mounts: [], network: 'none', env: {}, shell: '/bin/sh', command: [], workdir: '/', idmapNote: null, helpers: [],
+  phase, actor: null, init: { pid: 1, start: 1 }, monitor: null, startedAt: null, namespaces: {}, idmap: null, mounts: [], network: 'none', env: {}, shell: '/bin/sh', command: [], workdir: '/', idmapNote: null, helpers: [], confine: null,
 });
 
 test('notices: a sandbox that ends on its own, and a VPN that drops', () => {

@@ -119,7 +119,7 @@ test('a VPN that is up shows its address; connecting and unknown are said plainl
 test('plain sandboxes have no tunnel line', () => {
   const m = trayModel({ sandboxes: [running('dev', { network: 'host' })], now: NOW });
   assert.equal(findItem(m.items, 'sandbox:dev:tunnel'), undefined);
-  assert.equal(label(m.items, 'sandbox:dev:network'), 'Network: host (not isolated)');
+  assert.equal(label(m.items, 'sandbox:dev:network'), 'Network: host (not isolated: can reach your desktop and local services)');
 });
 
 test('a sandbox whose profile broke cannot be started and shows the problem', () => {
