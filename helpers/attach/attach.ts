@@ -1,27 +1,24 @@
 // Attach: argv that enters every namespace of a running sandbox (shell, exec, and the tray's terminals).
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { SandtrayError } from '../core/errors.js';
 import type { Paths } from '../core/paths.js';
-import { nsInode } from '../host/proc.js';
+import { isAlive, nsInode } from '../host/proc.js';
+import { parseCapName, type CapName } from '../confine/caps.js';
+import { ATTACH_NAMESPACES, enterArgv, envFileText } from '../confine/enter.js';
+import { compileSeccomp, seccompArch } from '../confine/seccomp.js';
 import { requireTool } from '../host/tools.js';
 import { closeFdsPrefix } from '../host/close-fds.js';
 import { shQuote } from './quote.js';
 import { HOST_ENV } from '../plan/build.js';
 import { sandboxState, type RuntimeState } from '../runtime/state.js';
-import { readRecord } from '../runtime/store.js';
-
-const NS_FLAGS: [string, string][] = [
-  ['user', '--user'],
-  ['mnt', '--mount'],
-  ['uts', '--uts'],
-  ['ipc', '--ipc'],
-  ['net', '--net'],
-  ['pid', '--pid'],
-  ['cgroup', '--cgroup'],
-];
+import { readRecord, sandboxDirs } from '../runtime/store.js';
 
 export interface AttachSpec {
   argv: string[];
+  /** The private environment file the enter step reads and removes (the caller removes it if the step never ran). */
+  envFile: string;
   env: Record<string, string>;
   runtime: RuntimeState;
 }
@@ -36,41 +33,48 @@ export function runningSandbox(name: string, paths?: Paths): RuntimeState {
   return runtime;
 }
 
-function setgroupsDenied(pid: number): boolean {
-  try {
-    return fs.readFileSync(`/proc/${pid}/setgroups`, 'utf8').trim() === 'deny';
-  } catch {
-    return false;
-  }
-}
-
 /**
- * argv for nsenter running cmd inside the sandbox as its root, in its root directory and workdir.
- * Only namespaces that differ from ours are entered: a `host` network sandbox shares our net
- * namespace, and entering a namespace owned by the host's user namespace would be refused.
+ * argv that runs cmd inside the sandbox as its root, confined as pid 1 is, in its workdir.
+ *
+ * The enter step (confine/enter.ts) does the entering: it starts on the host, enters the outer
+ * user namespace (which owns the sandbox's other namespaces) and those that differ from ours (a
+ * `host` network sandbox shares our net namespace), takes pid 1's root, and joins the sandbox's
+ * user namespace before anything runs from the sandbox's files. Then, like pid 1: a new session
+ * keyring, the capability set, no_new_privs and the seccomp filter. The environment goes through a
+ * private file that the enter step removes, never argv.
  */
 export function attachSpec(name: string, cmd: string[] | null, extraEnv: Record<string, string> = {}, paths?: Paths, opts: { terminal?: boolean } = {}): AttachSpec {
   const runtime = runningSandbox(name, paths);
-  const nsenter = requireTool('nsenter');
-  const pid = runtime.init!.pid;
-  const flags: string[] = [];
-  for (const [ns, flag] of NS_FLAGS) {
-    const theirs = nsInode(pid, ns);
-    if (theirs === null) throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" went away while attaching`, `Check \`sandtray info ${name}\`.`);
-    if (theirs !== nsInode(process.pid, ns)) flags.push(flag);
+  const init = runtime.init!;
+  const gone = () => new SandtrayError('WRONG_STATE', `Sandbox "${name}" went away while attaching`, `Check \`sandtray info ${name}\`.`);
+  if (!runtime.monitor || !isAlive(runtime.monitor) || !runtime.confine) {
+    throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" was started by an older Sandtray and cannot be attached to safely`, `Restart it: \`sandtray restart ${name}\`.`);
   }
-  // A single-id map denies setgroups (the kernel's price for a map written without privilege);
-  // nsenter would then fail to drop groups, so keep our credentials: they are root inside anyway.
-  if (flags.includes('--user') && setgroupsDenied(pid)) flags.push('--preserve-credentials');
-  // `--wd=DIR` would open DIR on the host before entering the namespaces, leaving the process with
-  // a cwd outside the sandbox; so enter at pid 1's cwd (its /) and change directory inside with env.
+  const namespaces: string[] = [];
+  for (const ns of ATTACH_NAMESPACES) {
+    const theirs = nsInode(init.pid, ns);
+    if (theirs === null) throw gone();
+    if (theirs !== nsInode(process.pid, ns)) namespaces.push(ns);
+  }
+  const arch = seccompArch();
+  if (!arch) throw new SandtrayError('HOST_UNSUPPORTED', `Sandtray's seccomp filter is not built for this architecture (${process.arch})`, 'Sandtray runs on x86_64 and aarch64.');
+  const caps = runtime.confine.caps.map((c) => parseCapName(c)).filter((c): c is CapName => c !== null);
+  const seccomp = compileSeccomp(arch, { nesting: runtime.confine.nesting, sysAdmin: runtime.confine.sysAdmin });
   let inner = cmd ?? [runtime.shell, '-l'];
   // For a terminal, script(1) inside allocates the pseudo-terminal from the sandbox's own devpts,
   // so tty(1), ttyname() and job control work there; the caller's terminal stays outside.
   if (opts.terminal) inner = ['/usr/bin/script', '--quiet', '--return', '--command', inner.map(shQuote).join(' '), '/dev/null'];
-  // The environment is set inside by env(1): the host-side steps run with HOST_ENV only, so a
-  // profile's LD_PRELOAD or BASH_ENV never acts outside the sandbox.
-  const vars = Object.entries({ ...runtime.env, ...extraEnv }).map(([k, v]) => `${k}=${v}`);
-  const argv = [...closeFdsPrefix(2), nsenter, `--target=${pid}`, ...flags, '--root', '--wd', '--', '/usr/bin/env', '-i', `--chdir=${runtime.workdir}`, '--', ...vars, ...inner];
-  return { argv, env: { ...HOST_ENV }, runtime };
+  const dirs = sandboxDirs(name, paths);
+  const envFile = path.join(dirs.runtime, `attach-${crypto.randomBytes(8).toString('hex')}.env`);
+  fs.writeFileSync(envFile, envFileText({ ...runtime.env, ...extraEnv }), { mode: 0o600, flag: 'wx' });
+  const argv = [
+    ...closeFdsPrefix(2),
+    ...enterArgv(
+      requireTool('perl'),
+      { mode: 'attach', target: init, owner: runtime.monitor, namespaces },
+      { arch, caps, seccomp, chdir: runtime.workdir, envFile },
+      inner,
+    ),
+  ];
+  return { argv, env: { ...HOST_ENV }, runtime, envFile };
 }

@@ -16,15 +16,16 @@ import { deleteSandbox } from '../lifecycle/delete.js';
 import { planSandbox, startSandbox } from '../lifecycle/start.js';
 import { DEFAULT_STOP_TIMEOUT, stopSandbox } from '../lifecycle/stop.js';
 import { loadLayerFile } from '../profile/load.js';
-import { listProfiles, profileFile, profileRef } from '../profile/resolve.js';
+import { expandRecord, listProfiles, profileFile, profileRef } from '../profile/resolve.js';
 import { profileJsonSchema } from '../profile/schema.js';
+import { formatRisk, profileRisks, resolvedIfDifferent, type Risk } from '../profile/risks.js';
 import { formatMapLines } from '../idmap/map.js';
 import { STATES, type State } from '../runtime/state.js';
 import { sandboxDirs } from '../runtime/store.js';
 import { parseOverrides } from './overrides.js';
 import { idmapCommand } from './idmap-commands.js';
 import { USERNS_SCRIPT } from '../idmap/userns.js';
-import { duration, printJson, table } from './output.js';
+import { duration, printJson, safeJson, table, visible } from './output.js';
 import { VPN_COMMANDS } from './vpn-commands.js';
 
 export type Command = (args: string[]) => Promise<number>;
@@ -67,11 +68,19 @@ async function eachName(names: string[], fn: (n: string) => Promise<string>): Pr
   return failed ? 1 : 0;
 }
 
+/** The risks of a sandbox's expanded profile on stderr, a `warning:` line each. */
+function printRisks(rec: Parameters<typeof expandRecord>[0]): void {
+  const risks = profileRisks(expandRecord(rec).profile);
+  if (risks.length) process.stderr.write(visible(risks.map(formatRisk).join('\n'), { newlines: true }) + '\n');
+}
+
 const create: Command = async (args) => {
   const { values, positionals } = parse(args, { profile: { type: 'string', multiple: true, short: 'p' }, set: { type: 'string', multiple: true, short: 'c' } });
   const [name] = needNames(positionals, 'create');
   if (positionals.length > 1) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray create takes one name', 'Usage: sandtray create NAME [--profile P]... [--set KEY=VALUE]...');
-  await createSandbox(name!, { profiles: (values.profile ?? []).map(profileRef), overrides: parseOverrides(values.set ?? []) });
+  const rec = await createSandbox(name!, { profiles: (values.profile ?? []).map(profileRef), overrides: parseOverrides(values.set ?? []) });
+  // create and launch always name what the sandbox may do beyond the defaults, on stderr.
+  printRisks(rec);
   console.log(`Created ${name}`);
   return 0;
 };
@@ -90,9 +99,12 @@ const launch: Command = async (args) => {
   return 0;
 };
 
+/** A profile file that changed since the last start is said on stderr, one `warning:` line each. */
+const profileChangeOpts = { onProfileChange: (lines: string[]) => void process.stderr.write(lines.map((l) => `${l}\n`).join('')) };
+
 const start: Command = async (args) => {
   const { positionals } = parse(args, {});
-  return eachName(needNames(positionals, 'start'), async (n) => `Started ${n} (pid ${(await startSandbox(n)).init?.pid})`);
+  return eachName(needNames(positionals, 'start'), async (n) => `Started ${n} (pid ${(await startSandbox(n, undefined, profileChangeOpts)).init?.pid})`);
 };
 
 const stopOpts = { timeout: { type: 'string', short: 't' }, force: { type: 'boolean', short: 'f' } } as const;
@@ -119,7 +131,7 @@ const restart: Command = async (args) => {
     await stopSandbox(n, { timeoutSec: t, force: values.force ?? false }).catch((err) => {
       if (!(err instanceof SandtrayError && err.code === 'WRONG_STATE')) throw err;
     });
-    return `Restarted ${n} (pid ${(await startSandbox(n)).init?.pid})`;
+    return `Restarted ${n} (pid ${(await startSandbox(n, undefined, profileChangeOpts)).init?.pid})`;
   });
 };
 
@@ -135,7 +147,9 @@ const run: Command = async (args) => {
   const { values, positionals } = parse(args, { profile: { type: 'string', multiple: true, short: 'p' }, set: { type: 'string', multiple: true, short: 'c' } });
   const name = `run-${randomBytes(4).toString('hex')}`;
   const overrides = { home: 'tmpfs', ...(parseOverrides(values.set ?? []) ?? {}) };
-  await createSandbox(name, { profiles: (values.profile ?? []).map(profileRef), overrides, ephemeral: true });
+  const rec = await createSandbox(name, { profiles: (values.profile ?? []).map(profileRef), overrides, ephemeral: true });
+  // run's stderr is the command's: the risks go there only when a person is watching.
+  if (process.stderr.isTTY) printRisks(rec);
   try {
     await startSandbox(name);
     const spec = attachSpec(name, positionals.length ? positionals : null, callerTerm(), undefined, { terminal: haveTerminal() });
@@ -155,12 +169,19 @@ const shell: Command = async (args) => {
 const exec: Command = async (args) => {
   const { values, positionals } = parse(args, { env: { type: 'string', multiple: true, short: 'e' } });
   const [name, ...cmd] = positionals;
-  if (!name || !cmd.length) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray exec needs a sandbox name and a command', 'Usage: sandtray exec NAME [--env K=V]... -- CMD [ARG...]');
+  if (!name || !cmd.length) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray exec needs a sandbox name and a command', 'Usage: sandtray exec NAME [--env K=V | --env K]... -- CMD [ARG...]');
   const env: Record<string, string> = {};
   for (const kv of values.env ?? []) {
+    // NAME alone takes the value from our own environment, as podman's -e does: a secret then
+    // appears on no command line at all (Sandtray itself passes values only through a 0600 file).
     const eq = kv.indexOf('=');
-    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(kv.slice(0, eq))) throw new SandtrayError('INVALID_ARGUMENT', `--env ${kv}: expected NAME=VALUE`, 'Names are letters, digits and "_", e.g. --env DEBUG=1.');
-    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+    const key = eq < 0 ? kv : kv.slice(0, eq);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new SandtrayError('INVALID_ARGUMENT', `--env ${kv}: expected NAME=VALUE or NAME`, 'Names are letters, digits and "_", e.g. --env DEBUG=1, or --env TOKEN to pass $TOKEN on.');
+    if (eq < 0) {
+      const v = process.env[key];
+      if (v === undefined) throw new SandtrayError('INVALID_ARGUMENT', `--env ${key}: ${key} is not set in this environment`, `Set it first (export ${key}=...), or give a value: --env ${key}=VALUE.`);
+      env[key] = v;
+    } else env[key] = kv.slice(eq + 1);
   }
   const spec = attachSpec(name, cmd, { ...callerTerm(), ...env }, undefined, { terminal: haveTerminal() });
   return runAttached(spec.argv, spec.env);
@@ -174,6 +195,11 @@ const list: Command = async (args) => {
   else console.log(table(['NAME', 'STATE', 'PID', 'NETWORK', 'PROFILES'], all.map((s) => [s.name, s.state, s.pid, s.network, s.profiles.join(',') || '(defaults)'])));
   return 0;
 };
+
+/** " (really /x)" after a path that leads elsewhere through symbolic links. */
+function really(resolved: string | undefined): string {
+  return resolved ? ` (really ${resolved})` : '';
+}
 
 const info: Command = async (args) => {
   const { values, positionals } = parse(args, jsonOpt);
@@ -190,9 +216,10 @@ const info: Command = async (args) => {
     `Uptime:      ${duration(i.uptimeSec)}`,
     `Created:     ${i.createdAt}`,
     `Profiles:    ${i.profiles.join(', ') || '(defaults only)'}`,
-    `Network:     ${i.network}${i.isolated.network ? '' : '  (NOT isolated: shares the host network)'}`,
+    `Network:     ${i.network}${i.isolated.network ? '' : '  (NOT isolated: shares your network and your desktop, see the warning)'}`,
   ];
   if (i.problem) lines.push(`Problem:     ${i.problem}`);
+  if (i.risks.length) lines.push('', ...i.risks.map(formatRisk));
   if (i.profile) {
     lines.push('', 'Expanded profile (value  <- origin):');
     const p = i.profile;
@@ -205,7 +232,7 @@ const info: Command = async (args) => {
     lines.push(`  idmap: ${p.idmap.mode}, size ${p.idmap.size}${o('idmap.mode')}`);
     lines.push(`  nesting: ${p.nesting}${o('nesting')}`);
     for (const [k, v] of Object.entries(p.env)) lines.push(`  env.${k}: ${v}${o(`env.${k}`)}`);
-    for (const m of p.mounts) lines.push(`  mount ${m.source} -> ${m.target} (${m.readOnly ? 'ro' : 'rw'}${m.optional ? ', optional' : ''})${o(`mounts[${m.target}]`)}`);
+    for (const m of p.mounts) lines.push(`  mount ${m.source}${really(resolvedIfDifferent(m.source))} -> ${m.target} (${m.readOnly ? 'ro' : 'rw'}${m.optional ? ', optional' : ''})${o(`mounts[${m.target}]`)}`);
   }
   if (Object.keys(i.namespaces).length) {
     lines.push('', 'Namespaces:');
@@ -217,12 +244,13 @@ const info: Command = async (args) => {
   if (i.idmapNote) lines.push(`  note: ${i.idmapNote}`);
   if (i.mounts.length) {
     lines.push('', 'Mounts:');
-    for (const m of i.mounts) lines.push(`  ${m.op.padEnd(11)} ${m.source ? `${m.source} -> ` : ''}${m.target}`);
+    for (const m of i.mounts) lines.push(`  ${m.op.padEnd(11)} ${m.source ? `${m.source}${really(m.resolved)} -> ` : ''}${m.target}`);
   }
   if (i.pids.length) {
     lines.push('', 'Processes:', table(['HOSTPID', 'PID', 'UID', 'COMMAND'], i.pids.map((p) => [p.host, p.inside, p.uid, p.command])).replace(/^/gm, '  '));
   }
-  console.log(lines.join('\n'));
+  // Profile values and process names may come from anyone: show their control characters.
+  console.log(visible(lines.join('\n'), { newlines: true, tabs: true }));
   return 0;
 };
 
@@ -252,35 +280,46 @@ const pid: Command = async (args) => {
 };
 
 const log: Command = async (args) => {
-  const { values, positionals } = parse(args, { path: { type: 'boolean' }, follow: { type: 'boolean', short: 'f' } });
+  const { values, positionals } = parse(args, { path: { type: 'boolean' }, follow: { type: 'boolean', short: 'f' }, ...jsonOpt });
   const [name] = needNames(positionals, 'log');
   const { readRecord } = await import('../runtime/store.js');
+  const { readSandboxLog, followSandboxLog, formatLogLine, sandboxOutputFile } = await import('../runtime/log.js');
   readRecord(name!);
   const file = sandboxDirs(name!).log;
   if (values.path) {
-    console.log(file);
+    if (values.json) printJson({ sandtray: file, sandbox: sandboxOutputFile(file) });
+    else console.log(file);
     return 0;
   }
-  if (!fs.existsSync(file)) return 0;
-  process.stdout.write(fs.readFileSync(file));
-  if (!values.follow) return 0;
-  let pos = fs.statSync(file).size;
+  // The lifecycle lines (written by Sandtray only), then the sandbox's own output, each of its
+  // lines marked; on a terminal every control character shows, in JSON strings stay intact.
+  const TAIL = 8 * 1024 * 1024;
+  const show = (lines: { source: 'sandtray' | 'sandbox'; line: string }[]): void => {
+    for (const l of lines) process.stdout.write(values.json ? `${safeJson(l)}\n` : `${formatLogLine(l)}\n`);
+  };
+  const shortened = (snap: ReturnType<typeof readSandboxLog>): void => {
+    for (const s of ['sandtray', 'sandbox'] as const) {
+      if (snap.truncated[s]) process.stderr.write(`sandtray: only the end of ${snap.files[s]} is shown\n`);
+    }
+  };
+  if (!values.follow) {
+    const snap = readSandboxLog(file, TAIL);
+    shortened(snap);
+    if (values.json) printJson(snap.lines);
+    else show(snap.lines);
+    return 0;
+  }
+  // Following prints one JSON object per line with --json; what follows starts right after what is shown first.
   await new Promise<void>((resolve) => {
-    const w = fs.watch(file, () => {
-      const size = fs.statSync(file).size;
-      if (size > pos) {
-        const fd = fs.openSync(file, 'r');
-        const buf = Buffer.alloc(size - pos);
-        fs.readSync(fd, buf, 0, buf.length, pos);
-        fs.closeSync(fd);
-        process.stdout.write(buf);
-      }
-      pos = size;
-    });
-    process.once('SIGINT', () => {
-      w.close();
+    const f = followSandboxLog(file, show, TAIL);
+    shortened(f.initial);
+    show(f.initial.lines);
+    const end = (): void => {
+      f.close();
       resolve();
-    });
+    };
+    process.once('SIGINT', end);
+    process.once('SIGTERM', end);
   });
   return 0;
 };
@@ -306,7 +345,8 @@ const monitor: Command = async (args) => {
     const w = watchStates((e) => {
       if (re && !re.test(e.name)) return;
       if (values.json) process.stdout.write(JSON.stringify(e) + '\n');
-      else process.stdout.write(e.vpn ? `${e.time} ${e.name} VPN ${e.vpn.state}${e.vpn.message ? ` (${e.vpn.message})` : ''}\n` : `${e.time} ${e.name} ${e.state}\n`);
+      // The VPN's message carries text from the client and the server: shown, never acted on.
+      else process.stdout.write(`${visible(e.vpn ? `${e.time} ${e.name} VPN ${e.vpn.state}${e.vpn.message ? ` (${e.vpn.message})` : ''}` : `${e.time} ${e.name} ${e.state}`)}\n`);
     });
     const end = (): void => {
       w.close();
@@ -337,9 +377,12 @@ const wait: Command = async (args) => {
 const plan: Command = async (args) => {
   const { values, positionals } = parse(args, jsonOpt);
   const [name] = needNames(positionals, 'plan');
-  const { plan: p, idmapNote } = await planSandbox(name!);
+  const { plan: p, idmapNote, profile: expanded } = await planSandbox(name!);
+  // Every host source with the path it really resolves to (bwrap follows symbolic links), and the risks.
+  const resolvedOf = (m: (typeof p.mounts)[number]): string | undefined => ('source' in m && m.op !== 'symlink' ? resolvedIfDifferent(m.source) : undefined);
+  const risks = profileRisks(expanded);
   if (values.json) {
-    printJson({ ...p, idmapNote });
+    printJson({ ...p, mounts: p.mounts.map((m) => { const r = resolvedOf(m); return r ? { ...m, resolved: r } : m; }), idmapNote, risks });
     return 0;
   }
   const { shQuote } = await import('../attach/quote.js');
@@ -353,12 +396,16 @@ const plan: Command = async (args) => {
     ...p.idmap.gid.map((l) => `  gid ${l.inside} ${l.outside} ${l.count}`),
     ...(idmapNote ? [`  note: ${idmapNote}`] : []),
     'Mounts:',
-    ...p.mounts.map((m) => `  ${m.op.padEnd(11)} ${'source' in m ? `${m.source} -> ` : ''}${m.target}   # ${m.why}`),
+    ...p.mounts.map((m) => `  ${m.op.padEnd(11)} ${'source' in m ? `${m.source}${really(resolvedOf(m))} -> ` : ''}${m.target}   # ${m.why}`),
     `Shell: ${p.shell}; command: ${p.command.join(' ')}; workdir: ${p.workdir}`,
-    'Command line:',
-    `  ${p.argv.map((a) => (a === USERNS_SCRIPT ? "'<sandtray-userns script>'" : a.includes('\n') ? "'<sandtray-init script>'" : shQuote(a))).join(' ')}`,
+    `Root inside holds: ${p.confine.caps.join(', ')}`,
+    `Seccomp filter: ${p.confine.seccomp.instructions} instructions (${p.confine.seccomp.arch}); namespace and mount calls ${p.confine.seccomp.nesting || p.confine.seccomp.sysAdmin ? 'allowed' : 'refused'}`,
+    'Command lines (bwrap reads its options from a pipe, the environment from a descriptor):',
+    `  ${p.holders.map((a) => (a === USERNS_SCRIPT ? "'<sandtray-userns script>'" : shQuote(a))).join(' ')}`,
+    `  ${p.argv.map((a) => (a.includes('\n') ? "'<sandtray-enter script>'" : a.startsWith('seccomp=') ? `seccomp=<${p.confine.seccomp.instructions} instructions>` : shQuote(a))).join(' ')}`,
+    ...(risks.length ? ['', ...risks.map(formatRisk)] : []),
   ];
-  console.log(out.join('\n'));
+  console.log(visible(out.join('\n'), { newlines: true }));
   return 0;
 };
 
@@ -388,21 +435,25 @@ const profile: Command = async (args) => {
     const { values, positionals } = parse(rest, jsonOpt);
     if (!positionals.length) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray profile validate needs a file', 'Usage: sandtray profile validate FILE...');
     let bad = 0;
-    const results: { file: string; valid: boolean; error?: unknown }[] = [];
+    const results: { file: string; valid: boolean; error?: unknown; risks?: Risk[] }[] = [];
     for (const f of positionals) {
+      // The risks are shown with "valid", and with the host problems when the schema holds.
+      let risks: Risk[] | undefined;
       try {
         const layer = loadLayerFile(f);
         const { expandLayers } = await import('../profile/expand.js');
         const { checkProfileOnHost } = await import('../profile/check.js');
-        checkProfileOnHost(expandLayers('check', [{ origin: f, layer }]).profile);
-        results.push({ file: f, valid: true });
-        if (!values.json) console.log(`${f}: valid`);
+        const expanded = expandLayers('check', [{ origin: f, layer }]).profile;
+        risks = profileRisks(expanded);
+        checkProfileOnHost(expanded);
+        results.push({ file: f, valid: true, risks });
+        if (!values.json) console.log(visible([`${f}: valid`, ...risks.map(formatRisk)].join('\n'), { newlines: true }));
       } catch (err) {
         bad++;
         const { asSandtrayError } = await import('../core/errors.js');
         const e = asSandtrayError(err);
-        results.push({ file: f, valid: false, error: e.toJSON() });
-        if (!values.json) console.error(`${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
+        results.push({ file: f, valid: false, error: e.toJSON(), ...(risks ? { risks } : {}) });
+        if (!values.json) console.error(visible([`${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`, ...(risks ?? []).map(formatRisk)].join('\n'), { newlines: true }));
       }
     }
     if (values.json) printJson(results);
@@ -418,7 +469,9 @@ const profile: Command = async (args) => {
   if (sub === 'show') {
     const { positionals } = parse(rest, {});
     if (!positionals[0]) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray profile show needs a profile name', 'Usage: sandtray profile show NAME (see `sandtray profile list`).');
-    process.stdout.write(fs.readFileSync(profileFile(profileRef(positionals[0]))));
+    // A profile may come from anywhere (a download, another user's file): its bytes are shown, not obeyed.
+    const text = fs.readFileSync(profileFile(profileRef(positionals[0])), 'utf8');
+    process.stdout.write(process.stdout.isTTY ? visible(text, { newlines: true, tabs: true }) : text);
     return 0;
   }
   throw new SandtrayError('INVALID_ARGUMENT', `Unknown profile command "${sub ?? ''}"`, 'Use: sandtray profile list | show NAME | validate FILE... | schema');
@@ -439,7 +492,7 @@ export const COMMANDS: Record<string, { run: Command; help: string }> = {
   info: { run: info, help: 'info NAME [--json]                   state, expanded profile with origins, namespaces, id map' },
   ps: { run: ps, help: 'ps NAME [--json]                     processes (host pid, pid inside, uid inside)' },
   pid: { run: pid, help: 'pid HOSTPID...|- [--json]            which sandbox a host pid belongs to' },
-  log: { run: log, help: 'log NAME [--path] [--follow]          the sandbox log' },
+  log: { run: log, help: 'log NAME [--path] [--follow] [--json]  lifecycle log, then the sandbox\'s own output ([inside])' },
   assets: { run: assets, help: 'assets NAME [--json]                 every file and process of a sandbox, checked' },
   monitor: { run: monitor, help: 'monitor [REGEX] [--json]             a line per state change' },
   wait: { run: wait, help: 'wait NAME --state STATE [--timeout S]' },

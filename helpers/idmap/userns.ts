@@ -12,6 +12,7 @@ import type { Readable, Writable } from 'node:stream';
 import { execa } from 'execa';
 import { SandtrayError } from '../core/errors.js';
 import { requireTool, runTool, which } from '../host/tools.js';
+import { closeFdsPrefix } from '../host/close-fds.js';
 import { SANDBOX_PATH } from '../plan/etc-files.js';
 import { newuidmapArgs, type IdMap, type MapLine } from './map.js';
 
@@ -187,7 +188,9 @@ const ONE_LEVEL_SCRIPT = 'printf a >&3 || exit 1; read -r go <&4 && [ "$go" = go
 /** Runs argv as root of a new user namespace with this map; returns its exit code and output. */
 export async function runInUserns(map: IdMap, argv: readonly string[], opts: { timeoutMs?: number } = {}) {
   const writer = mapWriter(map);
-  const child = execa(requireTool('unshare'), ['--user', '--', '/bin/sh', '-c', ONE_LEVEL_SCRIPT, 'sandtray-userns', ...argv], {
+  // Through the launcher (closeFdsPrefix): where AppArmor restricts user namespaces, only it may make them.
+  const [file, ...args] = [...closeFdsPrefix(4), requireTool('unshare'), '--user', '--', '/bin/sh', '-c', ONE_LEVEL_SCRIPT, 'sandtray-userns', ...argv];
+  const child = execa(file!, args, {
     stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
     reject: false,
     extendEnv: false,
@@ -216,46 +219,51 @@ export async function runInUserns(map: IdMap, argv: readonly string[], opts: { t
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
 
-// The launch chain's two user namespaces. Stage 0 runs in the outer namespace, which maps every
-// id to the same number (the engine writes that map, then says go on fd 6). It keeps the
-// capabilities `unshare --keep-caps` left it, so it can (1) lower that namespace's
-// user.max_user_namespaces when nesting is off, and (2) write the sandbox namespace's map from a
-// subshell once `unshare` made it. Stage 1, in the sandbox's namespace, waits for go on fd 7
-// and becomes bwrap. fd 5 carries progress to the engine: a, b, c.
+// The launch chain's two user namespaces, made before bwrap runs and held by two small sh
+// processes until bwrap has joined them (see runtime/launch.ts):
 //
-// Why a limit in an outer namespace rather than seccomp (bwrap --seccomp): a seccomp filter binds
-// only bwrap's descendants, and every `sandtray shell`/`exec` enters through nsenter from outside,
-// unfiltered. The limit belongs to the namespace, so it holds for whoever joins. It must sit in a
-// namespace above the sandbox: root inside holds CAP_SYS_RESOURCE over its own namespace and could
-// raise its own limit, but has no capability in its parent. The count there is 1 (the sandbox's
-// own namespace), so any further user namespace below fails with ENOSPC.
+// - the outer namespace maps every id of the plan to the same number (the engine writes that map
+//   through newuidmap, then says go on fd 4). bwrap enters it and makes every other namespace of
+//   the sandbox (mount, pid, uts, ipc, net, cgroup) there, so they all belong to it;
+// - the sandbox's namespace, a child of the outer one, with the plan's map, written by the outer
+//   holder, which keeps the capabilities `unshare --keep-caps` left it. Pid 1 joins it last
+//   (confine/enter.ts), so root inside holds no capability over the namespaces that hold its mounts:
+//   the kernel refuses every mount, remount and unmount there, whatever capabilities root holds.
+//
+// Nesting off: the outer holder lowers the outer namespace's user.max_user_namespaces to 1 before
+// it makes the sandbox's namespace. A seccomp filter binds only the processes it is loaded into;
+// the limit belongs to the namespace, so it holds for every process that is or joins the sandbox.
+// Root inside holds CAP_SYS_RESOURCE over at most its own namespace, never over the outer one, so
+// it cannot raise the limit, and the count there is already 1: every further user namespace below
+// fails with ENOSPC.
+//
+// fd 3 carries progress to the engine, one line each: "a" (outer made: write its map), "b" (the
+// sandbox's namespace made: say go again), "c PID" (mapped: PID holds it). The holders exit when
+// the engine closes fd 4 (outer) and fd 5 (inner).
 export const USERNS_SCRIPT = [
   '# sandtray-userns: see helpers/idmap/userns.ts',
-  'printf a >&5 || exit 1',
-  'read -r go <&6 && [ "$go" = go ] || exit 1',
+  'printf "a\\n" >&3 || exit 1',
+  'read -r go <&4 && [ "$go" = go ] || exit 1',
   'limit=$1 uids=$2 gids=$3',
-  'shift 3',
   'if [ "$limit" != none ]; then echo "$limit" >/proc/sys/user/max_user_namespaces || exit 1; fi',
   'lines() { out=; while [ $# -ge 3 ]; do out="$out$1 $2 $3',
   '"; shift 3; done; }',
-  'me=$$',
-  '(',
-  '  exec 3>&- 4>&- 7<&-',
-  '  read -r go <&6 && [ "$go" = go ] || exit 1',
-  '  lines $uids; printf %s "$out" >/proc/$me/uid_map || exit 1',
-  '  lines $gids; printf %s "$out" >/proc/$me/gid_map || exit 1',
-  '  printf c >&5',
-  ') &',
-  'exec 6<&-',
-  // The host's supplementary groups would follow every process inside (shown as nogroup, still
-  // honoured by the kernel on bound-in files): drop them where the map allows setgroups.
-  'exec unshare --user -- /bin/sh -c \'printf b >&5 || exit 1; read -r go <&7 && [ "$go" = go ] || exit 1; exec 5>&- 7<&-; read -r sg </proc/self/setgroups; if [ "$sg" = allow ]; then exec setpriv --clear-groups -- "$@"; fi; exec "$@"\' sandtray-userns "$@"',
+  'unshare --user -- /bin/sh -c \'exec 4<&-; printf "b\\n" >&3; exec 3>&-; read -r x <&5; exit 0\' sandtray-userns &',
+  'inner=$!',
+  'exec 5<&-',
+  'read -r go <&4 && [ "$go" = go ] || exit 1',
+  'lines $uids; printf %s "$out" >/proc/$inner/uid_map || exit 1',
+  'lines $gids; printf %s "$out" >/proc/$inner/gid_map || exit 1',
+  'printf "c %s\\n" "$inner" >&3',
+  'exec 3>&-',
+  'read -r x <&4',
+  'wait',
 ].join('\n');
 
-/** Descriptors of the launch handshake (after bwrap's 3 and 4). */
-export const USERNS_FDS = { status: 5, goOuter: 6, goInner: 7 } as const;
+/** Descriptors of the holders' handshake. */
+export const USERNS_FDS = { status: 3, goOuter: 4, goInner: 5 } as const;
 
-/** argv of the two user namespaces, to be followed by bwrap's argv. */
+/** argv of the user namespace holders: `unshare` makes the outer one, its script the sandbox's. */
 export function usernsArgv(map: IdMap, opts: { nesting: boolean }): string[] {
   const words = (lines: readonly MapLine[]): string => lines.map((l) => `${l.inside} ${l.outside} ${l.count}`).join(' ');
   return ['unshare', '--user', '--keep-caps', '--', '/bin/sh', '-c', USERNS_SCRIPT, 'sandtray-userns', opts.nesting ? 'none' : '1', words(map.uid), words(map.gid)];

@@ -6,6 +6,10 @@ import type { IdMap } from '../idmap/map.js';
 import { delegatedRange, subIdFiles } from '../idmap/delegate.js';
 import type { IdRange } from '../idmap/rangeset.js';
 import { usernsArgv } from '../idmap/userns.js';
+import { effectiveCapSet, type CapName } from '../confine/caps.js';
+import { enterArgv } from '../confine/enter.js';
+import { compileSeccomp, seccompArch, type FilterPolicy } from '../confine/seccomp.js';
+import { SandtrayError } from '../core/errors.js';
 import type { Profile } from '../profile/schema.js';
 import { networkDriver } from '../network/drivers.js';
 import { etcFiles, SANDBOX_PATH } from './etc-files.js';
@@ -34,9 +38,22 @@ export interface Plan {
   /** Default argv for `shell` (login shell) and for `run`. */
   command: string[];
   workdir: string;
-  /** Full argv of the launch chain, ending with the init. */
+  /** argv of the user namespace holders (see idmap/userns.ts). */
+  holders: string[];
+  /** What confines root inside: its capabilities and the seccomp filter's policy. */
+  confine: { caps: CapName[]; seccomp: FilterPolicy & { arch: string; instructions: number } };
+  /**
+   * argv of bwrap, ending with the enter step and the init. It reaches bwrap through a descriptor
+   * (`--args`), not its command line; the environment reaches pid 1 through another (`envfd`).
+   */
   argv: string[];
 }
+
+/** Descriptors of the launch (runtime/launch.ts): bwrap's info and status, the two user namespaces, args, environment. */
+export const LAUNCH_FDS = { info: 3, status: 4, outerUserns: 5, innerUserns: 6, args: 7, env: 8 } as const;
+
+/** perl runs the enter step (confine/enter.ts); perl-base is part of every Debian and Ubuntu system. */
+export const PERL = '/usr/bin/perl';
 
 export interface PlanDirs {
   /** Directory holding the generated /etc files. */
@@ -71,6 +88,10 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
   }
   mounts.push(
     { op: 'proc', target: '/proc', why: "the sandbox's own processes only" },
+    // Kernel keys are not namespaced: /proc/keys would list the owner's key descriptions (their
+    // contents stay out of reach: the filter refuses keyctl). Nesting profiles keep /proc whole,
+    // since the kernel lets a nested sandbox mount its own /proc only when no file of it is covered.
+    ...(profile.nesting ? [] : [{ op: 'ro-bind' as const, source: '/dev/null', target: '/proc/keys', why: "hides the owner's kernel key descriptions" }]),
     { op: 'dev', target: '/dev', why: 'minimal /dev with a private devpts' },
     { op: 'tmpfs', target: '/tmp', why: 'private /tmp' },
     { op: 'tmpfs', target: '/run', why: 'private /run' },
@@ -117,26 +138,33 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
   const workdir = profile.workdir ?? '/root';
   const command = profile.command ?? [shell, '-l'];
 
+  const arch = seccompArch();
+  if (!arch) throw new SandtrayError('HOST_UNSUPPORTED', `Sandtray's seccomp filter is not built for this architecture (${process.arch})`, 'Sandtray runs on x86_64 and aarch64.');
+  const caps = effectiveCapSet(profile.capabilities);
+  const policy: FilterPolicy = { nesting: profile.nesting, sysAdmin: caps.includes('SYS_ADMIN') };
+  const seccomp = compileSeccomp(arch, policy);
   const argv = [
-    // Two user namespaces, the sandbox's below one that limits nesting (see idmap/userns.ts).
-    ...usernsArgv(idmap, { nesting: profile.nesting }),
     'bwrap',
+    // Every namespace bwrap makes belongs to the outer user namespace (see idmap/userns.ts); pid 1
+    // joins the sandbox's own, a child of it, only in the enter step.
+    '--userns', String(LAUNCH_FDS.outerUserns),
+    // The network namespace is made by the enter step instead, in the sandbox's user namespace.
     '--unshare-pid', '--unshare-uts', '--unshare-ipc', '--unshare-cgroup-try',
-    ...(namespaces.includes('net') ? ['--unshare-net'] : []),
     '--hostname', profile.hostname,
     // A new session: nothing inside can push keystrokes into a terminal with TIOCSTI.
     '--new-session',
     '--as-pid-1',
     ...mountArgs(mounts),
     '--chdir', '/',
-    // The sandbox's environment is set by bwrap itself: the host-side steps (bash, unshare, bwrap)
-    // run with HOST_ENV only, so a profile's LD_PRELOAD or BASH_ENV never acts outside.
-    '--clearenv',
-    ...Object.entries({ ...env, SANDTRAY_INIT: INIT_SCRIPT }).flatMap(([k, v]) => ['--setenv', k, v]),
+    // bwrap and the enter step run with a fixed environment: a profile's PERL5OPT, LD_PRELOAD or
+    // BASH_ENV never acts before the sandbox is confined. The sandbox's own comes through envfd.
+    '--clearenv', '--setenv', 'PATH', SANDBOX_PATH, '--setenv', 'LANG', 'C.UTF-8',
     '--',
-    '/bin/sh', '-c', 'eval "$SANDTRAY_INIT"', INIT_NAME,
+    ...enterArgv(PERL, { mode: 'init', usernsFd: LAUNCH_FDS.innerUserns, newNet: namespaces.includes('net') }, { arch, caps, seccomp, envFd: LAUNCH_FDS.env }, ['/bin/sh', '-c', 'eval "$SANDTRAY_INIT"', INIT_NAME]),
   ];
-  return { name, hostname: profile.hostname, idmap, nesting, mounts, namespaces, network: { mode: profile.network.mode, steps: driver.describe(profile) }, etc, env, shell, command, workdir, argv };
+  const holders = usernsArgv(idmap, { nesting: profile.nesting });
+  const confine = { caps, seccomp: { ...policy, arch, instructions: seccomp.length / 8 } };
+  return { name, hostname: profile.hostname, idmap, nesting, mounts, namespaces, network: { mode: profile.network.mode, steps: driver.describe(profile) }, etc, env, shell, command, workdir, holders, confine, argv };
 }
 
 /** bwrap options for the mount operations, in order. */

@@ -1,4 +1,5 @@
 // The profile format (apiVersion sandtray/v1): one strict zod schema for a layer, one for the result.
+import path from 'node:path';
 import { z } from 'zod';
 import { CAP_NAMES, parseCapName, type CapName } from '../confine/caps.js';
 
@@ -10,12 +11,20 @@ export const nameSchema = z
   .string()
   .regex(NAME_RE, 'must be 1-63 lowercase letters, digits or "-", not starting or ending with "-"');
 
+/** `/a//b/./c/` -> `/a/b/c`: paths inside are compared and used only in this form. */
+export function normalizeInside(p: string): string {
+  const n = path.posix.normalize(p);
+  return n.length > 1 ? n.replace(/\/+$/, '') : n;
+}
+
 const absPath = z
   .string()
   .min(1)
   .refine((p) => p.startsWith('/'), 'must be an absolute path')
   .refine((p) => !p.split('/').includes('..'), 'must not contain ".."')
-  .refine((p) => !p.includes('\0'), 'must not contain NUL');
+  .refine((p) => !p.includes('\0'), 'must not contain NUL')
+  // Normalised before anything compares it: "/./proc", "/proc/" and "//proc" are /proc.
+  .transform(normalizeInside);
 
 // Sources may be relative (to the profile file) or start with "~" (the user's home); load.ts resolves them.
 const hostPath = z

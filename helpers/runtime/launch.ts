@@ -1,31 +1,34 @@
-// Executes a plan: spawns the unshare+bwrap chain detached and learns the sandbox's pid 1.
+// Executes a plan: makes the user namespaces, spawns bwrap detached, and learns the sandbox's pid 1.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import type { Readable, Writable } from 'node:stream';
+import { SandtrayError } from '../core/errors.js';
+import { catchesSignal, nsInode, procStart, type ProcId } from '../host/proc.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { requireTool } from '../host/tools.js';
+import { closeFdsPrefix } from '../host/close-fds.js';
+import { HOST_ENV, LAUNCH_FDS, type Plan } from '../plan/build.js';
+import { INIT_SCRIPT } from '../plan/init-script.js';
+import { envFileText } from '../confine/enter.js';
+import { applyIdMap, mapWriter, mirrorMap, USERNS_FDS } from '../idmap/userns.js';
 
-function spawnChain(file: string, args: string[], env: Record<string, string>, logFd: number, exitFd: number) {
-  return execa(file, args, {
+// execa's types want literal fd numbers, but it hands any fd number to the child as is.
+type Fd = 'pipe' | 'ignore' | number;
+
+function spawnBwrap(args: string[], env: Record<string, string>, stdio: Fd[]) {
+  return execa(args[0]!, args.slice(1), {
     detached: true,
     cleanup: false,
     reject: false,
     extendEnv: false,
     env,
     cwd: '/',
-    // execa's types want literal fd numbers, but it hands any fd number to the child as is.
-    // 5, 6, 7: the id map handshake of the user namespaces (USERNS_FDS), closed before bwrap runs.
-    stdio: ['ignore', logFd as 1, logFd as 2, 'pipe', exitFd as unknown as 'pipe', 'pipe', 'pipe', 'pipe'],
+    stdio: stdio as unknown as ['ignore', 1, 2, 'pipe'],
     buffer: false,
   });
 }
-type Subprocess = ReturnType<typeof spawnChain>;
-import { SandtrayError } from '../core/errors.js';
-import { catchesSignal, nsInode, procStart, type ProcId } from '../host/proc.js';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { requireTool } from '../host/tools.js';
-import { closeFdsPrefix } from '../host/close-fds.js';
-import { HOST_ENV, type Plan } from '../plan/build.js';
-import { applyIdMap, mapWriter, mirrorMap, sendGo, StatusPipe, USERNS_FDS } from '../idmap/userns.js';
-import type { Readable, Writable } from 'node:stream';
+type Subprocess = ReturnType<typeof spawnBwrap>;
 
 export interface Launched {
   init: ProcId;
@@ -48,11 +51,19 @@ export function writeEtc(plan: Plan, etcDir: string): void {
   }
 }
 
-/** Spawns the launch chain; resolves once bwrap reports the sandbox's pid 1. */
+/**
+ * Spawns the launch chain; resolves once bwrap reports the sandbox's pid 1.
+ *
+ * First the user namespace holders (idmap/userns.ts); once both namespaces are mapped, bwrap gets
+ * them as descriptors: it enters the outer one, makes the other namespaces and the mounts there,
+ * and runs the enter step (confine/enter.ts), which joins the sandbox's namespace. bwrap's options
+ * come through a pipe (`--args`) and the sandbox's environment through a removed file, so no
+ * profile value appears on a command line any local user can read.
+ */
 export async function launch(plan: Plan, logFile: string, exitFile: string): Promise<Launched> {
-  const [unshare, ...rest] = plan.argv;
-  const unsharePath = requireTool(unshare!);
-  requireTool('bwrap');
+  const unshare = requireTool('unshare');
+  const bwrap = requireTool('bwrap');
+  requireTool('perl');
   // The outer namespace maps the plan's host ids to themselves (see idmap/userns.ts).
   const outerMap = mirrorMap(plan.idmap);
   const writer = mapWriter(outerMap);
@@ -62,76 +73,158 @@ export async function launch(plan: Plan, logFile: string, exitFile: string): Pro
   }
   fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: 0o700 });
   const logFd = fs.openSync(logFile, 'a', 0o600);
-  const exitFd = fs.openSync(exitFile, 'w', 0o600);
-  let child: Subprocess;
+  const fds: number[] = [];
+  let child: Subprocess | undefined;
+  // Through the launcher too: on hosts that restrict user namespaces with AppArmor, only it may make them.
+  const holders = spawnHolders([...closeFdsPrefix(USERNS_FDS.goInner), unshare, ...plan.holders.slice(1)], logFd);
   try {
-    // fd 3: bwrap's --info-fd (a pipe: EOF once it wrote); fd 4: --json-status-fd (a file: exit code
-    // lands there when pid 1 dies, which is what `monitor` and the tray watch).
-    const argv = [...rest];
-    const dashdash = argv.indexOf('--as-pid-1');
-    argv.splice(dashdash + 1, 0, '--info-fd', '3', '--json-status-fd', '4');
-    const [first, ...chain] = [...closeFdsPrefix(USERNS_FDS.goInner), unsharePath, ...argv];
-    child = spawnChain(first!, chain, HOST_ENV, logFd, exitFd);
-  } finally {
-    fs.closeSync(logFd);
-    fs.closeSync(exitFd);
-  }
-  child.catch(() => undefined);
-  try {
-    await mapNamespaces(child, outerMap, writer);
+    const { outer, inner } = await mapNamespaces(holders, outerMap, writer);
+    fds.push(fs.openSync(exitFile, 'w', 0o600));
+    fds.push(fs.openSync(`/proc/${outer}/ns/user`, 'r'), fs.openSync(`/proc/${inner}/ns/user`, 'r'));
+    fds.push(privateFile(path.join(path.dirname(exitFile), '.env'), envFileText({ ...plan.env, SANDTRAY_INIT: INIT_SCRIPT })));
+    const [exitFd, outerFd, innerFd, envFd] = fds as [number, number, number, number];
+    const stdio: Fd[] = ['ignore', logFd, logFd, 'pipe', exitFd, outerFd, innerFd, 'pipe', envFd];
+    // bwrap's options go through the pipe; the command (the enter step) must stay on its command
+    // line, since bwrap stops reading an --args file at its "--". Option values are absolute paths,
+    // names and numbers, never "--" themselves.
+    const end = plan.argv.indexOf('--');
+    const opts = plan.argv.slice(1, end);
+    const asPid1 = opts.indexOf('--as-pid-1');
+    opts.splice(asPid1 + 1, 0, '--info-fd', String(LAUNCH_FDS.info), '--json-status-fd', String(LAUNCH_FDS.status));
+    child = spawnBwrap([...closeFdsPrefix(LAUNCH_FDS.env), bwrap, '--args', String(LAUNCH_FDS.args), ...plan.argv.slice(end)], HOST_ENV, stdio);
+    child.catch(() => undefined);
+    const argsPipe = child.stdio[LAUNCH_FDS.args as 3] as unknown as Writable;
+    argsPipe.on('error', () => undefined);
+    argsPipe.end(Buffer.from(opts.map((o) => `${o}\0`).join('')));
   } catch (err) {
-    // Nothing of the sandbox runs yet: end the whole chain (its own process group).
-    try {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
+    // Nothing of the sandbox runs yet: end the holders and whatever bwrap started.
+    killGroup(holders.pid);
+    if (child?.pid) killGroup(child.pid);
+    throw err;
+  } finally {
+    for (const fd of [logFd, ...fds]) fs.closeSync(fd);
+    // bwrap holds the namespaces now (and pid 1 once it runs): the holders may go.
+    endHolders(holders);
+  }
+  let initPid = 0;
+  let initStart: number | null = null;
+  let monitorStart: number | null;
+  try {
+    const info = await readInfo(child);
+    initPid = Number(info['child-pid']);
+    initStart = procStart(initPid);
+    monitorStart = child.pid ? procStart(child.pid) : null;
+    if (!initPid || initStart === null || !child.pid || monitorStart === null) {
+      throw new SandtrayError('START_FAILED', 'The sandbox exited right after it started', 'See `sandtray log NAME` for its output.');
     }
+    await initReady(initPid);
+  } catch (err) {
+    // SIGKILL to pid 1 ends its whole pid namespace.
+    if (initStart !== null && procStart(initPid) === initStart) process.kill(initPid, 'SIGKILL');
+    killGroup(child.pid);
     throw err;
   }
-  const info = await readInfo(child);
-  const initPid = Number(info['child-pid']);
-  const initStart = procStart(initPid);
-  const monitorStart = child.pid ? procStart(child.pid) : null;
-  if (!initPid || initStart === null || !child.pid || monitorStart === null) {
-    throw new SandtrayError('START_FAILED', 'The sandbox exited right after it started', 'See `sandtray log NAME` for its output.');
-  }
-  await initReady(initPid);
   const namespaces: Record<string, number> = {};
   for (const ns of NAMESPACE_FILES) {
     const ino = nsInode(initPid, ns);
     if (ino !== null) namespaces[ns] = ino;
   }
   child.unref();
-  return { init: { pid: initPid, start: initStart }, monitor: { pid: child.pid, start: monitorStart }, namespaces, child };
+  return { init: { pid: initPid, start: initStart }, monitor: { pid: child.pid!, start: monitorStart }, namespaces, child };
 }
 
-// The handshake of USERNS_SCRIPT: a = outer namespace made (we write its map, then go on fd 6);
-// b = sandbox namespace made (go on fd 6 lets stage 0's subshell write its map); c = mapped (go on
-// fd 7 and the chain becomes bwrap).
-async function mapNamespaces(child: Subprocess, outerMap: ReturnType<typeof mirrorMap>, writer: ReturnType<typeof mapWriter>): Promise<void> {
-  // execa types only the first five descriptors; the extra pipes are there all the same.
-  const fds = child.stdio as unknown as (Readable & Writable)[];
-  const status = new StatusPipe(fds[USERNS_FDS.status]!);
-  const goOuter: Writable = fds[USERNS_FDS.goOuter]!;
-  const goInner: Writable = fds[USERNS_FDS.goInner]!;
+/** Writes text to a new 0600 file, opens it for reading and removes it: only the descriptor remains. */
+function privateFile(file: string, text: string): number {
+  fs.rmSync(file, { force: true });
+  fs.writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
+  try {
+    return fs.openSync(file, 'r');
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+function killGroup(pid: number | undefined): void {
+  try {
+    if (pid) process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+function spawnHolders(argv: string[], logFd: number) {
+  return execa(argv[0]!, argv.slice(1), {
+    detached: true,
+    cleanup: false,
+    reject: false,
+    extendEnv: false,
+    env: HOST_ENV,
+    cwd: '/',
+    stdio: ['ignore', logFd, logFd, 'pipe', 'pipe', 'pipe'] as unknown as ['ignore', 1, 2, 'pipe'],
+    buffer: false,
+  });
+}
+type Holders = ReturnType<typeof spawnHolders>;
+
+function endHolders(holders: Holders): void {
+  const fds = holders.stdio as unknown as (Readable & Writable)[];
+  for (const fd of [USERNS_FDS.status, USERNS_FDS.goOuter, USERNS_FDS.goInner]) fds[fd]?.destroy();
+  holders.catch(() => undefined);
+  holders.unref();
+}
+
+/** Reads the holders' progress lines (USERNS_SCRIPT). */
+class Lines {
+  private buf = '';
+  private ended = false;
+  private waiter: (() => void) | null = null;
+
+  constructor(stream: Readable) {
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => ((this.buf += d), this.wake()));
+    stream.on('end', () => ((this.ended = true), this.wake()));
+    stream.on('error', () => ((this.ended = true), this.wake()));
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+
+  /** The next line, or null at EOF. */
+  async next(): Promise<string | null> {
+    while (!this.buf.includes('\n') && !this.ended) await new Promise<void>((resolve) => (this.waiter = resolve));
+    const i = this.buf.indexOf('\n');
+    if (i < 0) return null;
+    const line = this.buf.slice(0, i);
+    this.buf = this.buf.slice(i + 1);
+    return line;
+  }
+}
+
+// The holders' handshake: a = outer namespace made (we write its map, then go on fd 4); b = the
+// sandbox's namespace made (go again: the outer holder writes its map); c PID = mapped, PID holds it.
+async function mapNamespaces(holders: Holders, outerMap: ReturnType<typeof mirrorMap>, writer: ReturnType<typeof mapWriter>): Promise<{ outer: number; inner: number }> {
+  // execa types only the first few descriptors; the extra pipes are there all the same.
+  const fds = holders.stdio as unknown as (Readable & Writable)[];
+  const status = new Lines(fds[USERNS_FDS.status]!);
+  const go: Writable = fds[USERNS_FDS.goOuter]!;
+  go.on('error', () => undefined);
   const failed = (what: string): SandtrayError =>
     new SandtrayError('START_FAILED', `The sandbox's user namespaces could not be set up (${what})`, 'See `sandtray log NAME` for the reason; `sandtray doctor` checks the host.');
-  const timer = setTimeout(() => child.kill('SIGKILL'), INFO_TIMEOUT_MS);
+  const timer = setTimeout(() => holders.kill('SIGKILL'), INFO_TIMEOUT_MS);
   try {
-    if (!(await status.expect('a'))) throw failed('unshare --user failed');
-    await applyIdMap(child.pid!, outerMap, writer);
-    sendGo(goOuter, false);
-    if (!(await status.expect('b'))) throw failed('the inner unshare --user failed');
-    sendGo(goOuter);
-    if (!(await status.expect('c'))) throw failed('the inner id map was refused');
-    sendGo(goInner);
-  } catch (err) {
-    goOuter.destroy();
-    goInner.destroy();
-    throw err;
+    if ((await status.next()) !== 'a') throw failed('unshare --user failed');
+    await applyIdMap(holders.pid!, outerMap, writer);
+    go.write('go\n');
+    if ((await status.next()) !== 'b') throw failed("the sandbox's unshare --user failed");
+    go.write('go\n');
+    const c = /^c (\d+)$/.exec((await status.next()) ?? '');
+    if (!c) throw failed("the sandbox's id map was refused");
+    return { outer: holders.pid!, inner: Number(c[1]) };
   } finally {
     clearTimeout(timer);
-    status.close();
   }
 }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isAlive } from '../host/proc.js';
 import { sandboxDirs, writeFileAtomic, type SandboxDirs } from './store.js';
 import type { Paths } from '../core/paths.js';
+import { isOwnStateDir } from '../core/trust.js';
 
 /** The LXC lifecycle states. */
 export const STATES = ['STOPPED', 'STARTING', 'RUNNING', 'STOPPING', 'ABORTING'] as const;
@@ -33,13 +34,20 @@ export const runtimeSchema = z.object({
   command: z.array(z.string()),
   workdir: z.string(),
   idmapNote: z.string().nullable().default(null),
+  /** Capabilities and seccomp policy of pid 1; every attached process gets the same. */
+  confine: z.object({ caps: z.array(z.string()), nesting: z.boolean(), sysAdmin: z.boolean() }).nullable().default(null),
   /** Extra host processes that belong to the sandbox (e.g. pasta). */
   helpers: z.array(procId.extend({ what: z.string() })).default([]),
 });
 export type RuntimeState = z.infer<typeof runtimeSchema>;
 
-/** Reads the runtime state file; null when absent or unreadable. */
+/**
+ * Reads the runtime state file; null when absent or unreadable, or when the sandbox's runtime
+ * directory is not a real directory of ours (a link planted there is not its state). Throws
+ * UNTRUSTED_PATH when the folders above it could be steered by someone else.
+ */
 export function readRuntime(dirs: SandboxDirs): RuntimeState | null {
+  if (!isOwnStateDir(dirs.runtime)) return null;
   try {
     const parsed = runtimeSchema.safeParse(JSON.parse(fs.readFileSync(dirs.stateFile, 'utf8')));
     return parsed.success ? parsed.data : null;

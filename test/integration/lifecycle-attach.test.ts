@@ -113,7 +113,8 @@ test('plan shows what start would run without running it', async () => {
   const text = await e.ok(['plan', 'dev']);
   assert.match(text, /Namespaces: user, mount, uts, ipc, pid, cgroup, net/);
   assert.match(text, /bind +\/.* -> \/work/);
-  assert.match(text, /Command line:\n +.*unshare .*bwrap .*--unshare-pid/);
+  assert.match(text, /Command lines .*:\n +unshare --user .*'<sandtray-userns script>'.*\n +bwrap --userns 5 .*--unshare-pid .*perl -e '<sandtray-enter script>'/);
+  assert.match(text, /Root inside holds: CHOWN, DAC_OVERRIDE/);
   const plan = JSON.parse(await e.ok(['plan', 'dev', '--json']));
   assert.ok(Array.isArray(plan.argv));
   assert.equal(plan.hostname, 'dev');

@@ -8,7 +8,7 @@ import type { IdmapReport } from '../../helpers/idmap/report.js';
 import { contains, type IdRange } from '../../helpers/idmap/rangeset.js';
 import { hostIdsOf } from '../../helpers/idmap/delegate.js';
 import { buildIdMap, type MapLine } from '../../helpers/idmap/map.js';
-import { sandtrayEnv } from '../lib/sandtray.js';
+import { sandtrayEnv, writeProfile } from '../lib/sandtray.js';
 import { me, type Me } from '../lib/idmap.js';
 
 const e = sandtrayEnv('nest');
@@ -107,13 +107,25 @@ test('depth three: each nesting level hands a slice of its own ids down', async 
   await e.ok(['delete', '--force', 'l1']);
 });
 
-test('nesting disabled (the default): no user namespace can be made inside, not even after raising the limit', async () => {
+test('nesting disabled (the default): no user namespace can be made inside, by two separate layers', async () => {
   await e.ok(['launch', 'flat']);
-  for (const script of ['unshare -U true', 'unshare --user --map-root-user true', 'echo 1000 > /proc/sys/user/max_user_namespaces; unshare -U true']) {
+  const scripts = ['unshare -U true', 'unshare --user --map-root-user true', 'echo 1000 > /proc/sys/user/max_user_namespaces; unshare -U true'];
+  // The seccomp filter answers first...
+  for (const script of scripts) {
     const r = await e.run(['exec', 'flat', '--', '/bin/sh', '-c', script]);
+    assert.notEqual(r.exitCode, 0, `${script} must fail`);
+    assert.match(r.stderr, /unshare failed: Operation not permitted/, script);
+  }
+  // ...and without its namespace rules (a profile asking for CAP_SYS_ADMIN lifts them), the limit
+  // of the outer user namespace still holds, even after raising the limit inside.
+  const admin = writeProfile(e, 'flat-admin', 'apiVersion: sandtray/v1\ncapabilities: [SYS_ADMIN]\n');
+  await e.ok(['launch', 'flat-admin', '--profile', admin]);
+  for (const script of scripts) {
+    const r = await e.run(['exec', 'flat-admin', '--', '/bin/sh', '-c', script]);
     assert.notEqual(r.exitCode, 0, `${script} must fail`);
     assert.match(r.stderr, /unshare failed: No space left on device/, script);
   }
+  await e.ok(['delete', '--force', 'flat-admin']);
   // Nothing for nesting is there either.
   assert.equal((await e.run(['exec', 'flat', '--', '/bin/sh', '-c', 'command -v sandtray || test -e /etc/subuid'])).exitCode, 1, 'no CLI and no subuid inside');
   // With nesting on, the same command works.

@@ -38,7 +38,7 @@ test('nesting: true binds the CLI read-only, puts it first on PATH and delegates
   assert.ok(p.env['PATH']!.startsWith(`${NEST_BIN}:`));
   assert.match(p.etc['profile']!, new RegExp(`^PATH=${NEST_BIN}:`, 'm'), 'login shells keep it on PATH');
   // No limit on user namespaces in the outer namespace.
-  assert.equal(p.argv[p.argv.indexOf('sandtray-userns') + 1], 'none');
+  assert.equal(p.holders[p.holders.indexOf('sandtray-userns') + 1], 'none');
 });
 
 test('nesting: false has no CLI, no subuid files, and limits user namespaces', () => {
@@ -47,7 +47,7 @@ test('nesting: false has no CLI, no subuid files, and limits user namespaces', (
   assert.equal(p.etc['subuid'], undefined);
   assert.ok(!p.mounts.some((m) => m.target.startsWith('/opt/sandtray')));
   assert.ok(!p.env['PATH']!.includes(NEST_BIN));
-  assert.equal(p.argv[p.argv.indexOf('sandtray-userns') + 1], '1');
+  assert.equal(p.holders[p.holders.indexOf('sandtray-userns') + 1], '1');
 });
 
 test('without a plain runtime folder (a packaged app) nesting still delegates, without the CLI', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPlan } from '../../helpers/plan/build.js';
+import { buildPlan, LAUNCH_FDS, PERL } from '../../helpers/plan/build.js';
 import { expandLayers } from '../../helpers/profile/expand.js';
 import { parseLayer } from '../../helpers/profile/load.js';
 import type { HostFacts } from '../../helpers/host/facts.js';
@@ -21,19 +21,42 @@ function plan(yaml: string, name = 'box') {
   return buildPlan(name, profile, map, facts, dirs);
 }
 
-test('the launch chain is unshare (id map) then bwrap with every namespace and a new session', () => {
+test('the launch chain: user namespace holders, then bwrap in the outer one, then the enter step and the init', () => {
   const p = plan('');
-  const bw = p.argv.indexOf('bwrap');
-  assert.equal(p.argv[0], 'unshare');
   // Two user namespaces (idmap/userns.ts): the map's lines travel as words, nesting off -> limit 1.
-  assert.deepEqual(p.argv.slice(1, 5), ['--user', '--keep-caps', '--', '/bin/sh']);
-  assert.deepEqual(p.argv.slice(bw - 3, bw), ['1', '0 1000 1 1 100000 65535', '0 1000 1 1 100000 65535']);
-  for (const f of ['--unshare-pid', '--unshare-uts', '--unshare-ipc', '--unshare-net', '--new-session', '--as-pid-1']) assert.ok(p.argv.includes(f), f);
+  assert.deepEqual(p.holders.slice(0, 5), ['unshare', '--user', '--keep-caps', '--', '/bin/sh']);
+  assert.deepEqual(p.holders.slice(-3), ['1', '0 1000 1 1 100000 65535', '0 1000 1 1 100000 65535']);
+  assert.equal(p.argv[0], 'bwrap');
+  // bwrap makes its namespaces in the outer user namespace, so the mounts belong to it, not to root inside.
+  assert.deepEqual(p.argv.slice(1, 3), ['--userns', String(LAUNCH_FDS.outerUserns)]);
+  assert.ok(!p.argv.includes('--unshare-user'));
+  for (const f of ['--unshare-pid', '--unshare-uts', '--unshare-ipc', '--new-session', '--as-pid-1']) assert.ok(p.argv.includes(f), f);
+  // The network namespace is made by the enter step, in the sandbox's own user namespace.
+  assert.ok(!p.argv.includes('--unshare-net'));
   assert.deepEqual(p.namespaces, ['user', 'mount', 'uts', 'ipc', 'pid', 'cgroup', 'net']);
-  // The init comes after a final "--", so nothing after it is read as a bwrap option.
-  const dd = p.argv.lastIndexOf('--');
-  assert.deepEqual(p.argv.slice(dd + 1), ['/bin/sh', '-c', 'eval "$SANDTRAY_INIT"', 'sandtray-init']);
+  // After bwrap's "--": perl running the enter step, which joins the sandbox's user namespace.
+  const dd = p.argv.indexOf('--');
+  assert.deepEqual(p.argv.slice(dd + 1, dd + 3), [PERL, '-e']);
+  const opts = p.argv.slice(dd + 4, p.argv.lastIndexOf('--'));
+  assert.ok(opts.includes(`userns-fd=${LAUNCH_FDS.innerUserns}`));
+  assert.ok(opts.includes('newnet=1'));
+  assert.ok(opts.includes(`envfd=${LAUNCH_FDS.env}`));
+  // The init comes after a final "--", so nothing after it is read as an option.
+  assert.deepEqual(p.argv.slice(p.argv.lastIndexOf('--') + 1), ['/bin/sh', '-c', 'eval "$SANDTRAY_INIT"', 'sandtray-init']);
   assert.equal(p.argv[p.argv.indexOf('--hostname') + 1], 'box');
+});
+
+test('root inside holds podman\'s capability set, more only when the profile asks; the filter follows', () => {
+  const p = plan('');
+  assert.deepEqual(p.confine.caps, ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'SETFCAP']);
+  assert.ok(p.argv.includes('caps=2147747323:0'), 'the mask 0x800405fb reaches the enter step');
+  assert.equal(p.confine.seccomp.nesting, false);
+  assert.equal(p.confine.seccomp.sysAdmin, false);
+  const q = plan('capabilities: [net_admin, CAP_SYS_PTRACE]');
+  assert.deepEqual(q.confine.caps.filter((c) => !p.confine.caps.includes(c)), ['NET_ADMIN', 'SYS_PTRACE']);
+  assert.equal(plan('capabilities: [SYS_ADMIN]').confine.seccomp.sysAdmin, true);
+  assert.equal(plan('nesting: true').confine.seccomp.nesting, true);
+  assert.throws(() => plan('capabilities: [FLY]'), /unknown capability "FLY"/);
 });
 
 test('host /usr is read-only, /tmp /run private, home private, generated /etc bound', () => {
@@ -53,9 +76,9 @@ test('host /usr is read-only, /tmp /run private, home private, generated /etc bo
 });
 
 test('network host shares the host namespace; none gets its own', () => {
-  assert.ok(!plan('network: {mode: host}').argv.includes('--unshare-net'));
+  assert.ok(!plan('network: {mode: host}').argv.includes('newnet=1'));
   assert.ok(!plan('network: {mode: host}').namespaces.includes('net'));
-  assert.ok(plan('network: {mode: none}').argv.includes('--unshare-net'));
+  assert.ok(plan('network: {mode: none}').argv.includes('newnet=1'));
 });
 
 test('profile mounts keep their mode and come after their parents', () => {
@@ -83,12 +106,15 @@ test('the environment is built, not inherited from the host', () => {
   delete process.env['SANDTRAY_TEST_SECRET'];
 });
 
-test('the sandbox environment is set by bwrap; host-side steps get a fixed environment', async () => {
+test('no environment value is on a command line: bwrap and the enter step get a fixed one, the sandbox its own through a descriptor', async () => {
   const { HOST_ENV } = await import('../../helpers/plan/build.js');
-  const p = plan('env: {LD_PRELOAD: /x.so}');
+  const p = plan('env: {LD_PRELOAD: /x.so, API_TOKEN: s3cret}');
   const i = p.argv.indexOf('--clearenv');
-  assert.ok(i > 0 && i < p.argv.lastIndexOf('--'));
-  const set = p.argv.indexOf('LD_PRELOAD');
-  assert.equal(p.argv[set - 1], '--setenv');
+  assert.ok(i > 0 && i < p.argv.indexOf('--'));
+  // Only PATH and LANG are set for bwrap's child (the enter step), fixed values.
+  const set = p.argv.flatMap((a, j) => (a === '--setenv' ? [p.argv[j + 1]] : []));
+  assert.deepEqual(set, ['PATH', 'LANG']);
+  assert.ok(!p.argv.some((a) => a.includes('s3cret') || a.includes('/x.so')), 'no profile value in argv');
+  assert.equal(p.env['API_TOKEN'], 's3cret');
   assert.deepEqual(Object.keys(HOST_ENV).sort(), ['LANG', 'PATH']);
 });

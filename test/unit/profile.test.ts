@@ -119,3 +119,18 @@ test('--set overrides become a validated layer', () => {
   assert.equal(errorOf(() => parseOverrides(['nokey'])).code, 'INVALID_ARGUMENT');
   assert.equal(errorOf(() => parseOverrides(['bogus=1'])).code, 'INVALID_PROFILE');
 });
+
+test('mount targets are normalised before every check: /proc/, /./proc, //usr and /dev/pts are all refused', () => {
+  const targets = ['/proc/', '/./proc', '//usr', '/usr/', '/etc/.', '/dev/pts', '/proc/sys', '/sys'];
+  const yaml = `apiVersion: sandtray/v1\nmounts:\n${targets.map((t) => `  - {source: /tmp, target: "${t}"}`).join('\n')}\n`;
+  const layer = parseLayer(yaml, 'p');
+  // The profile keeps the normalised form, which is also what bwrap is given.
+  assert.deepEqual(layer.mounts!.map((m) => m.target), ['/proc', '/proc', '/usr', '/usr', '/etc', '/dev/pts', '/proc/sys', '/sys']);
+  const { profile } = expandLayers('box', [{ origin: 'p', layer }]);
+  const e = errorOf(() => checkProfileOnHost(profile));
+  for (const t of ['/proc is managed', '/usr is managed', '/etc is managed', '/dev/pts lies in /dev', '/proc/sys lies in /proc', '/sys is managed']) assert.match(e.message, new RegExp(t.replace(/\//g, '\\/')), t);
+  // A positive control: an ordinary target passes the same check.
+  const ok = expandLayers('box', [{ origin: 'p', layer: parseLayer('apiVersion: sandtray/v1\nmounts:\n  - {source: /tmp, target: /data/}\n', 'p') }]).profile;
+  assert.equal(ok.mounts[0]!.target, '/data');
+  checkProfileOnHost(ok);
+});

@@ -4,7 +4,7 @@ import { deriveState, type RuntimeState } from '../../helpers/runtime/state.js';
 
 const base: RuntimeState = {
   phase: 'running', actor: null, init: { pid: 10, start: 1 }, monitor: { pid: 9, start: 1 }, startedAt: 'x', namespaces: {},
-  idmap: null, mounts: [], network: 'none', env: {}, shell: '/bin/sh', command: [], workdir: '/', idmapNote: null, helpers: [],
+  idmap: null, mounts: [], network: 'none', env: {}, shell: '/bin/sh', command: [], workdir: '/', idmapNote: null, helpers: [], confine: null,
 };
 const actor = { pid: 20, start: 5 };
 

@@ -1,0 +1,157 @@
+// sandtray-enter: the last step before anything of a sandbox runs, for pid 1 and for every attach.
+//
+// It is a short Perl program (perl-base is part of every Debian and Ubuntu system) because what
+// it does are system calls no command-line tool of the base system offers together: join the
+// sandbox's user namespace last, start a fresh kernel session keyring, lower the capability
+// bounding set and the capabilities, set no_new_privs and load the seccomp filter, then exec.
+// Node cannot do it: these calls act on the calling thread, and the result must be inherited by
+// the exec'd program.
+//
+// Two modes:
+// - init (`userns-fd=N`): bwrap runs it as the sandbox's pid 1 in the outer user namespace, with
+//   the mounts already made; it joins the sandbox's user namespace from the descriptor bwrap
+//   passed on, then confines itself and becomes the init script.
+// - attach (`target=PID owner=PID`): run on the host. It opens every namespace of the sandbox's
+//   pid 1 and the outer user namespace (held by bwrap's monitor, pid 1's parent), enters the outer
+//   one (which owns the others) and the others, takes pid 1's root, and enters the sandbox's user
+//   namespace before it forks the process that runs inside. Nothing is executed from the
+//   sandbox's file system while this process still holds capabilities over the outer namespace.
+//   The environment comes from a private file that it reads and removes before entering, so no
+//   value appears in any argv (`ps`) on the host.
+//
+// Both modes close every descriptor above stdio before the exec.
+import { capMask, type CapName } from './caps.js';
+import { syscallNumber, type SyscallArch } from './syscalls.js';
+
+const SCRIPT = String.raw`
+my (%o, @cmd);
+while (@ARGV) { my $a = shift @ARGV; last if $a eq '--'; my ($k, $v) = split /=/, $a, 2; $o{$k} = $v; }
+@cmd = @ARGV;
+my %nr = map { split /:/ } split /,/, $o{nr};
+sub fail { my $m = shift; $m =~ s/[^\x20-\x7e]/?/g; print STDERR "sandtray: $m\n"; exit 126 }
+sub sc { my $name = shift; my $r = syscall($nr{$name}, @_); $r }
+my %NS = (user => 0x10000000, mnt => 0x00020000, uts => 0x04000000, ipc => 0x08000000, net => 0x40000000, pid => 0x20000000, cgroup => 0x02000000);
+# Errors are compared by number (EINTR 4, EPERM 1, EINVAL 22, ENOSYS 38): %! would load Errno.pm
+# from @INC, and after the chroot @INC (/etc/perl first) lies in the sandbox's file system.
+sub err { ($! + 0) == $_[0] }
+my $env;
+if (defined $o{envfile}) {
+  open(my $ef, '<', $o{envfile}) or fail("cannot read the environment file: $!");
+  local $/; $env = <$ef>; close $ef; unlink $o{envfile};
+} elsif (defined $o{envfd}) {
+  open(my $ef, '<&=', $o{envfd} + 0) or fail("cannot read the environment: $!");
+  local $/; $env = <$ef>; close $ef;
+}
+if (defined $o{'userns-fd'}) {
+  sc('setns', $o{'userns-fd'} + 0, $NS{user}) == 0 or fail("cannot enter the sandbox's user namespace: $!");
+  if ($o{newnet}) {
+    # The network namespace belongs to the sandbox's user namespace, so that the engine configures
+    # it as root there and capabilities a profile asks for (NET_ADMIN, NET_BIND_SERVICE) apply.
+    sc('unshare', $NS{net}) == 0 or fail("cannot make the sandbox's network namespace: $!");
+    socket(my $s, 2, 2, 0) or fail("socket: $!");
+    my $ifr = pack('a16 s x22', 'lo', 0);
+    ioctl($s, 0x8913, $ifr) or fail("cannot read the loopback interface: $!");
+    my $flags = unpack('x16 s', $ifr);
+    ioctl($s, 0x8914, pack('a16 s x22', 'lo', $flags | 1)) or fail("cannot bring up the loopback interface: $!");
+    close $s;
+    # ping without CAP_NET_RAW: ICMP sockets for every group inside, as podman sets it.
+    my $max = 0;
+    if (open(my $gm, '<', '/proc/self/gid_map')) { while (<$gm>) { my ($in, $out, $n) = split; $max = $in + $n - 1 if $in + $n - 1 > $max } close $gm }
+    if (open(my $pg, '>', '/proc/sys/net/ipv4/ping_group_range')) { print $pg "0 $max\n"; close $pg }
+  }
+} else {
+  my $t = $o{target};
+  open(my $owner, '<', "/proc/$o{owner}/ns/user") or fail("the sandbox is gone ($!)");
+  my @fds;
+  for my $n (split /,/, $o{ns}) { open(my $f, '<', "/proc/$t/ns/$n") or fail("the sandbox is gone ($!)"); push @fds, [$n, $f]; }
+  open(my $inner, '<', "/proc/$t/ns/user") or fail("the sandbox is gone ($!)");
+  opendir(my $root, "/proc/$t/root") or fail("the sandbox is gone ($!)");
+  # The descriptors are open: check they are still those of the sandbox's pid 1, not of a process
+  # that took a recycled pid meanwhile.
+  for my $p ([$t, $o{start}], [$o{owner}, $o{ownerstart}]) {
+    open(my $st, '<', "/proc/$p->[0]/stat") or fail('the sandbox is gone');
+    my $stat = <$st>; close $st; $stat =~ s/^.*\) //;
+    (split / /, $stat)[19] eq $p->[1] or fail('the sandbox is gone');
+  }
+  sc('setns', fileno($owner), $NS{user}) == 0 or fail("cannot enter the sandbox's namespaces: $!");
+  for my $p (@fds) { sc('setns', fileno($p->[1]), $NS{$p->[0]}) == 0 or fail("cannot enter the sandbox's $p->[0] namespace: $!"); }
+  chdir($root) or fail("cannot reach the sandbox's root: $!");
+  chroot('.') or fail("cannot reach the sandbox's root: $!");
+  sc('setns', fileno($inner), $NS{user}) == 0 or fail("cannot enter the sandbox's user namespace: $!");
+}
+# Root inside; the host's supplementary groups stay behind where the map allows setgroups.
+sc('setgroups', 0, 0) == 0 or err(1) or err(22) or fail("setgroups: $!");
+if (!defined $o{'userns-fd'}) {
+  my $pid = fork();
+  defined $pid or fail("fork: $!");
+  if ($pid) {
+    for my $s (qw(INT TERM HUP QUIT USR1 USR2 WINCH)) { $SIG{$s} = sub { kill $_[0], $pid } }
+    while (waitpid($pid, 0) < 0) { last unless err(4) }
+    exit(($? & 127) ? 128 + ($? & 127) : $? >> 8);
+  }
+}
+# A new, empty session keyring: the owner's stays behind. Refused only where keyctl is already
+# filtered (a nested sandbox): then nothing here can reach any keyring anyway.
+sub filtered { open(my $s, '<', '/proc/self/status') or return 0; while (<$s>) { return 1 if /^Seccomp:\s+2/ } 0 }
+if (sc('keyctl', 1, 0) < 0 && !err(38) && !(err(1) && filtered())) { fail("cannot start a new session keyring: $!") }
+my ($lo, $hi) = split /:/, $o{caps};
+for my $c (0 .. 63) {
+  my $keep = $c < 32 ? ($lo >> $c) & 1 : ($hi >> ($c - 32)) & 1;
+  next if $keep;
+  if (sc('prctl', 24, $c, 0, 0, 0) < 0) { last if err(22); fail("cannot lower the capability bounding set: $!") }
+}
+sc('prctl', 47, 4, 0, 0, 0);
+sc('capset', pack('LL', 0x20080522, 0), pack('L6', $lo, $lo, 0, $hi, $hi, 0)) == 0 or fail("capset: $!");
+sc('prctl', 38, 1, 0, 0, 0) == 0 or fail("no_new_privs: $!");
+my $prog = pack('H*', $o{seccomp});
+sc('seccomp', 1, 0, pack('S x![P] P', length($prog) / 8, $prog)) == 0 or fail("cannot load the seccomp filter: $!");
+if (sc('close_range', 3, 0xffffffff, 0) < 0) { for my $fd (3 .. 1023) { sc('close', $fd) } }
+if (defined $env) { %ENV = (); for (split /\0/, $env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v if defined $v } }
+if (defined $o{chdir}) { chdir($o{chdir}) or fail("cannot change to the working directory $o{chdir} inside: $!") }
+exec { $cmd[0] } @cmd;
+# 127: not found, 126: found but not runnable, as shells answer.
+my $code = err(2) ? 127 : 126;
+my $m = "cannot run $cmd[0]: $!"; $m =~ s/[^\x20-\x7e]/?/g; print STDERR "sandtray: $m\n"; exit $code;
+`;
+
+/** The system calls the script makes, by name, for the host's architecture. */
+const CALLS = ['setns', 'unshare', 'setgroups', 'keyctl', 'prctl', 'capset', 'seccomp', 'close_range', 'close'] as const;
+
+export interface EnterCommon {
+  arch: SyscallArch;
+  caps: readonly CapName[];
+  /** The compiled seccomp program (struct sock_filter[]). */
+  seccomp: Buffer;
+  /** Directory to change to inside, after the sandbox's root is taken. */
+  chdir?: string;
+  /** A private file holding the environment as NUL-separated NAME=value; read and removed first. */
+  envFile?: string;
+  /** Or a descriptor to read it from (init mode: the file is on the host, the script is not). */
+  envFd?: number;
+}
+
+export type EnterMode =
+  | { mode: 'init'; usernsFd: number; newNet: boolean }
+  | { mode: 'attach'; target: { pid: number; start: number }; owner: { pid: number; start: number }; namespaces: readonly string[] };
+
+/** argv of perl running the enter script, then cmd. */
+export function enterArgv(perl: string, mode: EnterMode, common: EnterCommon, cmd: readonly string[]): string[] {
+  const nr = CALLS.map((c) => `${c}:${syscallNumber(common.arch, c)}`).join(',');
+  const [lo, hi] = capMask(common.caps);
+  const opts = [`nr=${nr}`, `caps=${lo}:${hi}`, `seccomp=${common.seccomp.toString('hex')}`];
+  if (mode.mode === 'init') opts.push(`userns-fd=${mode.usernsFd}`, ...(mode.newNet ? ['newnet=1'] : []));
+  else opts.push(`target=${mode.target.pid}`, `start=${mode.target.start}`, `owner=${mode.owner.pid}`, `ownerstart=${mode.owner.start}`, `ns=${mode.namespaces.join(',')}`);
+  if (common.chdir !== undefined) opts.push(`chdir=${common.chdir}`);
+  if (common.envFile !== undefined) opts.push(`envfile=${common.envFile}`);
+  if (common.envFd !== undefined) opts.push(`envfd=${common.envFd}`);
+  // -e: no file to find or replace; nothing is loaded from @INC; -- ends perl's own options.
+  return [perl, '-e', SCRIPT, '--', ...opts, '--', ...cmd];
+}
+
+/** The environment as the enter script reads it. */
+export function envFileText(env: Record<string, string>): string {
+  return Object.entries(env).map(([k, v]) => `${k}=${v}\0`).join('');
+}
+
+/** Order in which namespaces are entered (the user namespaces are handled apart). */
+export const ATTACH_NAMESPACES = ['cgroup', 'ipc', 'uts', 'net', 'pid', 'mnt'] as const;
