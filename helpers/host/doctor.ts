@@ -49,9 +49,10 @@ export async function doctor(): Promise<Check[]> {
     ? await apparmorCheck()
     : { id: 'userns.apparmor', level: 'ok', detail: apparmor === null ? 'no AppArmor user namespace restriction' : 'kernel.apparmor_restrict_unprivileged_userns is 0' });
 
-  for (const tool of ['unshare', 'nsenter', 'bwrap', 'newuidmap', 'newgidmap', 'script'] as const) {
+  for (const tool of ['unshare', 'nsenter', 'bwrap', 'newuidmap', 'newgidmap', 'script', 'perl'] as const) {
     const p = which(tool);
-    const pkg = tool === 'bwrap' ? 'bubblewrap' : tool.startsWith('new') ? 'uidmap' : tool === 'script' ? 'bsdutils' : 'util-linux';
+    // perl runs the enter step of every sandbox (confine/enter.ts), from /usr/bin so it exists inside too.
+    const pkg = tool === 'bwrap' ? 'bubblewrap' : tool.startsWith('new') ? 'uidmap' : tool === 'script' ? 'bsdutils' : tool === 'perl' ? 'perl-base' : 'util-linux';
     if (!p) {
       add({ id: `tool.${tool}`, level: 'error', detail: `${tool} is not installed`, fix: `sudo apt install ${pkg}` });
       continue;
