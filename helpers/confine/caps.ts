@@ -63,9 +63,9 @@ export const DEFAULT_CAPS: readonly CapName[] = [
 /** What each capability beyond the default lets root inside do, in words for the risk summary. */
 export const CAP_RISKS: Partial<Record<CapName, string>> = {
   SYS_ADMIN: 'mount file systems and use many privileged kernel interfaces inside the sandbox (a large kernel attack surface)',
-  NET_ADMIN: "configure the sandbox's network: interfaces, routes, firewall rules (netlink reaches much kernel code)",
+  NET_ADMIN: "configure the sandbox's network: interfaces, routes, firewall rules (netlink reaches much kernel code); in nat mode, re-routing lets programs inside reach services on your machine's loopback (127.0.0.1)",
   NET_RAW: 'open raw and packet sockets (spoof packets on the networks the sandbox reaches)',
-  SYS_PTRACE: 'trace and read the memory of every process in the sandbox, whoever runs it',
+  SYS_PTRACE: 'trace and read the memory of processes in the sandbox that run as other users or hold more capabilities (root inside may already trace its own processes, as on any Linux system)',
 };
 
 /** Accepts `net_admin`, `NET_ADMIN` or `CAP_NET_ADMIN`; null when the name is unknown. */

@@ -13,9 +13,11 @@
 //   passed on, then confines itself and becomes the init script.
 // - attach (`target=PID owner=PID`): run on the host. It opens every namespace of the sandbox's
 //   pid 1 and the outer user namespace (held by bwrap's monitor, pid 1's parent), enters the outer
-//   one (which owns the others) and the others, takes pid 1's root, and enters the sandbox's user
-//   namespace before it forks the process that runs inside. Nothing is executed from the
-//   sandbox's file system while this process still holds capabilities over the outer namespace.
+//   one (which owns the others) and the others, takes pid 1's root, enters the sandbox's user
+//   namespace and confines itself; only then does it fork the process that appears in the
+//   sandbox's pid namespace. It is undumpable from its first line to the exec, so root inside
+//   cannot ptrace it on the way. Nothing is executed from the sandbox's file system while this
+//   process still holds capabilities over the outer namespace.
 //   The environment comes from a private file that it reads and removes before entering, so no
 //   value appears in any argv (`ps`) on the host.
 //
@@ -23,7 +25,7 @@
 import { capMask, type CapName } from './caps.js';
 import { syscallNumber, type SyscallArch } from './syscalls.js';
 
-const SCRIPT = String.raw`
+export const ENTER_SCRIPT = String.raw`
 my (%o, @cmd);
 while (@ARGV) { my $a = shift @ARGV; last if $a eq '--'; my ($k, $v) = split /=/, $a, 2; $o{$k} = $v; }
 @cmd = @ARGV;
@@ -34,6 +36,12 @@ my %NS = (user => 0x10000000, mnt => 0x00020000, uts => 0x04000000, ipc => 0x080
 # Errors are compared by number (EINTR 4, EPERM 1, EINVAL 22, ENOSYS 38): %! would load Errno.pm
 # from @INC, and after the chroot @INC (/etc/perl first) lies in the sandbox's file system.
 sub err { ($! + 0) == $_[0] }
+# Not dumpable until the exec: once this process is in the sandbox's pid namespace, root inside
+# (same uid, and as many capabilities) could otherwise ptrace it before it is confined.
+sc('prctl', 4, 0, 0, 0, 0) == 0 or fail("cannot make the process undumpable: $!");
+# Under a filter already (a nested sandbox), keyctl is refused to us and to everything we start.
+sub filtered { open(my $s, '<', '/proc/self/status') or return 0; while (<$s>) { return 1 if /^Seccomp:\s+2/ } 0 }
+my $underfilter = filtered();
 my $env;
 if (defined $o{envfile}) {
   open(my $ef, '<', $o{envfile}) or fail("cannot read the environment file: $!");
@@ -81,19 +89,9 @@ if (defined $o{'userns-fd'}) {
 }
 # Root inside; the host's supplementary groups stay behind where the map allows setgroups.
 sc('setgroups', 0, 0) == 0 or err(1) or err(22) or fail("setgroups: $!");
-if (!defined $o{'userns-fd'}) {
-  my $pid = fork();
-  defined $pid or fail("fork: $!");
-  if ($pid) {
-    for my $s (qw(INT TERM HUP QUIT USR1 USR2 WINCH)) { $SIG{$s} = sub { kill $_[0], $pid } }
-    while (waitpid($pid, 0) < 0) { last unless err(4) }
-    exit(($? & 127) ? 128 + ($? & 127) : $? >> 8);
-  }
-}
 # A new, empty session keyring: the owner's stays behind. Refused only where keyctl is already
 # filtered (a nested sandbox): then nothing here can reach any keyring anyway.
-sub filtered { open(my $s, '<', '/proc/self/status') or return 0; while (<$s>) { return 1 if /^Seccomp:\s+2/ } 0 }
-if (sc('keyctl', 1, 0) < 0 && !err(38) && !(err(1) && filtered())) { fail("cannot start a new session keyring: $!") }
+if (sc('keyctl', 1, 0) < 0 && !err(38) && !(err(1) && $underfilter)) { fail("cannot start a new session keyring: $!") }
 my ($lo, $hi) = split /:/, $o{caps};
 for my $c (0 .. 63) {
   my $keep = $c < 32 ? ($lo >> $c) & 1 : ($hi >> ($c - 32)) & 1;
@@ -105,6 +103,19 @@ sc('capset', pack('LL', 0x20080522, 0), pack('L6', $lo, $lo, 0, $hi, $hi, 0)) ==
 sc('prctl', 38, 1, 0, 0, 0) == 0 or fail("no_new_privs: $!");
 my $prog = pack('H*', $o{seccomp});
 sc('seccomp', 1, 0, pack('S x![P] P', length($prog) / 8, $prog)) == 0 or fail("cannot load the seccomp filter: $!");
+# Attach: only now, confined, fork the process that appears in the sandbox's pid namespace. This
+# one stays outside to wait and pass signals on; the child leads a session of its own, so that
+# a signal to "every process in my group" from inside never reaches this one.
+if (!defined $o{'userns-fd'}) {
+  my $pid = fork();
+  defined $pid or fail("fork: $!");
+  if ($pid) {
+    for my $s (qw(INT TERM HUP QUIT USR1 USR2 WINCH)) { $SIG{$s} = sub { kill $_[0], $pid } }
+    while (waitpid($pid, 0) < 0) { last unless err(4) }
+    exit(($? & 127) ? 128 + ($? & 127) : $? >> 8);
+  }
+  sc('setsid') >= 0 or fail("setsid: $!");
+}
 if (sc('close_range', 3, 0xffffffff, 0) < 0) { for my $fd (3 .. 1023) { sc('close', $fd) } }
 if (defined $env) { %ENV = (); for (split /\0/, $env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v if defined $v } }
 if (defined $o{chdir}) { chdir($o{chdir}) or fail("cannot change to the working directory $o{chdir} inside: $!") }
@@ -115,7 +126,7 @@ my $m = "cannot run $cmd[0]: $!"; $m =~ s/[^\x20-\x7e]/?/g; print STDERR "sandtr
 `;
 
 /** The system calls the script makes, by name, for the host's architecture. */
-const CALLS = ['setns', 'unshare', 'setgroups', 'keyctl', 'prctl', 'capset', 'seccomp', 'close_range', 'close'] as const;
+const CALLS = ['setns', 'unshare', 'setgroups', 'keyctl', 'prctl', 'capset', 'seccomp', 'close_range', 'close', 'setsid'] as const;
 
 export interface EnterCommon {
   arch: SyscallArch;
@@ -145,7 +156,7 @@ export function enterArgv(perl: string, mode: EnterMode, common: EnterCommon, cm
   if (common.envFile !== undefined) opts.push(`envfile=${common.envFile}`);
   if (common.envFd !== undefined) opts.push(`envfd=${common.envFd}`);
   // -e: no file to find or replace; nothing is loaded from @INC; -- ends perl's own options.
-  return [perl, '-e', SCRIPT, '--', ...opts, '--', ...cmd];
+  return [perl, "-e", ENTER_SCRIPT, '--', ...opts, '--', ...cmd];
 }
 
 /** The environment as the enter script reads it. */

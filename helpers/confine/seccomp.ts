@@ -129,6 +129,11 @@ export const SECCOMP_RULES: readonly SeccompRule[] = [
     why: 'Obsolete calls (a.out libraries, the old NFS server interface, oprofile, i386 virtual 8086 mode) that current kernels build without or never offer to 32-bit programs on a 64-bit kernel; a program gets the answer such a kernel gives.',
   },
   {
+    syscalls: ['io_uring_setup', 'io_uring_enter', 'io_uring_register'],
+    errno: 'ENOSYS',
+    why: 'io_uring is a second way into much of the kernel, with its own long record of privilege escalations; Docker and ChromeOS refuse it too. ENOSYS makes programs that probe for it (runtimes, databases) fall back to epoll and ordinary reads and writes.',
+  },
+  {
     syscalls: ['move_pages', 'migrate_pages'],
     errno: 'EPERM',
     why: 'They move the memory of other processes between NUMA nodes and have leaked other processes\' memory layout (CVE-2017-14140). mbind, get_mempolicy and set_mempolicy stay allowed: they act only on the caller\'s own memory, and NUMA-aware runtimes (libnuma, OpenMP, JVMs) call them.',

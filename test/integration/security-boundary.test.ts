@@ -176,6 +176,7 @@ function probes(): { name: string; syscall: string; spec: string }[] {
     ['clone3', 'clone3', [0, 0]],
     ['fsopen', 'fsopen', ['tmpfs', 0]],
     ['move_pages', 'move_pages', [0, 0, 0, 0, 0, 0]],
+    ['io_uring_setup', 'io_uring_setup', [1, 0]],
   ];
   if (arch === 'x86_64') list.push(['iopl', 'iopl', [0]]);
   return list.map(([name, syscall, args]) => ({ name, syscall, spec: [name, nr(syscall), ...args].join(':') }));
@@ -272,4 +273,39 @@ test('profile env values and exec --env values never appear on a host command li
   // Nor does the environment file the exec step read stay behind.
   const rt = path.join(e.env['XDG_RUNTIME_DIR']!, 'sandtray', 'envbox');
   assert.deepEqual(fs.readdirSync(rt).filter((f) => f.endsWith('.env')), []);
+});
+
+test('an attaching process cannot be traced from inside before it is confined', T, async () => {
+  const arch = seccompArch()!;
+  if (arch !== 'x86_64' && arch !== 'aarch64') return;
+  const ptrace = arch === 'x86_64' ? 101 : 117;
+  // Root inside traces every new process it can (PTRACE_SEIZE), as fast as it can, and reports the
+  // state of each it caught. Positive control first: it catches an ordinary process inside.
+  // Pids in a pid namespace are handed out in order, so it spins on the next few: the fastest a
+  // local attacker can be. The fix makes a catch impossible, whatever the timing.
+  const tracer = `
+    my $end = time + 25; my $self = $$;
+    my $victim = fork(); if (!$victim) { exec "sleep", "60" }
+    my $next = $victim + 1; my %seen;
+    while (time < $end && ! -e "/tmp/stop") {
+      for my $p ($next .. $next + 3) {
+        next if $seen{$p};
+        if (syscall(${ptrace}, 0x4206, $p + 0, 0, 0) == 0) {
+          $seen{$p} = 1; $next = $p + 1 if $p >= $next;
+          open(my $f, "<", "/proc/$p/status") or next; my $st = join "", <$f>;
+          my ($sc) = $st =~ /^Seccomp:\\s+(\\d)/m; my ($cap) = $st =~ /^CapEff:\\s+(\\S+)/m;
+          print STDOUT ($sc eq "2" ? "seized-confined" : "WON seccomp=$sc caps=$cap"), "\\n";
+          syscall(${ptrace}, 17, $p + 0, 0, 0);
+        } elsif (-e "/proc/$p") { $seen{$p} = 1; $next = $p + 1 if $p >= $next }
+      }
+    }
+    print STDOUT (syscall(${ptrace}, 0x4206, $victim + 0, 0, 0) == 0 ? "control-seized" : "control-failed $!"), "\\n";
+    kill 9, $victim;`;
+  const bg = e.run(['exec', 'plain', '--', 'perl', '-e', tracer]);
+  await new Promise((r) => setTimeout(r, 1500));
+  for (let i = 0; i < 20; i++) await e.run(['exec', 'plain', '--', 'true']);
+  await e.run(['exec', 'plain', '--', 'touch', '/tmp/stop']);
+  const r = await bg;
+  assert.match(r.stdout, /^control-seized$/m, `the tracer works inside: ${r.stderr}`);
+  assert.doesNotMatch(r.stdout, /WON/, r.stdout);
 });

@@ -214,6 +214,7 @@ const ALWAYS_EPERM = ['add_key', 'keyctl', 'request_key', 'perf_event_open', 'us
 const ALWAYS_ENOSYS = [
   'uselib', 'nfsservctl', 'lookup_dcookie', 'vm86', 'vm86old', 'kexec_load', 'kexec_file_load', 'init_module',
   'finit_module', 'delete_module', 'syslog', 'acct', 'quotactl', 'iopl', 'ioperm', 'open_by_handle_at',
+  'io_uring_setup', 'io_uring_enter', 'io_uring_register',
 ];
 const UNNESTED_EPERM = ['unshare', 'setns', 'mount', 'umount', 'umount2', 'pivot_root'];
 const UNNESTED_ENOSYS = ['clone3', 'open_tree', 'move_mount', 'fsopen', 'fsconfig', 'fsmount', 'fspick', 'mount_setattr'];

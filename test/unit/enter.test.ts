@@ -1,0 +1,38 @@
+// The enter step's Perl script: the order of its steps is the security property, so it is pinned.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { ENTER_SCRIPT, enterArgv, envFileText } from '../../helpers/confine/enter.js';
+import { DEFAULT_CAPS } from '../../helpers/confine/caps.js';
+
+const at = (needle: string): number => {
+  const i = ENTER_SCRIPT.indexOf(needle);
+  assert.ok(i >= 0, `the script has ${needle}`);
+  return i;
+};
+
+test('the script compiles and loads no module (after the chroot, @INC lies in the sandbox)', () => {
+  execFileSync('perl', ['-c', '-e', ENTER_SCRIPT], { stdio: 'pipe' });
+  const code = ENTER_SCRIPT.split('\n').filter((l) => !l.trim().startsWith('#')).join('\n');
+  assert.doesNotMatch(code, /^\s*(use|require|do)\s/m);
+  assert.doesNotMatch(code, /\$!\{|%!|POSIX|Errno/);
+});
+
+test('undumpable before it enters anything; confined before it forks into the sandbox; the child leads its own session', () => {
+  const undump = at("sc('prctl', 4, 0, 0, 0, 0)");
+  assert.ok(undump < at("sc('setns'"), 'PR_SET_DUMPABLE 0 comes before the first setns');
+  const seccomp = at("sc('seccomp'");
+  for (const step of ["sc('keyctl', 1, 0)", "sc('prctl', 24,", "sc('capset'", "sc('prctl', 38, 1"]) assert.ok(at(step) < seccomp, `${step} before the filter`);
+  const fork = at('fork()');
+  assert.ok(seccomp < fork, 'the filter is loaded before the fork');
+  assert.ok(fork < at("sc('setsid')"));
+  assert.ok(at("sc('close_range'") < at('exec {'));
+});
+
+test('argv carries options and the command, never environment values', () => {
+  const argv = enterArgv('/usr/bin/perl', { mode: 'init', usernsFd: 6, newNet: true }, { arch: 'x86_64', caps: DEFAULT_CAPS, seccomp: Buffer.alloc(8), envFd: 8 }, ['/bin/sh', '-c', 'x']);
+  assert.deepEqual(argv.slice(0, 2), ['/usr/bin/perl', '-e']);
+  assert.deepEqual(argv.slice(-4), ['--', '/bin/sh', '-c', 'x']);
+  assert.ok(argv.includes('envfd=8') && argv.includes('userns-fd=6') && argv.includes('newnet=1'));
+  assert.equal(envFileText({ A: '1', B: 'x=y' }), 'A=1\0B=x=y\0');
+});
