@@ -12,6 +12,7 @@ import { HOST_ENV, LAUNCH_FDS, type Plan } from '../plan/build.js';
 import { INIT_SCRIPT } from '../plan/init-script.js';
 import { envFileText } from '../confine/enter.js';
 import { applyIdMap, mapWriter, mirrorMap, USERNS_FDS } from '../idmap/userns.js';
+import { bindByDescriptor, checkTargets } from './mount-safety.js';
 
 // execa's types want literal fd numbers, but it hands any fd number to the child as is.
 type Fd = 'pipe' | 'ignore' | number;
@@ -71,6 +72,16 @@ export async function launch(plan: Plan, logFile: string, exitFile: string): Pro
     requireTool('newuidmap');
     requireTool('newgidmap');
   }
+  // bwrap's options go through the pipe; the command (the enter step) must stay on its command
+  // line, since bwrap stops reading an --args file at its "--". Option values are absolute paths,
+  // names and numbers, never "--" themselves. Every bind's source is opened here, without
+  // following a link anyone but root could re-point, and reaches bwrap as a descriptor.
+  const end = plan.argv.indexOf('--');
+  checkTargets(plan.mounts.flatMap((m) => (m.op === 'bind' || m.op === 'bind-try' || m.op === 'ro-bind' || m.op === 'ro-bind-try' ? [{ source: m.source, target: m.target, writable: !m.op.startsWith('ro-') }] : [])));
+  const binds = bindByDescriptor(plan.argv.slice(1, end), LAUNCH_FDS.env + 1);
+  const opts = binds.opts;
+  const asPid1 = opts.indexOf('--as-pid-1');
+  opts.splice(asPid1 + 1, 0, '--info-fd', String(LAUNCH_FDS.info), '--json-status-fd', String(LAUNCH_FDS.status));
   fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: 0o700 });
   const logFd = fs.openSync(logFile, 'a', 0o600);
   const fds: number[] = [];
@@ -83,15 +94,8 @@ export async function launch(plan: Plan, logFile: string, exitFile: string): Pro
     fds.push(fs.openSync(`/proc/${outer}/ns/user`, 'r'), fs.openSync(`/proc/${inner}/ns/user`, 'r'));
     fds.push(privateFile(path.join(path.dirname(exitFile), '.env'), envFileText({ ...plan.env, SANDTRAY_INIT: INIT_SCRIPT })));
     const [exitFd, outerFd, innerFd, envFd] = fds as [number, number, number, number];
-    const stdio: Fd[] = ['ignore', logFd, logFd, 'pipe', exitFd, outerFd, innerFd, 'pipe', envFd];
-    // bwrap's options go through the pipe; the command (the enter step) must stay on its command
-    // line, since bwrap stops reading an --args file at its "--". Option values are absolute paths,
-    // names and numbers, never "--" themselves.
-    const end = plan.argv.indexOf('--');
-    const opts = plan.argv.slice(1, end);
-    const asPid1 = opts.indexOf('--as-pid-1');
-    opts.splice(asPid1 + 1, 0, '--info-fd', String(LAUNCH_FDS.info), '--json-status-fd', String(LAUNCH_FDS.status));
-    child = spawnBwrap([...closeFdsPrefix(LAUNCH_FDS.env), bwrap, '--args', String(LAUNCH_FDS.args), ...plan.argv.slice(end)], HOST_ENV, stdio);
+    const stdio: Fd[] = ['ignore', logFd, logFd, 'pipe', exitFd, outerFd, innerFd, 'pipe', envFd, ...binds.fds];
+    child = spawnBwrap([...closeFdsPrefix(LAUNCH_FDS.env + binds.fds.length), bwrap, '--args', String(LAUNCH_FDS.args), ...plan.argv.slice(end)], HOST_ENV, stdio);
     child.catch(() => undefined);
     const argsPipe = child.stdio[LAUNCH_FDS.args as 3] as unknown as Writable;
     argsPipe.on('error', () => undefined);
@@ -102,7 +106,7 @@ export async function launch(plan: Plan, logFile: string, exitFile: string): Pro
     if (child?.pid) killGroup(child.pid);
     throw err;
   } finally {
-    for (const fd of [logFd, ...fds]) fs.closeSync(fd);
+    for (const fd of [logFd, ...fds, ...binds.fds]) fs.closeSync(fd);
     // bwrap holds the namespaces now (and pid 1 once it runs): the holders may go.
     endHolders(holders);
   }

@@ -309,3 +309,44 @@ test('an attaching process cannot be traced from inside before it is confined', 
   assert.match(r.stdout, /^control-seized$/m, `the tracer works inside: ${r.stderr}`);
   assert.doesNotMatch(r.stdout, /WON/, r.stdout);
 });
+
+test('a link planted in a writable mount cannot re-point another mount\'s source at the next start', T, async () => {
+  const work = fs.mkdtempSync(path.join(e.dir, 'work-'));
+  const secret = fs.mkdtempSync(path.join(e.dir, 'secret-'));
+  fs.writeFileSync(path.join(secret, 'id_rsa'), 'PRIVATE KEY\n');
+  fs.mkdirSync(path.join(work, 'shared'));
+  fs.writeFileSync(path.join(work, 'shared', 'notes'), 'shared notes\n');
+  const p = writeProfile(e, 'relink', `apiVersion: sandtray/v1\nmounts:\n  - {source: ${work}, target: /work, readOnly: false}\n  - {source: ${work}/shared, target: /shared}\n`);
+  await e.ok(['launch', 'relink', '--profile', p]);
+  assert.equal((await ran('relink', 'cat /shared/notes')).stdout.trim(), 'shared notes');
+  // The sandbox swaps the folder for a link to a folder of the owner's it was never given.
+  await ran('relink', `mv /work/shared /work/shared.orig && ln -s ${secret} /work/shared && echo swapped`);
+  assert.ok(fs.lstatSync(path.join(work, 'shared')).isSymbolicLink(), 'the link is there on the host');
+  // Positive control: a plain bind of that path (what bwrap alone would do) leads to the secret.
+  const plain = await execa('bwrap', ['--ro-bind', '/', '/', '--ro-bind', path.join(work, 'shared'), '/mnt', 'cat', '/mnt/id_rsa'], { reject: false });
+  assert.equal(plain.stdout, 'PRIVATE KEY', plain.stderr);
+  await e.ok(['stop', 'relink']);
+  const r = await e.run(['start', 'relink']);
+  assert.notEqual(r.exitCode, 0);
+  assert.match(r.stderr, /passes through a symbolic link: .*shared -> /);
+  assert.equal((await e.ok(['list', '--json'])).includes('"relink"'), true);
+  assert.match(await e.ok(['info', 'relink']), /STOPPED/);
+});
+
+test('a link planted in the sandbox\'s home cannot make bwrap create mount points outside it', T, async () => {
+  const victim = fs.mkdtempSync(path.join(e.dir, 'victim-'));
+  const src = fs.mkdtempSync(path.join(e.dir, 'src-'));
+  const p = writeProfile(e, 'mpoint', `apiVersion: sandtray/v1\nmounts:\n  - {source: ${src}, target: /root/a/b}\n`);
+  await e.ok(['launch', 'mpoint', '--profile', p]);
+  // /oldroot is where bwrap sees the host while it sets the sandbox up.
+  await ran('mpoint', `mv /root/a /root/a.old && ln -s /oldroot${victim} /root/a && echo planted`);
+  await e.ok(['stop', 'mpoint']);
+  const r = await e.run(['start', 'mpoint']);
+  assert.notEqual(r.exitCode, 0);
+  assert.match(r.stderr, /would go through \/root\/a, a symbolic link/);
+  assert.deepEqual(fs.readdirSync(victim), [], 'nothing was created in the folder the link names');
+  // Positive control: bwrap alone, given the same home and target, creates the mount point there.
+  const home = path.join(e.env['XDG_DATA_HOME']!, 'sandtray', 'sandboxes', 'mpoint', 'home');
+  await execa('bwrap', ['--ro-bind', '/', '/', '--bind', home, '/root', '--ro-bind', src, '/root/a/b', 'true'], { reject: false });
+  assert.deepEqual(fs.readdirSync(victim), ['b'], 'without the check, bwrap follows the planted link');
+});

@@ -1,0 +1,166 @@
+// Mount sources opened without following a link someone else could re-point, and mount targets
+// that do not lead out of the sandbox through a link planted inside it.
+//
+// bwrap resolves a bind's source path when it mounts it, following every symbolic link. A link
+// planted where a sandbox can write (a writable mount, its home) would then re-point another
+// mount's source at the next start: a read-only mount of ~/work/shared becomes ~/.ssh once the
+// sandbox replaced `shared` by a link (the class of Flatpak's CVE-2024-42472). So the engine
+// opens every source itself, one component at a time, following only links owned by root (the
+// system's own: /lib64, /var/run), and hands bwrap the descriptor (`--bind-fd`). Between the
+// engine's walk and the mount nothing is looked up again.
+//
+// Likewise bwrap creates a mount point by following links under the new root; a target below a
+// folder the sandbox writes (its home, a writable mount) is checked for links planted there.
+import fs from 'node:fs';
+import path from 'node:path';
+import { SandtrayError } from '../core/errors.js';
+
+/** O_PATH (Linux, the same on x86_64 and aarch64): a handle to a place, not opened for I/O. */
+const O_PATH = 0o10000000;
+const MAX_LINKS = 40;
+
+export class UnsafeLink extends Error {
+  constructor(readonly link: string, readonly target: string, readonly owner: number) {
+    super(`${link} is a symbolic link to ${target}`);
+  }
+}
+
+/**
+ * Opens `p` (absolute) as an O_PATH descriptor, walking it component by component and following
+ * only symbolic links owned by root. Returns null when it does not exist; throws UnsafeLink for
+ * a link anyone else owns.
+ */
+export function openNoUserLinks(p: string): number | null {
+  let dir = fs.openSync('/', O_PATH | fs.constants.O_DIRECTORY);
+  let at = '/';
+  const parts = p.split('/').filter((x) => x && x !== '.');
+  let links = 0;
+  try {
+    while (parts.length) {
+      const name = parts.shift()!;
+      let next: number;
+      try {
+        next = fs.openSync(`/proc/self/fd/${dir}/${name}`, O_PATH | fs.constants.O_NOFOLLOW);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw err;
+      }
+      const st = fs.fstatSync(next);
+      const here = path.posix.join(at, name);
+      if (st.isSymbolicLink()) {
+        fs.closeSync(next);
+        const target = fs.readlinkSync(`/proc/self/fd/${dir}/${name}`);
+        if (st.uid !== 0) throw new UnsafeLink(here, target, st.uid);
+        if (++links > MAX_LINKS) throw new SandtrayError('INVALID_PROFILE', `${p}: too many levels of symbolic links`);
+        parts.unshift(...target.split('/').filter((x) => x && x !== '.'));
+        if (target.startsWith('/')) {
+          fs.closeSync(dir);
+          dir = fs.openSync('/', O_PATH | fs.constants.O_DIRECTORY);
+          at = '/';
+        }
+        continue;
+      }
+      fs.closeSync(dir);
+      dir = next;
+      at = name === '..' ? path.posix.dirname(at) : here;
+    }
+    const out = dir;
+    dir = -1;
+    return out;
+  } finally {
+    if (dir >= 0) fs.closeSync(dir);
+  }
+}
+
+const BIND_OPTS: Record<string, string> = { '--bind': '--bind-fd', '--ro-bind': '--ro-bind-fd', '--bind-try': '--bind-fd', '--ro-bind-try': '--ro-bind-fd' };
+/** How many values each bwrap option the plan uses takes. */
+const ARITY: Record<string, number> = {
+  '--userns': 1, '--unshare-pid': 0, '--unshare-uts': 0, '--unshare-ipc': 0, '--unshare-cgroup-try': 0, '--unshare-net': 0,
+  '--hostname': 1, '--new-session': 0, '--as-pid-1': 0, '--info-fd': 1, '--json-status-fd': 1,
+  '--symlink': 2, '--proc': 1, '--dev': 1, '--tmpfs': 1, '--dir': 1, '--chdir': 1, '--clearenv': 0, '--setenv': 2,
+  '--remount-ro': 1, '--perms': 1, '--chmod': 2,
+};
+
+/**
+ * bwrap's options with every bind turned into a bind of a descriptor opened by openNoUserLinks.
+ * The descriptors get the numbers firstFd, firstFd+1, ... in the returned list's order.
+ */
+export function bindByDescriptor(opts: readonly string[], firstFd: number): { opts: string[]; fds: number[] } {
+  const out: string[] = [];
+  const fds: number[] = [];
+  try {
+    for (let i = 0; i < opts.length; ) {
+      const o = opts[i]!;
+      const fdOpt = BIND_OPTS[o];
+      if (fdOpt) {
+        const [source, target] = [opts[i + 1]!, opts[i + 2]!];
+        i += 3;
+        let fd: number | null;
+        try {
+          fd = openNoUserLinks(source);
+        } catch (err) {
+          if (err instanceof UnsafeLink) {
+            throw new SandtrayError(
+              'INVALID_PROFILE',
+              `The mount of ${source} on ${target} passes through a symbolic link: ${err.link} -> ${err.target} (owned by uid ${err.owner}). A program in a sandbox that can write that folder could re-point it at any of your files.`,
+              `Name the real folder in the profile (\`readlink -f ${source}\`), or remove the link if you did not make it.`,
+            );
+          }
+          throw err;
+        }
+        if (fd === null) {
+          if (o.endsWith('-try')) continue;
+          throw new SandtrayError('INVALID_PROFILE', `The mount source ${source} (for ${target}) does not exist`, 'Create it, mark the mount "optional: true", or change the profile.');
+        }
+        fds.push(fd);
+        out.push(fdOpt, String(firstFd + fds.length - 1), target);
+        continue;
+      }
+      const n = ARITY[o];
+      if (n === undefined) throw new SandtrayError('INTERNAL', `Unexpected bwrap option in a plan: ${o}`);
+      out.push(...opts.slice(i, i + 1 + n));
+      i += 1 + n;
+    }
+  } catch (err) {
+    for (const fd of fds) fs.closeSync(fd);
+    throw err;
+  }
+  return { opts: out, fds };
+}
+
+/**
+ * Refuses a mount target that lies below a bind whose host folder the sandbox can write, when a
+ * link sits on the way there: bwrap would follow it while creating the mount point (and could
+ * create folders and files anywhere the user may). `binds` are the plan's binds in order.
+ */
+export function checkTargets(binds: readonly { source: string; target: string; writable: boolean }[]): void {
+  for (const m of binds) {
+    const parent = [...binds].filter((b) => b !== m && b.writable && isBelow(m.target, b.target)).sort((a, b) => b.target.length - a.target.length)[0];
+    if (!parent) continue;
+    const rel = path.posix.relative(parent.target, m.target).split('/');
+    let host = parent.source;
+    // Only the folders on the way; the last component is where bwrap mounts (a link there is
+    // covered by the mount itself, but bwrap would still create through it).
+    for (const part of rel) {
+      host = path.join(host, part);
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(host);
+      } catch {
+        break;
+      }
+      if (st.isSymbolicLink()) {
+        const inside = path.posix.join(parent.target, path.relative(parent.source, host));
+        throw new SandtrayError(
+          'INVALID_PROFILE',
+          `The mount on ${m.target} would go through ${inside}, a symbolic link to ${fs.readlinkSync(host)} made inside the sandbox`,
+          `Remove the link (${host} on this machine) or change the mount's target.`,
+        );
+      }
+    }
+  }
+}
+
+function isBelow(p: string, dir: string): boolean {
+  return dir === '/' ? p !== '/' : p.startsWith(`${dir}/`);
+}
