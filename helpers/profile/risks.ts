@@ -241,8 +241,8 @@ function judgeHostPath(key: string, source: string, writable: boolean, intro: st
         level: 'medium',
         key,
         message: linkAt === written
-          ? `${shown(written, host)} is a symbolic link to ${shown(real, host)}: the sandbox gets whatever it points to when the sandbox starts, and whoever can change the link decides what that is`
-          : `${shown(linkAt, host)} is a symbolic link, so ${shown(written, host)} really leads to ${shown(real, host)}: the sandbox gets whatever the link points to when the sandbox starts`,
+          ? `${shown(written, host)} is a symbolic link to ${shown(real, host)}: whoever can change the link would decide what the sandbox gets, so start refuses it; name ${shown(real, host)} in the profile instead`
+          : `${shown(linkAt, host)} is a symbolic link, so ${shown(written, host)} really leads to ${shown(real, host)}: whoever can change the link would decide what the sandbox gets, so start refuses it; name ${shown(real, host)} in the profile instead`,
         ...extra,
       }
     : null;
