@@ -60,7 +60,9 @@ export function attachSpec(name: string, cmd: string[] | null, extraEnv: Record<
   if (!arch) throw new SandtrayError('HOST_UNSUPPORTED', `Sandtray's seccomp filter is not built for this architecture (${process.arch})`, 'Sandtray runs on x86_64 and aarch64.');
   const caps = runtime.confine.caps.map((c) => parseCapName(c)).filter((c): c is CapName => c !== null);
   const seccomp = compileSeccomp(arch, { nesting: runtime.confine.nesting, sysAdmin: runtime.confine.sysAdmin });
-  let inner = cmd ?? [runtime.shell, '-l'];
+  // No command given (`shell`, `run` without one): the profile's `command`, fixed at start (the
+  // plan's default is the login shell).
+  let inner = cmd ?? (runtime.command.length ? runtime.command : [runtime.shell, '-l']);
   // For a terminal, script(1) inside allocates the pseudo-terminal from the sandbox's own devpts,
   // so tty(1), ttyname() and job control work there; the caller's terminal stays outside.
   if (opts.terminal) inner = ['/usr/bin/script', '--quiet', '--return', '--command', inner.map(shQuote).join(' '), '/dev/null'];

@@ -15,11 +15,18 @@ import { networkDriver } from '../network/drivers.js';
 import { etcFiles, SANDBOX_PATH } from './etc-files.js';
 import { INIT_NAME, INIT_SCRIPT } from './init-script.js';
 import { cliRuntime, NEST_BIN, nestingMounts, type CliRuntime } from './nesting.js';
+import { graphicsPlan, readGraphicsHost, wantsSession, type GraphicsHost } from './graphics.js';
+
+const NO_GRAPHICS: GraphicsHost = { wayland: null, x11: null, xauthority: null, pulse: null, pipewire: null, dri: false };
 
 export type MountOp =
   | { op: 'ro-bind' | 'bind' | 'ro-bind-try' | 'bind-try'; source: string; target: string; why: string }
-  | { op: 'tmpfs' | 'proc' | 'dev' | 'dir'; target: string; why: string }
-  | { op: 'symlink'; source: string; target: string; why: string };
+  // Device access: only /dev/dri, for `gpu: true` (see plan/graphics.ts).
+  | { op: 'dev-bind' | 'dev-bind-try'; source: string; target: string; why: string }
+  | { op: 'tmpfs' | 'proc' | 'dev' | 'dir'; target: string; why: string; perms?: string }
+  | { op: 'symlink'; source: string; target: string; why: string }
+  // A private Xauthority file made at launch from `source` with the cookie for `display` alone.
+  | { op: 'x11-cookie'; source: string; display: number; target: string; why: string };
 
 export interface Plan {
   name: string;
@@ -40,6 +47,8 @@ export interface Plan {
   workdir: string;
   /** argv of the user namespace holders (see idmap/userns.ts). */
   holders: string[];
+  /** What the graphical grants (display, audio, gpu, dbus) bind, or why not: one line each. */
+  desktop: string[];
   /** What confines root inside: its capabilities and the seccomp filter's policy. */
   confine: { caps: CapName[]; seccomp: FilterPolicy & { arch: string; instructions: number } };
   /**
@@ -70,6 +79,8 @@ const BASE_NAMESPACES = ['user', 'mount', 'uts', 'ipc', 'pid', 'cgroup'];
 export interface PlanOptions {
   /** Where the CLI runs from, for nesting sandboxes; this process's own unless given. */
   runtime?: CliRuntime | null;
+  /** The desktop session's sockets, for display/audio/gpu; read from this process's environment unless given. */
+  graphics?: GraphicsHost;
 }
 
 /** Compiles an expanded profile into a launch plan; pure apart from the facts passed in. */
@@ -119,6 +130,8 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
     mounts.push({ op, source: m.source, target: m.target, why: m.readOnly ? 'profile mount, read-only' : 'profile mount, writable' });
   }
   if (nesting) mounts.push(...nestingMounts(opts.runtime === undefined ? cliRuntime() : opts.runtime));
+  const desktop = graphicsPlan(profile, wantsSession(profile) ? (opts.graphics ?? readGraphicsHost()) : NO_GRAPHICS);
+  mounts.push(...desktop.mounts);
 
   const namespaces = [...BASE_NAMESPACES];
   if (driver.ownNamespace) namespaces.push('net');
@@ -133,6 +146,7 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
     LANG: process.env['LANG'] && /^[A-Za-z0-9_.@-]+$/.test(process.env['LANG']) ? process.env['LANG'] : 'C.UTF-8',
     container: 'sandtray',
     SANDTRAY_NAME: name,
+    ...desktop.env,
     ...profile.env,
   };
   const workdir = profile.workdir ?? '/root';
@@ -164,7 +178,7 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
   ];
   const holders = usernsArgv(idmap, { nesting: profile.nesting });
   const confine = { caps, seccomp: { ...policy, arch, instructions: seccomp.length / 8 } };
-  return { name, hostname: profile.hostname, idmap, nesting, mounts, namespaces, network: { mode: profile.network.mode, steps: driver.describe(profile) }, etc, env, shell, command, workdir, holders, confine, argv };
+  return { name, hostname: profile.hostname, idmap, nesting, mounts, namespaces, network: { mode: profile.network.mode, steps: driver.describe(profile) }, etc, env, shell, command, workdir, holders, desktop: desktop.notes, confine, argv };
 }
 
 /** bwrap options for the mount operations, in order. */
@@ -176,10 +190,17 @@ export function mountArgs(mounts: readonly MountOp[]): string[] {
       case 'bind':
       case 'ro-bind-try':
       case 'bind-try':
+      case 'dev-bind':
+      case 'dev-bind-try':
       case 'symlink':
         out.push(`--${m.op}`, m.source, m.target);
         break;
+      case 'x11-cookie':
+        // Not a bwrap option: the launch turns it into --ro-bind-data (runtime/mount-safety.ts).
+        out.push('--x11-cookie', String(m.display), m.source, m.target);
+        break;
       default:
+        if (m.perms) out.push('--perms', m.perms);
         out.push(`--${m.op}`, m.target);
     }
   }

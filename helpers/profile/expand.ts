@@ -30,12 +30,19 @@ export function expandLayers(sandboxName: string, layers: readonly LayerSource[]
     idmap: { mode: 'shared', size: DEFAULT_IDMAP_SIZE },
     nesting: false,
     capabilities: [],
+    display: { wayland: false, x11: false },
+    audio: false,
+    gpu: false,
+    dbus: { mode: 'none', talk: [] },
+    apps: [],
+    stopWhenIdle: false,
   };
   const origins: Record<string, string> = {};
-  for (const key of ['description', 'hostname', 'command', 'workdir', 'home', 'shell', 'network.mode', 'network.allowHostLoopback', 'idmap.mode', 'idmap.size', 'nesting', 'capabilities']) {
+  for (const key of ['description', 'hostname', 'command', 'workdir', 'home', 'shell', 'network.mode', 'network.allowHostLoopback', 'idmap.mode', 'idmap.size', 'nesting', 'capabilities', 'display.wayland', 'display.x11', 'audio', 'gpu', 'dbus.mode', 'dbus.talk', 'stopWhenIdle']) {
     origins[key] = DEFAULT_ORIGIN;
   }
   const mountIndex = new Map<string, number>();
+  const appIndex = new Map<string, number>();
 
   for (const { origin, layer } of layers) {
     const set = <K extends keyof Profile>(key: K, value: Profile[K] | undefined): void => {
@@ -74,6 +81,36 @@ export function expandLayers(sandboxName: string, layers: readonly LayerSource[]
     if (layer.idmap?.size !== undefined) {
       p.idmap.size = layer.idmap.size;
       origins['idmap.size'] = origin;
+    }
+    set('audio', layer.audio);
+    set('gpu', layer.gpu);
+    set('stopWhenIdle', layer.stopWhenIdle);
+    for (const k of ['wayland', 'x11'] as const) {
+      const v = layer.display?.[k];
+      if (v === undefined) continue;
+      p.display[k] = v;
+      origins[`display.${k}`] = origin;
+    }
+    if (layer.dbus !== undefined) {
+      const d = typeof layer.dbus === 'string' ? { mode: layer.dbus } : layer.dbus;
+      p.dbus.mode = d.mode;
+      origins['dbus.mode'] = origin;
+      if ('talk' in d && d.talk !== undefined) {
+        p.dbus.talk = [...new Set(d.talk)];
+        origins['dbus.talk'] = origin;
+      }
+    }
+    // Apps are keyed by name, as mounts by target: a later layer replaces the app of the same name.
+    for (const a of layer.apps ?? []) {
+      const entry = { name: a.name, command: [...a.command], title: a.title ?? null, icon: a.icon ?? null };
+      const at = appIndex.get(a.name);
+      if (at === undefined) {
+        appIndex.set(a.name, p.apps.length);
+        p.apps.push(entry);
+      } else {
+        p.apps[at] = entry;
+      }
+      origins[`apps[${a.name}]`] = origin;
     }
     // Mounts are keyed by target, as LXD keys devices by name: a later layer replaces the same target.
     for (const m of layer.mounts ?? []) {

@@ -371,6 +371,27 @@ export function profileRisks(p: Profile, host: RiskHost = riskHost()): Risk[] {
         : `root inside holds CAP_${c}, beyond the default set: more privileged kernel interfaces are within its reach`,
     });
   });
+  // Graphical grants (plan/graphics.ts): each one is a socket or device of your session.
+  if (p.display.x11) {
+    out.push({
+      level: 'high',
+      key: 'display.x11',
+      message: 'X11 programs can read and type into every window: the sandbox gets your X server\'s socket and its cookie, with which programs inside can read the screen and the keyboard and send keystrokes to your other programs' +
+        (p.network.mode === 'host' ? '; with network.mode: host they also reach its abstract socket' : ''),
+    });
+  }
+  if (p.display.wayland) {
+    out.push({ level: 'medium', key: 'display.wayland', message: "programs inside can open windows on your desktop through the compositor's own socket, with every protocol it offers your other programs (no per-sandbox security context yet), which on some desktops includes the clipboard and screen capture" });
+  }
+  if (p.audio) {
+    out.push({ level: 'medium', key: 'audio', message: 'programs inside can play sound and record from your microphone through your sound server (with PipeWire, also what your other programs play)' });
+  }
+  if (p.gpu) {
+    out.push({ level: 'medium', key: 'gpu', message: "programs inside can use your graphics card directly (/dev/dri), which puts the graphics driver's kernel code within their reach" });
+  }
+  if (p.dbus.mode === 'filtered') {
+    out.push({ level: 'info', key: 'dbus.mode', message: 'dbus: filtered is not implemented yet: no bus is bound, as with none' });
+  }
   // Most serious first; the risks of one key (a mount and its symbolic link) stay together.
   const keyLevel = new Map<string, number>();
   for (const r of out) keyLevel.set(r.key, Math.min(keyLevel.get(r.key) ?? 9, ORDER[r.level]));

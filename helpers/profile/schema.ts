@@ -72,6 +72,44 @@ export const capabilitySchema = z
 
 export const homeSchema = z.union([z.enum(['private', 'tmpfs']), hostPath]);
 
+export const displaySchema = z.strictObject({
+  wayland: z.boolean().optional().describe("The compositor's Wayland socket, in the sandbox's own runtime folder"),
+  x11: z.boolean().optional().describe('The X server: its socket path only (never the abstract socket) and its cookie in a private file; X11 programs can read and type into every window'),
+});
+
+/** A D-Bus well-known name: dot-separated elements of letters, digits, "_" and "-", at least two; "*" only as the last element. */
+const busName = z
+  .string()
+  .max(255)
+  .regex(/^[A-Za-z_-][A-Za-z0-9_-]*(\.[A-Za-z_-][A-Za-z0-9_-]*)*(\.\*|\.[A-Za-z_-][A-Za-z0-9_-]*)$/, 'must be a D-Bus name such as org.freedesktop.Notifications (or org.example.*)');
+export const dbusModes = ['none', 'filtered'] as const;
+export const dbusSchema = z.union([
+  z.enum(dbusModes),
+  z.strictObject({
+    mode: z.enum(dbusModes).describe('none: no bus at all; filtered: the session bus through xdg-dbus-proxy'),
+    talk: z.array(busName).optional().describe('filtered: the names programs inside may call'),
+  }),
+]);
+
+/** Text shown in menus and desktop entries: one line, no control characters. */
+const label = z
+  .string()
+  .min(1)
+  .max(100)
+  .refine((s) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s), 'must be one line without control characters');
+export const appSchema = z.strictObject({
+  name: nameSchema.describe('How `sandtray open NAME APP` and the tray name it'),
+  command: z.array(z.string().refine((s) => !s.includes('\0'), 'must not contain NUL')).min(1).describe('argv run inside the sandbox'),
+  title: label.optional().describe('Shown in the tray and in the desktop entry (default: the name)'),
+  icon: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^(\/[^\0\n\r\t]*|[A-Za-z0-9][A-Za-z0-9_.+-]*)$/, 'must be an icon name (e.g. firefox) or an absolute path')
+    .optional()
+    .describe('Icon name from the icon theme, or an absolute path on the host'),
+});
+
 /** One layer: every key optional; profiles and per-sandbox overrides are layers. */
 export const layerSchema = z.strictObject({
   apiVersion: z.literal(API_VERSION).describe(`Must be "${API_VERSION}"`),
@@ -89,6 +127,12 @@ export const layerSchema = z.strictObject({
   nesting: z.boolean().optional().describe('Allow creating user namespaces (and sandboxes) inside'),
   capabilities: z.array(capabilitySchema).optional()
     .describe('Capabilities root inside holds beyond the default set (e.g. NET_ADMIN, SYS_PTRACE); each one is flagged as a risk'),
+  display: displaySchema.optional().describe('Graphical access: Wayland and/or X11 (default neither)'),
+  audio: z.boolean().optional().describe('The PulseAudio and PipeWire sockets (default false)'),
+  gpu: z.boolean().optional().describe('/dev/dri, for hardware-accelerated graphics (default false)'),
+  dbus: dbusSchema.optional().describe('none (default): no bus; filtered: the session bus through xdg-dbus-proxy, with talk: [names]'),
+  apps: z.array(appSchema).optional().describe('Programs the tray and `sandtray open` offer for this sandbox'),
+  stopWhenIdle: z.boolean().optional().describe('Stop the sandbox when its last app and shell have exited (default false)'),
 });
 export type Layer = z.infer<typeof layerSchema>;
 
@@ -107,6 +151,19 @@ export interface Profile {
   nesting: boolean;
   /** Capabilities asked for beyond the default set (see confine/caps.ts). */
   capabilities: CapName[];
+  display: { wayland: boolean; x11: boolean };
+  audio: boolean;
+  gpu: boolean;
+  dbus: { mode: (typeof dbusModes)[number]; talk: string[] };
+  apps: AppEntry[];
+  stopWhenIdle: boolean;
+}
+
+export interface AppEntry {
+  name: string;
+  command: string[];
+  title: string | null;
+  icon: string | null;
 }
 
 export const DEFAULT_IDMAP_SIZE = 65536;

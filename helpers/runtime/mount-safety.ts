@@ -13,7 +13,10 @@
 // folder the sandbox writes (its home, a writable mount) is checked for links planted there.
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { SandtrayError } from '../core/errors.js';
+import { xauthorityFor } from '../plan/graphics.js';
 
 /** O_PATH (Linux, the same on x86_64 and aarch64): a handle to a place, not opened for I/O. */
 const O_PATH = 0o10000000;
@@ -81,6 +84,48 @@ const ARITY: Record<string, number> = {
   '--remount-ro': 1, '--perms': 1, '--chmod': 2,
 };
 
+/** The one device folder a plan may bind with device access (`gpu: true`). */
+const DEV_BIND_ALLOWED = '/dev/dri';
+
+/**
+ * bwrap has no descriptor form of --dev-bind, so the path goes as is. Only /dev/dri, and only
+ * while it is a root-owned folder reached through no link: /dev and /dev/dri belong to root, so
+ * no user can re-point them between this check and the mount.
+ */
+function devBindPath(opt: string, source: string, target: string): boolean {
+  if (source !== DEV_BIND_ALLOWED || target !== DEV_BIND_ALLOWED) throw new SandtrayError('INTERNAL', `${opt} is allowed for ${DEV_BIND_ALLOWED} only, not ${source} -> ${target}`);
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(source);
+  } catch {
+    if (opt.endsWith('-try')) return false;
+    throw new SandtrayError('INVALID_PROFILE', `${source} does not exist on this host`, 'Set gpu: false, or install the graphics driver.');
+  }
+  const parent = fs.lstatSync(path.dirname(source));
+  if (!st.isDirectory() || st.uid !== 0 || !parent.isDirectory() || parent.uid !== 0) {
+    throw new SandtrayError('INVALID_PROFILE', `${source} is not a root-owned folder; it is not bound`, 'Check the host: /dev/dri should be made by the kernel.');
+  }
+  return true;
+}
+
+/**
+ * A descriptor of a removed private file holding the sandbox's Xauthority (bwrap copies it into
+ * the sandbox with --ro-bind-data). Made in the user's runtime folder when there is one.
+ */
+function xauthorityFd(display: number, source: string): number | null {
+  const data = xauthorityFor(display, source);
+  if (!data) return null;
+  const rt = process.env['XDG_RUNTIME_DIR'];
+  const dir = rt && path.isAbsolute(rt) && fs.existsSync(rt) ? rt : os.tmpdir();
+  const file = path.join(dir, `.sandtray-xauth-${randomBytes(8).toString('hex')}`);
+  fs.writeFileSync(file, data, { mode: 0o600, flag: 'wx' });
+  try {
+    return fs.openSync(file, 'r');
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
 /**
  * bwrap's options with every bind turned into a bind of a descriptor opened by openNoUserLinks.
  * The descriptors get the numbers firstFd, firstFd+1, ... in the returned list's order.
@@ -91,6 +136,24 @@ export function bindByDescriptor(opts: readonly string[], firstFd: number): { op
   try {
     for (let i = 0; i < opts.length; ) {
       const o = opts[i]!;
+      if (o === '--dev-bind' || o === '--dev-bind-try') {
+        const [source, target] = [opts[i + 1]!, opts[i + 2]!];
+        i += 3;
+        if (devBindPath(o, source, target)) out.push(o, source, target);
+        continue;
+      }
+      if (o === '--x11-cookie') {
+        // Not a bwrap option: plan/build.ts's stand-in for the sandbox's private Xauthority file.
+        const [display, source, target] = [Number(opts[i + 1]), opts[i + 2]!, opts[i + 3]!];
+        i += 4;
+        const fd = xauthorityFd(display, source);
+        if (fd === null) {
+          throw new SandtrayError('INVALID_PROFILE', `${source} holds no cookie for the X display :${display}`, 'Run the sandbox from your desktop session, or set display.x11: false.');
+        }
+        fds.push(fd);
+        out.push('--perms', '0600', '--ro-bind-data', String(firstFd + fds.length - 1), target);
+        continue;
+      }
       const fdOpt = BIND_OPTS[o];
       if (fdOpt) {
         const [source, target] = [opts[i + 1]!, opts[i + 2]!];
