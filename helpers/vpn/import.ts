@@ -1,5 +1,6 @@
 // `vpn import`: a .ovpn or wg-quick file becomes a stored config, a profile and a sandbox;
-// credentials found in it move to the keyring, never to Sandtray's files.
+// credentials found in it move to the keyring, never to Sandtray's files. What becomes of each
+// option is the engine's verdict (verdict.ts), which the CLI prints and the desktop shows.
 import fs from 'node:fs';
 import path from 'node:path';
 import { SandtrayError } from '../core/errors.js';
@@ -8,9 +9,10 @@ import { createSandbox } from '../lifecycle/create.js';
 import { PROFILE_EXT } from '../profile/load.js';
 import { deleteSecret, setSecret } from '../secrets/keyring.js';
 import { checkName, ensurePrivateDir, listNames } from '../runtime/store.js';
-import { parseOvpn, type OvpnConfig } from './openvpn-config.js';
+import { formatOvpn, ovpnRefusedError, readOvpn, type OvpnConfig } from './openvpn-config.js';
 import { readVpnFile } from './load.js';
-import { formatWgQuick, parseWgQuick, type WgConfig } from './wireguard-config.js';
+import { formatWgQuick, readWgQuick, wgRefusedError, type WgConfig } from './wireguard-config.js';
+import { verdictLines, type VpnVerdict } from './verdict.js';
 import { IMPORT_MARKER } from './forget.js';
 
 export interface ImportResult {
@@ -18,8 +20,25 @@ export interface ImportResult {
   type: 'openvpn' | 'wireguard';
   config: string;
   profile: string;
-  /** What the user should know: stored secrets, remotes, what is still needed. */
+  /** What the user should know: servers, the verdict in sentences, stored secrets, what is still needed. */
   notes: string[];
+  /** The engine's verdict on every option of the file. */
+  verdict: VpnVerdict;
+  /** Secrets moved to the keyring (their names, never their values). */
+  stored: string[];
+}
+
+/** What a VPN file gives a sandbox, before anything is written: the desktop's file sheet shows this. */
+export interface VpnReview {
+  type: 'openvpn' | 'wireguard';
+  verdict: VpnVerdict;
+  remotes: { host: string; port: number | null; proto: string | null }[];
+  addresses: string[];
+  dns: string[];
+  allowedIps: string[];
+  /** Keys or certificates are inside the file (or were read from files it names). */
+  hasInlineKeys: boolean;
+  config: { type: 'openvpn'; config: OvpnConfig } | { type: 'wireguard'; config: WgConfig };
 }
 
 /** OpenVPN or WireGuard, from the text (a [Interface] section means wg-quick). */
@@ -32,55 +51,54 @@ export function nameFromFile(file: string): string {
   return path.basename(file).replace(/\.[^.]*$/, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'vpn';
 }
 
-const FILE_BLOCKS: Record<string, string> = { ca: 'ca', cert: 'cert', key: 'key', 'tls-auth': 'tls-auth', 'tls-crypt': 'tls-crypt', 'tls-crypt-v2': 'tls-crypt-v2', pkcs12: 'pkcs12', secret: 'secret', 'extra-certs': 'extra-certs', dh: 'dh' };
+const KEY_BLOCKS = new Set(['ca', 'cert', 'key', 'tls-auth', 'tls-crypt', 'tls-crypt-v2', 'secret', 'pkcs12', 'extra-certs']);
 
-/** Copies files the config names (ca, cert, key, ...) into inline blocks, so the stored config stands alone. */
-function inlineFiles(cfg: OvpnConfig, baseDir: string): { cfg: OvpnConfig; notes: string[] } {
-  const notes: string[] = [];
-  const directives = [];
-  const blocks = [...cfg.blocks];
-  for (const d of cfg.directives) {
-    const tag = FILE_BLOCKS[d.name];
-    const arg = d.args[0];
-    if (!tag || !arg || arg === '[inline]') {
-      directives.push(d);
-      continue;
-    }
-    const file = path.resolve(baseDir, arg);
-    let body: string;
-    try {
-      body = d.name === 'pkcs12' ? fs.readFileSync(file).toString('base64') : fs.readFileSync(file, 'utf8');
-    } catch {
-      throw new SandtrayError('NOT_FOUND', `The configuration names ${d.name} file ${arg} (line ${d.line}), which cannot be read at ${file}`, 'Put the file next to the configuration, or inline it as a <' + tag + '> block.');
-    }
-    blocks.push({ tag, body: body.endsWith('\n') ? body : body + '\n' });
-    if ((d.name === 'tls-auth' || d.name === 'secret') && d.args[1] !== undefined) directives.push({ name: 'key-direction', args: [d.args[1]], line: d.line });
-    notes.push(`copied ${d.name} file ${arg} into the stored configuration`);
+/**
+ * Reviews VPN text: the verdict on every option and a summary. `dir` is the file's folder, where
+ * the files it names are read from (and only there); null reads none. The type is detected from
+ * the text unless given.
+ */
+export function reviewVpnText(text: string, opts: { file?: string; dir?: string | null; type?: 'openvpn' | 'wireguard' } = {}): VpnReview {
+  if ((opts.type ?? detectVpnType(text)) === 'wireguard') {
+    const cfg = readWgQuick(text);
+    return {
+      type: 'wireguard',
+      verdict: cfg.verdict,
+      remotes: cfg.peers.filter((p) => p.endpoint).map((p) => ({ host: p.endpoint!.host, port: p.endpoint!.port, proto: 'udp' })),
+      addresses: cfg.addresses,
+      dns: [...cfg.dns, ...cfg.searchDomains],
+      allowedIps: cfg.peers.flatMap((p) => p.allowedIps),
+      hasInlineKeys: Boolean(cfg.privateKey),
+      config: { type: 'wireguard', config: cfg },
+    };
   }
-  const encryptedKey = /ENCRYPTED/.test(blocks.find((b) => b.tag === 'key')?.body ?? '');
-  return { cfg: { ...cfg, directives, blocks, encryptedKey }, notes };
+  const cfg = readOvpn(text, { file: opts.file, dir: opts.dir ?? null });
+  const dns = cfg.directives.filter((d) => d.name === 'dhcp-option' && /^DNS6?$/i.test(d.args[0] ?? '') && d.args[1]).map((d) => d.args[1]!);
+  return {
+    type: 'openvpn',
+    verdict: cfg.verdict,
+    remotes: cfg.remotes.map((r) => ({ host: r.host, port: r.port, proto: (r.proto ?? cfg.proto).replace(/-client$/, '') })),
+    addresses: [],
+    dns,
+    allowedIps: [],
+    hasInlineKeys: cfg.blocks.some((b) => KEY_BLOCKS.has(b.tag)),
+    config: { type: 'openvpn', config: cfg },
+  };
 }
 
-/** The stored text of an OpenVPN config: directives then blocks; credentials left out. */
-function formatOvpn(cfg: OvpnConfig): string {
-  const out = ['# Imported by Sandtray; credentials are kept in the keyring.'];
-  for (const d of cfg.directives) {
-    if (d.name === 'auth-user-pass') out.push('auth-user-pass');
-    else out.push([d.name, ...d.args].map((a) => (/^[^\s"'\\#;]+$/.test(a) ? a : `"${a.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(' '));
-  }
-  for (const b of cfg.blocks) {
-    if (b.tag === 'auth-user-pass' || b.tag === 'connection') continue;
-    out.push(`<${b.tag}>`, b.body.trimEnd(), `</${b.tag}>`);
-  }
-  return out.join('\n') + '\n';
+/** Reviews a VPN file on disk (see reviewVpnText). */
+export function reviewVpnFile(file: string): VpnReview {
+  const abs = path.resolve(file);
+  return reviewVpnText(readVpnFile(abs), { file: abs, dir: path.dirname(abs) });
 }
 
 /** Imports a VPN configuration as a new sandbox. */
 export async function importVpn(file: string, opts: { name?: string; paths?: Paths } = {}): Promise<ImportResult> {
   const paths = opts.paths ?? sandtrayPaths();
   const abs = path.resolve(file);
-  const text = readVpnFile(abs);
-  const type = detectVpnType(text);
+  const review = reviewVpnFile(abs);
+  const { type, verdict } = review;
+  if (verdict.refused.length) throw type === 'openvpn' ? ovpnRefusedError(abs, verdict) : wgRefusedError(abs, verdict);
   const name = checkName(opts.name ?? nameFromFile(abs));
   if (listNames(paths).includes(name)) throw new SandtrayError('ALREADY_EXISTS', `Sandbox "${name}" already exists`, 'Pick another name with --name NAME, or delete the old sandbox first.');
   const profileFile = path.join(paths.config, 'profiles', `${name}${PROFILE_EXT}`);
@@ -89,40 +107,30 @@ export async function importVpn(file: string, opts: { name?: string; paths?: Pat
   const notes: string[] = [];
   const secrets: Record<string, string> = {};
   let stored: string;
-  if (type === 'openvpn') {
-    const parsed = inlineFiles(parseOvpn(text, abs), path.dirname(abs));
-    notes.push(...parsed.notes);
-    const cfg = parsed.cfg;
-    let creds: string | null = null;
-    if (cfg.authFile) {
-      try {
-        creds = fs.readFileSync(path.resolve(path.dirname(abs), cfg.authFile), 'utf8');
-      } catch {
-        throw new SandtrayError('NOT_FOUND', `auth-user-pass names ${cfg.authFile}, which cannot be read`, 'Remove the file name from the auth-user-pass line; Sandtray asks for the credentials and keeps them in the keyring.');
-      }
-    }
-    creds = creds ?? cfg.blocks.find((b) => b.tag === 'auth-user-pass')?.body ?? null;
-    if (creds) {
-      const [u, p] = creds.replace(/\r/g, '').split('\n');
-      if (u) secrets['username'] = u;
-      if (p) secrets['password'] = p;
-    }
+  if (review.config.type === 'openvpn') {
+    const cfg = review.config.config;
+    if (cfg.credentials.username) secrets['username'] = cfg.credentials.username;
+    if (cfg.credentials.password) secrets['password'] = cfg.credentials.password;
+    if (cfg.credentials.keyPassphrase) secrets['key-passphrase'] = cfg.credentials.keyPassphrase;
     stored = formatOvpn(cfg);
     const protos = [...new Set(cfg.remotes.map((r) => (r.proto ?? cfg.proto).replace(/[46]?(-client)?$/, '')))];
     notes.push(`${cfg.remotes.length} server${cfg.remotes.length > 1 ? 's' : ''} (${cfg.remotes.map((r) => `${r.host}:${r.port}`).join(', ')}) over ${protos.join('/')}`);
+    notes.push(...verdictLines(verdict));
     if (cfg.needsUserPass && !secrets['password']) notes.push(`it needs a user name and password: \`sandtray secret set ${name} username\` and \`... password\`, or start it from a terminal to be asked`);
-    if (cfg.encryptedKey) notes.push(`its private key is encrypted: \`sandtray secret set ${name} key-passphrase\`, or start it from a terminal to be asked`);
+    if (cfg.encryptedKey && !secrets['key-passphrase']) notes.push(`its private key is encrypted: \`sandtray secret set ${name} key-passphrase\`, or start it from a terminal to be asked`);
   } else {
-    const cfg: WgConfig = parseWgQuick(text, abs);
+    const cfg = review.config.config;
     if (cfg.privateKey) secrets['private-key'] = cfg.privateKey;
-    cfg.peers.forEach((p, i) => {
+    const peers = cfg.peers.map((p, i) => {
       if (p.presharedKey && p.presharedKey !== 'keyring') {
         secrets[i === 0 ? 'preshared-key' : `preshared-key-${i + 1}`] = p.presharedKey;
-        p.presharedKey = 'keyring';
+        return { ...p, presharedKey: 'keyring' };
       }
+      return p;
     });
-    stored = formatWgQuick({ ...cfg, privateKey: null });
+    stored = formatWgQuick({ ...cfg, peers, privateKey: null });
     notes.push(`${cfg.peers.length} peer${cfg.peers.length > 1 ? 's' : ''}, addresses ${cfg.addresses.join(', ')}, DNS ${cfg.dns.join(', ') || 'none'}`);
+    notes.push(...verdictLines(verdict));
     if (!cfg.privateKey) notes.push(`it has no PrivateKey: \`sandtray secret set ${name} private-key\``);
   }
 
@@ -158,5 +166,5 @@ export async function importVpn(file: string, opts: { name?: string; paths?: Pat
     for (const u of undo.reverse()) await u();
     throw err;
   }
-  return { name, type, config: configFile, profile: profileFile, notes };
+  return { name, type, config: configFile, profile: profileFile, notes, verdict, stored: stores };
 }

@@ -1,5 +1,6 @@
 // Loading the VPN configuration a profile names, with errors that say which file and what to do.
 import fs from 'node:fs';
+import path from 'node:path';
 import { SandtrayError } from '../core/errors.js';
 import type { Profile } from '../profile/schema.js';
 import { parseOvpn, type OvpnConfig } from './openvpn-config.js';
@@ -7,7 +8,7 @@ import { parseWgQuick, type WgConfig } from './wireguard-config.js';
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
-/** Reads a VPN configuration file; NOT_FOUND or VPN errors with the path. */
+/** Reads a VPN configuration file as UTF-8 text; NOT_FOUND or VPN errors with the path. */
 export function readVpnFile(file: string): string {
   let st: fs.Stats;
   try {
@@ -17,17 +18,28 @@ export function readVpnFile(file: string): string {
   }
   if (!st.isFile()) throw new SandtrayError('VPN', `The VPN configuration ${file} is not a regular file`);
   if (st.size > MAX_CONFIG_BYTES) throw new SandtrayError('VPN', `The VPN configuration ${file} is larger than 1 MiB`, 'Check that this is the right file.');
-  return fs.readFileSync(file, 'utf8');
+  const data = fs.readFileSync(file);
+  if ((data[0] === 0xff && data[1] === 0xfe) || (data[0] === 0xfe && data[1] === 0xff)) {
+    throw new SandtrayError('VPN', `The VPN configuration ${file} is saved as UTF-16, which OpenVPN and WireGuard cannot read`, 'Save it again as UTF-8 (or ANSI) text, then try again.');
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(data);
+  } catch {
+    throw new SandtrayError('VPN', `The VPN configuration ${file} is not UTF-8 text`, 'Check that this is the right file, or save it again as UTF-8 text.');
+  }
 }
 
 export type LoadedVpn = { type: 'openvpn'; file: string; config: OvpnConfig } | { type: 'wireguard'; file: string; config: WgConfig };
 
-/** Parses the profile's VPN configuration. */
+/**
+ * Parses the profile's VPN configuration with the same rules as an import: files it names are
+ * read from its own folder only and go inline into what the client runs.
+ */
 export function loadVpn(profile: Profile): LoadedVpn {
   const vpn = profile.network.vpn;
   if (!vpn) throw new SandtrayError('INVALID_PROFILE', 'network.mode is vpn but network.vpn is not set', 'Add network.vpn: {type: openvpn|wireguard, config: FILE}, or import a configuration with `sandtray vpn import FILE`.');
   const text = readVpnFile(vpn.config);
   return vpn.type === 'openvpn'
-    ? { type: 'openvpn', file: vpn.config, config: parseOvpn(text, vpn.config) }
+    ? { type: 'openvpn', file: vpn.config, config: parseOvpn(text, vpn.config, path.dirname(path.resolve(vpn.config))) }
     : { type: 'wireguard', file: vpn.config, config: parseWgQuick(text, vpn.config) };
 }

@@ -1,5 +1,8 @@
-// Reading wg-quick .conf files: [Interface] and [Peer] sections; hooks that run programs are refused.
+// Reading wg-quick .conf files: [Interface] and [Peer] sections, every key classified. Hooks that
+// only build a host firewall kill switch are dropped (the sandbox is one by construction); any
+// other hook runs a program and is refused.
 import { SandtrayError } from '../core/errors.js';
+import { emptyVerdict, refusedError, type VpnVerdict } from './verdict.js';
 
 export interface WgPeer {
   publicKey: string;
@@ -19,19 +22,15 @@ export interface WgConfig {
   mtu: number | null;
   listenPort: number | null;
   peers: WgPeer[];
+  verdict: VpnVerdict;
 }
 
-const REFUSED = new Set(['preup', 'postup', 'predown', 'postdown']);
 const KEY_RE = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw480]=$/;
-const IGNORED = new Set(['table', 'fwmark', 'saveconfig']);
+const HOOKS = new Set(['preup', 'postup', 'predown', 'postdown']);
 
 /** True for a base64 WireGuard key (32 bytes). */
 export function isWgKey(s: string): boolean {
   return KEY_RE.test(s);
-}
-
-function bad(file: string, message: string, hint?: string): SandtrayError {
-  return new SandtrayError('VPN', `${file}: ${message}`, hint ?? 'Edit the configuration, then import it again.');
 }
 
 /** An IPv4 or IPv6 address with an optional /prefix. */
@@ -51,107 +50,162 @@ function parseEndpoint(v: string): { host: string; port: number } | null {
   return port >= 1 && port <= 65535 ? { host: m[1]!, port } : null;
 }
 
-/** Parses wg-quick text; every problem names its line. */
-export function parseWgQuick(text: string, file = 'the WireGuard configuration'): WgConfig {
-  const cfg: WgConfig = { privateKey: null, addresses: [], dns: [], searchDomains: [], mtu: null, listenPort: null, peers: [] };
+/**
+ * One command of the kill switch that wg-quick(8) documents and Mullvad's generator writes:
+ * `iptables -I OUTPUT ! -o %i -m mark ! --mark $(wg show %i fwmark) -m addrtype ! --dst-type LOCAL -j REJECT`
+ * (also ip6tables, -A or -D, -w, DROP). It rejects what leaves the host outside the tunnel.
+ */
+const KILL_SWITCH_RULE = /^(?:\/\S*\/)?ip6?tables(?:\s+-w(?:\s+\d+)?)?\s+-[IAD]\s+OUTPUT(?:\s+\d+)?\s+!\s+-o\s+%i\s+-m\s+mark\s+!\s+--mark\s+\$\(wg\s+show\s+%i\s+fwmark\)\s+-m\s+addrtype\s+!\s+--dst-type\s+LOCAL\s+-j\s+(?:REJECT|DROP)$/;
+
+/** True when a hook's value only adds or removes that kill switch's rules. */
+export function isKillSwitchHook(value: string): boolean {
+  const commands = value.split(/&&|;/).map((c) => c.trim());
+  return commands.length > 0 && commands.every((c) => KILL_SWITCH_RULE.test(c));
+}
+
+const KEPT_INTERFACE = new Set(['privatekey', 'address', 'dns', 'mtu', 'listenport']);
+const KEPT_PEER = new Set(['publickey', 'presharedkey', 'endpoint', 'allowedips', 'persistentkeepalive']);
+
+/** Reads wg-quick text; never throws for what the file says: refusals are in verdict.refused. */
+export function readWgQuick(text: string): WgConfig {
+  const verdict = emptyVerdict();
+  const cfg: WgConfig = { privateKey: null, addresses: [], dns: [], searchDomains: [], mtu: null, listenPort: null, peers: [], verdict };
+  const refuse = (line: number | null, option: string, reason: string) => verdict.refused.push({ line, option, reason });
+  const drop = (line: number, option: string, reason: string) => verdict.dropped.push({ line, option, reason });
   let section: 'interface' | 'peer' | null = null;
   let sawInterface = false;
-  const refused: string[] = [];
-  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  const lines = (text.startsWith('\uFEFF') ? text.slice(1) : text).replace(/\r\n?/g, '\n').split('\n');
   lines.forEach((rawLine, i) => {
+    const no = i + 1;
     const line = rawLine.replace(/#.*$/, '').trim();
     if (!line) return;
     const sec = /^\[(\w+)\]$/.exec(line);
     if (sec) {
       const s = sec[1]!.toLowerCase();
       if (s === 'interface') {
-        if (sawInterface) throw bad(file, `line ${i + 1}: a second [Interface] section`);
+        if (sawInterface) refuse(no, '[Interface]', 'a second [Interface] section');
         sawInterface = true;
         section = 'interface';
       } else if (s === 'peer') {
         section = 'peer';
         cfg.peers.push({ publicKey: '', presharedKey: null, endpoint: null, allowedIps: [], persistentKeepalive: null });
-      } else throw bad(file, `line ${i + 1}: unknown section [${sec[1]}]`);
+      } else {
+        section = null;
+        refuse(no, `[${sec[1]}]`, 'an unknown section');
+      }
       return;
     }
     const eq = line.indexOf('=');
-    if (eq <= 0) throw bad(file, `line ${i + 1}: expected "Key = Value"`);
-    const key = line.slice(0, eq).trim().toLowerCase();
+    if (eq <= 0) {
+      refuse(no, line.slice(0, 30), 'expected "Key = Value"');
+      return;
+    }
+    const name = line.slice(0, eq).trim();
+    const key = name.toLowerCase();
     const value = line.slice(eq + 1).trim();
     const list = value.split(',').map((s) => s.trim()).filter(Boolean);
-    if (REFUSED.has(key)) {
-      refused.push(`"${line.slice(0, eq).trim()}" at line ${i + 1} (runs a program)`);
+    if (section === null) {
+      refuse(no, name, 'outside a section');
+      return;
+    }
+    if (HOOKS.has(key)) {
+      if (section !== 'interface') refuse(no, name, 'belongs in [Interface]');
+      else if (isKillSwitchHook(value)) drop(no, name, "a kill switch for your computer's firewall (iptables rules); the sandbox is a kill switch by construction: its only route is the tunnel");
+      else refuse(no, name, `runs a program on your computer (${value.length > 60 ? `${value.slice(0, 60)}...` : value})`);
       return;
     }
     if (section === 'interface') {
       switch (key) {
         case 'privatekey':
-          if (!isWgKey(value)) throw bad(file, `line ${i + 1}: PrivateKey is not a WireGuard key`);
+          if (!isWgKey(value)) return refuse(no, name, 'is not a WireGuard key');
           cfg.privateKey = value;
           break;
-        case 'address':
-          for (const a of list) if (!isCidr(a)) throw bad(file, `line ${i + 1}: Address "${a}" is not an address/prefix`);
+        case 'address': {
+          const bad = list.find((a) => !isCidr(a));
+          if (bad) return refuse(no, name, `"${bad}" is not an address/prefix`);
           cfg.addresses.push(...list);
           break;
+        }
         case 'dns':
           for (const d of list) (isCidr(d) && !d.includes('/') ? cfg.dns : cfg.searchDomains).push(d);
           break;
         case 'mtu':
           cfg.mtu = Number(value);
-          if (!Number.isInteger(cfg.mtu) || cfg.mtu < 576 || cfg.mtu > 9000) throw bad(file, `line ${i + 1}: MTU ${value} is out of range`);
+          if (!Number.isInteger(cfg.mtu) || cfg.mtu < 576 || cfg.mtu > 9000) return refuse(no, name, `${value} is out of range (576 to 9000)`);
           break;
         case 'listenport':
           cfg.listenPort = Number(value);
-          if (!Number.isInteger(cfg.listenPort) || cfg.listenPort < 0 || cfg.listenPort > 65535) throw bad(file, `line ${i + 1}: ListenPort ${value} is not a port`);
+          if (!Number.isInteger(cfg.listenPort) || cfg.listenPort < 0 || cfg.listenPort > 65535) return refuse(no, name, `${value} is not a port`);
           break;
+        case 'table':
+          return drop(no, name, value.toLowerCase() === 'off'
+            ? "wg-quick would add no routes; Sandtray routes the peers' AllowedIPs inside the sandbox, where nothing else exists"
+            : "a routing table of your computer; Sandtray routes the peers' AllowedIPs inside the sandbox");
+        case 'saveconfig':
+          return drop(no, name, 'Sandtray never writes the configuration back');
+        case 'fwmark':
+          return drop(no, name, "a firewall mark for your computer's routing; the sandbox has only the tunnel");
         default:
-          if (!IGNORED.has(key)) throw bad(file, `line ${i + 1}: unknown [Interface] key "${line.slice(0, eq).trim()}"`);
+          return refuse(no, name, 'an [Interface] key neither wg nor wg-quick knows');
       }
+      if (KEPT_INTERFACE.has(key)) verdict.kept.push({ line: no, option: name });
       return;
     }
-    if (section === 'peer') {
-      const peer = cfg.peers[cfg.peers.length - 1]!;
-      switch (key) {
-        case 'publickey':
-          if (!isWgKey(value)) throw bad(file, `line ${i + 1}: PublicKey is not a WireGuard key`);
-          peer.publicKey = value;
-          break;
-        case 'presharedkey':
-          if (value !== 'keyring' && !isWgKey(value)) throw bad(file, `line ${i + 1}: PresharedKey is not a WireGuard key`);
-          peer.presharedKey = value;
-          break;
-        case 'endpoint':
-          peer.endpoint = parseEndpoint(value);
-          if (!peer.endpoint) throw bad(file, `line ${i + 1}: Endpoint "${value}" is not HOST:PORT`);
-          break;
-        case 'allowedips':
-          for (const a of list) if (!isCidr(a)) throw bad(file, `line ${i + 1}: AllowedIPs "${a}" is not an address/prefix`);
-          peer.allowedIps.push(...list);
-          break;
-        case 'persistentkeepalive':
-          peer.persistentKeepalive = value === 'off' ? null : Number(value);
-          if (peer.persistentKeepalive !== null && (!Number.isInteger(peer.persistentKeepalive) || peer.persistentKeepalive < 0 || peer.persistentKeepalive > 65535)) throw bad(file, `line ${i + 1}: PersistentKeepalive ${value} is out of range`);
-          break;
-        default:
-          throw bad(file, `line ${i + 1}: unknown [Peer] key "${line.slice(0, eq).trim()}"`);
+    const peer = cfg.peers[cfg.peers.length - 1]!;
+    switch (key) {
+      case 'publickey':
+        if (!isWgKey(value)) return refuse(no, name, 'is not a WireGuard key');
+        peer.publicKey = value;
+        break;
+      case 'presharedkey':
+        if (value !== 'keyring' && !isWgKey(value)) return refuse(no, name, 'is not a WireGuard key');
+        peer.presharedKey = value;
+        break;
+      case 'endpoint':
+        peer.endpoint = parseEndpoint(value);
+        if (!peer.endpoint) return refuse(no, name, `"${value}" is not HOST:PORT`);
+        break;
+      case 'allowedips': {
+        const bad = list.find((a) => !isCidr(a));
+        if (bad) return refuse(no, name, `"${bad}" is not an address/prefix`);
+        peer.allowedIps.push(...list);
+        break;
       }
-      return;
+      case 'persistentkeepalive':
+        peer.persistentKeepalive = value === 'off' ? null : Number(value);
+        if (peer.persistentKeepalive !== null && (!Number.isInteger(peer.persistentKeepalive) || peer.persistentKeepalive < 0 || peer.persistentKeepalive > 65535)) return refuse(no, name, `${value} is out of range`);
+        break;
+      default:
+        return refuse(no, name, 'a [Peer] key wg does not know');
     }
-    throw bad(file, `line ${i + 1}: "${line.slice(0, eq).trim()}" outside a section`);
+    if (KEPT_PEER.has(key)) verdict.kept.push({ line: no, option: name });
   });
-  if (refused.length) throw bad(file, `Sandtray does not run configurations that start programs. Refused: ${refused.join('; ')}`, 'Remove those lines (Sandtray sets addresses, routes and DNS itself), then try again.');
-  if (!sawInterface) throw bad(file, 'no [Interface] section');
-  if (!cfg.addresses.length) throw bad(file, '[Interface] has no Address');
-  if (!cfg.peers.length) throw bad(file, 'no [Peer] section');
+  if (!sawInterface) refuse(null, '[Interface]', 'no [Interface] section');
+  else if (!cfg.addresses.length) refuse(null, 'Address', '[Interface] has no Address');
+  if (!cfg.peers.length) refuse(null, '[Peer]', 'no [Peer] section');
   cfg.peers.forEach((p, i) => {
-    if (!p.publicKey) throw bad(file, `[Peer] number ${i + 1} has no PublicKey`);
-    if (!p.allowedIps.length) throw bad(file, `[Peer] number ${i + 1} has no AllowedIPs`);
+    if (!p.publicKey) refuse(null, 'PublicKey', `[Peer] number ${i + 1} has no PublicKey`);
+    if (!p.allowedIps.length) refuse(null, 'AllowedIPs', `[Peer] number ${i + 1} has no AllowedIPs`);
   });
+  verdict.needs = { username: false, password: false };
+  if (!cfg.privateKey) verdict.needs.privateKey = true;
+  return cfg;
+}
+
+/** The error for a refused WireGuard file: every refused key with its line and reason. */
+export function wgRefusedError(file: string, v: VpnVerdict): SandtrayError {
+  return refusedError(file, v, 'Edit those lines (hooks are not needed: Sandtray sets addresses, routes and DNS itself, and the sandbox is a kill switch), then try again.');
+}
+
+/** Parses wg-quick text; throws VPN naming every refused key with its line. */
+export function parseWgQuick(text: string, file = 'the WireGuard configuration'): WgConfig {
+  const cfg = readWgQuick(text);
+  if (cfg.verdict.refused.length) throw wgRefusedError(file, cfg.verdict);
   return cfg;
 }
 
 /** wg-quick text without private and preshared keys, which are kept in the keyring. */
-export function formatWgQuick(cfg: WgConfig): string {
+export function formatWgQuick(cfg: Omit<WgConfig, 'verdict'>): string {
   const out = ['[Interface]', '# PrivateKey is kept in the keyring: sandtray secret set NAME private-key'];
   out.push(`Address = ${cfg.addresses.join(', ')}`);
   if (cfg.dns.length || cfg.searchDomains.length) out.push(`DNS = ${[...cfg.dns, ...cfg.searchDomains].join(', ')}`);

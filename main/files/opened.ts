@@ -12,7 +12,7 @@ import { listNames } from '../../helpers/runtime/store.js';
 import type { OpenedFile } from '../ipc/contract.js';
 import { validateProfileText } from '../profile/validate-text.js';
 import { importVpnConfig } from './import-vpn.js';
-import { inspectOpenVpn, inspectWireGuard } from './vpn-config.js';
+import { inspectVpnText } from './vpn-config.js';
 
 const MAX_FILE_BYTES = 256 * 1024;
 
@@ -55,11 +55,13 @@ export function inspectFile(file: string, tokenValue: string, paths: Paths = san
     const v = validateProfileText(text, path.dirname(abs));
     return { kind, ...base, valid: v.valid, issues: v.issues, summary: v.summary };
   }
-  const vpn = kind === 'openvpn' ? inspectOpenVpn(text) : inspectWireGuard(text);
+  // The engine's verdict, the one `sandtray vpn import` prints; files the configuration names are
+  // read from its own folder only.
+  const vpn = inspectVpnText(kind, text, path.dirname(abs));
   if (!vpn) {
-    return { kind: 'wireguard', ...base, valid: false, supported: false, summary: null, issues: [{ path: '(file)', message: 'this .conf file is not a WireGuard configuration (no [Interface] or [Peer] section)', line: null }] };
+    return { kind: 'wireguard', ...base, valid: false, supported: false, summary: null, verdict: null, issues: [{ path: '(file)', message: 'this .conf file is neither a WireGuard nor an OpenVPN configuration', line: null }] };
   }
-  return { kind: vpn.kind, ...base, valid: vpn.issues.length === 0, supported: true, summary: vpn.summary, issues: vpn.issues };
+  return { kind: vpn.kind, ...base, valid: vpn.issues.length === 0, supported: true, summary: vpn.summary, verdict: vpn.verdict, issues: vpn.issues };
 }
 
 interface Entry {

@@ -103,11 +103,28 @@ export const vpnFileSummarySchema = z.object({
   allowedIps: z.array(z.string()),
 });
 
+/** The engine's verdict on a VPN file (helpers/vpn/verdict.ts): what it keeps, rewrites, drops and refuses. */
+const verdictItemSchema = z.object({ line: z.number().nullable(), option: z.string(), reason: z.string() });
+export const vpnVerdictSchema = z.object({
+  kept: z.array(z.object({ line: z.number(), option: z.string() })),
+  rewritten: z.array(verdictItemSchema),
+  dropped: z.array(verdictItemSchema),
+  refused: z.array(verdictItemSchema),
+  filesRead: z.array(z.string()),
+  needs: z.object({
+    username: z.boolean(),
+    password: z.boolean(),
+    challenge: z.object({ text: z.string(), echo: z.boolean() }).optional(),
+    keyPassphrase: z.boolean().optional(),
+    privateKey: z.boolean().optional(),
+  }),
+});
+
 const openedBase = { token, file: z.string(), path: z.string(), suggestedName: z.string(), issues: z.array(profileIssueSchema) };
 /** A file handed to the app (double-click, second launch, tray import), waiting for the user. */
 export const openedFileSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('profile'), ...openedBase, valid: z.boolean(), summary: profileSummarySchema.nullable() }),
-  z.object({ kind: z.enum(['openvpn', 'wireguard']), ...openedBase, valid: z.boolean(), supported: z.boolean(), summary: vpnFileSummarySchema.nullable() }),
+  z.object({ kind: z.enum(['openvpn', 'wireguard']), ...openedBase, valid: z.boolean(), supported: z.boolean(), summary: vpnFileSummarySchema.nullable(), verdict: vpnVerdictSchema.nullable() }),
 ]);
 
 export const profileEntrySchema = z.object({ name: z.string(), file: z.string(), shipped: z.boolean(), description: z.string() });
@@ -115,15 +132,19 @@ export const profileEntrySchema = z.object({ name: z.string(), file: z.string(),
 export const checkSchema = z.object({ id: z.string(), ok: z.boolean(), level: z.enum(['ok', 'warn', 'error']), detail: z.string(), fix: z.string().optional() });
 
 const stopRequest = z.strictObject({ name: nameSchema, force: z.boolean().optional(), timeoutSec: z.number().min(0).max(600).optional() });
+/** Without acceptProfileChanges, a start whose profile files changed since the last start fails with PROFILE_CHANGED (the window asks, then sends it). */
+const acceptProfileChanges = z.boolean().optional();
+const startRequest = z.strictObject({ name: nameSchema, acceptProfileChanges });
+const restartRequest = z.strictObject({ ...stopRequest.shape, acceptProfileChanges });
 const ok = z.strictObject({ ok: z.literal(true) });
 
 /** Request and reply schema of every operation. */
 export const CONTRACT = {
   list: { request: empty, reply: z.array(summarySchema) },
   info: { request: byName, reply: infoSchema },
-  start: { request: byName, reply: summarySchema },
+  start: { request: startRequest, reply: summarySchema },
   stop: { request: stopRequest, reply: z.object({ how: z.enum(['clean', 'killed']) }) },
-  restart: { request: stopRequest, reply: summarySchema },
+  restart: { request: restartRequest, reply: summarySchema },
   delete: { request: z.strictObject({ name: nameSchema, force: z.boolean().optional() }), reply: ok },
   'create-from-profile': {
     request: z.strictObject({ name: nameSchema, profiles: z.array(nameSchema).max(16), start: z.boolean() }),
@@ -182,6 +203,7 @@ export type ProfileIssue = z.output<typeof profileIssueSchema>;
 export type ProfileRisk = z.output<typeof riskSchema>;
 export type ProfileSummary = z.output<typeof profileSummarySchema>;
 export type VpnFileSummary = z.output<typeof vpnFileSummarySchema>;
+export type VpnVerdictView = z.output<typeof vpnVerdictSchema>;
 export type OpenedFile = z.output<typeof openedFileSchema>;
 export type ProfileEntry = z.output<typeof profileEntrySchema>;
 export type HostCheck = z.output<typeof checkSchema>;

@@ -4,7 +4,7 @@ import { call } from '../api.js';
 import { h } from '../dom.js';
 import { openDialog } from '../ui/dialog.js';
 import { toast, toastError } from '../ui/toast.js';
-import { issuesView, profileSummaryView, vpnSummaryView } from './summary.js';
+import { issuesView, profileSummaryView, vpnSummaryView, vpnVerdictView } from './summary.js';
 
 const shown = new Set<string>();
 
@@ -31,6 +31,9 @@ export function showOpenedFile(f: OpenedFile, onDone: (name: string) => void): v
     d.body.append(h('h3', { class: 'section-title' }, isProfile ? 'What a sandbox from this profile may see' : 'What this VPN does'));
     d.body.append(f.kind === 'profile' ? profileSummaryView(f.summary) : vpnSummaryView(f.kind, f.summary));
   }
+  // The engine's verdict, the same `sandtray vpn import` prints: what it read, changed and left out.
+  const verdict = f.kind !== 'profile' && f.verdict ? vpnVerdictView(f.verdict) : null;
+  if (verdict) d.body.append(h('h3', { class: 'section-title' }, 'What Sandtray does with this file'), verdict);
   d.body.append(h('label', { class: 'field inline-field' }, h('span', { class: 'field-label' }, 'Sandbox name'), name));
   const act = async (start: boolean, btn: HTMLButtonElement): Promise<void> => {
     btn.disabled = true;

@@ -1,5 +1,5 @@
 // "What this sandbox may see": a profile summary in plain words, shared by the file sheet and the editor.
-import type { ProfileIssue, ProfileSummary, VpnFileSummary } from '../../main/ipc/contract.js';
+import type { ProfileIssue, ProfileSummary, VpnFileSummary, VpnVerdictView } from '../../main/ipc/contract.js';
 import { h, icon } from '../dom.js';
 import { networkText } from '../ui/format.js';
 
@@ -38,6 +38,23 @@ export function vpnSummaryView(kind: 'openvpn' | 'wireguard', s: VpnFileSummary)
     row('lock', 'Credentials', h('p', {}, s.needsCredentials ? 'Asks for a user name and password when it connects (can be remembered in your keyring)' : 'No password prompt', s.hasInlineKeys ? ' · keys are inside the file' : '')),
     h('div', { class: 'callout' }, icon('shield', 18), h('p', {}, 'Only the sandbox uses this VPN. Inside it, the tunnel is the only route out: when the VPN is down, nothing leaves.')),
   );
+}
+
+/** The engine's verdict on a VPN file: files it read, what it rewrote and left out, a one-time code. */
+export function vpnVerdictView(v: VpnVerdictView): HTMLElement | null {
+  const at = (i: { option: string; line: number | null }): string => (i.line === null ? i.option : `${i.option} (line ${i.line})`);
+  const grouped = (list: VpnVerdictView['dropped']): HTMLElement => {
+    const byReason = new Map<string, string[]>();
+    for (const i of list) byReason.set(i.reason, [...(byReason.get(i.reason) ?? []), at(i)]);
+    return h('ul', { class: 'sum-list' }, [...byReason].map(([reason, opts]) => h('li', {}, h('code', {}, opts.join(', ')), ` · ${reason}`)));
+  };
+  const rows = [
+    v.filesRead.length ? row('file', 'Files it names, read from its folder', h('ul', { class: 'sum-list' }, v.filesRead.map((f) => h('li', {}, h('code', {}, f))))) : null,
+    v.rewritten.length ? row('edit', 'Changed on import', grouped(v.rewritten)) : null,
+    v.dropped.length ? row('info', 'Left out', grouped(v.dropped)) : null,
+    v.needs.challenge ? row('lock', 'One-time code', h('p', {}, `Asks for a one-time code at every connection ("${v.needs.challenge.text}")`)) : null,
+  ].filter((x): x is HTMLElement => x !== null);
+  return rows.length ? h('div', { class: 'summary' }, ...rows) : null;
 }
 
 export function issuesView(issues: readonly ProfileIssue[], onPick?: (line: number) => void): HTMLElement {

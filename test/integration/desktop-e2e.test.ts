@@ -273,6 +273,8 @@ test('opening an .ovpn file shows its servers and imports a private copy', async
   assert.match(text ?? '', /vpn\.example\.test/);
   assert.match(text ?? '', /port 443 · tcp/);
   assert.match(text ?? '', /user name and password/);
+  // The engine's verdict, as `sandtray vpn import` prints it.
+  assert.match(text ?? '', /What Sandtray does with this file.*Left out.*dev \(line 2\) · Sandtray sets this itself/s);
   assert.equal(await page.inputValue('#file-name'), 'work-vpn');
   await shot('import-vpn');
   await page.click('#file-create');

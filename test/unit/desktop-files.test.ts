@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { cliArgsFrom, filesFromArgv } from '../../main/files/argv.js';
 import { fileKind, suggestName } from '../../main/files/opened.js';
-import { inspectOpenVpn, inspectWireGuard } from '../../main/files/vpn-config.js';
+import { inspectOpenVpn, inspectVpnText, inspectWireGuard } from '../../main/files/vpn-config.js';
 import { recordedExitCode, unexpectedStopNotice, vpnDropNotices } from '../../main/engine/notices.js';
 import { summarizeProfile } from '../../main/profile/summary.js';
 import { profileRisks, riskHost } from '../../helpers/profile/risks.js';
@@ -44,18 +44,27 @@ test('an OpenVPN file: servers, credentials and inline keys, never the key mater
   assert.ok(!JSON.stringify(r).includes('SECRETKEYDATA'));
   const bad = inspectOpenVpn('client\n<ca>\nx\n');
   assert.deepEqual(bad.issues.map((i) => i.path), ['<ca>', 'remote']);
+  // The engine's verdict, never a reading of the app's own: setenv opt plugin is refused with its line.
+  const attack = inspectOpenVpn('client\nremote vpn.example.test 1194\nsetenv opt plugin /usr/lib/x.so "sh -c id"\nblock-outside-dns\n');
+  assert.deepEqual(attack.issues.map((i) => [i.path, i.line]), [['plugin (setenv opt)', 3]]);
+  assert.deepEqual(attack.verdict.dropped.map((i) => i.option), ['block-outside-dns']);
 });
 
 test('a WireGuard file: endpoints and addresses, never the private key; other .conf files are refused', () => {
-  const r = inspectWireGuard(['[Interface]', 'PrivateKey = c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=', 'Address = 10.8.0.6/32, fd00::6/128', 'DNS = 10.8.0.1', '', '[Peer]', 'PublicKey = abc', 'Endpoint = [2001:db8::1]:51820', 'AllowedIPs = 0.0.0.0/0, ::/0'].join('\n'));
+  const r = inspectWireGuard(['[Interface]', 'PrivateKey = c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=', 'Address = 198.19.8.6/32, fd00::6/128', 'DNS = 198.19.8.1', 'PostUp = curl https://x.example', '', '[Peer]', 'PublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=', 'Endpoint = [2001:db8::1]:51820', 'AllowedIPs = 0.0.0.0/0, ::/0'].join('\n'));
   assert.ok(r);
-  assert.deepEqual(r.issues, []);
+  // The engine's verdict: the hook is refused, with its line, as `sandtray vpn import` refuses it.
+  assert.deepEqual(r.issues.map((i) => [i.path, i.line]), [['PostUp', 5]]);
+  assert.deepEqual(r.verdict.refused.map((i) => i.option), ['PostUp']);
   assert.deepEqual(r.summary.remotes, [{ host: '2001:db8::1', port: '51820', proto: 'udp' }]);
-  assert.deepEqual(r.summary.addresses, ['10.8.0.6/32', 'fd00::6/128']);
+  assert.deepEqual(r.summary.addresses, ['198.19.8.6/32', 'fd00::6/128']);
   assert.deepEqual(r.summary.allowedIps, ['0.0.0.0/0', '::/0']);
   assert.ok(!JSON.stringify(r).includes('c2VjcmV0'));
   assert.equal(inspectWireGuard('[main]\nkey=value\n'.replace('[main]', '# nginx\nuser www;')), null);
-  assert.deepEqual(inspectWireGuard('[Peer]\nPublicKey = a\n')!.issues.map((i) => i.path), ['[Interface].PrivateKey', '[Peer].Endpoint']);
+  assert.deepEqual(inspectWireGuard('[Peer]\nPublicKey = a\n')!.issues.map((i) => [i.path, i.line]), [['PublicKey', 2], ['[Interface]', null], ['PublicKey', null], ['AllowedIPs', null]]);
+  // A .conf holding OpenVPN (as Linux OpenVPN files often are) is read as OpenVPN.
+  assert.equal(inspectVpnText('wireguard', 'client\nremote vpn.example.test 1194\n', '/nonexistent')!.kind, 'openvpn');
+  assert.equal(inspectVpnText('wireguard', 'user www;\nworker_processes 4;\n', '/nonexistent'), null);
 });
 
 test('profile text: every problem with the line it points at', () => {
