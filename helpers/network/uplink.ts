@@ -13,8 +13,8 @@ import { nsInode } from '../host/proc.js';
 /**
  * Runs as root of the sandbox's user namespace, in a new network and mount namespace. The host's
  * /etc/resolv.conf may name a resolver on the host's loopback, which is not this namespace's;
- * pasta forwards DNS sent to its DNS address to the host's resolver instead. Everything else of
- * the host's file system stays as it is, so configurations may name files anywhere.
+ * pasta forwards DNS sent to its DNS address to the host's resolver instead. The VPN client does
+ * not run with this mount namespace's files: it gets a jail of its own (vpn/jail.ts).
  */
 export const UPLINK_SCRIPT = [
   'set -eu',
@@ -23,6 +23,11 @@ export const UPLINK_SCRIPT = [
   'exec sleep infinity',
 ].join('\n');
 
+/** The uplink's resolv.conf: pasta's DNS address (bound over /etc/resolv.conf there and in the client's jail). */
+export function uplinkResolvFile(dirs: Pick<SandboxDirs, 'runtime'>): string {
+  return path.join(dirs.runtime, 'uplink-resolv.conf');
+}
+
 export interface Uplink {
   holder: HelperProc;
   pasta: HelperProc;
@@ -30,7 +35,7 @@ export interface Uplink {
 
 /** Creates the uplink namespace in the sandbox's user namespace and links it with pasta. */
 export async function startUplink(init: ProcId, dirs: SandboxDirs, onStarted: (h: HelperProc) => void): Promise<Uplink> {
-  const resolv = path.join(dirs.runtime, 'uplink-resolv.conf');
+  const resolv = uplinkResolvFile(dirs);
   fs.writeFileSync(resolv, `nameserver ${PASTA_LINK.dns}\n`, { mode: 0o644 });
   const argv = [
     requireTool('nsenter'), `--target=${init.pid}`, '--user', '--',

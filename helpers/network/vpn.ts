@@ -9,14 +9,15 @@ import { resolveSecrets, type SecretNeed } from '../secrets/resolve.js';
 import { configureDevice, moveDevice } from '../vpn/apply.js';
 import type { AgentSpec } from '../vpn/agent.js';
 import { loadVpn, type LoadedVpn } from '../vpn/load.js';
-import { mgmtSocket, OPENVPN_DEV, openvpnArgv, writeOpenvpnConfig } from '../vpn/openvpn.js';
+import { makeOutputPipe, prepareJail, startJailed, stopJailed, type JailSpec } from '../vpn/jail.js';
+import { MGMT_SOCKET, OPENVPN_DEV, openvpnArgv, RUN_CONFIG, writeOpenvpnConfig } from '../vpn/openvpn.js';
 import { tunnelResolvConf, wireguardTunnel } from '../vpn/tunnel.js';
-import { createKernelWg, WG_DEV, wgError, wgSetconf, wgSetconfText, wireguardGoArgv } from '../vpn/wireguard.js';
+import { createKernelWg, peerKeepalives, WG_DEV, wgError, wgSetconf, wgSetconfText, wireguardGoArgv } from '../vpn/wireguard.js';
 import { vpnStatusFile } from '../vpn/status.js';
 import type { HelperProc, NetworkDriver, NetworkSetup } from './driver.js';
 import { spawnHelper, stopHelper, waitFor } from './helper-proc.js';
 import { PASTA_LINK } from './pasta.js';
-import { startUplink, stopUplink } from './uplink.js';
+import { startUplink, stopUplink, uplinkResolvFile } from './uplink.js';
 
 const AGENT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../vpn/agent-main.js');
 
@@ -53,73 +54,104 @@ async function setupOpenvpn(ctx: NetworkSetup, v: Extract<LoadedVpn, { type: 'op
     if (u) secrets['username'] = u;
     if (p) secrets['password'] = p;
   }
-  const confFile = path.join(ctx.dirs.runtime, 'openvpn.conf');
+  const jail = prepareJail(ctx.dirs);
+  const confFile = path.join(jail.shared, RUN_CONFIG);
   for (const note of writeOpenvpnConfig(v.config, confFile, PASTA_LINK.gateway)) ctx.log(`vpn: ${note}`);
-  const socket = mgmtSocket(ctx.dirs);
-  const client = spawnHelper(openvpnArgv(uplink.pid, fs.realpathSync(confFile), path.dirname(v.file), socket), { what: 'openvpn', logFile: ctx.dirs.log });
-  started.push(client);
-  ctx.revert.add('stop openvpn', () => stopHelper(client));
-  const spec: AgentSpec = {
-    name: ctx.name, type: 'openvpn', init: ctx.init, uplink, client, helpers: [...started],
-    runtimeDir: ctx.dirs.runtime, logFile: ctx.dirs.log, resolvFile: path.join(ctx.dirs.etc, 'resolv.conf'), dev: OPENVPN_DEV,
-    openvpn: { socket, directives: v.config.directives, secrets },
-  };
+  const socket = path.join(jail.shared, MGMT_SOCKET);
+  // What the client runs has every file inline (the parser reads named files from the
+  // configuration's own folder): the jail has no folder of the configuration, nor any other host
+  // file a missed option could name.
+  await startClient(ctx, jail, started, {
+    what: 'openvpn', uplinkPid: uplink.pid, resolvConf: uplinkResolvFile(ctx.dirs),
+    readOnly: [], folders: [], chdir: '/',
+    argv: openvpnArgv(confFile, '/', socket),
+  }, async (client) => {
+    const spec: AgentSpec = {
+      name: ctx.name, type: 'openvpn', init: ctx.init, uplink, client, helpers: [...started],
+      runtimeDir: ctx.dirs.runtime, logFile: ctx.dirs.log, resolvFile: path.join(ctx.dirs.etc, 'resolv.conf'), dev: OPENVPN_DEV,
+      output: jail.output,
+      openvpn: { socket, directives: v.config.directives, secrets },
+    };
+    await runAgent(ctx, spec, started);
+  });
+}
+
+/**
+ * Starts a VPN client in its jail, then (through `next`) the agent that relays its output to the
+ * log. The output pipe is held open here until the agent has opened it.
+ */
+async function startClient(ctx: NetworkSetup, jail: ReturnType<typeof prepareJail>, started: HelperProc[], spec: JailSpec, next: (client: HelperProc) => Promise<void>): Promise<void> {
+  const pipe = await makeOutputPipe(jail.output);
+  try {
+    const j = await startJailed(spec, jail);
+    started.push(j.client);
+    ctx.revert.add(`stop ${spec.what}`, () => stopJailed(j));
+    await next(j.client);
+  } finally {
+    fs.closeSync(pipe.keep);
+  }
+}
+
+async function runAgent(ctx: NetworkSetup, spec: AgentSpec, started: HelperProc[]): Promise<void> {
   const agent = await startAgent(spec, ctx.dirs.log);
   started.push(agent);
   ctx.revert.add('stop vpn agent', () => stopHelper(agent));
-  // The agent writes the status file once it has read its spec: from then on `vpn status` knows.
+  // The agent writes the status file once it has read its spec and opened the client's output:
+  // from then on `vpn status` knows.
   await waitFor(() => fs.existsSync(vpnStatusFile(ctx.dirs)), 10_000, 'The VPN agent did not start', agent);
 }
 
 async function setupWireguard(ctx: NetworkSetup, v: Extract<LoadedVpn, { type: 'wireguard' }>, secrets: Record<string, string>, uplink: HelperProc, started: HelperProc[]): Promise<void> {
   const settings = wireguardTunnel(v.config, WG_DEV);
-  let client: HelperProc;
-  let wgPid: number;
-  let wgNamespaces: ('net' | 'mount')[];
+  const psks = v.config.peers.map((p, i) => (p.presharedKey === 'keyring' ? secrets[i === 0 ? 'preshared-key' : `preshared-key-${i + 1}`] ?? null : p.presharedKey));
+  const privateKey = v.config.privateKey ?? secrets['private-key'];
+  if (!privateKey) throw wgError('No WireGuard private key');
+  const ep = v.config.peers[0]?.endpoint;
+  for (const x of settings.skipped) ctx.log(`vpn: not applied: ${x}`);
+  for (const note of peerKeepalives(v.config).notes) ctx.log(`vpn: ${note}`);
+  const configure = async (client: HelperProc, wgPid: number, wgNamespaces: ('net' | 'mount')[], output: string | null): Promise<void> => {
+    try {
+      await wgSetconf(wgPid, wgNamespaces, wgSetconfText(v.config, privateKey, psks, PASTA_LINK.gateway));
+      await configureDevice(ctx.init.pid, settings);
+    } catch (err) {
+      throw wgError(`Setting up the WireGuard tunnel failed: ${(err as Error).message}`, err);
+    }
+    const spec: AgentSpec = {
+      name: ctx.name, type: 'wireguard', init: ctx.init, uplink, client, helpers: [...started],
+      runtimeDir: ctx.dirs.runtime, logFile: ctx.dirs.log, resolvFile: path.join(ctx.dirs.etc, 'resolv.conf'), dev: WG_DEV,
+      ...(output ? { output } : {}),
+      wireguard: {
+        settings: { addresses: settings.addresses.map((a) => a.address), routes: settings.routes, dns: settings.dns, domains: settings.domains, mtu: settings.mtu },
+        endpoint: ep ? `${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port}` : null,
+        wgPid,
+        wgNamespaces,
+      },
+    };
+    await runAgent(ctx, spec, started);
+  };
   if (await createKernelWg(uplink.pid)) {
     // The kernel device has no process; the uplink holder stands for it in the state.
-    client = { ...uplink, what: 'uplink' };
     await moveDevice(uplink.pid, ctx.init.pid, WG_DEV);
-    wgPid = ctx.init.pid;
-    wgNamespaces = ['net'];
     ctx.log('vpn: WireGuard in the kernel');
-  } else {
-    client = spawnHelper(wireguardGoArgv(uplink.pid), { what: 'wireguard-go', logFile: ctx.dirs.log, env: { WG_PROCESS_FOREGROUND: '1', LOG_LEVEL: 'error' } });
-    started.push(client);
-    ctx.revert.add('stop wireguard-go', () => stopHelper(client));
+    await configure({ ...uplink, what: 'uplink' }, ctx.init.pid, ['net'], null);
+    return;
+  }
+  const jail = prepareJail(ctx.dirs);
+  await startClient(ctx, jail, started, {
+    what: 'wireguard-go', uplinkPid: uplink.pid, resolvConf: uplinkResolvFile(ctx.dirs),
+    readOnly: [], folders: [], chdir: '/',
+    env: { WG_PROCESS_FOREGROUND: '1', LOG_LEVEL: 'error' },
+    argv: wireguardGoArgv(),
+  }, async (client) => {
     const sock = `/proc/${client.pid}/root/var/run/wireguard/${WG_DEV}.sock`;
     await waitFor(() => fs.existsSync(sock), 10_000, 'wireguard-go did not create its interface', client);
     // wireguard-go notices the device going up in another namespace by polling its fd (its
     // "hack listener"), so it follows the move.
     await moveDevice(uplink.pid, ctx.init.pid, WG_DEV);
-    wgPid = client.pid;
-    wgNamespaces = ['net', 'mount'];
     ctx.log('vpn: WireGuard in userspace (wireguard-go)');
-  }
-  const psks = v.config.peers.map((p, i) => (p.presharedKey === 'keyring' ? secrets[i === 0 ? 'preshared-key' : `preshared-key-${i + 1}`] ?? null : p.presharedKey));
-  const privateKey = v.config.privateKey ?? secrets['private-key'];
-  if (!privateKey) throw wgError('No WireGuard private key');
-  try {
-    await wgSetconf(wgPid, wgNamespaces, wgSetconfText(v.config, privateKey, psks, PASTA_LINK.gateway));
-    await configureDevice(ctx.init.pid, settings);
-  } catch (err) {
-    throw wgError(`Setting up the WireGuard tunnel failed: ${(err as Error).message}`, err);
-  }
-  const ep = v.config.peers[0]?.endpoint;
-  const spec: AgentSpec = {
-    name: ctx.name, type: 'wireguard', init: ctx.init, uplink, client, helpers: [...started],
-    runtimeDir: ctx.dirs.runtime, logFile: ctx.dirs.log, resolvFile: path.join(ctx.dirs.etc, 'resolv.conf'), dev: WG_DEV,
-    wireguard: {
-      settings: { addresses: settings.addresses.map((a) => a.address), routes: settings.routes, dns: settings.dns, domains: settings.domains, mtu: settings.mtu },
-      endpoint: ep ? `${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port}` : null,
-      wgPid,
-      wgNamespaces,
-    },
-  };
-  const agent = await startAgent(spec, ctx.dirs.log);
-  started.push(agent);
-  ctx.revert.add('stop vpn agent', () => stopHelper(agent));
-  await waitFor(() => fs.existsSync(vpnStatusFile(ctx.dirs)), 10_000, 'The VPN agent did not start', agent);
+    // `wg` finds the control socket in the jail's mount namespace.
+    await configure(client, client.pid, ['net', 'mount'], jail.output);
+  });
 }
 
 export const vpnDriver: NetworkDriver = {
@@ -157,7 +189,8 @@ export const vpnDriver: NetworkDriver = {
       `pasta links the uplink to the host: ${PASTA_LINK.address}/${PASTA_LINK.prefix}, gateway ${PASTA_LINK.gateway} = the host's loopback`,
       v.type === 'openvpn'
         ? `openvpn ${v.file} in the uplink: ${v.config.remotes.length} server(s), no ifconfig or routes of its own, management socket in the runtime directory`
-        : `WireGuard interface created in the uplink (kernel module, else wireguard-go), keys loaded with wg setconf from stdin; ${v.config.peers.length} peer(s)`,
+        : `WireGuard interface created in the uplink (kernel module, else wireguard-go), keys loaded with wg setconf through a pipe; ${v.config.peers.length} peer(s)`,
+      "the client runs jailed (bwrap): /usr and a few /etc files, /dev/net/tun, private /tmp /run /var, its runtime folder; no home; own pid namespace; CAP_NET_ADMIN only; the sandbox's seccomp filter; its output reaches the log through the agent",
       `the tunnel device moves into the sandbox's network namespace (lo + tunnel only); addresses, routes, MTU and resolv.conf set from the ${v.type === 'openvpn' ? 'pushed options' : 'configuration'}`,
       needs.length ? `secrets from the keyring (or asked for): ${needs.join(', ')}` : 'no secrets needed',
     ];

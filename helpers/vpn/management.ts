@@ -51,3 +51,27 @@ export function pushReplyOf(message: string): string | null {
 
 /** OpenVPN connection states that mean "on the way to a tunnel". */
 export const CONNECTING_STATES = new Set(['CONNECTING', 'WAIT', 'AUTH', 'GET_CONFIG', 'ASSIGN_IP', 'ADD_ROUTES', 'RESOLVE', 'TCP_CONNECT', 'AUTH_PENDING']);
+
+/** Secrets shorter than this are not searched for in lines: they would match ordinary words. */
+const MIN_SCRUBBED = 3;
+
+/**
+ * A line of the client's own output as the lifecycle log may show it, or null to leave it out.
+ * OpenVPN echoes every management command at verb 3 (`MANAGEMENT: CMD 'username "Auth" "NAME"'`),
+ * which would put the user name in the log: those lines are dropped. Any secret the agent holds
+ * that still appears in a line is replaced. Overlong lines are cut.
+ */
+export function scrubClientLine(line: string, secrets: readonly string[]): string | null {
+  if (/MANAGEMENT: CMD '/.test(line)) return null;
+  let out = line.length > 4096 ? `${line.slice(0, 4096)}...` : line;
+  for (const s of secrets) if (s.length >= MIN_SCRUBBED && out.includes(s)) out = out.split(s).join('[hidden]');
+  return out;
+}
+
+/** The same for a state message shown by `vpn status` and `monitor`. */
+export function scrubMessage(message: string | null, secrets: readonly string[]): string | null {
+  if (message === null) return null;
+  let out = message;
+  for (const s of secrets) if (s.length >= MIN_SCRUBBED && out.includes(s)) out = out.split(s).join('[hidden]');
+  return out;
+}

@@ -145,14 +145,32 @@ export function openvpnTunnel(pushed: readonly string[], config: readonly OvpnDi
       }
     }
   }
-  return s;
+  return routesWithAddresses(s);
+}
+
+/**
+ * Routes of an IP version the tunnel has no address of are left out (and said in skipped): with
+ * such a route a connection leaves with no usable source address and waits for an answer that
+ * never comes; without it, it fails at once (ENETUNREACH) and programs fall back to the other
+ * version. A common case: `AllowedIPs = 0.0.0.0/0, ::/0` with an IPv4 address only.
+ */
+export function routesWithAddresses(s: TunnelSettings): TunnelSettings {
+  const has = (v6: boolean) => s.addresses.some((a) => a.address.includes(':') === v6);
+  const routes: string[] = [];
+  const skipped = [...s.skipped];
+  for (const r of s.routes) {
+    const v6 = r.includes(':');
+    if (has(v6)) routes.push(r);
+    else skipped.push(`route ${r} (the tunnel has no IPv${v6 ? 6 : 4} address)`);
+  }
+  return { ...s, routes, skipped };
 }
 
 /** Settings for a WireGuard tunnel: wg-quick semantics, routes are the peers' AllowedIPs. */
 export function wireguardTunnel(cfg: WgConfig, dev: string): TunnelSettings {
   const routes: string[] = [];
   for (const p of cfg.peers) for (const a of p.allowedIps) if (!routes.includes(a)) routes.push(a);
-  return {
+  return routesWithAddresses({
     dev,
     mtu: cfg.mtu ?? 1420,
     addresses: cfg.addresses.map((a) => ({ address: a.includes('/') ? a : `${a}/${a.includes(':') ? 128 : 32}` })),
@@ -160,7 +178,7 @@ export function wireguardTunnel(cfg: WgConfig, dev: string): TunnelSettings {
     dns: [...cfg.dns],
     domains: [...cfg.searchDomains],
     skipped: [],
-  };
+  });
 }
 
 /**

@@ -1,24 +1,19 @@
 // WireGuard: the interface is born in the uplink (its UDP socket stays there), then moved into the sandbox.
 import { SandtrayError } from '../core/errors.js';
 import { requireTool } from '../host/tools.js';
-import { nsenterArgv, runInNs } from '../network/nsenter.js';
+import { runInNs } from '../network/nsenter.js';
 import { isLoopbackHost } from './openvpn-config.js';
 import type { WgConfig } from './wireguard-config.js';
 
 export const WG_DEV = 'wg0';
 
 /**
- * argv of wireguard-go in the uplink. It keeps its control socket in /var/run/wireguard, which an
- * unprivileged user cannot create on the host: it gets a mount namespace of its own with a private
- * /var, where `wg` later finds the socket (nsenter into wireguard-go's namespaces).
+ * argv of wireguard-go, run in its jail in the uplink (vpn/jail.ts). It keeps its control socket in
+ * /var/run/wireguard, which the jail has as a private folder; `wg` later finds the socket there
+ * (nsenter into wireguard-go's namespaces).
  */
-export function wireguardGoArgv(uplinkPid: number): string[] {
-  return [
-    ...nsenterArgv(uplinkPid, ['net', 'mount']),
-    requireTool('unshare'), '--mount', '--',
-    '/bin/sh', '-c', 'set -e; mount -t tmpfs -o mode=0755,size=256k sandtray-wg /var; mkdir -p -m 0700 /var/run/wireguard; exec "$0" --foreground "$1"',
-    requireTool('wireguard-go'), WG_DEV,
-  ];
+export function wireguardGoArgv(): string[] {
+  return [requireTool('wireguard-go'), '--foreground', WG_DEV];
 }
 
 /** Tries the kernel module: true when the interface was created in the uplink. */
@@ -32,10 +27,34 @@ export async function createKernelWg(uplinkPid: number): Promise<boolean> {
 }
 
 /**
+ * PersistentKeepalive when the file sets none (or one too long to help). The uplink reaches the
+ * peer through pasta, which forgets a UDP flow idle for about 180 s (Debian 12's passt), and
+ * wireguard-go never changes its source port: an idle tunnel without keepalives would stay dead.
+ * 25 s is what wg-quick's documentation suggests for peers behind NAT.
+ */
+export const DEFAULT_KEEPALIVE_SEC = 25;
+/** A keepalive longer than this leaves pasta's flow idle too long. */
+export const MAX_KEEPALIVE_SEC = 120;
+
+/** The keepalive applied to each peer, and notes for the log where it is not the file's own. */
+export function peerKeepalives(cfg: WgConfig): { values: number[]; notes: string[] } {
+  const notes: string[] = [];
+  const values = cfg.peers.map((p, i) => {
+    const k = p.persistentKeepalive;
+    if (k && k <= MAX_KEEPALIVE_SEC) return k;
+    const why = k ? `its PersistentKeepalive of ${k} s is too long` : 'it sets no PersistentKeepalive';
+    notes.push(`peer ${i + 1}: ${why}; pasta forgets a UDP flow idle for about 180 s and the tunnel would not come back, so Sandtray sends a keepalive every ${DEFAULT_KEEPALIVE_SEC} s`);
+    return DEFAULT_KEEPALIVE_SEC;
+  });
+  return { values, notes };
+}
+
+/**
  * The `wg setconf` text, with the private and preshared keys. It goes to wg's stdin only.
  * Loopback endpoints name the host's loopback, which the uplink reaches at hostLoopback.
  */
 export function wgSetconfText(cfg: WgConfig, privateKey: string, presharedKeys: (string | null)[], hostLoopback: string): string {
+  const keepalive = peerKeepalives(cfg).values;
   const out = ['[Interface]', `PrivateKey = ${privateKey}`];
   if (cfg.listenPort) out.push(`ListenPort = ${cfg.listenPort}`);
   cfg.peers.forEach((p, i) => {
@@ -47,22 +66,49 @@ export function wgSetconfText(cfg: WgConfig, privateKey: string, presharedKeys: 
       out.push(`Endpoint = ${host.includes(':') ? `[${host}]` : host}:${p.endpoint.port}`);
     }
     out.push(`AllowedIPs = ${p.allowedIps.join(', ')}`);
-    if (p.persistentKeepalive) out.push(`PersistentKeepalive = ${p.persistentKeepalive}`);
+    out.push(`PersistentKeepalive = ${keepalive[i]}`);
   });
   return out.join('\n') + '\n';
 }
 
+/**
+ * Hands text on stdin to `wg setconf` through a pipe of its own (a FIFO in a fresh private folder
+ * of /tmp), never a file: in the client's jail there is no /proc, so no /dev/stdin. With
+ * wireguard-go that /tmp is the jail's own; the key is meant for wireguard-go anyway.
+ */
+export const WG_SETCONF_SCRIPT = [
+  'set -u',
+  'umask 077',
+  'd=$(mktemp -d) || exit 1',
+  // Not `mkfifo -m`: its chmod goes through /proc, which the jail has not.
+  'mkfifo "$d/conf" || { rm -rf "$d"; exit 1; }',
+  // An asynchronous command's stdin is /dev/null unless redirected: hand it ours as fd 3.
+  'exec 3<&0',
+  'cat <&3 > "$d/conf" & c=$!',
+  'exec 3<&-',
+  'wg setconf "$1" "$d/conf"; rc=$?',
+  // A wg that failed before opening the pipe leaves cat waiting for a reader.
+  'kill "$c" 2>/dev/null; wait "$c" 2>/dev/null',
+  'rm -rf "$d"',
+  'exit $rc',
+].join('\n');
+
 /** Loads keys and peers into the interface: in the uplink (userspace socket) or where the kernel device is. */
 export async function wgSetconf(pid: number, namespaces: ('net' | 'mount')[], text: string): Promise<void> {
   requireTool('wg');
-  // Node hands stdin over as a socket, which wg cannot open as /dev/stdin: cat turns it into a pipe.
-  await runInNs(pid, namespaces, ['/bin/sh', '-c', 'cat | wg setconf "$1" /dev/stdin', 'sh', WG_DEV], 'Loading the WireGuard keys', text);
+  await runInNs(pid, namespaces, ['/bin/sh', '-c', WG_SETCONF_SCRIPT, 'sh', WG_DEV], 'Loading the WireGuard keys', text);
 }
 
 /** Seconds since the epoch of each peer's latest handshake (0: never), read with `wg show`. */
 export async function wgHandshakes(pid: number, namespaces: ('net' | 'mount')[]): Promise<number[]> {
   const out = await runInNs(pid, namespaces, ['wg', 'show', WG_DEV, 'latest-handshakes'], 'Reading the WireGuard state');
   return out.trim().split('\n').filter(Boolean).map((l) => Number(l.split('\t')[1] ?? 0));
+}
+
+/** Bytes sent to all peers so far (handshake initiations and keepalives included), read with `wg show`. */
+export async function wgSentBytes(pid: number, namespaces: ('net' | 'mount')[]): Promise<number> {
+  const out = await runInNs(pid, namespaces, ['wg', 'show', WG_DEV, 'transfer'], 'Reading the WireGuard state');
+  return out.trim().split('\n').filter(Boolean).reduce((sum, l) => sum + Number(l.split('\t')[2] ?? 0), 0);
 }
 
 /** A readable error for a failed WireGuard step. */

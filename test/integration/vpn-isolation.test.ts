@@ -83,7 +83,7 @@ describe('isolation of a VPN sandbox', { timeout: 300_000 }, () => {
       const nsLink = await asUser2(['readlink', `/proc/${pid}/ns/net`]);
       assert.notEqual(nsLink.exitCode, 0, `${USER2} can see the namespace of ${pid}`);
     }
-    const sock = path.join(e.env['XDG_RUNTIME_DIR']!, 'sandtray', 'iso', 'openvpn.sock');
+    const sock = path.join(e.env['XDG_RUNTIME_DIR']!, 'sandtray', 'iso', 'vpn-client', 'openvpn.sock');
     assert.ok(fs.existsSync(sock));
     const mgmt = await asUser2([process.execPath, '-e', `require('net').connect('${sock}').on('connect',()=>{console.log('connected');process.exit(0)}).on('error',e=>console.log(e.code))`]);
     assert.notEqual(mgmt.stdout.trim(), 'connected', 'the management socket is private');

@@ -166,6 +166,8 @@ export interface OvpnServerOptions {
   token: string;
   /** A DNS name only this server's DNS knows, answering its own tunnel address. */
   dnsName: string;
+  /** More options the server pushes, e.g. "route-ipv6 2001:2::/48". */
+  push?: string[];
 }
 
 export interface OvpnServer {
@@ -192,6 +194,7 @@ export async function startOvpnServer(label: string, link: string, o: OvpnServer
     `ca ${ns.dir}/ca.crt`, `cert ${ns.dir}/server.crt`, `key ${ns.dir}/server.key`, 'dh none', `tls-auth ${ns.dir}/ta.key 0`,
     `push "dhcp-option DNS ${o.subnet}.1"`, 'push "dhcp-option DOMAIN vpn.test"',
     o.redirectGateway ? 'push "redirect-gateway def1"' : `push "route ${o.subnet}.0 255.255.255.0"`,
+    ...(o.push ?? []).map((x) => `push "${x}"`),
     'keepalive 2 10', 'verb 3', 'disable-dco', 'duplicate-cn', `tmp-dir ${ns.dir}`,
   ];
   if (o.user) {

@@ -1,0 +1,103 @@
+// The VPN runtime's pure parts: the client's jail, what reaches the log, routes without an address
+// of their IP version, WireGuard keepalives and states, OpenVPN's retry messages and options.
+import assert from 'node:assert/strict';
+import os from 'node:os';
+import { test } from 'node:test';
+import { retryMessage, wireguardState } from '../../helpers/vpn/agent.js';
+import { jailOptions, providedByJail } from '../../helpers/vpn/jail.js';
+import { scrubClientLine, scrubMessage } from '../../helpers/vpn/management.js';
+import { CONNECT_TIMEOUT_SEC, openvpnArgv } from '../../helpers/vpn/openvpn.js';
+import { openvpnTunnel, wireguardTunnel } from '../../helpers/vpn/tunnel.js';
+import { DEFAULT_KEEPALIVE_SEC, peerKeepalives, wgSetconfText } from '../../helpers/vpn/wireguard.js';
+import { parseWgQuick } from '../../helpers/vpn/wireguard-config.js';
+
+const KEY = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
+const wg = (peer: string) => parseWgQuick(`[Interface]\nAddress = 198.19.9.2/24\n[Peer]\nPublicKey = ${KEY}\nEndpoint = 127.0.0.1:51820\nAllowedIPs = 0.0.0.0/0, ::/0\n${peer}`);
+
+test('management echoes never reach the log; secrets in client lines are hidden', () => {
+  assert.equal(scrubClientLine(`MANAGEMENT: CMD 'username "Auth" "acct123456"'`, ['acct123456']), null);
+  assert.equal(scrubClientLine("MANAGEMENT: CMD 'password [...]'", []), null);
+  assert.equal(scrubClientLine('AUTH: user acct123456 refused', ['acct123456', 'pw']), 'AUTH: user [hidden] refused');
+  assert.equal(scrubClientLine('Initialization Sequence Completed', ['acct123456']), 'Initialization Sequence Completed');
+  // Too short to search for without garbling ordinary words.
+  assert.equal(scrubClientLine('TLS: ok', ['ok']), 'TLS: ok');
+  assert.equal(scrubClientLine('x'.repeat(5000), [])!.length, 4099);
+  assert.equal(scrubMessage('the server said acct123456', ['acct123456']), 'the server said [hidden]');
+  assert.equal(scrubMessage(null, ['x']), null);
+});
+
+test('the jail: /usr, a few /etc files, tun, private /tmp /run /var, one writable folder; nothing of the home', () => {
+  const home = os.homedir();
+  const opts = jailOptions({ what: 'openvpn', uplinkPid: 1, resolvConf: '/run/x/uplink-resolv.conf', readOnly: ['/cfg/ca.crt', '/usr/share/ca.crt'], folders: ['/cfg'], chdir: '/cfg', argv: ['openvpn'] },
+    { host: '/run/x/vpn-jail', shared: '/run/x/vpn-client', output: '/run/x/vpn-jail/client.out' }, '/run/x/vpn-jail/nsswitch.conf', 3);
+  const text = opts.join(' ');
+  for (const want of ['--unshare-pid', '--unshare-ipc', '--as-pid-1', '--new-session', '--cap-drop ALL --cap-add CAP_NET_ADMIN', '--ro-bind /usr /usr',
+    '--ro-bind /run/x/uplink-resolv.conf /etc/resolv.conf', '--ro-bind /run/x/vpn-jail/nsswitch.conf /etc/nsswitch.conf', '--dev-bind /dev/net/tun /dev/net/tun',
+    '--tmpfs /tmp', '--tmpfs /run', '--tmpfs /var', '--ro-bind /cfg/ca.crt /cfg/ca.crt', '--dir /cfg', '--bind /run/x/vpn-client /run/x/vpn-client', '--remount-ro /', '--chdir /cfg', '--seccomp 3']) {
+    assert.ok(text.includes(want), `${want} in ${text}`);
+  }
+  assert.ok(!opts.includes('--unshare-net'), 'the uplink network namespace is kept');
+  assert.ok(!opts.includes(home) && !text.includes(`${home}/`), 'nothing of the home');
+  assert.ok(!text.includes('/usr/share/ca.crt /usr/share/ca.crt'), 'what /usr has is not bound again');
+  assert.ok(!opts.includes('/proc'), 'no /proc');
+  // Only the writable folder is bound writable.
+  assert.deepEqual(opts.flatMap((o, i) => (o === '--bind' ? [opts[i + 1]] : [])), ['/run/x/vpn-client']);
+  assert.ok(providedByJail('/usr/lib/x') && providedByJail('/etc/ssl/certs/ca.pem') && !providedByJail('/home/u/ca.crt'));
+});
+
+test('openvpn options: a connect timeout the configuration may override; ours after it', () => {
+  const argv = openvpnArgv('/r/openvpn.conf', '/', '/r/openvpn.sock');
+  const at = (o: string) => argv.indexOf(o);
+  assert.ok(at('--connect-timeout') > 0 && at('--connect-timeout') < at('--config'), 'before --config: the file may set its own');
+  assert.equal(argv[at('--connect-timeout') + 1], String(CONNECT_TIMEOUT_SEC));
+  assert.ok(CONNECT_TIMEOUT_SEC <= 15);
+  for (const o of ['--verb', '--management', '--script-security', '--auth-retry', '--ifconfig-noexec']) assert.ok(at(o) > at('--config'), `${o} after --config`);
+  assert.equal(argv[at('--verb') + 1], '3');
+});
+
+test('routes of an IP version the tunnel has no address of are left out', () => {
+  const s = openvpnTunnel(['ifconfig 198.19.8.2 255.255.255.0', 'topology subnet', 'redirect-gateway def1 ipv6', 'route-ipv6 2001:2::/48'], [], 'tun0');
+  assert.deepEqual(s.routes, ['0.0.0.0/0']);
+  assert.deepEqual(s.skipped, ['route ::/0 (the tunnel has no IPv6 address)', 'route 2001:2::/48 (the tunnel has no IPv6 address)']);
+  const w = wireguardTunnel(wg(''), 'wg0');
+  assert.deepEqual(w.routes, ['0.0.0.0/0']);
+  assert.deepEqual(w.skipped, ['route ::/0 (the tunnel has no IPv6 address)']);
+});
+
+test('WireGuard: a keepalive when the file sets none, the file\'s own otherwise', () => {
+  const none = wg('');
+  assert.deepEqual(peerKeepalives(none).values, [DEFAULT_KEEPALIVE_SEC]);
+  assert.match(peerKeepalives(none).notes[0]!, /sets no PersistentKeepalive.*pasta.*every 25 s/);
+  assert.match(wgSetconfText(none, KEY, [null], '198.19.255.1'), /\nPersistentKeepalive = 25\n/);
+  const own = wg('PersistentKeepalive = 10\n');
+  assert.deepEqual(peerKeepalives(own), { values: [10], notes: [] });
+  assert.match(wgSetconfText(own, KEY, [null], '198.19.255.1'), /\nPersistentKeepalive = 10\n/);
+  assert.deepEqual(peerKeepalives(wg('PersistentKeepalive = 600\n')).values, [DEFAULT_KEEPALIVE_SEC]);
+});
+
+test('WireGuard states: idle is not reconnecting, and no message counts seconds', () => {
+  const t = 1_800_000_000;
+  assert.deepEqual(wireguardState(t, 0, 0, null, false), { state: 'connecting', message: 'waiting for the first handshake with the peer', stale: null });
+  assert.equal(wireguardState(t, t - 100, 500, null, false).state, 'connected');
+  // Past 180 s with nothing sent: idle, still connected; the message is the same a minute later.
+  const idle = wireguardState(t, t - 200, 500, null, true);
+  assert.equal(idle.state, 'connected');
+  const later = wireguardState(t + 60, t - 200, 500, idle.stale, true);
+  assert.equal(later.message, idle.message);
+  assert.match(idle.message!, /^idle since \d{4}-/);
+  // Something was sent and no handshake followed: reconnecting, and it stays so until one does.
+  const trying = wireguardState(t + 65, t - 200, 648, later.stale, true);
+  assert.equal(trying.state, 'reconnecting');
+  const still = wireguardState(t + 90, t - 200, 648, trying.stale, true);
+  assert.equal(still.state, 'reconnecting');
+  assert.equal(still.message, trying.message);
+  assert.equal(wireguardState(t + 95, t + 94, 800, still.stale, true).state, 'connected');
+});
+
+test('OpenVPN retries: "lost the connection" only after a connection', () => {
+  assert.equal(retryMessage('connection-failed', false), 'could not connect to the server; trying again');
+  assert.equal(retryMessage('server_poll', false), 'no answer from the server; trying again');
+  assert.equal(retryMessage('ping-restart', true), 'lost the connection: the server stopped answering; trying again');
+  assert.doesNotMatch(retryMessage('tls-error', false), /lost/);
+  assert.equal(retryMessage('', false), 'trying again');
+});
