@@ -102,6 +102,11 @@ function start(): void {
       else await services.handlers.restart({ name }, ctx);
     } catch (err) {
       const e = asSandtrayError(err);
+      if (e.code === 'PROFILE_CHANGED') {
+        // Applied only once the owner accepts it, in the window (the sandbox page asks).
+        notify(`${name} was not ${type === 'start' ? 'started' : 'restarted'}: its profile changed`, `${e.message.split('\n')[0]}\nOpen Sandtray to review it and ${type}.`, () => showWindow('overview', name));
+        return;
+      }
       notify(`Could not ${type} ${name}`, `${e.message.split('\n')[0]}${e.hint ? `\n${e.hint}` : ''}`, () => showWindow('logs', name));
     } finally {
       busy.delete(name);

@@ -15,6 +15,10 @@ export type ErrorCode =
   | 'LOCKED'
   | 'SECRET'
   | 'VPN'
+  /** A state folder or profile file that someone else owns or can write (core/trust.ts). */
+  | 'UNTRUSTED_PATH'
+  /** A profile file changed since the sandbox last started, and the caller asked to be asked. */
+  | 'PROFILE_CHANGED'
   | 'INTERNAL';
 
 export interface ErrorJson {

@@ -4,11 +4,15 @@
 // EEXIST atomically like O_EXCL, and nobody ever sees a half-written lock. A lock is broken only
 // when its holder is surely gone (dead, or its pid reused by a process with another start time);
 // content we cannot read is left alone, since only a person can tell what wrote it.
+// The lock's folder is checked first (core/trust.ts): a lock in a folder someone else can write
+// would let them block us or choose whom we take for its holder.
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { constants as fsc, promises as fs } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SandtrayError } from './errors.js';
 import { procStart } from '../host/proc.js';
+import { checkStateDir } from './trust.js';
 
 export interface LockOptions {
   /** How long to wait for another process's lock before LOCKED; 10 s unless set. */
@@ -90,7 +94,8 @@ async function breakStaleLock(lockPath: string, staleIno: number): Promise<void>
 async function readLock(lockPath: string): Promise<{ text: string; ino: number } | null> {
   let fh: fs.FileHandle;
   try {
-    fh = await fs.open(lockPath, 'r');
+    // Never through a link, never waiting on a FIFO someone put there.
+    fh = await fs.open(lockPath, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new SandtrayError('LOCKED', `Cannot read lock ${lockPath}`, 'Check permissions of the directory.', err);
@@ -106,6 +111,9 @@ async function readLock(lockPath: string): Promise<{ text: string; ino: number }
 /** Takes the lock, waiting up to the timeout. */
 export async function acquireLock(lockPath: string, opts: LockOptions = {}): Promise<HeldLock> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
+  if (checkStateDir(path.dirname(path.resolve(lockPath))) === null) {
+    throw new SandtrayError('LOCKED', `Cannot create lock ${lockPath}: its folder does not exist`, 'Retry the command.');
+  }
   const start = procStart(process.pid);
   if (start === null) throw new SandtrayError('INTERNAL', 'Cannot read /proc/self/stat', 'Is /proc mounted?');
   const tmp = tempName(`${lockPath}.new`);

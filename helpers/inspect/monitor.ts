@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
 import { sandboxState, type State } from '../runtime/state.js';
-import { ensurePrivateDir, listNames } from '../runtime/store.js';
+import { ensureSandtrayDirs, listNames } from '../runtime/store.js';
 import { vpnSnapshot, type VpnEvent } from '../vpn/events.js';
 
 export interface StateEvent {
@@ -34,8 +34,8 @@ export function snapshot(paths: Paths): Map<string, State> {
  */
 export function watchStates(onEvent: (e: StateEvent) => void, opts: { paths?: Paths; pollMs?: number; initial?: boolean } = {}): Watcher {
   const paths = opts.paths ?? sandtrayPaths();
-  ensurePrivateDir(paths.runtime);
-  fs.mkdirSync(`${paths.data}/sandboxes`, { recursive: true, mode: 0o700 });
+  // The folders watched are ours and no one else can write them (core/trust.ts).
+  ensureSandtrayDirs(paths);
   let last = opts.initial ? new Map<string, State>() : snapshot(paths);
   let lastVpn = vpnSnapshot(paths, last);
   let scheduled: NodeJS.Timeout | null = null;

@@ -6,7 +6,8 @@ import { Revert } from '../core/revert.js';
 import { checkProfileOnHost } from '../profile/check.js';
 import { expandRecord } from '../profile/resolve.js';
 import type { Layer } from '../profile/schema.js';
-import { checkName, ensurePrivateDir, sandboxDirs, writeFileAtomic, type SandboxRecord } from '../runtime/store.js';
+import { checkName, ensureSandtrayDirs, sandboxDirs, writeFileAtomic, type SandboxRecord } from '../runtime/store.js';
+import { writeApplied } from '../profile/applied.js';
 import { readHostFacts } from '../host/facts.js';
 import { leaseIds, releaseIds } from '../idmap/assign.js';
 import { logEvent } from '../runtime/log.js';
@@ -35,8 +36,8 @@ export async function createSandbox(name: string, opts: CreateOptions): Promise<
   const expanded = expandRecord(record, paths);
   checkProfileOnHost(expanded.profile);
 
-  ensurePrivateDir(paths.data);
-  ensurePrivateDir(`${paths.data}/sandboxes`);
+  // Every folder touched below belongs to us and no one else can write it (core/trust.ts).
+  ensureSandtrayDirs(paths);
   const revert = new Revert();
   try {
     try {
@@ -56,6 +57,8 @@ export async function createSandbox(name: string, opts: CreateOptions): Promise<
     fs.mkdirSync(dirs.home, { mode: 0o700 });
     fs.mkdirSync(dirs.etc, { mode: 0o700 });
     writeFileAtomic(dirs.record, JSON.stringify(record, null, 2) + '\n');
+    // What the owner approved: a later start says which keys of these files changed since.
+    writeApplied(dirs, expanded.layerFiles, 'create');
     revert.success();
   } catch (err) {
     await revert.run();

@@ -11,9 +11,11 @@ import { buildPlan, type Plan } from '../plan/build.js';
 import { checkProfileOnHost } from '../profile/check.js';
 import { expandRecord } from '../profile/resolve.js';
 import { launch, writeEtc } from '../runtime/launch.js';
-import { logEvent, logTail } from '../runtime/log.js';
+import { logEvent, logTail, sandboxOutputFile } from '../runtime/log.js';
 import { sandboxState, writeRuntime, type RuntimeState } from '../runtime/state.js';
-import { ensurePrivateDir, readRecord, sandboxDirs } from '../runtime/store.js';
+import { ensurePrivateDir, ensureSandtrayDirs, readRecord, sandboxDirs } from '../runtime/store.js';
+import { removeStatePath } from '../core/trust.js';
+import { noticeProfileChanges, writeApplied, type LayerFile, type ProfileChangeOptions } from '../profile/applied.js';
 import { killTree } from './kill.js';
 import { networkDriver } from '../network/drivers.js';
 import { stopLeftoverHelpers } from '../network/helper-proc.js';
@@ -23,27 +25,32 @@ import type { Profile } from '../profile/schema.js';
  * Computes the plan a start would run, without running anything. With takeLease (start), an
  * isolated sandbox without a lease gets one; leaseTaken then tells the caller to undo it on failure.
  */
-export async function planSandbox(name: string, paths: Paths = sandtrayPaths(), opts: { takeLease?: boolean } = {}): Promise<{ plan: Plan; idmapNote: string | null; profile: Profile; leaseTaken: boolean }> {
+export async function planSandbox(name: string, paths: Paths = sandtrayPaths(), opts: { takeLease?: boolean } = {}): Promise<{ plan: Plan; idmapNote: string | null; profile: Profile; leaseTaken: boolean; layerFiles: LayerFile[] }> {
   const rec = readRecord(name, paths);
-  const { profile, origins } = expandRecord(rec, paths);
+  const { profile, origins, layerFiles } = expandRecord(rec, paths);
   checkProfileOnHost(profile);
   const facts = readHostFacts();
   const assigned = await assignIdMap(profile, facts, { name, paths, takeLease: opts.takeLease ?? false, sizeIsDefault: origins['idmap.size'] === 'default' });
   try {
     const dirs = sandboxDirs(name, paths);
     const plan = buildPlan(name, profile, assigned.map, facts, { etcDir: dirs.etc, homeDir: dirs.home });
-    return { plan, idmapNote: assigned.note, profile, leaseTaken: assigned.leaseTaken };
+    return { plan, idmapNote: assigned.note, profile, leaseTaken: assigned.leaseTaken, layerFiles };
   } catch (err) {
     if (assigned.leaseTaken) await releaseIds(name, paths).catch(() => undefined);
     throw err;
   }
 }
 
-/** Starts a stopped sandbox and returns once its pid 1 is up. */
-export async function startSandbox(name: string, paths: Paths = sandtrayPaths()): Promise<RuntimeState> {
+/**
+ * Starts a stopped sandbox and returns once its pid 1 is up. When a profile file changed since the
+ * last start, opts.onProfileChange hears which keys (or, with refuseProfileChanges, the start is
+ * refused with PROFILE_CHANGED so the caller can ask first).
+ */
+export async function startSandbox(name: string, paths: Paths = sandtrayPaths(), opts: ProfileChangeOptions = {}): Promise<RuntimeState> {
+  // Every folder touched below belongs to us and no one else can write it (core/trust.ts).
+  ensureSandtrayDirs(paths);
   readRecord(name, paths);
   const dirs = sandboxDirs(name, paths);
-  ensurePrivateDir(paths.runtime);
   return withLock(dirs.lock, async () => {
     const cur = sandboxState(name, paths);
     if (cur.state !== 'STOPPED') {
@@ -51,8 +58,15 @@ export async function startSandbox(name: string, paths: Paths = sandtrayPaths())
     }
     // A sandbox killed from outside leaves its runtime directory: clear it before starting again.
     await stopLeftoverHelpers(cur.runtime?.helpers);
-    fs.rmSync(dirs.runtime, { recursive: true, force: true });
-    const { plan, idmapNote, profile, leaseTaken } = await planSandbox(name, paths, { takeLease: true });
+    removeStatePath(dirs.runtime);
+    const { plan, idmapNote, profile, leaseTaken, layerFiles } = await planSandbox(name, paths, { takeLease: true });
+    try {
+      // A profile file may have changed since the owner last saw it applied: say which keys.
+      noticeProfileChanges(dirs, layerFiles, opts);
+    } catch (err) {
+      if (leaseTaken) await releaseIds(name, paths).catch(() => undefined);
+      throw err;
+    }
 
     const revert = new Revert();
     // A lease taken by this start (the profile turned isolated after create) goes if the start fails.
@@ -62,15 +76,20 @@ export async function startSandbox(name: string, paths: Paths = sandtrayPaths())
       idmap: plan.idmap, mounts: plan.mounts.map((m) => ({ op: m.op, target: m.target, ...('source' in m ? { source: m.source } : {}) })),
       network: plan.network.mode, env: plan.env, shell: plan.shell, command: plan.command, workdir: plan.workdir,
       idmapNote, helpers: [],
+      confine: { caps: plan.confine.caps, nesting: plan.confine.seccomp.nesting, sysAdmin: plan.confine.seccomp.sysAdmin },
     };
     try {
       ensurePrivateDir(dirs.runtime);
-      revert.add('remove runtime directory', () => fs.rmSync(dirs.runtime, { recursive: true, force: true }));
+      revert.add('remove runtime directory', () => {
+        removeStatePath(dirs.runtime);
+      });
       writeRuntime(dirs, rt);
       logEvent(dirs.log, 'starting');
       fs.mkdirSync(dirs.home, { recursive: true, mode: 0o700 });
       writeEtc(plan, dirs.etc);
-      const launched = await launch(plan, dirs.log, dirs.exitFile);
+      // Pid 1's stdout and stderr go to the sandbox's own output file, never to the lifecycle log:
+      // code inside reaches them through /proc/1/fd/1 and could rewrite whatever they point to.
+      const launched = await launch(plan, sandboxOutputFile(dirs.log), dirs.exitFile);
       revert.add('stop sandbox processes', () => killTree(launched.init, launched.monitor, 0));
       const driver = networkDriver(plan.network.mode);
       rt.helpers = await driver.setup({ name, profile, dirs, init: launched.init, revert, log: (m) => logEvent(dirs.log, m) });
@@ -83,6 +102,12 @@ export async function startSandbox(name: string, paths: Paths = sandtrayPaths())
       rt.actor = null;
       writeRuntime(dirs, rt);
       revert.success();
+      // What this start applied is what the next one compares with.
+      try {
+        writeApplied(dirs, layerFiles, 'start');
+      } catch (err) {
+        logEvent(dirs.log, `could not record the profiles applied: ${(err as Error).message}`);
+      }
       logEvent(dirs.log, `running, pid 1 is host pid ${launched.init.pid}`);
       return rt;
     } catch (err) {

@@ -1,12 +1,12 @@
 // stop: RUNNING -> STOPPING -> STOPPED; SIGTERM to pid 1, SIGKILL after the timeout or at once with force.
-import fs from 'node:fs';
 import { SandtrayError } from '../core/errors.js';
 import { withLock } from '../core/lock.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
+import { removeStatePath } from '../core/trust.js';
 import { selfId } from '../host/proc.js';
 import { logEvent } from '../runtime/log.js';
 import { sandboxState, writeRuntime } from '../runtime/state.js';
-import { readRecord, ensurePrivateDir, sandboxDirs } from '../runtime/store.js';
+import { readRecord, ensureSandtrayDirs, sandboxDirs } from '../runtime/store.js';
 import { killTree, signalProc } from './kill.js';
 import { networkDriver } from '../network/drivers.js';
 import { stopLeftoverHelpers } from '../network/helper-proc.js';
@@ -23,15 +23,17 @@ export const DEFAULT_STOP_TIMEOUT = 10;
 /** Stops a running sandbox; returns whether it ended cleanly or had to be killed. */
 export async function stopSandbox(name: string, opts: StopOptions = {}): Promise<'clean' | 'killed'> {
   const paths = opts.paths ?? sandtrayPaths();
+  // Every folder touched below belongs to us and no one else can write it (core/trust.ts).
+  ensureSandtrayDirs(paths);
   readRecord(name, paths);
   const dirs = sandboxDirs(name, paths);
-  ensurePrivateDir(paths.runtime);
   return withLock(dirs.lock, async () => {
     const { state, runtime } = sandboxState(name, paths);
     if (state === 'STOPPED' || !runtime) {
       // Leftovers of a sandbox killed from outside are cleared on the way.
       await stopLeftoverHelpers(runtime?.helpers);
-      fs.rmSync(dirs.runtime, { recursive: true, force: true });
+      // A link planted in place of the runtime directory is removed as a link, never followed.
+      removeStatePath(dirs.runtime);
       throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" is not running`, `Start it with \`sandtray start ${name}\`.`);
     }
     writeRuntime(dirs, { ...runtime, phase: 'stopping', actor: selfId() });
@@ -44,7 +46,7 @@ export async function stopSandbox(name: string, opts: StopOptions = {}): Promise
       logEvent(dirs.log, `network teardown: ${(err as Error).message}`);
     }
     for (const h of runtime.helpers) signalProc(h, 'SIGKILL');
-    fs.rmSync(dirs.runtime, { recursive: true, force: true });
+    removeStatePath(dirs.runtime);
     logEvent(dirs.log, how === 'clean' ? 'stopped' : 'stopped (killed after timeout)');
     return how;
   }, { what: `Sandbox "${name}"` });

@@ -1,14 +1,13 @@
 // Reads profile files: YAML text -> validated layer, with sources resolved against the file.
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { SandtrayError } from '../core/errors.js';
+import { readTrustedProfile } from '../core/trust.js';
 import { formatIssues } from './issues.js';
 import { API_VERSION, layerSchema, type Layer } from './schema.js';
 
 export const PROFILE_EXT = '.sandtray';
-const MAX_PROFILE_BYTES = 256 * 1024;
 
 /** Parses profile text into a layer; throws INVALID_PROFILE listing every problem. */
 export function parseLayer(text: string, origin: string, baseDir?: string): Layer {
@@ -32,24 +31,28 @@ export function parseLayer(text: string, origin: string, baseDir?: string): Laye
   return layer;
 }
 
-/** Reads and parses a profile file. */
+/** A profile file as it was read and parsed: what a start applies, and the hash to notice changes. */
+export interface LoadedLayer {
+  /** The file, absolute, as referenced. */
+  file: string;
+  layer: Layer;
+  /** sha256 of the bytes parsed. */
+  sha256: string;
+}
+
+/**
+ * Reads and parses a profile file. The file and every folder on its path must belong to the user or
+ * root and be writable by no one else (core/trust.ts), or it is refused with the reason and the fix:
+ * a sandbox follows its profile files, so whoever can write them steers the sandbox.
+ */
+export function loadProfileFile(file: string): LoadedLayer {
+  const t = readTrustedProfile(file);
+  return { file: t.file, layer: parseLayer(t.text, t.file, path.dirname(t.file)), sha256: t.sha256 };
+}
+
+/** Reads and parses a profile file (see loadProfileFile). */
 export function loadLayerFile(file: string): Layer {
-  const abs = path.resolve(file);
-  let text: string;
-  try {
-    const st = fs.statSync(abs);
-    if (!st.isFile()) throw new SandtrayError('INVALID_PROFILE', `${file} is not a regular file`, 'Pass a .sandtray profile file.');
-    if (st.size > MAX_PROFILE_BYTES) {
-      throw new SandtrayError('INVALID_PROFILE', `${file} is larger than ${MAX_PROFILE_BYTES} bytes`, 'A profile is a short YAML file; check that this is the right file.');
-    }
-    text = fs.readFileSync(abs, 'utf8');
-  } catch (err) {
-    if (err instanceof SandtrayError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new SandtrayError('NOT_FOUND', `Profile file ${file} does not exist`, 'Check the path, or list profiles with `sandtray profile list`.');
-    throw new SandtrayError('INVALID_PROFILE', `Cannot read profile ${file}: ${(err as Error).message}`, 'Check the file permissions.', err);
-  }
-  return parseLayer(text, abs, path.dirname(abs));
+  return loadProfileFile(file).layer;
 }
 
 function resolveSource(src: string, baseDir?: string): string {

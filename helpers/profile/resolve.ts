@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { SandtrayError } from '../core/errors.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
 import { expandLayers, type Expanded, type LayerSource } from './expand.js';
-import { loadLayerFile, PROFILE_EXT } from './load.js';
+import { loadProfileFile, PROFILE_EXT } from './load.js';
+import type { LayerFile } from './applied.js';
 import { API_VERSION, NAME_RE } from './schema.js';
 import type { SandboxRecord } from '../runtime/store.js';
 
@@ -47,12 +48,17 @@ export function listProfiles(paths: Paths = sandtrayPaths()): { name: string; fi
   return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Loads every layer of a sandbox record and expands them. */
-export function expandRecord(rec: Pick<SandboxRecord, 'name' | 'profiles' | 'overrides'>, paths?: Paths): Expanded {
+/**
+ * Loads every layer of a sandbox record and expands them. Each profile file is checked before it is
+ * read (see loadProfileFile); layerFiles tells what was read, with its hash, so a start can record it.
+ */
+export function expandRecord(rec: Pick<SandboxRecord, 'name' | 'profiles' | 'overrides'>, paths?: Paths): Expanded & { layerFiles: LayerFile[] } {
+  const layerFiles: LayerFile[] = [];
   const layers: LayerSource[] = rec.profiles.map((ref) => {
-    const file = profileFile(ref, paths);
-    return { origin: path.isAbsolute(ref) ? `profile ${file}` : `profile ${ref} (${file})`, layer: loadLayerFile(file) };
+    const loaded = loadProfileFile(profileFile(ref, paths));
+    layerFiles.push({ ref, file: loaded.file, sha256: loaded.sha256, layer: loaded.layer });
+    return { origin: path.isAbsolute(ref) ? `profile ${loaded.file}` : `profile ${ref} (${loaded.file})`, layer: loaded.layer };
   });
   if (rec.overrides) layers.push({ origin: 'sandbox overrides', layer: { apiVersion: API_VERSION, ...rec.overrides } });
-  return expandLayers(rec.name, layers);
+  return { ...expandLayers(rec.name, layers), layerFiles };
 }

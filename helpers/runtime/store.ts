@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { SandtrayError } from '../core/errors.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
+import { checkStateDir, ensureStateDir, readStateFile, writeStateFile } from '../core/trust.js';
 import { layerSchema, nameSchema, NAME_RE } from '../profile/schema.js';
 
 export const recordSchema = z.strictObject({
@@ -56,37 +57,42 @@ export function sandboxDirs(name: string, paths: Paths = sandtrayPaths()): Sandb
   };
 }
 
-/** Creates a private directory (0700) owned by us, refusing one planted by someone else. */
-export function ensurePrivateDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const st = fs.lstatSync(dir);
-  const uid = process.getuid?.() ?? 0;
-  if (!st.isDirectory() || st.uid !== uid) {
-    throw new SandtrayError('HOST_UNSUPPORTED', `${dir} is not a directory owned by you`, 'Remove it or set XDG_RUNTIME_DIR to a private directory, then try again.');
-  }
-  if ((st.mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
+/**
+ * Creates a private directory (0700) owned by us, and checks it and every folder above it
+ * (core/trust.ts): refuses one planted by someone else, a symbolic link, or a path another user can
+ * write. Returns the path with links resolved.
+ */
+export function ensurePrivateDir(dir: string): string {
+  return ensureStateDir(dir);
 }
 
-/** Writes a file atomically: temp file, fsync, rename. */
+/**
+ * Creates and checks the folders every lifecycle operation keeps state in: runtime, data (and its
+ * sandboxes), state (and its logs), and checks config. Called before a lifecycle operation touches
+ * any of them.
+ */
+export function ensureSandtrayDirs(paths: Paths): void {
+  ensureStateDir(paths.runtime);
+  ensureStateDir(path.join(paths.data, 'sandboxes'));
+  ensureStateDir(path.join(paths.state, 'logs'));
+  // Profiles and imported VPN files live there; checked when it exists, made only when written to.
+  checkStateDir(paths.config);
+}
+
+/** Writes a file atomically in a checked folder: new temp file (never through a link), fsync, rename. */
 export function writeFileAtomic(file: string, data: string, mode = 0o600): void {
-  const tmp = `${file}.tmp.${process.pid}`;
-  const fd = fs.openSync(tmp, 'w', mode);
-  try {
-    fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+  writeStateFile(file, data, mode);
 }
 
 /** Reads a sandbox record; NOT_FOUND when the sandbox does not exist. */
 export function readRecord(name: string, paths?: Paths): SandboxRecord {
   checkName(name);
   const dirs = sandboxDirs(name, paths);
+  // A record in a folder someone else can write would let them choose the sandbox's profiles.
+  if (checkStateDir(dirs.data) === null) throw new SandtrayError('NOT_FOUND', `Sandbox "${name}" does not exist`, 'See `sandtray list`, or create it with `sandtray create NAME --profile FILE`.');
   let text: string;
   try {
-    text = fs.readFileSync(dirs.record, 'utf8');
+    text = readStateFile(dirs.record);
   } catch {
     throw new SandtrayError('NOT_FOUND', `Sandbox "${name}" does not exist`, 'See `sandtray list`, or create it with `sandtray create NAME --profile FILE`.');
   }
@@ -100,6 +106,7 @@ export function readRecord(name: string, paths?: Paths): SandboxRecord {
 /** Names of all sandboxes, sorted. */
 export function listNames(paths: Paths = sandtrayPaths()): string[] {
   const dir = path.join(paths.data, 'sandboxes');
+  if (checkStateDir(dir) === null) return [];
   let entries: string[] = [];
   try {
     entries = fs.readdirSync(dir);

@@ -1,18 +1,22 @@
 // The VPN agent: one small process per VPN sandbox that answers the client (hold, passwords),
 // puts the tunnel into the sandbox when it comes up, and records the tunnel's state for
 // `vpn status` and `monitor`. It gets its instructions and secrets on stdin, never in argv.
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { SandtrayError } from '../core/errors.js';
+import { checkStateDir } from '../core/trust.js';
 import { isAlive } from '../host/proc.js';
 import { stopHelper } from '../network/helper-proc.js';
 import { logEvent } from '../runtime/log.js';
 import { PASTA_LINK } from '../network/pasta.js';
 import { configureDevice, hasDevice, moveDevice, writeResolvConf } from './apply.js';
-import { CONNECTING_STATES, mgmtQuote, parseMgmtLine, pushReplyOf } from './management.js';
+import { CONNECTING_STATES, mgmtQuote, parseMgmtLine, pushReplyOf, scrubClientLine, scrubMessage } from './management.js';
 import { writeVpnStatus, type VpnState, type VpnStatus } from './status.js';
 import { openvpnTunnel, splitPushReply, type TunnelSettings } from './tunnel.js';
-import { wgHandshakes } from './wireguard.js';
+import { wgHandshakes, wgSentBytes } from './wireguard.js';
 
 const procId = z.object({ pid: z.number(), start: z.number() });
 const helper = procId.extend({ what: z.string() });
@@ -29,6 +33,8 @@ export const agentSpecSchema = z.object({
   logFile: z.string(),
   resolvFile: z.string(),
   dev: z.string(),
+  /** The pipe the jailed client writes its output to: the agent relays it to the lifecycle log. */
+  output: z.string().optional(),
   openvpn: z.object({
     socket: z.string(),
     directives: z.array(z.object({ name: z.string(), args: z.array(z.string()), line: z.number() })),
@@ -48,12 +54,46 @@ export type AgentSpec = z.infer<typeof agentSpecSchema>;
 /** WireGuard drops a session 180 s after its last handshake (REJECT_AFTER_TIME). */
 const WG_STALE_SEC = 180;
 
+/** What the agent remembers of a handshake that has gone stale: the bytes sent when it saw that. */
+export interface WgStale {
+  latest: number;
+  sentAtStale: number;
+  /** Something was sent since: WireGuard tried a new handshake and got no answer. */
+  trying: boolean;
+}
+
+/**
+ * The state of a WireGuard tunnel from the latest handshake (seconds since the epoch, 0: never)
+ * and the bytes sent to the peers. WireGuard shakes hands only when it has something to send, so
+ * an old handshake alone means an idle tunnel, not a lost one: it is "reconnecting" only once
+ * something was sent after the session expired and no handshake followed. Messages name fixed
+ * times, never a running count, so a state is logged and reported once, not every second.
+ */
+export function wireguardState(nowSec: number, latest: number, sent: number, stale: WgStale | null, everConnected: boolean): { state: VpnState; message: string | null; stale: WgStale | null } {
+  if (latest === 0) {
+    return everConnected
+      ? { state: 'reconnecting', message: 'no handshake with the peer', stale: null }
+      : { state: 'connecting', message: 'waiting for the first handshake with the peer', stale: null };
+  }
+  if (nowSec - latest < WG_STALE_SEC) return { state: 'connected', message: null, stale: null };
+  const s: WgStale = stale && stale.latest === latest ? { ...stale } : { latest, sentAtStale: sent, trying: false };
+  if (sent > s.sentAtStale) s.trying = true;
+  const since = new Date(latest * 1000).toISOString();
+  return s.trying
+    ? { state: 'reconnecting', message: `no answer from the peer since ${since}`, stale: s }
+    : { state: 'connected', message: `idle since ${since}: WireGuard shakes hands again when there is traffic`, stale: s };
+}
+
 class Agent {
   private status: VpnStatus;
   private everConnected = false;
   private stopping = false;
 
+  /** Every secret the agent holds: never written to the log or the status. */
+  private readonly secrets: string[];
+
   constructor(private spec: AgentSpec) {
+    this.secrets = Object.values(spec.openvpn?.secrets ?? {});
     const wg = spec.wireguard?.settings;
     this.status = {
       type: spec.type,
@@ -68,19 +108,33 @@ class Agent {
       endpoint: spec.wireguard?.endpoint ?? null,
       mtu: wg?.mtu ?? null,
     };
-    this.write();
   }
 
   log(msg: string): void {
     logEvent(this.spec.logFile, `vpn: ${msg}`);
   }
 
+  private refusedWrite = false;
+
+  /**
+   * Records the status in the runtime directory: a new file renamed into place, only in a folder of
+   * ours that no one else can write (core/trust.ts), so nothing planted there is written through.
+   */
   write(): void {
     try {
       writeVpnStatus({ runtime: this.spec.runtimeDir }, this.status);
-    } catch {
-      // the runtime directory is gone: the sandbox is being stopped
+    } catch (err) {
+      // Gone: the sandbox is being stopped. Refused: said once in the log.
+      if (err instanceof SandtrayError && err.code === 'UNTRUSTED_PATH' && !this.refusedWrite) {
+        this.refusedWrite = true;
+        this.log(`not writing the tunnel status: ${err.message}`);
+      }
     }
+  }
+
+  /** Text the client wrote (a fatal error, a reason), as a state message may quote it. */
+  private clean(text: string): string {
+    return scrubMessage(text, this.secrets) ?? '';
   }
 
   set(state: VpnState, message: string | null, extra: Partial<VpnStatus> = {}): void {
@@ -89,6 +143,52 @@ class Agent {
     if (state === 'connected') this.everConnected = true;
     if (changed) this.log(`${state}${message ? `: ${message}` : ''}`);
     this.write();
+  }
+
+  /**
+   * Copies the client's output (the pipe of its jail) to the lifecycle log, a line at a time, each
+   * marked with the client's name, without management echoes or secrets (scrubClientLine). The
+   * client never holds a descriptor of the log.
+   */
+  relayOutput(): void {
+    const pipe = this.spec.output;
+    if (!pipe) return;
+    let fd: number;
+    try {
+      fd = fs.openSync(pipe, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
+      if (!fs.fstatSync(fd).isFIFO()) {
+        fs.closeSync(fd);
+        throw new Error('not a pipe');
+      }
+    } catch (err) {
+      this.log(`cannot read the output of ${this.spec.client.what}: ${(err as Error).message}`);
+      return;
+    }
+    const what = this.spec.client.what;
+    const stream = new net.Socket({ fd, readable: true, writable: false });
+    let buf = '';
+    const emit = (line: string): void => {
+      const l = scrubClientLine(line.replace(/\r$/, ''), this.secrets);
+      if (l !== null && l.trim()) logEvent(this.spec.logFile, `${what}: ${l}`);
+    };
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => {
+      buf += d;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        emit(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+      }
+      if (buf.length > 65536) {
+        emit(buf);
+        buf = '';
+      }
+    });
+    stream.on('end', () => {
+      if (buf) emit(buf);
+      buf = '';
+    });
+    stream.on('error', () => undefined);
   }
 
   /** Ends when the sandbox is gone; then nothing of it may stay behind. */
@@ -171,7 +271,7 @@ class Agent {
             if (failed) break;
             failed = /private key password verification failed/i.test(ev.message)
               ? `the private key passphrase is wrong; fix it with \`sandtray secret set ${this.spec.name} key-passphrase\`, then restart the sandbox`
-              : ev.message;
+              : this.clean(ev.message);
             this.set('failed', failed);
             break;
           case 'state':
@@ -181,9 +281,9 @@ class Agent {
               const settings = openvpnTunnel(pushed, o.directives, this.spec.dev);
               queue = queue.then(() => this.bringUp(settings, endpoint));
             } else if (ev.name === 'RECONNECTING') {
-              if (!failed) this.set(this.everConnected ? 'reconnecting' : 'connecting', ev.detail ? `lost the connection (${ev.detail}), trying again` : null);
+              if (!failed) this.set(this.everConnected ? 'reconnecting' : 'connecting', retryMessage(this.clean(ev.detail), this.everConnected));
             } else if (ev.name === 'EXITING') {
-              if (!failed) this.set('failed', `the OpenVPN client stopped (${ev.detail || 'exit'})`);
+              if (!failed) this.set('failed', `the OpenVPN client stopped (${this.clean(ev.detail) || 'exit'})`);
               failed = failed ?? ev.detail;
             } else if (CONNECTING_STATES.has(ev.name) && this.status.state === 'connected') {
               this.set('reconnecting', null);
@@ -200,12 +300,27 @@ class Agent {
     await done;
     await queue.catch(() => undefined);
     if (!this.stopping && this.status.state !== 'failed') this.set('failed', 'the OpenVPN client exited; see `sandtray log`');
+    await this.clientGone();
+  }
+
+  /**
+   * Once the client has exited, its tunnel device is gone from the sandbox (the device lives as
+   * long as the client holds it): the status no longer lists its addresses and routes.
+   */
+  async clientGone(): Promise<void> {
+    for (let i = 0; i < 50 && isAlive(this.spec.client); i++) await sleep(100);
+    if (isAlive(this.spec.client) || this.stopping) return;
+    this.status = { ...this.status, addresses: [], routes: [] };
+    this.write();
   }
 
   private async bringUp(s: TunnelSettings, endpoint: string | null): Promise<void> {
     try {
       if (hasDevice(this.spec.uplink.pid, s.dev)) await moveDevice(this.spec.uplink.pid, this.spec.init.pid, s.dev);
       await configureDevice(this.spec.init.pid, s);
+      // In place (it is bound into the sandbox), never through a link, and only in a folder of ours
+      // that no one else can write.
+      if (checkStateDir(path.dirname(this.spec.resolvFile)) === null) throw new Error(`${path.dirname(this.spec.resolvFile)} does not exist`);
       writeResolvConf(this.spec.resolvFile, s, this.spec.name);
       for (const x of s.skipped) this.log(`not applied: ${x}`);
       this.set('connected', null, {
@@ -223,25 +338,47 @@ class Agent {
 
   async runWireguard(): Promise<void> {
     const w = this.spec.wireguard!;
+    let stale: WgStale | null = null;
+    let readError: string | null = null;
     for (;;) {
       if (!isAlive(this.spec.client)) {
         this.set('failed', `${this.spec.client.what} exited; the sandbox has no route out until it is restarted`);
+        await this.clientGone();
         return;
       }
       try {
-        const hs = await wgHandshakes(w.wgPid, w.wgNamespaces);
-        const latest = Math.max(0, ...hs);
-        const age = Date.now() / 1000 - latest;
-        if (latest > 0 && age < WG_STALE_SEC) this.set('connected', null);
-        else if (latest > 0) this.set('reconnecting', `no handshake for ${Math.round(age)} s`);
-        else if (this.everConnected) this.set('reconnecting', null);
-        else this.set('connecting', 'waiting for the first handshake with the peer');
+        const latest = Math.max(0, ...(await wgHandshakes(w.wgPid, w.wgNamespaces)));
+        const sent = await wgSentBytes(w.wgPid, w.wgNamespaces);
+        const next = wireguardState(Date.now() / 1000, latest, sent, stale, this.everConnected);
+        stale = next.stale;
+        this.set(next.state, next.message);
+        readError = null;
       } catch (err) {
-        if (isAlive(this.spec.client)) this.log(`reading the WireGuard state failed: ${(err as Error).message}`);
+        const msg = (err as Error).message;
+        // Said once, not on every poll.
+        if (isAlive(this.spec.client) && msg !== readError) this.log(`reading the WireGuard state failed: ${msg}`);
+        readError = msg;
       }
       await sleep(this.status.state === 'connected' ? 5000 : 1000);
     }
   }
+}
+
+/** Why OpenVPN starts over (its RECONNECTING reason), in words; on a first connect nothing was lost. */
+export function retryMessage(detail: string, everConnected: boolean): string {
+  const why: Record<string, string> = {
+    'connection-failed': 'could not connect to the server',
+    server_poll: 'no answer from the server',
+    'server-poll': 'no answer from the server',
+    'connection-reset': 'the server closed the connection',
+    'ping-restart': 'the server stopped answering',
+    'tls-error': 'the TLS handshake with the server failed',
+    'auth-failure': 'the server refused the credentials',
+    'init_instance': 'the client could not start the connection',
+  };
+  const reason = why[detail] ?? (detail ? `OpenVPN: ${detail}` : '');
+  if (!everConnected) return reason ? `${reason}; trying again` : 'trying again';
+  return reason ? `lost the connection: ${reason}; trying again` : 'lost the connection; trying again';
 }
 
 async function connectRetry(path: string, timeoutMs: number, stillWorth: () => boolean): Promise<net.Socket | null> {
@@ -269,6 +406,9 @@ async function readStdin(): Promise<string> {
 export async function agentMain(): Promise<void> {
   const spec = agentSpecSchema.parse(JSON.parse(await readStdin()));
   const agent = new Agent(spec);
+  // The engine holds the client's pipe open until the status file exists: open it first.
+  agent.relayOutput();
+  agent.write();
   process.on('SIGTERM', () => process.exit(0));
   process.on('SIGINT', () => undefined);
   process.on('SIGHUP', () => undefined);

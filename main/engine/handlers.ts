@@ -12,6 +12,7 @@ import { createSandbox } from '../../helpers/lifecycle/create.js';
 import { deleteSandbox } from '../../helpers/lifecycle/delete.js';
 import { startSandbox } from '../../helpers/lifecycle/start.js';
 import { stopSandbox } from '../../helpers/lifecycle/stop.js';
+import { pendingProfileChanges } from '../../helpers/profile/applied.js';
 import { listProfiles, profileFile, SHIPPED_PROFILES } from '../../helpers/profile/resolve.js';
 import { ensurePrivateDir, writeFileAtomic } from '../../helpers/runtime/store.js';
 import type { Handlers } from '../ipc/dispatch.js';
@@ -66,16 +67,21 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const info = infoSchema.parse(sandboxInfo(name));
       return { ...info, vpn: withVpnStatus(info).vpn ?? null };
     },
-    start: async ({ name }) => {
-      await after(startSandbox(name));
+    // A profile file that changed since the last start is applied only once the owner accepted it
+    // (the window asks on PROFILE_CHANGED, then sends acceptProfileChanges).
+    start: async ({ name, acceptProfileChanges }) => {
+      await after(startSandbox(name, undefined, { refuseProfileChanges: !acceptProfileChanges }));
       return summaryOf(name);
     },
     stop: async ({ name, force, timeoutSec }) => ({ how: await after(stopSandbox(name, { force: force ?? false, ...(timeoutSec === undefined ? {} : { timeoutSec }) })) }),
-    restart: async ({ name, force, timeoutSec }) => {
+    restart: async ({ name, force, timeoutSec, acceptProfileChanges }) => {
+      // Asked before stopping: a refused start must not leave the sandbox stopped.
+      const changed = acceptProfileChanges ? [] : pendingProfileChanges(name);
+      if (changed.length) throw new SandtrayError('PROFILE_CHANGED', changed.map((l) => l.replace(/^warning: /, '')).join('\n'), 'Review the profile, then restart again to apply it.');
       await stopSandbox(name, { force: force ?? false, ...(timeoutSec === undefined ? {} : { timeoutSec }) }).catch((err: unknown) => {
         if (!(err instanceof SandtrayError && err.code === 'WRONG_STATE')) throw err;
       });
-      await after(startSandbox(name));
+      await after(startSandbox(name, undefined, { refuseProfileChanges: !acceptProfileChanges }));
       return summaryOf(name);
     },
     delete: async ({ name, force }) => {

@@ -1,6 +1,6 @@
 // One sandbox: header with its state and actions, then tabs for details, the log and its shells.
 import type { SandboxInfo, SandboxSummary } from '../../main/ipc/contract.js';
-import { call } from '../api.js';
+import { ApiError, call } from '../api.js';
 import { h, icon, replace } from '../dom.js';
 import { confirmDialog } from '../ui/dialog.js';
 import { STATE_TEXT, networkText } from '../ui/format.js';
@@ -176,7 +176,17 @@ export class SandboxPage {
     this.renderHead();
     try {
       if (what === 'stop') await call('stop', { name: this.name });
-      else await call(what, { name: this.name });
+      else {
+        try {
+          await call(what, { name: this.name });
+        } catch (err) {
+          // A profile file changed since the last start: say what changed and apply it only if asked.
+          if (!(err instanceof ApiError && err.code === 'PROFILE_CHANGED')) throw err;
+          const ok = await confirmDialog('Profile changed', `${err.message}. The sandbox will ${what} with the profile as it is now. Check that you made these changes.`, what === 'start' ? 'Apply and start' : 'Apply and restart', true);
+          if (!ok) return;
+          await call(what, { name: this.name, acceptProfileChanges: true });
+        }
+      }
       toast('ok', `${what === 'start' ? 'Started' : what === 'stop' ? 'Stopped' : 'Restarted'} ${this.name}`);
     } catch (err) {
       toastError(err, `Could not ${what} ${this.name}`);
