@@ -5,8 +5,8 @@
 // planted where a sandbox can write (a writable mount, its home) would then re-point another
 // mount's source at the next start: a read-only mount of ~/work/shared becomes ~/.ssh once the
 // sandbox replaced `shared` by a link (the class of Flatpak's CVE-2024-42472). So the engine
-// opens every source itself, one component at a time, following only links owned by root (the
-// system's own: /lib64, /var/run), and hands bwrap the descriptor (`--bind-fd`). Between the
+// opens every source itself, one component at a time, following only links in folders we
+// cannot write (the system's own: /lib64, /var/run), and hands bwrap the descriptor (`--bind-fd`). Between the
 // engine's walk and the mount nothing is looked up again.
 //
 // Likewise bwrap creates a mount point by following links under the new root; a target below a
@@ -30,8 +30,8 @@ export class UnsafeLink extends Error {
 
 /**
  * Opens `p` (absolute) as an O_PATH descriptor, walking it component by component and following
- * only symbolic links owned by root. Returns null when it does not exist; throws UnsafeLink for
- * a link anyone else owns.
+ * only symbolic links that sit in folders we cannot write. Returns null when it does not exist;
+ * throws UnsafeLink for a link in a folder we (and so a sandbox) could change.
  */
 export function openNoUserLinks(p: string): number | null {
   let dir = fs.openSync('/', O_PATH | fs.constants.O_DIRECTORY);
@@ -53,7 +53,11 @@ export function openNoUserLinks(p: string): number | null {
       if (st.isSymbolicLink()) {
         fs.closeSync(next);
         const target = fs.readlinkSync(`/proc/self/fd/${dir}/${name}`);
-        if (st.uid !== 0) throw new UnsafeLink(here, target, st.uid);
+        // Whoever may write the folder holding a link may replace it; a sandbox runs as us, so a
+        // link in a folder we can write is one a sandbox could re-point. Links in folders we
+        // cannot write (/etc/localtime, /lib64, /var/run) are followed, whoever owns them: inside
+        // a user namespace root's own show as the overflow id.
+        if (canWrite(`/proc/self/fd/${dir}`)) throw new UnsafeLink(here, target, st.uid);
         if (++links > MAX_LINKS) throw new SandtrayError('INVALID_PROFILE', `${p}: too many levels of symbolic links`);
         parts.unshift(...target.split('/').filter((x) => x && x !== '.'));
         if (target.startsWith('/')) {
@@ -72,6 +76,15 @@ export function openNoUserLinks(p: string): number | null {
     return out;
   } finally {
     if (dir >= 0) fs.closeSync(dir);
+  }
+}
+
+function canWrite(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -165,7 +178,7 @@ export function bindByDescriptor(opts: readonly string[], firstFd: number): { op
           if (err instanceof UnsafeLink) {
             throw new SandtrayError(
               'INVALID_PROFILE',
-              `The mount of ${source} on ${target} passes through a symbolic link: ${err.link} -> ${err.target} (owned by uid ${err.owner}). A program in a sandbox that can write that folder could re-point it at any of your files.`,
+              `The mount of ${source} on ${target} passes through a symbolic link: ${err.link} -> ${err.target} in a folder you can write: a program in a sandbox that can write that folder could re-point it at any of your files.`,
               `Name the real folder in the profile (\`readlink -f ${source}\`), or remove the link if you did not make it.`,
             );
           }

@@ -10,33 +10,8 @@ import { startKeyring, type Keyring } from '../lib/keyring.js';
 import { startOvpnServer, stopAllLab, type OvpnServer } from '../lib/vpn-lab.js';
 import { httpInside } from '../lib/vpn-probe.js';
 import { waitVpn } from '../lib/vpn-wait.js';
+import { filesContaining } from '../lib/vpn-scan.js';
 
-/** Every readable file under dir (recursively) whose bytes contain one of the needles. */
-function filesContaining(dir: string, needles: string[]): string[] {
-  const hits: string[] = [];
-  const walk = (d: string): void => {
-    let entries: fs.Dirent[] = [];
-    try {
-      entries = fs.readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const ent of entries) {
-      const p = path.join(d, ent.name);
-      if (ent.isDirectory()) walk(p);
-      else if (ent.isFile()) {
-        try {
-          const buf = fs.readFileSync(p);
-          if (needles.some((n) => buf.includes(n))) hits.push(p);
-        } catch {
-          // unreadable: owned by an id of the sandbox
-        }
-      }
-    }
-  };
-  walk(dir);
-  return hits;
-}
 
 /** Processes whose argv or environment contains one of the needles (every process we may read). */
 function processesContaining(needles: string[]): string[] {
