@@ -6,7 +6,7 @@ import { expandRecord } from '../profile/resolve.js';
 import type { Expanded } from '../profile/expand.js';
 import { profileRisks, resolvedIfDifferent, type Risk } from '../profile/risks.js';
 import { sandboxState, type State, type RuntimeState } from '../runtime/state.js';
-import { listNames, readRecord } from '../runtime/store.js';
+import { DamagedRecordError, listNames, readRecord } from '../runtime/store.js';
 import { asSandtrayError } from '../core/errors.js';
 import { sandboxProcesses } from './ps.js';
 
@@ -17,8 +17,10 @@ export interface SandboxSummary {
   network: string;
   profiles: string[];
   startedAt: string | null;
-  /** Set when the profile no longer expands (a layer was deleted or broken). */
+  /** Set when the profile no longer expands (a layer was deleted or broken), or the record is damaged. */
   problem: string | null;
+  /** The sandbox's record is damaged (problem says how): `delete --force` removes it. */
+  broken?: true;
 }
 
 export interface SandboxInfo extends SandboxSummary {
@@ -39,7 +41,17 @@ export interface SandboxInfo extends SandboxSummary {
 
 /** One line of facts per sandbox. */
 export function listSandboxes(paths: Paths = sandtrayPaths()): SandboxSummary[] {
-  return listNames(paths).map((name) => read(name, paths, false).summary);
+  return listNames(paths).map((name) => {
+    try {
+      return read(name, paths, false).summary;
+    } catch (err) {
+      // One damaged record is one line, never a failed listing: `delete --force NAME` removes it.
+      if (!(err instanceof DamagedRecordError)) throw err;
+      const { state, runtime } = sandboxState(name, paths);
+      const up = state !== 'STOPPED' ? runtime : null;
+      return { name, state, pid: up?.init?.pid ?? null, network: up?.network ?? '?', profiles: [], startedAt: up?.startedAt ?? null, problem: err.message, broken: true };
+    }
+  });
 }
 
 /**

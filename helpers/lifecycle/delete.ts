@@ -12,7 +12,9 @@ import type { IdMap } from '../idmap/map.js';
 import { runInUserns } from '../idmap/userns.js';
 import { sandboxOutputFile } from '../runtime/log.js';
 import { sandboxState } from '../runtime/state.js';
-import { readRecord, sandboxDirs, ensureSandtrayDirs } from '../runtime/store.js';
+import { DamagedRecordError, readRecord, sandboxDirs, ensureSandtrayDirs } from '../runtime/store.js';
+import { stopLeftoverHelpers } from '../network/helper-proc.js';
+import { killRecorded } from './kill.js';
 import { stopSandbox } from './stop.js';
 import { forgetVpnSandbox } from '../vpn/forget.js';
 
@@ -21,15 +23,27 @@ export async function deleteSandbox(name: string, opts: { force?: boolean; paths
   const paths = opts.paths ?? sandtrayPaths();
   // Every folder touched below belongs to us and no one else can write it (core/trust.ts).
   ensureSandtrayDirs(paths);
-  readRecord(name, paths);
+  // A damaged record goes with --force: what its runtime record names is killed below.
+  let damaged = false;
+  try {
+    readRecord(name, paths);
+  } catch (err) {
+    if (!(err instanceof DamagedRecordError && opts.force)) throw err;
+    damaged = true;
+  }
   const dirs = sandboxDirs(name, paths);
   const { state } = sandboxState(name, paths);
   if (state !== 'STOPPED') {
     if (!opts.force) throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" is ${state}`, `Stop it first (\`sandtray stop ${name}\`) or use \`sandtray delete --force ${name}\`.`);
-    await stopSandbox(name, { force: true, paths });
+    if (!damaged) await stopSandbox(name, { force: true, paths });
   }
   await withLock(dirs.lock, async () => {
-    if (sandboxState(name, paths).state !== 'STOPPED') throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" was started again meanwhile`, 'Stop it, then delete it.');
+    const now = sandboxState(name, paths);
+    if (now.state !== 'STOPPED' && !damaged) throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" was started again meanwhile`, 'Stop it, then delete it.');
+    // Whatever the runtime record still names (a start killed half-way, helpers of a sandbox
+    // killed from outside, a damaged sandbox's processes) ends before its record goes.
+    await stopLeftoverHelpers(now.runtime?.helpers);
+    await killRecorded(now.runtime);
     // Secrets are keyed by sandbox name: a later sandbox of the same name must not inherit them.
     await forgetVpnSandbox(name, paths).catch(() => undefined);
     // Links planted in place of these are removed as links, never followed.

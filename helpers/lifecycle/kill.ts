@@ -1,6 +1,7 @@
 // Ending a sandbox's processes: TERM to pid 1, KILL after a timeout; pids checked by start time.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive, type ProcId } from '../host/proc.js';
+import { childOfMonitor } from '../runtime/state.js';
 
 /** Sends a signal only if the pid still is the recorded process. */
 export function signalProc(id: ProcId | null, sig: NodeJS.Signals): boolean {
@@ -46,4 +47,27 @@ export async function killTree(init: ProcId | null, monitor: ProcId | null, time
     await waitGone(monitor, 2000);
   }
   return how;
+}
+
+/**
+ * Kills every process a runtime record names and that still is that process: pid 1 (or, when it
+ * was never recorded, the child of bwrap's monitor), the monitor and its process group (bwrap is
+ * spawned leading a group of its own), and the host helpers. For records a start left half-made
+ * (its sandtray process was killed) and for `delete --force` of whatever the record names.
+ */
+export async function killRecorded(rt: { init: ProcId | null; monitor: ProcId | null; helpers?: readonly ProcId[] } | null): Promise<void> {
+  if (!rt) return;
+  const init = rt.init ?? childOfMonitor(rt.monitor);
+  signalProc(init, 'SIGKILL');
+  if (isAlive(rt.monitor)) {
+    try {
+      process.kill(-rt.monitor!.pid, 'SIGKILL');
+    } catch {
+      signalProc(rt.monitor, 'SIGKILL');
+    }
+  }
+  for (const h of rt.helpers ?? []) signalProc(h, 'SIGKILL');
+  await waitGone(init, 5000);
+  await waitGone(rt.monitor, 2000);
+  for (const h of rt.helpers ?? []) await waitGone(h, 2000);
 }

@@ -16,8 +16,10 @@ import { sandboxState, writeRuntime, type RuntimeState } from '../runtime/state.
 import { ensurePrivateDir, ensureSandtrayDirs, readRecord, sandboxDirs } from '../runtime/store.js';
 import { removeStatePath } from '../core/trust.js';
 import { noticeProfileChanges, writeApplied, type LayerFile, type ProfileChangeOptions } from '../profile/applied.js';
-import { killTree } from './kill.js';
+import { killRecorded } from './kill.js';
+import { Interrupts } from './interrupt.js';
 import { networkDriver } from '../network/drivers.js';
+import type { HelperProc } from '../network/driver.js';
 import { stopLeftoverHelpers } from '../network/helper-proc.js';
 import type { Profile } from '../profile/schema.js';
 
@@ -47,6 +49,23 @@ export async function planSandbox(name: string, paths: Paths = sandtrayPaths(), 
  * refused with PROFILE_CHANGED so the caller can ask first).
  */
 export async function startSandbox(name: string, paths: Paths = sandtrayPaths(), opts: ProfileChangeOptions = {}): Promise<RuntimeState> {
+  // SIGINT, SIGHUP and SIGTERM end the start at its next step, which reverts all it did; SIGKILL
+  // cannot be caught, so each process is recorded the moment it exists (see launch's hooks).
+  const interrupts = new Interrupts(`The start of sandbox "${name}"`, (sig) => {
+    try {
+      logEvent(sandboxDirs(name, paths).log, `interrupted (${sig}): the start ends at its next step and reverts`);
+    } catch {
+      // the log is not essential here
+    }
+  });
+  try {
+    return await startLocked(name, paths, opts, interrupts);
+  } finally {
+    interrupts.done();
+  }
+}
+
+async function startLocked(name: string, paths: Paths, opts: ProfileChangeOptions, interrupts: Interrupts): Promise<RuntimeState> {
   // Every folder touched below belongs to us and no one else can write it (core/trust.ts).
   ensureSandtrayDirs(paths);
   readRecord(name, paths);
@@ -56,19 +75,30 @@ export async function startSandbox(name: string, paths: Paths = sandtrayPaths(),
     if (cur.state !== 'STOPPED') {
       throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" is already ${cur.state}`, cur.state === 'RUNNING' ? `Open a shell with \`sandtray shell ${name}\`, or use \`sandtray restart ${name}\`.` : 'Wait for it to settle (`sandtray wait`), then try again.');
     }
-    // A sandbox killed from outside leaves its runtime directory: clear it before starting again.
+    // A sandbox killed from outside (or a start killed half-way) leaves its runtime directory:
+    // end whatever it still names, then clear it before starting again.
     await stopLeftoverHelpers(cur.runtime?.helpers);
+    await killRecorded(cur.runtime);
     removeStatePath(dirs.runtime);
+    interrupts.check();
     const { plan, idmapNote, profile, leaseTaken, layerFiles } = await planSandbox(name, paths, { takeLease: true });
+    const driver = networkDriver(plan.network.mode);
+    let secrets: Record<string, string> | undefined;
     try {
       // A profile file may have changed since the owner last saw it applied: say which keys.
       noticeProfileChanges(dirs, layerFiles, opts);
+      // Secrets are asked for before anything is launched: a prompt left unanswered (a closed
+      // terminal, a quit app) then leaves nothing running.
+      if (driver.secrets) secrets = await interrupts.race(driver.secrets(name, profile));
+      interrupts.check();
     } catch (err) {
       if (leaseTaken) await releaseIds(name, paths).catch(() => undefined);
       throw err;
     }
 
     const revert = new Revert();
+    // What launch has reported so far; the ABORTING record names it too.
+    let recorded: Pick<RuntimeState, 'init' | 'monitor'> = { init: null, monitor: null };
     // A lease taken by this start (the profile turned isolated after create) goes if the start fails.
     if (leaseTaken) revert.add('release id lease', () => releaseIds(name, paths));
     const rt: RuntimeState = {
@@ -87,16 +117,37 @@ export async function startSandbox(name: string, paths: Paths = sandtrayPaths(),
       logEvent(dirs.log, 'starting');
       fs.mkdirSync(dirs.home, { recursive: true, mode: 0o700 });
       writeEtc(plan, dirs.etc);
+      interrupts.check();
+      // Each process is in the runtime record the moment it exists, so a start killed at any
+      // step leaves a record that names it: read as RUNNING (pid 1 up: `stop` ends it) or STOPPED
+      // (the next start, stop or delete ends what it names). A hook that throws ends the launch.
+      revert.add('stop sandbox processes', () => killRecorded(recorded));
       // Pid 1's stdout and stderr go to the sandbox's own output file, never to the lifecycle log:
       // code inside reaches them through /proc/1/fd/1 and could rewrite whatever they point to.
-      const launched = await launch(plan, sandboxOutputFile(dirs.log), dirs.exitFile);
-      revert.add('stop sandbox processes', () => killTree(launched.init, launched.monitor, 0));
-      const driver = networkDriver(plan.network.mode);
-      rt.helpers = await driver.setup({ name, profile, dirs, init: launched.init, revert, log: (m) => logEvent(dirs.log, m) });
-      revert.add('tear down network', () => driver.teardown(rt.helpers, dirs));
+      const launched = await launch(plan, sandboxOutputFile(dirs.log), dirs.exitFile, {
+        onMonitor: (monitor) => {
+          recorded = { init: null, monitor };
+          writeRuntime(dirs, { ...rt, monitor });
+          interrupts.check();
+        },
+        onInit: (init, monitor) => {
+          recorded = { init, monitor };
+          writeRuntime(dirs, { ...rt, init, monitor });
+          interrupts.check();
+        },
+      });
       rt.init = launched.init;
       rt.monitor = launched.monitor;
       rt.namespaces = launched.namespaces;
+      writeRuntime(dirs, rt);
+      interrupts.check();
+      const onHelper = (h: HelperProc): void => {
+        rt.helpers = [...rt.helpers, h];
+        writeRuntime(dirs, rt);
+      };
+      rt.helpers = await driver.setup({ name, profile, dirs, init: launched.init, revert, log: (m) => logEvent(dirs.log, m), onHelper, ...(secrets ? { secrets } : {}) });
+      revert.add('tear down network', () => driver.teardown(rt.helpers, dirs));
+      interrupts.check();
       rt.startedAt = new Date().toISOString();
       rt.phase = 'running';
       rt.actor = null;
@@ -113,7 +164,7 @@ export async function startSandbox(name: string, paths: Paths = sandtrayPaths(),
     } catch (err) {
       // ABORTING is visible to `monitor` while the revert runs.
       try {
-        writeRuntime(dirs, { ...rt, phase: 'aborting', actor: selfId() });
+        writeRuntime(dirs, { ...rt, ...(rt.init ? {} : recorded), phase: 'aborting', actor: selfId() });
       } catch {
         // the runtime directory may be what failed
       }

@@ -7,7 +7,7 @@ import { selfId } from '../host/proc.js';
 import { logEvent } from '../runtime/log.js';
 import { sandboxState, writeRuntime } from '../runtime/state.js';
 import { readRecord, ensureSandtrayDirs, sandboxDirs } from '../runtime/store.js';
-import { killTree, signalProc } from './kill.js';
+import { killRecorded, killTree, signalProc } from './kill.js';
 import { networkDriver } from '../network/drivers.js';
 import { stopLeftoverHelpers } from '../network/helper-proc.js';
 import type { Profile } from '../profile/schema.js';
@@ -32,6 +32,8 @@ export async function stopSandbox(name: string, opts: StopOptions = {}): Promise
     if (state === 'STOPPED' || !runtime) {
       // Leftovers of a sandbox killed from outside are cleared on the way.
       await stopLeftoverHelpers(runtime?.helpers);
+      // So are processes a start killed half-way recorded (bwrap's monitor before pid 1 was known).
+      await killRecorded(runtime);
       // A link planted in place of the runtime directory is removed as a link, never followed.
       removeStatePath(dirs.runtime);
       throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" is not running`, `Start it with \`sandtray start ${name}\`.`);

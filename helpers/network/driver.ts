@@ -18,6 +18,10 @@ export interface NetworkSetup {
   /** Register undo steps here; they run if a later step of the start fails. */
   revert: Revert;
   log: (message: string) => void;
+  /** Hears each host helper the moment it is spawned, so the runtime record names it at once. */
+  onHelper?: (h: HelperProc) => void;
+  /** The secrets the driver's secrets() gave, asked for before anything was launched. */
+  secrets?: Record<string, string>;
 }
 
 export interface NetworkDriver {
@@ -32,6 +36,8 @@ export interface NetworkDriver {
   resolvConf(profile: Profile): string;
   /** The network steps of a start, in words, for `sandtray plan`. */
   describe(profile: Profile): string[];
+  /** The secrets setup will need (keyring, else asked for); start calls it before launching anything. */
+  secrets?(name: string, profile: Profile): Promise<Record<string, string>>;
   /** Wires the sandbox's network after pid 1 is up; returns the host helpers it started. */
   setup(ctx: NetworkSetup): Promise<HelperProc[]>;
   /** Tears down what setup made, after the sandbox's processes are gone. */

@@ -18,7 +18,7 @@ export const natDriver: NetworkDriver = {
     p.network.allowHostLoopback ? `the host's loopback is reachable at ${PASTA_LINK.gateway} and ${PASTA_LINK6.gateway}` : "the host's loopback is not reachable (--no-map-gw)",
   ],
   setup: async (ctx) => {
-    const pasta = await startPasta({ nsPid: ctx.init.pid, mapHostLoopback: ctx.profile.network.allowHostLoopback }, ctx.dirs.log);
+    const pasta = await startPasta({ nsPid: ctx.init.pid, mapHostLoopback: ctx.profile.network.allowHostLoopback }, ctx.dirs.log, 'pasta', ctx.onHelper);
     ctx.revert.add('stop pasta', () => stopHelper(pasta));
     ctx.log(`nat: pasta (host pid ${pasta.pid}) links the sandbox, host loopback ${ctx.profile.network.allowHostLoopback ? 'reachable at ' + PASTA_LINK.gateway : 'not reachable'}`);
     return [pasta];

@@ -59,8 +59,9 @@ export function hasDefaultRoute(pid: number): boolean {
 }
 
 /** Starts pasta for the namespace and waits until its link is configured. */
-export async function startPasta(opts: PastaOptions, logFile: string, what = 'pasta'): Promise<HelperProc> {
+export async function startPasta(opts: PastaOptions, logFile: string, what = 'pasta', onSpawned?: (h: HelperProc) => void): Promise<HelperProc> {
   const h = spawnHelper(pastaArgv(opts), { what, logFile });
+  onSpawned?.(h);
   await waitFor(() => hasDefaultRoute(opts.nsPid), 10_000, 'pasta did not configure the network link in time', h);
   return h;
 }

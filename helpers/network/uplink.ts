@@ -52,8 +52,8 @@ export async function startUplink(init: ProcId, dirs: SandboxDirs, onStarted: (h
     const m = nsInode(holder.pid, 'mnt');
     return n !== null && n !== hostNet && m !== hostMnt && isSleeping(holder.pid);
   }, 10_000, 'The uplink network namespace did not come up', holder);
-  const pasta = await startPasta({ nsPid: holder.pid, mapHostLoopback: true }, dirs.log, 'pasta (uplink)');
-  onStarted(pasta);
+  // Heard as soon as it is spawned: the start's revert and the runtime record know it from then on.
+  const pasta = await startPasta({ nsPid: holder.pid, mapHostLoopback: true }, dirs.log, 'pasta (uplink)', onStarted);
   return { holder, pasta };
 }
 

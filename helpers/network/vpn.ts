@@ -85,6 +85,7 @@ async function startClient(ctx: NetworkSetup, jail: ReturnType<typeof prepareJai
   try {
     const j = await startJailed(spec, jail);
     started.push(j.client);
+    ctx.onHelper?.(j.client);
     ctx.revert.add(`stop ${spec.what}`, () => stopJailed(j));
     await next(j.client);
   } finally {
@@ -95,6 +96,7 @@ async function startClient(ctx: NetworkSetup, jail: ReturnType<typeof prepareJai
 async function runAgent(ctx: NetworkSetup, spec: AgentSpec, started: HelperProc[]): Promise<void> {
   const agent = await startAgent(spec, ctx.dirs.log);
   started.push(agent);
+  ctx.onHelper?.(agent);
   ctx.revert.add('stop vpn agent', () => stopHelper(agent));
   // The agent writes the status file once it has read its spec and opened the client's output:
   // from then on `vpn status` knows.
@@ -195,12 +197,15 @@ export const vpnDriver: NetworkDriver = {
       needs.length ? `secrets from the keyring (or asked for): ${needs.join(', ')}` : 'no secrets needed',
     ];
   },
+  secrets: (name, profile) => resolveSecrets(name, secretNeeds(loadVpn(profile))),
   setup: async (ctx) => {
     const v = loadVpn(ctx.profile);
-    const secrets = await resolveSecrets(ctx.name, secretNeeds(v));
+    // Copied: setup adds the inline user name and password to what it was given.
+    const secrets = { ...(ctx.secrets ?? (await resolveSecrets(ctx.name, secretNeeds(v)))) };
     const started: HelperProc[] = [];
     const uplink = await startUplink(ctx.init, ctx.dirs, (h) => {
       started.push(h);
+      ctx.onHelper?.(h);
       ctx.revert.add(`stop ${h.what}`, () => stopHelper(h));
     });
     ctx.log(`vpn: uplink namespace (host pid ${uplink.holder.pid}) linked by pasta (host pid ${uplink.pasta.pid})`);

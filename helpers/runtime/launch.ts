@@ -61,7 +61,17 @@ export function writeEtc(plan: Plan, etcDir: string): void {
  * come through a pipe (`--args`) and the sandbox's environment through a removed file, so no
  * profile value appears on a command line any local user can read.
  */
-export async function launch(plan: Plan, logFile: string, exitFile: string): Promise<Launched> {
+/**
+ * Reports each process of the launch chain the moment it exists, so the caller can record it before
+ * anything else can go wrong: bwrap's monitor right after it is spawned, pid 1 as soon as bwrap names
+ * it. A hook that throws aborts the launch (everything it started is killed).
+ */
+export interface LaunchHooks {
+  onMonitor?: (monitor: ProcId) => void;
+  onInit?: (init: ProcId, monitor: ProcId) => void;
+}
+
+export async function launch(plan: Plan, logFile: string, exitFile: string, hooks: LaunchHooks = {}): Promise<Launched> {
   const unshare = requireTool('unshare');
   const bwrap = requireTool('bwrap');
   requireTool('perl');
@@ -100,6 +110,8 @@ export async function launch(plan: Plan, logFile: string, exitFile: string): Pro
     const argsPipe = child.stdio[LAUNCH_FDS.args as 3] as unknown as Writable;
     argsPipe.on('error', () => undefined);
     argsPipe.end(Buffer.from(opts.map((o) => `${o}\0`).join('')));
+    const spawnedStart = child.pid ? procStart(child.pid) : null;
+    if (child.pid && spawnedStart !== null) hooks.onMonitor?.({ pid: child.pid, start: spawnedStart });
   } catch (err) {
     // Nothing of the sandbox runs yet: end the holders and whatever bwrap started.
     killGroup(holders.pid);
@@ -121,6 +133,7 @@ export async function launch(plan: Plan, logFile: string, exitFile: string): Pro
     if (!initPid || initStart === null || !child.pid || monitorStart === null) {
       throw new SandtrayError('START_FAILED', 'The sandbox exited right after it started', 'See `sandtray log NAME` for its output.');
     }
+    hooks.onInit?.({ pid: initPid, start: initStart }, { pid: child.pid, start: monitorStart });
     await initReady(initPid);
   } catch (err) {
     // SIGKILL to pid 1 ends its whole pid namespace.

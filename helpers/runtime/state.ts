@@ -1,7 +1,7 @@
 // Lifecycle state, derived every time from the runtime directory and /proc, never cached.
 import fs from 'node:fs';
 import { z } from 'zod';
-import { isAlive } from '../host/proc.js';
+import { isAlive, procStart, type ProcId } from '../host/proc.js';
 import { sandboxDirs, writeFileAtomic, type SandboxDirs } from './store.js';
 import type { Paths } from '../core/paths.js';
 import { isOwnStateDir } from '../core/trust.js';
@@ -71,7 +71,9 @@ export function deriveState(rt: RuntimeState | null, alive: (id: RuntimeState['i
       if (actorUp) return 'STARTING';
       return initUp ? 'RUNNING' : 'STOPPED';
     case 'aborting':
-      return actorUp ? 'ABORTING' : 'STOPPED';
+      // A revert that was itself killed may have left pid 1 up: that is a running sandbox.
+      if (actorUp) return 'ABORTING';
+      return initUp ? 'RUNNING' : 'STOPPED';
     case 'stopping':
       if (!initUp) return 'STOPPED';
       return actorUp ? 'STOPPING' : 'RUNNING';
@@ -80,9 +82,41 @@ export function deriveState(rt: RuntimeState | null, alive: (id: RuntimeState['i
   }
 }
 
+/**
+ * The child of bwrap's monitor, i.e. the sandbox's pid 1, when the monitor is still the recorded
+ * process. A start whose sandtray process died between spawning bwrap and recording pid 1 leaves
+ * only the monitor in the record: its child is then pid 1 all the same.
+ */
+export function childOfMonitor(monitor: ProcId | null): ProcId | null {
+  if (!monitor || !isAlive(monitor)) return null;
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${monitor.pid}/task/${monitor.pid}/children`, 'utf8');
+  } catch {
+    return null;
+  }
+  for (const word of text.trim().split(/\s+/)) {
+    const pid = Number(word);
+    const start = pid > 0 ? procStart(pid) : null;
+    // Started after the monitor (a recycled monitor pid has children of its own age or younger).
+    if (start !== null && start >= monitor.start && isAlive(monitor)) return { pid, start };
+  }
+  return null;
+}
+
+/**
+ * The runtime record as far as /proc can complete it: a starting record without pid 1 whose
+ * starter is gone takes pid 1 from bwrap's monitor, so it reads RUNNING and `stop` can end it.
+ */
+export function completeRuntime(rt: RuntimeState | null, alive: (id: RuntimeState['init']) => boolean = isAlive): RuntimeState | null {
+  if (!rt || rt.init || (rt.phase !== 'starting' && rt.phase !== 'aborting') || alive(rt.actor)) return rt;
+  const init = childOfMonitor(rt.monitor);
+  return init ? { ...rt, init } : rt;
+}
+
 /** Current state of a sandbox by name. */
 export function sandboxState(name: string, paths?: Paths): { state: State; runtime: RuntimeState | null; dirs: SandboxDirs } {
   const dirs = sandboxDirs(name, paths);
-  const runtime = readRuntime(dirs);
+  const runtime = completeRuntime(readRuntime(dirs));
   return { state: deriveState(runtime), runtime, dirs };
 }

@@ -96,11 +96,25 @@ export function readRecord(name: string, paths?: Paths): SandboxRecord {
   } catch {
     throw new SandtrayError('NOT_FOUND', `Sandbox "${name}" does not exist`, 'See `sandtray list`, or create it with `sandtray create NAME --profile FILE`.');
   }
-  const parsed = recordSchema.safeParse(JSON.parse(text));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new DamagedRecordError(name, dirs.record, `not JSON (${(err as Error).message})`);
+  }
+  const parsed = recordSchema.safeParse(json);
   if (!parsed.success) {
-    throw new SandtrayError('INTERNAL', `The record of sandbox "${name}" (${dirs.record}) is damaged`, 'Delete the sandbox with `sandtray delete --force NAME` and create it again.');
+    const issue = parsed.error.issues[0];
+    throw new DamagedRecordError(name, dirs.record, issue ? `${issue.path.join('.') || 'record'}: ${issue.message}` : 'invalid');
   }
   return parsed.data;
+}
+
+/** A sandbox whose record exists, in a trusted folder, but cannot be read as a record. */
+export class DamagedRecordError extends SandtrayError {
+  constructor(readonly sandbox: string, file: string, readonly reason: string) {
+    super('INTERNAL', `The record of sandbox "${sandbox}" (${file}) is damaged: ${reason}`, `Delete the sandbox with \`sandtray delete --force ${sandbox}\` and create it again.`);
+  }
 }
 
 /** Names of all sandboxes, sorted. */

@@ -22,9 +22,11 @@ test('starting is STARTING only while the starter lives', () => {
   assert.equal(state({ phase: 'starting', actor, init: null }, []), 'STOPPED');
   assert.equal(state({ phase: 'starting', actor }, [10]), 'RUNNING');
 });
-test('aborting passes to STOPPED when the aborting process is gone', () => {
+test('aborting passes to STOPPED when the aborting process is gone, to RUNNING if it left pid 1 up', () => {
   assert.equal(state({ phase: 'aborting', actor }, [20, 10]), 'ABORTING');
-  assert.equal(state({ phase: 'aborting', actor }, [10]), 'STOPPED');
+  assert.equal(state({ phase: 'aborting', actor }, []), 'STOPPED');
+  // A revert killed before it ended pid 1: the sandbox runs, and `stop` can end it.
+  assert.equal(state({ phase: 'aborting', actor }, [10]), 'RUNNING');
 });
 test('stopping is STOPPING while init and stopper live; an abandoned stop is RUNNING', () => {
   assert.equal(state({ phase: 'stopping', actor }, [10, 20]), 'STOPPING');
