@@ -11,7 +11,7 @@ import { compileSeccomp, seccompArch } from '../confine/seccomp.js';
 import { requireTool } from '../host/tools.js';
 import { closeFdsPrefix } from '../host/close-fds.js';
 import { shQuote } from './quote.js';
-import { HOST_ENV } from '../plan/build.js';
+import { HOST_ENV } from '../plan/host-env.js';
 import { sandboxState, type RuntimeState } from '../runtime/state.js';
 import { readRecord, sandboxDirs } from '../runtime/store.js';
 

@@ -1,8 +1,8 @@
 // Runs an attach argv from the CLI: a fresh pseudo-terminal when we have a terminal, relayed pipes otherwise.
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { execa } from 'execa';
 import { which } from '../host/tools.js';
 
 import { shQuote } from './quote.js';
@@ -59,10 +59,60 @@ export async function runAttached(argv: string[], env: Record<string, string>, f
   if (tty && script !== null) {
     // script runs --command with $SHELL -c on the host side, before nsenter.
     const args = ['--quiet', '--return', '--command', argv.map(shQuote).join(' '), '/dev/null'];
-    const res = await execa(script, args, { stdio: 'inherit', env: { ...env, SHELL: '/bin/sh' }, extendEnv: false, reject: false, cleanup: true });
-    return exitCodeOf(res.exitCode ?? null, (res.signal as NodeJS.Signals | undefined) ?? null);
+    const child = spawn(script, args, { stdio: 'inherit', env: { ...env, SHELL: '/bin/sh' } });
+    const untie = tieToUs(child, true);
+    const { code, signal } = await exitOf(child, 1);
+    untie();
+    return exitCodeOf(code, signal);
   }
   return runRelayed(argv, env);
+}
+
+// Spawned with node:child_process, not execa: this is the path of every `exec`, and loading
+// execa took longer than the rest of the command. What execa did here is below.
+
+/** Resolves once the child has exited; a child that could not be spawned counts as exit code `failed`. */
+function exitOf(child: ChildProcess, failed: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: failed, signal: null }));
+  });
+}
+
+/** A child still there this long after SIGTERM gets SIGKILL. */
+const FORCE_KILL_AFTER_MS = 5000;
+
+/** Sends sig to the child; after a SIGTERM it outlives by FORCE_KILL_AFTER_MS, SIGKILL. */
+function killChild(child: ChildProcess, sig: NodeJS.Signals = 'SIGTERM'): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill(sig);
+  if (sig === 'SIGTERM') {
+    setTimeout(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }, FORCE_KILL_AFTER_MS).unref();
+  }
+}
+
+/**
+ * Ends the child with us: when this process exits, and, with `signals`, when SIGINT, SIGTERM or
+ * SIGHUP ends us (the child gets SIGTERM, then we die of the same signal). Returns the function
+ * that unties them once the child is gone.
+ */
+function tieToUs(child: ChildProcess, signals: boolean): () => void {
+  const onExit = (): void => killChild(child);
+  const onSignal = (sig: NodeJS.Signals): void => {
+    killChild(child);
+    untie();
+    process.kill(process.pid, sig);
+  };
+  const sigs = signals ? (['SIGINT', 'SIGTERM', 'SIGHUP'] as const) : [];
+  const untie = (): void => {
+    process.off('exit', onExit);
+    for (const s of sigs) process.off(s, onSignal);
+  };
+  process.once('exit', onExit);
+  for (const s of sigs) process.once(s, onSignal);
+  return untie;
 }
 
 function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
@@ -73,25 +123,11 @@ function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number 
 async function runRelayed(argv: string[], env: Record<string, string>): Promise<number> {
   const [file, ...args] = argv as [string, ...string[]];
   const how = [0, 1, 2].map(stdioRelay) as ['ignore' | 'pipe', 'ignore' | 'pipe', 'ignore' | 'pipe'];
-  const child = execa(file, args, {
-    stdin: how[0],
-    stdout: how[1],
-    stderr: how[2],
-    env,
-    extendEnv: false,
-    reject: false,
-    detached: true,
-    cleanup: true,
-    buffer: false,
-    encoding: 'buffer',
-  });
-  child.catch(() => undefined);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', () => resolve({ code: 127, signal: null }));
-  });
+  const child = spawn(file, args, { stdio: how, env, detached: true });
+  const exited = exitOf(child, 127);
+  const untie = tieToUs(child, false);
   // The child is in its own session: pass on the signals a user sends us.
-  const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+  const forward = (sig: NodeJS.Signals) => () => killChild(child, sig);
   const handlers: [NodeJS.Signals, () => void][] = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)]);
   for (const [s, h] of handlers) process.on(s, h);
 
@@ -105,6 +141,7 @@ async function runRelayed(argv: string[], env: Record<string, string>): Promise<
   if (how[2] === 'pipe' && child.stderr) outputs.push(relayOutput(child.stderr, ourStream(2) as Writable, seen));
 
   const { code, signal } = await exited;
+  untie();
   for (const [s, h] of handlers) process.off(s, h);
   stopInput();
   // Normally the pipes reach their end right after the exit, once what is left in them is read.

@@ -1,32 +1,19 @@
 // The sandtray commands: each parses its own flags and calls the engine.
 import fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { randomBytes } from 'node:crypto';
 import { SandtrayError } from '../core/errors.js';
 import { sandtrayPaths } from '../core/paths.js';
-import { attachSpec } from '../attach/attach.js';
-import { haveTerminal, runAttached } from '../attach/run-attached.js';
-import { doctor } from '../host/doctor.js';
-import { sandboxAssets } from '../inspect/assets.js';
-import { listSandboxes, sandboxInfo } from '../inspect/info.js';
-import { watchStates, waitForState } from '../inspect/monitor.js';
-import { sandboxOfPid, sandboxProcesses } from '../inspect/ps.js';
-import { createSandbox } from '../lifecycle/create.js';
-import { deleteSandbox } from '../lifecycle/delete.js';
-import { planSandbox, startSandbox } from '../lifecycle/start.js';
-import { DEFAULT_STOP_TIMEOUT, stopSandbox } from '../lifecycle/stop.js';
-import { loadLayerFile } from '../profile/load.js';
-import { expandRecord, listProfiles, profileFile, profileRef } from '../profile/resolve.js';
-import { profileJsonSchema } from '../profile/schema.js';
 import { formatRisk, profileRisks, resolvedIfDifferent, type Risk } from '../profile/risks.js';
 import { formatMapLines } from '../idmap/map.js';
-import { STATES, type State } from '../runtime/state.js';
-import { sandboxDirs } from '../runtime/store.js';
-import { parseOverrides } from './overrides.js';
-import { idmapCommand } from './idmap-commands.js';
-import { USERNS_SCRIPT } from '../idmap/userns.js';
+import type { State } from '../runtime/state.js';
+import type { SandboxRecord } from '../runtime/store.js';
 import { duration, printJson, safeJson, table, visible } from './output.js';
 import { VPN_COMMANDS } from './vpn-commands.js';
+import { graphicsPlan, readGraphicsHost } from '../plan/graphics.js';
+
+// The engine is imported inside each command (`await import`), so that a command loads only what
+// it uses: `help` no engine code at all, `list` and `exec` neither execa nor the lifecycle. In the
+// bundled CLI (resources/build/bundle.mjs) too, an engine module runs only once a command reaches it.
 
 export type Command = (args: string[]) => Promise<number>;
 
@@ -69,7 +56,8 @@ async function eachName(names: string[], fn: (n: string) => Promise<string>): Pr
 }
 
 /** The risks of a sandbox's expanded profile on stderr, a `warning:` line each. */
-function printRisks(rec: Parameters<typeof expandRecord>[0]): void {
+async function printRisks(rec: SandboxRecord): Promise<void> {
+  const { expandRecord } = await import('./use-lifecycle.js');
   const risks = profileRisks(expandRecord(rec).profile);
   if (risks.length) process.stderr.write(visible(risks.map(formatRisk).join('\n'), { newlines: true }) + '\n');
 }
@@ -78,9 +66,10 @@ const create: Command = async (args) => {
   const { values, positionals } = parse(args, { profile: { type: 'string', multiple: true, short: 'p' }, set: { type: 'string', multiple: true, short: 'c' } });
   const [name] = needNames(positionals, 'create');
   if (positionals.length > 1) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray create takes one name', 'Usage: sandtray create NAME [--profile P]... [--set KEY=VALUE]...');
+  const { createSandbox, parseOverrides, profileRef } = await import('./use-lifecycle.js');
   const rec = await createSandbox(name!, { profiles: (values.profile ?? []).map(profileRef), overrides: parseOverrides(values.set ?? []) });
   // create and launch always name what the sandbox may do beyond the defaults, on stderr.
-  printRisks(rec);
+  await printRisks(rec);
   console.log(`Created ${name}`);
   return 0;
 };
@@ -88,6 +77,7 @@ const create: Command = async (args) => {
 const launch: Command = async (args) => {
   await create(args);
   const name = parse(args, { profile: { type: 'string', multiple: true, short: 'p' }, set: { type: 'string', multiple: true, short: 'c' } }).positionals[0]!;
+  const { deleteSandbox, startSandbox } = await import('./use-lifecycle.js');
   try {
     const rt = await startSandbox(name);
     console.log(`Started ${name} (pid ${rt.init?.pid})`);
@@ -104,12 +94,15 @@ const profileChangeOpts = { onProfileChange: (lines: string[]) => void process.s
 
 const start: Command = async (args) => {
   const { positionals } = parse(args, {});
+  const { startSandbox } = await import('./use-lifecycle.js');
   return eachName(needNames(positionals, 'start'), async (n) => `Started ${n} (pid ${(await startSandbox(n, undefined, profileChangeOpts)).init?.pid})`);
 };
 
 const stopOpts = { timeout: { type: 'string', short: 't' }, force: { type: 'boolean', short: 'f' } } as const;
+/** lifecycle/stop.ts's DEFAULT_STOP_TIMEOUT, written out so that `help` loads no engine code (a unit test checks they agree). */
+export const STOP_TIMEOUT_DEFAULT = 10;
 function timeoutOf(v: string | undefined): number {
-  if (v === undefined) return DEFAULT_STOP_TIMEOUT;
+  if (v === undefined) return STOP_TIMEOUT_DEFAULT;
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new SandtrayError('INVALID_ARGUMENT', `--timeout ${v}: expected seconds`, 'Give a number of seconds, e.g. --timeout 10.');
   return n;
@@ -118,6 +111,7 @@ function timeoutOf(v: string | undefined): number {
 const stop: Command = async (args) => {
   const { values, positionals } = parse(args, stopOpts);
   const t = timeoutOf(values.timeout);
+  const { stopSandbox } = await import('./use-lifecycle.js');
   return eachName(needNames(positionals, 'stop'), async (n) => {
     const how = await stopSandbox(n, { timeoutSec: t, force: values.force ?? false });
     return how === 'clean' ? `Stopped ${n}` : `Stopped ${n} (killed${values.force ? '' : ` after ${t}s`})`;
@@ -127,7 +121,11 @@ const stop: Command = async (args) => {
 const restart: Command = async (args) => {
   const { values, positionals } = parse(args, stopOpts);
   const t = timeoutOf(values.timeout);
+  const { planSandbox, startSandbox, stopSandbox } = await import('./use-lifecycle.js');
   return eachName(needNames(positionals, 'restart'), async (n) => {
+    // The start must be able to succeed before anything is stopped: a profile that no longer
+    // validates leaves the sandbox running, with the reason.
+    await planSandbox(n);
     await stopSandbox(n, { timeoutSec: t, force: values.force ?? false }).catch((err) => {
       if (!(err instanceof SandtrayError && err.code === 'WRONG_STATE')) throw err;
     });
@@ -137,6 +135,7 @@ const restart: Command = async (args) => {
 
 const del: Command = async (args) => {
   const { values, positionals } = parse(args, { force: { type: 'boolean', short: 'f' } });
+  const { deleteSandbox } = await import('./use-lifecycle.js');
   return eachName(needNames(positionals, 'delete'), async (n) => {
     await deleteSandbox(n, { force: values.force ?? false });
     return `Deleted ${n}`;
@@ -145,11 +144,14 @@ const del: Command = async (args) => {
 
 const run: Command = async (args) => {
   const { values, positionals } = parse(args, { profile: { type: 'string', multiple: true, short: 'p' }, set: { type: 'string', multiple: true, short: 'c' } });
+  const { randomBytes } = await import('node:crypto');
+  const { createSandbox, deleteSandbox, parseOverrides, profileRef, startSandbox } = await import('./use-lifecycle.js');
+  const { attachSpec, haveTerminal, runAttached } = await import('./use-attach.js');
   const name = `run-${randomBytes(4).toString('hex')}`;
   const overrides = { home: 'tmpfs', ...(parseOverrides(values.set ?? []) ?? {}) };
   const rec = await createSandbox(name, { profiles: (values.profile ?? []).map(profileRef), overrides, ephemeral: true });
   // run's stderr is the command's: the risks go there only when a person is watching.
-  if (process.stderr.isTTY) printRisks(rec);
+  if (process.stderr.isTTY) await printRisks(rec);
   try {
     await startSandbox(name);
     const spec = attachSpec(name, positionals.length ? positionals : null, callerTerm(), undefined, { terminal: haveTerminal() });
@@ -162,6 +164,7 @@ const run: Command = async (args) => {
 const shell: Command = async (args) => {
   const { positionals } = parse(args, {});
   const [name] = needNames(positionals, 'shell');
+  const { attachSpec, haveTerminal, runAttached } = await import('./use-attach.js');
   const spec = attachSpec(name!, null, callerTerm(), undefined, { terminal: haveTerminal() });
   return runAttached(spec.argv, spec.env);
 };
@@ -183,16 +186,56 @@ const exec: Command = async (args) => {
       env[key] = v;
     } else env[key] = kv.slice(eq + 1);
   }
+  const { attachSpec, haveTerminal, runAttached } = await import('./use-attach.js');
   const spec = attachSpec(name, cmd, { ...callerTerm(), ...env }, undefined, { terminal: haveTerminal() });
   return runAttached(spec.argv, spec.env);
 };
 
+/** `open NAME APP`: one of the profile's apps, detached from the terminal, its output in the sandbox's log. */
+const open: Command = async (args) => {
+  const { positionals } = parse(args, {});
+  const [name, appName] = positionals;
+  if (!name || !appName || positionals.length > 2) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray open needs a sandbox name and an app', 'Usage: sandtray open NAME APP (the apps are listed by `sandtray info NAME`).');
+  const { readRecord, sandboxDirs } = await import('../runtime/store.js');
+  const { expandRecord, startSandbox } = await import('./use-lifecycle.js');
+  const { attachSpec } = await import('./use-attach.js');
+  const { profile } = expandRecord(readRecord(name));
+  const app = profile.apps.find((a) => a.name === appName);
+  if (!app) {
+    const known = profile.apps.map((a) => a.name);
+    throw new SandtrayError('NOT_FOUND', `Sandbox "${name}" has no app "${appName}"`, known.length ? `Its apps: ${known.join(', ')}.` : `Add one to its profile, e.g. apps: [{name: ${appName}, command: [${appName}]}].`);
+  }
+  const { sandboxState } = await import('../runtime/state.js');
+  if (sandboxState(name).state === 'STOPPED') await startSandbox(name, undefined, profileChangeOpts);
+  const { sandboxOutputFile } = await import('../runtime/log.js');
+  const { spawn } = await import('node:child_process');
+  const spec = attachSpec(name, app.command);
+  // Its output goes where pid 1's does: the sandbox's own output file, which is the sandbox's already.
+  const out = fs.openSync(sandboxOutputFile(sandboxDirs(name).log), 'a', 0o600);
+  try {
+    const child = spawn(spec.argv[0]!, spec.argv.slice(1), { detached: true, stdio: ['ignore', out, out], env: spec.env, cwd: '/' });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    child.unref();
+  } catch (err) {
+    fs.rmSync(spec.envFile, { force: true });
+    throw err;
+  } finally {
+    fs.closeSync(out);
+  }
+  console.log(visible(`Opened ${app.title ?? app.name} in ${name} (its output: \`sandtray log ${name}\`)`));
+  return 0;
+};
+
 const list: Command = async (args) => {
   const { values } = parse(args, jsonOpt, false);
+  const { listSandboxes } = await import('./use-inspect.js');
   const all = listSandboxes();
   if (values.json) printJson(all);
   else if (!all.length) console.log('No sandboxes. Create one with `sandtray launch NAME --profile FILE`.');
-  else console.log(table(['NAME', 'STATE', 'PID', 'NETWORK', 'PROFILES'], all.map((s) => [s.name, s.state, s.pid, s.network, s.profiles.join(',') || '(defaults)'])));
+  else console.log(table(['NAME', 'STATE', 'PID', 'NETWORK', 'PROFILES'], all.map((s) => [s.name, s.broken ? 'BROKEN' : s.state, s.pid, s.network, s.broken ? (s.problem ?? 'damaged record') : s.profiles.join(',') || '(defaults)'])));
   return 0;
 };
 
@@ -204,6 +247,7 @@ function really(resolved: string | undefined): string {
 const info: Command = async (args) => {
   const { values, positionals } = parse(args, jsonOpt);
   const [name] = needNames(positionals, 'info');
+  const { sandboxInfo } = await import('./use-inspect.js');
   const i = sandboxInfo(name!);
   if (values.json) {
     printJson(i);
@@ -231,6 +275,13 @@ const info: Command = async (args) => {
     lines.push(`  network.mode: ${p.network.mode}${o('network.mode')}`);
     lines.push(`  idmap: ${p.idmap.mode}, size ${p.idmap.size}${o('idmap.mode')}`);
     lines.push(`  nesting: ${p.nesting}${o('nesting')}`);
+    lines.push(`  display: wayland ${p.display.wayland}${o('display.wayland')}; x11 ${p.display.x11}${o('display.x11')}`);
+    lines.push(`  audio: ${p.audio}${o('audio')}; gpu: ${p.gpu}${o('gpu')}; dbus: ${p.dbus.mode}${p.dbus.talk.length ? ` (talk: ${p.dbus.talk.join(', ')})` : ''}${o('dbus.mode')}`);
+    lines.push(`  stopWhenIdle: ${p.stopWhenIdle}${o('stopWhenIdle')}`);
+    for (const a of p.apps) lines.push(`  app ${a.name}: ${JSON.stringify(a.command)}${a.title ? ` "${a.title}"` : ''}${o(`apps[${a.name}]`)}`);
+    // What the graphical grants bind from the session this command runs in (plan/graphics.ts).
+    const desktop = graphicsPlan(p, readGraphicsHost()).notes;
+    if (desktop.length) lines.push('', 'Desktop:', ...desktop.map((n) => `  ${n}`));
     for (const [k, v] of Object.entries(p.env)) lines.push(`  env.${k}: ${v}${o(`env.${k}`)}`);
     for (const m of p.mounts) lines.push(`  mount ${m.source}${really(resolvedIfDifferent(m.source))} -> ${m.target} (${m.readOnly ? 'ro' : 'rw'}${m.optional ? ', optional' : ''})${o(`mounts[${m.target}]`)}`);
   }
@@ -258,6 +309,7 @@ const ps: Command = async (args) => {
   const { values, positionals } = parse(args, jsonOpt);
   const [name] = needNames(positionals, 'ps');
   const { runningSandbox } = await import('../attach/attach.js');
+  const { sandboxProcesses } = await import('./use-inspect.js');
   const procs = sandboxProcesses(runningSandbox(name!));
   if (values.json) printJson(procs);
   else console.log(table(['HOSTPID', 'PID', 'UID', 'COMMAND'], procs.map((p) => [p.hostPid, p.pid, p.uid, p.command])));
@@ -269,6 +321,7 @@ const pid: Command = async (args) => {
   let pids = positionals;
   if (pids.length === 1 && pids[0] === '-') pids = fs.readFileSync(0, 'utf8').split(/\s+/).filter(Boolean);
   if (!pids.length) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray pid needs host pids (or - to read them from stdin)', 'Usage: sandtray pid HOSTPID... | -');
+  const { sandboxOfPid } = await import('./use-inspect.js');
   const rows = pids.map((p) => {
     if (!/^\d+$/.test(p)) throw new SandtrayError('INVALID_ARGUMENT', `"${p}" is not a pid`, 'Pass host process ids as numbers, or - to read them from stdin.');
     const hit = sandboxOfPid(Number(p));
@@ -282,7 +335,7 @@ const pid: Command = async (args) => {
 const log: Command = async (args) => {
   const { values, positionals } = parse(args, { path: { type: 'boolean' }, follow: { type: 'boolean', short: 'f' }, ...jsonOpt });
   const [name] = needNames(positionals, 'log');
-  const { readRecord } = await import('../runtime/store.js');
+  const { readRecord, sandboxDirs } = await import('../runtime/store.js');
   const { readSandboxLog, followSandboxLog, formatLogLine, sandboxOutputFile } = await import('../runtime/log.js');
   readRecord(name!);
   const file = sandboxDirs(name!).log;
@@ -327,6 +380,7 @@ const log: Command = async (args) => {
 const assets: Command = async (args) => {
   const { values, positionals } = parse(args, jsonOpt);
   const [name] = needNames(positionals, 'assets');
+  const { sandboxAssets } = await import('./use-inspect.js');
   const a = sandboxAssets(name!);
   if (values.json) printJson(a);
   else console.log(table(['TYPE', 'PATH', 'VALID', 'PURPOSE'], a.map((x) => [x.type, x.path, x.valid ? 'yes' : `NO (${x.problem ?? 'invalid'})`, x.purpose])));
@@ -341,6 +395,7 @@ const monitor: Command = async (args) => {
   } catch (err) {
     throw new SandtrayError('INVALID_ARGUMENT', `Bad regular expression: ${(err as Error).message}`, 'Pass a JavaScript regular expression matching sandbox names, e.g. "^work-".');
   }
+  const { watchStates } = await import('../inspect/monitor.js');
   await new Promise<void>((resolve) => {
     const w = watchStates((e) => {
       if (re && !re.test(e.name)) return;
@@ -362,6 +417,8 @@ const wait: Command = async (args) => {
   const { values, positionals } = parse(args, { state: { type: 'string', short: 's' }, timeout: { type: 'string', short: 't' } });
   const [name] = needNames(positionals, 'wait');
   const want = (values.state ?? '').toUpperCase();
+  const { STATES } = await import('./use-inspect.js');
+  const { waitForState } = await import('../inspect/monitor.js');
   if (!STATES.includes(want as State)) throw new SandtrayError('INVALID_ARGUMENT', `--state must be one of ${STATES.join(', ')}`, 'Usage: sandtray wait NAME --state RUNNING [--timeout S]');
   const { readRecord } = await import('../runtime/store.js');
   readRecord(name!);
@@ -377,6 +434,7 @@ const wait: Command = async (args) => {
 const plan: Command = async (args) => {
   const { values, positionals } = parse(args, jsonOpt);
   const [name] = needNames(positionals, 'plan');
+  const { planSandbox, USERNS_SCRIPT } = await import('./use-lifecycle.js');
   const { plan: p, idmapNote, profile: expanded } = await planSandbox(name!);
   // Every host source with the path it really resolves to (bwrap follows symbolic links), and the risks.
   const resolvedOf = (m: (typeof p.mounts)[number]): string | undefined => ('source' in m && m.op !== 'symlink' ? resolvedIfDifferent(m.source) : undefined);
@@ -398,6 +456,7 @@ const plan: Command = async (args) => {
     'Mounts:',
     ...p.mounts.map((m) => `  ${m.op.padEnd(11)} ${'source' in m ? `${m.source}${really(resolvedOf(m))} -> ` : ''}${m.target}   # ${m.why}`),
     `Shell: ${p.shell}; command: ${p.command.join(' ')}; workdir: ${p.workdir}`,
+    ...(p.desktop.length ? ['Desktop:', ...p.desktop.map((n) => `  ${n}`)] : []),
     `Root inside holds: ${p.confine.caps.join(', ')}`,
     `Seccomp filter: ${p.confine.seccomp.instructions} instructions (${p.confine.seccomp.arch}); namespace and mount calls ${p.confine.seccomp.nesting || p.confine.seccomp.sysAdmin ? 'allowed' : 'refused'}`,
     'Command lines (bwrap reads its options from a pipe, the environment from a descriptor):',
@@ -411,6 +470,7 @@ const plan: Command = async (args) => {
 
 const doctorCmd: Command = async (args) => {
   const { values } = parse(args, jsonOpt, false);
+  const { doctor } = await import('../host/doctor.js');
   const checks = await doctor();
   if (values.json) printJson(checks);
   else {
@@ -428,6 +488,7 @@ const doctorCmd: Command = async (args) => {
 const profile: Command = async (args) => {
   const [sub, ...rest] = args;
   if (sub === 'schema') {
+    const { profileJsonSchema } = await import('../profile/schema.js');
     printJson(profileJsonSchema());
     return 0;
   }
@@ -440,6 +501,7 @@ const profile: Command = async (args) => {
       // The risks are shown with "valid", and with the host problems when the schema holds.
       let risks: Risk[] | undefined;
       try {
+        const { loadLayerFile } = await import('../profile/load.js');
         const layer = loadLayerFile(f);
         const { expandLayers } = await import('../profile/expand.js');
         const { checkProfileOnHost } = await import('../profile/check.js');
@@ -461,6 +523,7 @@ const profile: Command = async (args) => {
   }
   if (sub === 'list') {
     const { values } = parse(rest, jsonOpt, false);
+    const { listProfiles } = await import('../profile/resolve.js');
     const all = listProfiles();
     if (values.json) printJson(all);
     else console.log(table(['NAME', 'FILE'], all.map((p) => [p.name, p.file + (p.shipped ? ' (example)' : '')])));
@@ -470,6 +533,7 @@ const profile: Command = async (args) => {
     const { positionals } = parse(rest, {});
     if (!positionals[0]) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray profile show needs a profile name', 'Usage: sandtray profile show NAME (see `sandtray profile list`).');
     // A profile may come from anywhere (a download, another user's file): its bytes are shown, not obeyed.
+    const { profileFile, profileRef } = await import('../profile/resolve.js');
     const text = fs.readFileSync(profileFile(profileRef(positionals[0])), 'utf8');
     process.stdout.write(process.stdout.isTTY ? visible(text, { newlines: true, tabs: true }) : text);
     return 0;
@@ -482,11 +546,12 @@ export const COMMANDS: Record<string, { run: Command; help: string }> = {
   create: { run: create, help: 'create NAME [-p PROFILE]... [--set K=V]...  create a stopped sandbox' },
   launch: { run: launch, help: 'launch NAME [-p PROFILE]... [--set K=V]...  create and start' },
   start: { run: start, help: 'start NAME...                        start stopped sandboxes' },
-  stop: { run: stop, help: `stop NAME... [--timeout S] [--force]  SIGTERM, then SIGKILL after S (default ${DEFAULT_STOP_TIMEOUT})` },
+  stop: { run: stop, help: `stop NAME... [--timeout S] [--force]  SIGTERM, then SIGKILL after S (default ${STOP_TIMEOUT_DEFAULT})` },
   restart: { run: restart, help: 'restart NAME... [--timeout S] [--force]' },
   delete: { run: del, help: 'delete NAME... [--force]             remove (a running one only with --force)' },
   run: { run, help: 'run [-p PROFILE] [--set K=V] -- CMD   run one command in a throw-away sandbox' },
   shell: { run: shell, help: 'shell NAME                           login shell inside, on a new terminal' },
+  open: { run: open, help: 'open NAME APP                        start the sandbox if needed and one of its apps, detached' },
   exec: { run: exec, help: 'exec NAME [--env K=V]... -- CMD       run a command inside, passing stdio and exit code' },
   list: { run: list, help: 'list [--json]                        sandboxes and their state' },
   info: { run: info, help: 'info NAME [--json]                   state, expanded profile with origins, namespaces, id map' },
@@ -499,7 +564,7 @@ export const COMMANDS: Record<string, { run: Command; help: string }> = {
   plan: { run: plan, help: 'plan NAME [--json]                   what start would run, without running it' },
   profile: { run: profile, help: 'profile list|show NAME|validate FILE...|schema' },
   ...VPN_COMMANDS,
-  idmap: { run: idmapCommand, help: 'idmap [--json] | idmap release NAME  subordinate ids: ranges, shared block, leases, free' },
+  idmap: { run: async (args) => (await import('./idmap-commands.js')).idmapCommand(args), help: 'idmap [--json] | idmap release NAME  subordinate ids: ranges, shared block, leases, free' },
 };
 
 /** Where things live, for `sandtray paths`. */

@@ -1,11 +1,7 @@
 // The `vpn` and `secret` commands, and the terminal prompt for secrets a start needs.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SandtrayError } from '../core/errors.js';
-import { listNames, readRecord } from '../runtime/store.js';
-import { checkSecretKey, deleteSecret, setSecret, SECRET_KEYS } from '../secrets/keyring.js';
 import { setSecretPrompt } from '../secrets/prompt.js';
-import { importVpn } from '../vpn/import.js';
-import { vpnView } from '../vpn/view.js';
 import { duration, printJson, table, visible } from './output.js';
 
 type Command = (args: string[]) => Promise<number>;
@@ -69,9 +65,24 @@ const human = (n: number | null): string => {
 
 const vpn: Command = async (args) => {
   const [sub, ...rest] = args;
+  // Imported here, as in commands.ts: the other commands load none of it.
+  const { listNames } = await import('../runtime/store.js');
+  const { importVpn, reviewVpnFile } = await import('../vpn/import.js');
+  const { verdictLines } = await import('../vpn/verdict.js');
+  const { vpnView } = await import('../vpn/view.js');
   if (sub === 'import') {
-    const { values, positionals } = parse(rest, { name: { type: 'string', short: 'n' }, json: { type: 'boolean' } });
-    if (positionals.length !== 1) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray vpn import needs one file', 'Usage: sandtray vpn import FILE.ovpn|FILE.conf [--name NAME]');
+    const { values, positionals } = parse(rest, { name: { type: 'string', short: 'n' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' } });
+    if (positionals.length !== 1) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray vpn import needs one file', 'Usage: sandtray vpn import FILE.ovpn|FILE.conf [--name NAME] [--dry-run]');
+    if (values['dry-run']) {
+      // The verdict alone: what an import would keep, rewrite, drop and refuse; nothing is written.
+      const review = reviewVpnFile(positionals[0]!);
+      if (values.json) printJson({ type: review.type, verdict: review.verdict });
+      else {
+        console.log(`${review.type === 'openvpn' ? 'OpenVPN' : 'WireGuard'} configuration: ${review.verdict.refused.length ? 'Sandtray refuses it' : 'Sandtray accepts it'}`);
+        for (const n of verdictLines(review.verdict)) console.log(`  ${visible(n)}`);
+      }
+      return review.verdict.refused.length ? 1 : 0;
+    }
     const r = await importVpn(positionals[0]!, values.name ? { name: values.name as string } : {});
     if (values.json) printJson(r);
     else {
@@ -127,6 +138,8 @@ const vpn: Command = async (args) => {
 
 const secret: Command = async (args) => {
   const [sub, ...rest] = args;
+  const { checkSecretKey, deleteSecret, setSecret, SECRET_KEYS } = await import('../secrets/keyring.js');
+  const { readRecord } = await import('../runtime/store.js');
   const { positionals } = parse(rest, {});
   if ((sub !== 'set' && sub !== 'delete') || positionals.length !== 2) {
     throw new SandtrayError('INVALID_ARGUMENT', 'Usage: sandtray secret set|delete SANDBOX KEY', `Keys: ${Object.entries(SECRET_KEYS).map(([k, v]) => `${k} (${v})`).join('; ')}.`);
@@ -147,6 +160,6 @@ const secret: Command = async (args) => {
 
 /** Entries for the COMMANDS table. */
 export const VPN_COMMANDS: Record<string, { run: Command; help: string }> = {
-  vpn: { run: vpn, help: 'vpn import FILE [--name N] | status [NAME] [--json]  VPN sandboxes (OpenVPN, WireGuard)' },
+  vpn: { run: vpn, help: 'vpn import FILE [--name N] [--dry-run] | status [NAME] [--json]  VPN sandboxes (OpenVPN, WireGuard)' },
   secret: { run: secret, help: 'secret set|delete SANDBOX KEY        keyring secrets (value read without echo, or from stdin)' },
 };

@@ -71,8 +71,7 @@ export interface PlanDirs {
   homeDir: string;
 }
 
-/** The fixed environment of every host-side process we spawn; nothing from profiles or the caller. */
-export const HOST_ENV: Record<string, string> = { PATH: SANDBOX_PATH, LANG: 'C.UTF-8' };
+export { HOST_ENV } from './host-env.js';
 
 const BASE_NAMESPACES = ['user', 'mount', 'uts', 'ipc', 'pid', 'cgroup'];
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// Bundles the window's code after tsc: the renderer into one classic script (a sandboxed file://
-// page loads no ES modules from disk) and the preload into one CommonJS file (a sandboxed preload
-// can require nothing but 'electron'). tsc has already type-checked both.
+// Bundles after tsc (which has type-checked everything): the renderer into one classic script (a
+// sandboxed file:// page loads no ES modules from disk), the preload into one CommonJS file (a
+// sandboxed preload can require nothing but 'electron'), and the `sandtray` CLI into one script
+// with V8's code cache for it (below).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -36,3 +39,67 @@ await build({
 
 for (const f of ['index.html', 'styles.css']) fs.copyFileSync(path.join(root, 'renderer', f), path.join(out, f));
 fs.copyFileSync(path.join(root, 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css'), path.join(out, 'xterm.css'));
+
+// The `sandtray` CLI, for bin/sandtray.js (through bin/load-cli.js). Unbundled, a cold command
+// spent most of its time finding, reading and compiling the ~400 files of dist/ and node_modules
+// it imports, through Node's module loader. Bundled, it is one script, and each engine module in
+// it runs only when a command's `await import` reaches it (commands.ts): `help` runs none of the
+// engine, `list` and `exec` neither execa nor the lifecycle. The tests and the desktop app import
+// dist/ as tsc wrote it; only the command line runs this bundle.
+//
+// CommonJS, not an ES module: bin/load-cli.js compiles it with node:vm, which takes V8's code
+// cache for it (made below), and Node 20 offers that for no ES module. The file sits at the depth
+// of dist/helpers/*/: engine modules find the project folder (resources/, node_modules/, the VPN
+// agent in dist/helpers/vpn/) relative to their own file (import.meta.url, defined below).
+const cliDir = path.join(root, 'dist', 'helpers', 'bundle');
+const cliNext = `${cliDir}.next`;
+fs.rmSync(cliNext, { recursive: true, force: true });
+fs.mkdirSync(cliNext, { recursive: true });
+const cli = await build({
+  entryPoints: [path.join(root, 'helpers', 'cli', 'main.ts')],
+  outfile: path.join(cliNext, 'sandtray.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  // Native modules, and nothing the CLI runs.
+  external: ['keytar', 'node-pty', 'electron'],
+  // Strict throughout, as the ES modules it is made of (and the bundle, run as one function).
+  banner: { js: '"use strict";' },
+  define: { 'import.meta.url': '__sandtrayModuleUrl' },
+  // A script run by node:vm has no import(): `await import('node:...')` becomes require().
+  supported: { 'dynamic-import': false },
+  inject: [path.join(root, 'resources', 'build', 'module-url.cjs')],
+  // Less to read and compile on every command; error messages are the engine's own, not stacks.
+  minify: true,
+  legalComments: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+  plugins: [{
+    // The engine writes `import { z } from 'zod'`, which esbuild cannot trim (it keeps all of
+    // zod, ~40 message locales included); `import * as z` means the same and lets it drop what
+    // no command uses: 450 kB of zod becomes 100 kB. Only this bundle sees the rewrite.
+    name: 'zod-namespace-import',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]helpers[\\/].*\.ts$/ }, (args) => ({
+        contents: fs.readFileSync(args.path, 'utf8').replace(/^import \{ z \} from 'zod';$/gm, "import * as z from 'zod';"),
+        loader: 'ts',
+      }));
+    },
+  }],
+});
+// The code cache's name, after a hash of the script, in its last line (bin/load-cli.js).
+const cliFile = path.join(cliNext, 'sandtray.cjs');
+const cliCode = fs.readFileSync(cliFile, 'utf8');
+fs.writeFileSync(cliFile, `${cliCode.replace(/\n?$/, '\n')}//# sandtray-code-cache=cli-${crypto.createHash('sha256').update(cliCode).digest('hex').slice(0, 16)}.cache\n`);
+// V8's code cache for the bundle, made by running a few commands against an empty Sandtray in a
+// scratch folder (resources/build/cli-cache.mjs): it holds the compiled code of what those ran.
+// Without it (or when V8 refuses it: another Node, other flags), the CLI compiles as it goes.
+const trained = spawnSync(process.execPath, [path.join(root, 'resources', 'build', 'cli-cache.mjs'), cliNext], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+if (trained.status !== 0) console.warn(`bundle.mjs: no code cache for the CLI (it works without one, compiling as it goes): ${trained.stderr}`);
+fs.rmSync(`${cliDir}.old`, { recursive: true, force: true });
+if (fs.existsSync(cliDir)) fs.renameSync(cliDir, `${cliDir}.old`);
+fs.renameSync(cliNext, cliDir);
+fs.rmSync(`${cliDir}.old`, { recursive: true, force: true });
+// What the bundle holds. Outside dist/helpers: not shipped.
+fs.writeFileSync(path.join(root, 'dist', 'cli-bundle.meta.json'), JSON.stringify(cli.metafile));

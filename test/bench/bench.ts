@@ -1,28 +1,48 @@
-// npm run bench: start-up cost of a sandbox, as ratios against the raw unshare+bwrap chain in the same run.
+// npm run bench [-- --json]: what a sandbox costs, each figure beside a baseline measured in the
+// same interleaved rounds (A B A B, the order swapped every round), given as the median of the
+// per-round differences and ratios, never as a ratio of medians taken apart. Not a test: nothing
+// here passes or fails. With --json the text goes to stderr and stdout gets one JSON object.
+//
+// BENCH_ROUNDS (default 20) rounds of start-up, BENCH_COLD_ROUNDS (default 15) of each cold
+// command, BENCH_VPN=0 to leave out the VPN section.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
-import { BIN, ROOT } from '../lib/sandtray.js';
+import { BIN } from '../lib/sandtray.js';
+import { mustRun, paired, residentParts, round, show, showResident, stat, type Run } from './measure.js';
+import { vpnBench } from './vpn-bench.js';
 
-const RUNS = Number(process.env['BENCH_RUNS'] ?? 20);
+const JSON_OUT = process.argv.includes('--json');
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 20);
+const COLD_ROUNDS = Number(process.env['BENCH_COLD_ROUNDS'] ?? 15);
+const say = (line = ''): void => void (JSON_OUT ? process.stderr : process.stdout).write(`${line}\n`);
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+function version(argv: string[]): string {
+  try {
+    return execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0]!.trim();
+  } catch {
+    return 'absent';
+  }
 }
 
-async function timeIt(label: string, fn: () => Promise<unknown>, runs = RUNS): Promise<number> {
-  await fn(); // warm-up: page cache, lazily loaded modules
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  const m = median(times);
-  console.log(`${label.padEnd(58)} median ${m.toFixed(1).padStart(7)} ms  (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}, n=${runs})`);
-  return m;
+function have(tool: string): boolean {
+  return (process.env['PATH'] ?? '').split(':').some((d) => d && fs.existsSync(path.join(d, tool)));
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? '?',
+    memoryMiB: Math.round(os.totalmem() / 2 ** 20),
+    kernel: os.release(),
+    node: process.version,
+    bwrap: version(['bwrap', '--version']),
+    utilLinux: version(['unshare', '--version']),
+    perl: version(['perl', '-e', 'print "perl $^V"']),
+    loadAverageAtStart: os.loadavg().map((x) => round(x)),
+  };
 }
 
 async function main(): Promise<void> {
@@ -41,50 +61,167 @@ async function main(): Promise<void> {
   const { startSandbox, planSandbox } = await import('../../helpers/lifecycle/start.js');
   const { stopSandbox } = await import('../../helpers/lifecycle/stop.js');
   const { deleteSandbox } = await import('../../helpers/lifecycle/delete.js');
-  await createSandbox('bench', { profiles: [] });
-
-  console.log(`Sandtray start-up benchmark (${os.cpus().length} cores, ${os.release()}, node ${process.version})\n`);
-  // The raw chain: unshare with the same id map, bwrap with the same namespaces and mounts, running `true`.
-  const { plan } = await planSandbox('bench');
-  const { mountArgs } = await import('../../helpers/plan/build.js');
+  const { sandboxState } = await import('../../helpers/runtime/state.js');
   const { unshareMapArgs } = await import('../../helpers/idmap/map.js');
-  const { writeEtc } = await import('../../helpers/runtime/launch.js');
-  writeEtc(plan, path.join(env['XDG_DATA_HOME']!, 'sandtray', 'sandboxes', 'bench', 'etc'));
-  const argv = ['--user', ...unshareMapArgs(plan.idmap), '--', 'bwrap', '--unshare-pid', '--unshare-uts', '--unshare-ipc', '--unshare-cgroup-try', '--unshare-net',
-    '--hostname', plan.hostname, '--new-session', ...mountArgs(plan.mounts), '--', '/usr/bin/true'];
-  const raw = await timeIt('raw unshare+bwrap chain running true', () => execa('unshare', argv, { stdin: 'ignore' }));
+  const { watchStates } = await import('../../helpers/inspect/monitor.js');
 
-  const warm = await timeIt('warm start: startSandbox() in a long-lived process', async () => {
+  const out: Record<string, unknown> = { machine: machine() };
+  const m = out['machine'] as ReturnType<typeof machine>;
+  say(`Sandtray benchmark: ${m.cpus} x ${m.cpuModel}, ${m.memoryMiB} MiB, Linux ${m.kernel}, node ${m.node}, ${m.bwrap}, ${m.utilLinux}`);
+  say(`load average at the start: ${m.loadAverageAtStart.join(' ')} (figures on a busy machine are noisy; the paired ratios less so)`);
+
+  try {
+    await createSandbox('bench', { profiles: [] });
+    // One start first: it makes the sandbox's folders, which the raw chain binds too.
     await startSandbox('bench');
     await stopSandbox('bench', { force: true });
-  });
-  // Stop is measured alone so the start figure can be taken apart from it.
-  const stopOnly: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+
+    // ---- Start-up: the sandbox chain beside the raw unshare+bwrap chain ----------------------
+    // The raw chain: unshare with the plan's id map, then bwrap with the plan's options (namespaces,
+    // hostname, every mount, environment) and a network namespace, running `true`. What Sandtray's
+    // chain adds to it: the descriptor-closing step, two user-namespace holders and their id maps
+    // (newuidmap/newgidmap), the mount sources opened as descriptors, the perl enter step (joins the
+    // sandbox's own user namespace, makes the network namespace, lowers capabilities, loads the
+    // seccomp filter, starts a keyring), and waiting until pid 1 has its SIGTERM handler.
+    const { plan } = await planSandbox('bench');
+    const end = plan.argv.indexOf('--');
+    const opts = plan.argv.slice(1, end);
+    const userns = opts.indexOf('--userns');
+    if (userns >= 0) opts.splice(userns, 2);
+    const raw = ['unshare', '--user', ...unshareMapArgs(plan.idmap), '--', 'bwrap', '--unshare-net', ...opts, '--', '/usr/bin/true'];
+    await mustRun(raw);
+    const firejail = have('firejail') ? ['firejail', '--quiet', '--noprofile', '--net=none', '--private', '/usr/bin/true'] : null;
+    if (firejail) await mustRun(firejail);
+
+    const rawT: number[] = [];
+    const startT: number[] = [];
+    const stopT: number[] = [];
+    const fjT: number[] = [];
+    const startOnce = async (): Promise<void> => {
+      const t0 = performance.now();
+      await startSandbox('bench');
+      startT.push(performance.now() - t0);
+      const t1 = performance.now();
+      await stopSandbox('bench', { force: true });
+      stopT.push(performance.now() - t1);
+    };
+    const rawOnce = async (): Promise<void> => void rawT.push((await mustRun(raw)).wall);
+    const fjOnce = async (): Promise<void> => void (firejail && fjT.push((await mustRun(firejail)).wall));
+    for (let r = 0; r < ROUNDS; r++) {
+      const steps = [rawOnce, startOnce, fjOnce];
+      for (const s of r % 2 ? steps.reverse() : steps) await s();
+    }
+    const startup: Record<string, unknown> = {
+      rawChainMs: stat(rawT),
+      warmStartMs: stat(startT),
+      warmStartVsRaw: paired(rawT, startT),
+      stopForceMs: stat(stopT),
+      ...(firejail ? { firejailMs: stat(fjT), firejailVsRaw: paired(rawT, fjT) } : { firejail: 'not installed' }),
+    };
+    out['startup'] = startup;
+    say(`\nStart-up, ${ROUNDS} interleaved rounds (median, min..max):`);
+    say(`  raw unshare+bwrap chain running true              ${show(stat(rawT))}`);
+    say(`  warm start: startSandbox() until pid 1 is ready   ${show(stat(startT))}`);
+    say(`    paired: ${paired(rawT, startT).ratio.median.toFixed(2)}x the raw chain, +${paired(rawT, startT).diff.median.toFixed(1)} ms  (goal: 1.3x)`);
+    say(`  stop --force                                      ${show(stat(stopT))}`);
+    if (firejail) say(`  firejail --noprofile --net=none --private true    ${show(stat(fjT))}   paired: ${paired(rawT, fjT).ratio.median.toFixed(2)}x the raw chain`);
+    else say('  firejail: not installed, not measured');
+
+    // ---- Cold CLI: each command beside `node -e 0`, exec also beside raw nsenter -------------
     await startSandbox('bench');
-    const t = performance.now();
-    await stopSandbox('bench', { force: true });
-    stopOnly.push(performance.now() - t);
+    const rt = sandboxState('bench').runtime!;
+    const init = rt.init!.pid;
+    const monitor = rt.monitor!.pid;
+    const nsenter = ['nsenter', '--preserve-credentials', `--user=/proc/${monitor}/ns/user`, ...['mnt:mount', 'pid:pid', 'uts:uts', 'ipc:ipc', 'cgroup:cgroup', 'net:net'].map((x) => `--${x.split(':')[1]}=/proc/${init}/ns/${x.split(':')[0]}`), `--root=/proc/${init}/root`, `--wd=/proc/${init}/root`, '/usr/bin/true'];
+    const nodeArgv = [process.execPath, '-e', '0'];
+    const cli = (...args: string[]): string[] => [process.execPath, BIN, ...args];
+    const commands: [string, string[], number][] = [
+      ['help', cli('--help'), 50],
+      ['list', cli('list'), 50],
+      ['info', cli('info', 'bench'), 50],
+      ['exec', cli('exec', 'bench', '--', 'true'), 50],
+      ['run', cli('run', '--', 'true'), 80],
+    ];
+    for (const [, argv] of commands) await mustRun(argv);
+    await mustRun(nsenter);
+    const times: Record<string, Run[]> = { node: [], nsenter: [] };
+    for (let r = 0; r < COLD_ROUNDS; r++) {
+      for (const [name, argv] of commands) {
+        const group: [string, string[]][] = [['node', nodeArgv], [name, argv], ...(name === 'exec' ? [['nsenter', nsenter] as [string, string[]]] : [])];
+        for (const [k, a] of r % 2 ? group.reverse() : group) (times[k] ??= []).push(await mustRun(a));
+      }
+    }
+    // node -e 0 ran beside each command: the pairs are those of the same round and command.
+    const nodeBeside = (i: number): Run[] => times['node']!.filter((_, j) => j % commands.length === i);
+    const cold: Record<string, unknown> = { rounds: COLD_ROUNDS, nodeMs: stat(times['node']!.map((x) => x.wall)), nodeCpuMs: stat(times['node']!.map((x) => x.cpu)) };
+    say(`\nCold CLI (node ${BIN}), ${COLD_ROUNDS} interleaved rounds, each command beside \`node -e 0\`:`);
+    say(`  node -e 0                                         ${show(stat(times['node']!.map((x) => x.wall)))}`);
+    commands.forEach(([name, argv, goal], i) => {
+      const base = nodeBeside(i);
+      const mine = times[name]!;
+      const p = paired(base.map((x) => x.wall), mine.map((x) => x.wall));
+      const c = paired(base.map((x) => x.cpu), mine.map((x) => x.cpu));
+      cold[name] = { argv: argv.slice(1).join(' '), wallMs: stat(mine.map((x) => x.wall)), cpuMs: stat(mine.map((x) => x.cpu)), vsNode: p, cpuVsNode: c, goalMsOverNode: goal };
+      say(`  ${argv.slice(2).join(' ').padEnd(48)}  ${show(stat(mine.map((x) => x.wall)))}`);
+      say(`    paired with node -e 0: +${p.diff.median.toFixed(1)} ms (goal +${goal}), ${p.ratio.median.toFixed(2)}x; CPU +${c.diff.median.toFixed(0)} ms`);
+    });
+    const ns = times['nsenter']!;
+    const execVsNsenter = paired(ns.map((x) => x.wall), times['exec']!.map((x) => x.wall));
+    cold['nsenter'] = { argv: nsenter.join(' '), wallMs: stat(ns.map((x) => x.wall)), execVsNsenter };
+    say(`  raw nsenter into the same namespaces, running true ${show(stat(ns.map((x) => x.wall)))}`);
+    say(`    exec paired with it: +${execVsNsenter.diff.median.toFixed(1)} ms`);
+    out['cold'] = cold;
+
+    // ---- Memory: what a sandbox keeps resident outside its payload ---------------------------
+    const memoryOf = (name: string) => residentParts(sandboxState(name).runtime!);
+    const memory: Record<string, unknown> = { app: memoryOf('bench') };
+    await createSandbox('benchnat', { profiles: [], overrides: { network: { mode: 'nat' } } });
+    await startSandbox('benchnat');
+    memory['nat'] = memoryOf('benchnat');
+    await stopSandbox('benchnat', { force: true });
+    await deleteSandbox('benchnat', { force: true });
+    out['memory'] = memory;
+    say('\nResident outside the payload (PSS; RSS where a process hides its PSS from its user):');
+    for (const [k, v] of Object.entries(memory) as [string, ReturnType<typeof memoryOf>][]) say(showResident(`${k} sandbox`, v));
+
+    // ---- monitor: from pid 1 killed to the event, in a long-lived watcher (as the tray) ------
+    const lat: number[] = [];
+    let waiting: ((t: number) => void) | null = null;
+    const w = watchStates((e) => {
+      if (e.name === 'bench' && e.state === 'STOPPED' && waiting) waiting(performance.now());
+    });
+    try {
+      for (let i = 0; i < Math.min(ROUNDS, 10); i++) {
+        if (sandboxState('bench').state !== 'RUNNING') await startSandbox('bench');
+        await new Promise((r) => setTimeout(r, 150));
+        const pid = sandboxState('bench').runtime!.init!.pid;
+        const seen = new Promise<number>((resolve) => (waiting = resolve));
+        const t0 = performance.now();
+        process.kill(pid, 'SIGKILL');
+        lat.push((await seen) - t0);
+        waiting = null;
+      }
+    } finally {
+      w.close();
+    }
+    out['monitor'] = { sandboxes: 1, initKilledToEventMs: stat(lat) };
+    say(`\nmonitor, pid 1 killed to its STOPPED event (1 sandbox): ${show(stat(lat))}`);
+  } finally {
+    await stopSandbox('bench', { force: true }).catch(() => undefined);
+    await deleteSandbox('bench', { force: true }).catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  const stop = median(stopOnly);
-  console.log(`${'  of which stop --force'.padEnd(58)} median ${stop.toFixed(1).padStart(7)} ms`);
-  const startOnly = warm - stop;
 
-  const cliEnv = { ...process.env, ...env };
-  const coldBin = await timeIt('cold CLI: node bin/sandtray.js run -- true', () => execa(process.execPath, [BIN, 'run', '--', 'true'], { env: cliEnv, stdin: 'ignore' }), Math.min(RUNS, 10));
-  const coldNpx = await timeIt('cold CLI: npx sandtray run -- true', () => execa('npx', ['--no-install', 'sandtray', 'run', '--', 'true'], { env: cliEnv, cwd: ROOT, stdin: 'ignore' }), Math.min(RUNS, 10));
-
-  console.log('\nRatios against the raw chain (same run):');
-  console.log(`  warm start (start only)            ${(startOnly / raw).toFixed(2)}x   (target: within 1.5x)`);
-  console.log(`  warm start + stop                  ${(warm / raw).toFixed(2)}x`);
-  console.log(`  cold CLI run -- true (node)        ${(coldBin / raw).toFixed(2)}x`);
-  console.log(`  cold CLI run -- true (npx)         ${(coldNpx / raw).toFixed(2)}x`);
-
-  await deleteSandbox('bench', { force: true });
-  fs.rmSync(dir, { recursive: true, force: true });
+  if (process.env['BENCH_VPN'] !== '0') out['vpn'] = await vpnBench(say);
+  (out['machine'] as Record<string, unknown>)['loadAverageAtEnd'] = os.loadavg().map((x) => round(x));
+  say(`\nload average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  if (JSON_OUT) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,6 +1,7 @@
 // VPN and nat measurements for `npm run bench` (not a timed test): time from `start` to the first
-// byte through the tunnel, and the throughput of one bulk HTTP transfer through an OpenVPN tunnel,
-// a WireGuard tunnel and nat, against the same transfer on the host's loopback in the same run.
+// byte through the tunnel; the throughput of one bulk HTTP transfer through an OpenVPN tunnel, a
+// WireGuard tunnel and nat, beside the same transfer on the host's loopback and through the same
+// OpenVPN client in a plain namespace, in the same run; what a VPN sandbox keeps resident.
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -8,11 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { startKeyring } from '../lib/keyring.js';
 import { sandtrayEnv, writeProfile, type Env } from '../lib/sandtray.js';
-import { startOvpnServer, startWgPeer, stopAllLab } from '../lib/vpn-lab.js';
+import { labLog, serverNs, startOvpnServer, startWgPeer, stopAllLab, until } from '../lib/vpn-lab.js';
+import { residentParts, showResident, stat } from './measure.js';
 import { handle } from '../lib/vpn-responder-lib.js';
 import { waitVpn } from '../lib/vpn-wait.js';
 
 const MIB = Number(process.env['BENCH_MIB'] ?? 64);
+const ROUNDS = Number(process.env['BENCH_VPN_ROUNDS'] ?? 3);
 
 /** Node code that polls URL until it gets a first byte, then prints the wall clock (ms). */
 const FIRST_BYTE_JS = (url: string) => `
@@ -42,9 +45,25 @@ async function timeToFirstByte(e: Env, name: string, url: string): Promise<{ tot
   return { total: first - t0, start: started - t0 };
 }
 
-/** Runs the VPN section of the benchmark and prints it; returns the figures. */
-export async function vpnBench(): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
+/**
+ * The VPN servers, the VPN clients and the test's helpers live in /usr/sbin on Debian, which an
+ * ordinary user's PATH lacks; the engine looks there itself (host/tools.ts), the lab by PATH.
+ */
+function withSbin(): void {
+  const dirs = (process.env['PATH'] ?? '/usr/bin:/bin').split(':');
+  for (const d of ['/usr/local/sbin', '/usr/sbin', '/sbin']) if (!dirs.includes(d)) dirs.push(d);
+  process.env['PATH'] = dirs.join(':');
+}
+
+/** What a sandbox of this environment keeps resident outside its payload (measure.ts). */
+function residentKiB(e: Env, name: string): ReturnType<typeof residentParts> {
+  return residentParts(JSON.parse(fs.readFileSync(path.join(e.env['XDG_RUNTIME_DIR']!, 'sandtray', name, 'state.json'), 'utf8')));
+}
+
+/** Runs the VPN section of the benchmark and prints it with say; returns the figures. */
+export async function vpnBench(say: (line?: string) => void = (l = '') => console.log(l)): Promise<Record<string, unknown>> {
+  withSbin();
+  const out: Record<string, unknown> = {};
   const keyring = await startKeyring();
   const e = sandtrayEnv('bench-vpn');
   e.env['DBUS_SESSION_BUS_ADDRESS'] = keyring.address;
@@ -63,28 +82,51 @@ export async function vpnBench(): Promise<Record<string, number>> {
     writeProfile(e, 'natlo', 'apiVersion: sandtray/v1\nnetwork:\n  mode: nat\n  allowHostLoopback: true\n');
     await e.ok(['create', 'bn', '--profile', `${e.dir}/natlo.sandtray`]);
 
-    console.log('\nVPN and nat (each tunnel crosses two pasta links here: the sandbox uplink and the test server\'s namespace)');
+    say('\nVPN and nat (each tunnel crosses two pasta links here: the sandbox uplink and the test server\'s namespace)');
     for (const [name, url, label] of [['bo', 'http://198.19.8.1:8080/', 'OpenVPN (UDP)'], ['bw', 'http://198.19.9.1:8080/', 'WireGuard (wireguard-go)']] as const) {
       const t = await timeToFirstByte(e, name, url);
-      out[`${name}.firstByteMs`] = t.total;
-      console.log(`${`start to first byte through the tunnel, ${label}`.padEnd(58)} ${String(t.total).padStart(6)} ms  (start returned after ${t.start} ms)`);
+      out[`${name === 'bo' ? 'openvpn' : 'wireguard'}StartToFirstByteMs`] = t.total;
+      say(`${`start to first byte through the tunnel, ${label}`.padEnd(58)} ${String(t.total).padStart(6)} ms  (start returned after ${t.start} ms)`);
     }
     await waitVpn(e, 'bo', 'connected');
     await waitVpn(e, 'bw', 'connected');
     await e.ok(['start', 'bn']);
+    const memory = { openvpn: residentKiB(e, 'bo'), wireguard: residentKiB(e, 'bw'), nat: residentKiB(e, 'bn') };
+    out['memory'] = memory;
+    say('resident outside the payload (PSS; RSS where a process hides its PSS from its user):');
+    for (const [k, v] of Object.entries(memory)) say(showResident(`${k} sandbox`, v));
+
+    // The same OpenVPN client with the same configuration in a plain user+net namespace, linked to
+    // the host by pasta as a sandbox's uplink is: what the sandbox costs the tunnel.
+    const plain = await serverNs('bench-plain', '198.18.92.2', {});
+    fs.writeFileSync(path.join(plain.dir, 'client.ovpn'), ovpn.clientConfig().replace(/^remote 127\.0\.0\.1 /m, 'remote 198.18.92.1 '), { mode: 0o600 });
+    plain.spawn(['openvpn', '--config', path.join(plain.dir, 'client.ovpn'), '--disable-dco'], 'client.log');
+    await until(() => labLog(plain, 'client.log').includes('Initialization Sequence Completed'), 30_000, `OpenVPN client in a plain namespace: ${labLog(plain, 'client.log').slice(-500)}`);
+    const plainBulk = async (): Promise<string> => (await plain.exec([process.execPath, '-e', BULK_JS(`http://198.19.8.1:8080/bulk/${MIB}`)])).trim();
 
     const loop = mbit(String((await execa(process.execPath, ['-e', BULK_JS(`http://127.0.0.1:${port}/bulk/${MIB}`)])).stdout));
     const rows: [string, ReturnType<typeof mbit>][] = [
       ['host loopback (same client, same server code)', loop],
       ['nat (pasta, to the host loopback server)', mbit(await inside(e, 'bn', BULK_JS(`http://198.19.255.1:${port}/bulk/${MIB}`)))],
-      ['OpenVPN UDP tunnel', mbit(await inside(e, 'bo', BULK_JS(`http://198.19.8.1:8080/bulk/${MIB}`)))],
       ['WireGuard tunnel (wireguard-go)', mbit(await inside(e, 'bw', BULK_JS(`http://198.19.9.1:8080/bulk/${MIB}`)))],
     ];
-    console.log(`throughput of one ${MIB} MiB HTTP download:`);
-    for (const [label, r] of rows) {
-      out[label] = r.mbits;
-      console.log(`  ${label.padEnd(56)} ${r.mbits.toFixed(0).padStart(6)} Mbit/s  (${(r.mbits / loop.mbits * 100).toFixed(1)}% of loopback, ${r.ms.toFixed(0)} ms)`);
+    // OpenVPN in the sandbox and in the plain namespace, interleaved, the order swapped each round.
+    const inSandbox: number[] = [];
+    const inPlain: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const pair = [async () => void inSandbox.push(mbit(await inside(e, 'bo', BULK_JS(`http://198.19.8.1:8080/bulk/${MIB}`))).mbits), async () => void inPlain.push(mbit(await plainBulk()).mbits)];
+      for (const step of r % 2 ? pair.reverse() : pair) await step();
     }
+    const ovpnStats = { sandboxMbits: stat(inSandbox), plainMbits: stat(inPlain), sandboxVsPlain: stat(inSandbox.map((x, i) => x / inPlain[i]!)) };
+    out['throughputMbits'] = { ...Object.fromEntries(rows.map(([label, r]) => [label, Math.round(r.mbits)])), openvpn: ovpnStats };
+    say(`throughput of one ${MIB} MiB HTTP download:`);
+    for (const [label, r] of rows) {
+      say(`  ${label.padEnd(56)} ${r.mbits.toFixed(0).padStart(6)} Mbit/s  (${(r.mbits / loop.mbits * 100).toFixed(1)}% of loopback, ${r.ms.toFixed(0)} ms)`);
+    }
+    say(`  ${'OpenVPN UDP tunnel, in the sandbox'.padEnd(56)} ${ovpnStats.sandboxMbits.median.toFixed(0).padStart(6)} Mbit/s  (median of ${ROUNDS}, ${(ovpnStats.sandboxMbits.median / loop.mbits * 100).toFixed(1)}% of loopback)`);
+    say(`  ${'the same client in a plain namespace'.padEnd(56)} ${ovpnStats.plainMbits.median.toFixed(0).padStart(6)} Mbit/s  (median of ${ROUNDS})`);
+    say(`    paired, in the sandbox / plain: ${ovpnStats.sandboxVsPlain.median.toFixed(2)}x (${ovpnStats.sandboxVsPlain.min.toFixed(2)}..${ovpnStats.sandboxVsPlain.max.toFixed(2)})`);
+    await plain.stop();
     await ovpn.stop();
     await wg.stop();
   } finally {

@@ -1,0 +1,6 @@
+// The environment of the host-side steps, in a module of its own: attach needs it without the
+// planner (and everything the planner imports) on the hot path of `exec`.
+import { SANDBOX_PATH } from './etc-files.js';
+
+/** The fixed environment of every host-side process we spawn; nothing from profiles or the caller. */
+export const HOST_ENV: Record<string, string> = { PATH: SANDBOX_PATH, LANG: 'C.UTF-8' };
