@@ -115,6 +115,9 @@ if (!defined $o{'userns-fd'}) {
     exit(($? & 127) ? 128 + ($? & 127) : $? >> 8);
   }
   sc('setsid') >= 0 or fail("setsid: $!");
+  # Out of the caller's session, a hangup there would no longer reach us: if the process outside
+  # goes (a closed terminal tab, a killed CLI), this one gets the hangup a terminal would give.
+  sc('prctl', 1, 1, 0, 0, 0);
 }
 if (sc('close_range', 3, 0xffffffff, 0) < 0) { for my $fd (3 .. 1023) { sc('close', $fd) } }
 if (defined $env) { %ENV = (); for (split /\0/, $env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v if defined $v } }

@@ -241,8 +241,8 @@ function judgeHostPath(key: string, source: string, writable: boolean, intro: st
         level: 'medium',
         key,
         message: linkAt === written
-          ? `${shown(written, host)} is a symbolic link to ${shown(real, host)}: whoever can change the link would decide what the sandbox gets, so start refuses it; name ${shown(real, host)} in the profile instead`
-          : `${shown(linkAt, host)} is a symbolic link, so ${shown(written, host)} really leads to ${shown(real, host)}: whoever can change the link would decide what the sandbox gets, so start refuses it; name ${shown(real, host)} in the profile instead`,
+          ? `${shown(written, host)} is a symbolic link to ${shown(real, host)}: whoever can change the link decides what the sandbox gets (start refuses a link in a folder you can write); naming ${shown(real, host)} in the profile avoids that`
+          : `${shown(linkAt, host)} is a symbolic link, so ${shown(written, host)} really leads to ${shown(real, host)}: whoever can change the link decides what the sandbox gets (start refuses a link in a folder you can write); naming ${shown(real, host)} in the profile avoids that`,
         ...extra,
       }
     : null;

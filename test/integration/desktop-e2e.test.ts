@@ -84,7 +84,15 @@ after(async () => {
   await bridge?.close();
   services?.close();
   for (const n of ['alpha', 'builder', 'opened', 'picked', 'work-vpn']) await cli('delete', '--force', n).catch(() => undefined);
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  if (dir) {
+    // The test's read-only folder of links must be writable again to be removed.
+    try {
+      fs.chmodSync(path.join(dir, 'links'), 0o755);
+    } catch {
+      // not made
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the list shows every sandbox with its live state', async () => {
@@ -143,9 +151,12 @@ test('a terminal tab runs a shell inside; typing a command shows its output', as
   assert.ok(pids.length >= 1, 'the tab has a session');
   await page.click('.tab .tab-close');
   // Closing the tab ends that shell's session only: the sandbox keeps running.
-  for (let i = 0; i < 100 && pids.some((p) => fs.existsSync(`/proc/${p}`)); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 100 && (pids.some((p) => fs.existsSync(`/proc/${p}`)) || services.terminals.count > 0); i++) await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(pids.filter((p) => fs.existsSync(`/proc/${p}`)), [], 'the shell session is gone');
   assert.equal(services.terminals.count, 0);
+  // What ran inside went with it (it leads a session of its own there, so it goes by the hangup).
+  for (let i = 0; i < 100 && /script|bash/.test(await cli('ps', 'alpha')); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.doesNotMatch(await cli('ps', 'alpha'), /script|bash/);
   assert.equal(await cliState('alpha'), 'RUNNING');
 });
 
@@ -237,8 +248,12 @@ test('the credential dialog sends the password to main once and remembers it in 
 test('opening a .sandtray file shows what it may see and offers Create and start', async () => {
   const file = path.join(dir, 'opened.sandtray');
   fs.mkdirSync(path.join(dir, 'shared'));
-  fs.symlinkSync('shared', path.join(dir, 'shared-link'));
-  fs.writeFileSync(file, ['apiVersion: sandtray/v1', 'description: Reads a shared folder', 'mounts:', '  - source: shared-link', '    target: /shared', '    readOnly: false', 'network:', '  mode: host', 'nesting: true', ''].join('\n'));
+  // The link sits in a folder no one may write (start refuses a link a sandbox could re-point),
+  // yet the summary still shows it and where it leads.
+  fs.mkdirSync(path.join(dir, 'links'));
+  fs.symlinkSync('../shared', path.join(dir, 'links', 'shared-link'));
+  fs.chmodSync(path.join(dir, 'links'), 0o555);
+  fs.writeFileSync(file, ['apiVersion: sandtray/v1', 'description: Reads a shared folder', 'mounts:', '  - source: links/shared-link', '    target: /shared', '    readOnly: false', 'network:', '  mode: host', 'nesting: true', ''].join('\n'));
   bridge.emit({ type: 'file-opened', file: services.files.add(file) });
   await page.waitForSelector('.file-sheet #file-create-start');
   const text = await page.textContent('.file-sheet');
