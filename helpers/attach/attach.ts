@@ -41,9 +41,10 @@ export function runningSandbox(name: string, paths?: Paths): RuntimeState {
  * `host` network sandbox shares our net namespace), takes pid 1's root, and joins the sandbox's
  * user namespace before anything runs from the sandbox's files. Then, like pid 1: a new session
  * keyring, the capability set, no_new_privs and the seccomp filter. The environment goes through a
- * private file that the enter step removes, never argv.
+ * private file that the enter step removes, never argv. opts.workdir replaces the sandbox's
+ * working directory (`exec -w`).
  */
-export function attachSpec(name: string, cmd: string[] | null, extraEnv: Record<string, string> = {}, paths?: Paths, opts: { terminal?: boolean } = {}): AttachSpec {
+export function attachSpec(name: string, cmd: string[] | null, extraEnv: Record<string, string> = {}, paths?: Paths, opts: { terminal?: boolean; workdir?: string } = {}): AttachSpec {
   const runtime = runningSandbox(name, paths);
   const init = runtime.init!;
   const gone = () => new SandtrayError('WRONG_STATE', `Sandbox "${name}" went away while attaching`, `Check \`sandtray info ${name}\`.`);
@@ -74,7 +75,7 @@ export function attachSpec(name: string, cmd: string[] | null, extraEnv: Record<
     ...enterArgv(
       requireTool('perl'),
       { mode: 'attach', target: init, owner: runtime.monitor, namespaces },
-      { arch, caps, seccomp, chdir: runtime.workdir, envFile },
+      { arch, caps, seccomp, chdir: opts.workdir ?? runtime.workdir, envFile },
       inner,
     ),
   ];

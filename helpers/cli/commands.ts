@@ -9,6 +9,8 @@ import type { State } from '../runtime/state.js';
 import type { SandboxRecord } from '../runtime/store.js';
 import { duration, printJson, safeJson, table, visible } from './output.js';
 import { VPN_COMMANDS } from './vpn-commands.js';
+import { parseError, usageError } from './help.js';
+import { LIST_FORMATS, TABLE } from './table.js';
 import { graphicsPlan, readGraphicsHost } from '../plan/graphics.js';
 
 // The engine is imported inside each command (`await import`), so that a command loads only what
@@ -16,8 +18,6 @@ import { graphicsPlan, readGraphicsHost } from '../plan/graphics.js';
 // bundled CLI (resources/build/bundle.mjs) too, an engine module runs only once a command reaches it.
 
 export type Command = (args: string[]) => Promise<number>;
-
-const jsonOpt = { json: { type: 'boolean' } } as const;
 
 /** The caller's terminal type, for shells inside, when it is a plain name. */
 function callerTerm(): Record<string, string> {
@@ -31,12 +31,12 @@ function parse<T extends Options>(args: string[], options: T, positionals = true
   try {
     return parseArgs({ args, options, allowPositionals: positionals, strict: true as const });
   } catch (err) {
-    throw new SandtrayError('INVALID_ARGUMENT', (err as Error).message, 'See `sandtray help`.');
+    throw parseError(err);
   }
 }
 
 function needNames(p: string[], cmd: string, atLeast = 1): string[] {
-  if (p.length < atLeast) throw new SandtrayError('INVALID_ARGUMENT', `sandtray ${cmd} needs a sandbox name`, `Usage: sandtray ${cmd} NAME${atLeast > 1 ? '' : ' [NAME...]'}`);
+  if (p.length < atLeast) throw usageError(`sandtray ${cmd} needs a sandbox name`, `Usage: sandtray ${cmd} NAME${atLeast > 1 ? '' : ' [NAME...]'}`);
   return p;
 }
 
@@ -63,9 +63,9 @@ async function printRisks(rec: SandboxRecord): Promise<void> {
 }
 
 const create: Command = async (args) => {
-  const { values, positionals } = parse(args, { profile: { type: 'string', multiple: true, short: 'p' }, set: { type: 'string', multiple: true, short: 'c' } });
+  const { values, positionals } = parse(args, TABLE.create.options);
   const [name] = needNames(positionals, 'create');
-  if (positionals.length > 1) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray create takes one name', 'Usage: sandtray create NAME [--profile P]... [--set KEY=VALUE]...');
+  if (positionals.length > 1) throw usageError('sandtray create takes one name', 'Usage: sandtray create NAME [--profile P]... [--set KEY=VALUE]...');
   const { createSandbox, parseOverrides, profileRef } = await import('./use-lifecycle.js');
   const rec = await createSandbox(name!, { profiles: (values.profile ?? []).map(profileRef), overrides: parseOverrides(values.set ?? []) });
   // create and launch always name what the sandbox may do beyond the defaults, on stderr.
@@ -76,7 +76,7 @@ const create: Command = async (args) => {
 
 const launch: Command = async (args) => {
   await create(args);
-  const name = parse(args, { profile: { type: 'string', multiple: true, short: 'p' }, set: { type: 'string', multiple: true, short: 'c' } }).positionals[0]!;
+  const name = parse(args, TABLE.launch.options).positionals[0]!;
   const { deleteSandbox, startSandbox } = await import('./use-lifecycle.js');
   try {
     const rt = await startSandbox(name);
@@ -98,18 +98,17 @@ const start: Command = async (args) => {
   return eachName(needNames(positionals, 'start'), async (n) => `Started ${n} (pid ${(await startSandbox(n, undefined, profileChangeOpts)).init?.pid})`);
 };
 
-const stopOpts = { timeout: { type: 'string', short: 't' }, force: { type: 'boolean', short: 'f' } } as const;
 /** lifecycle/stop.ts's DEFAULT_STOP_TIMEOUT, written out so that `help` loads no engine code (a unit test checks they agree). */
 export const STOP_TIMEOUT_DEFAULT = 10;
 function timeoutOf(v: string | undefined): number {
   if (v === undefined) return STOP_TIMEOUT_DEFAULT;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new SandtrayError('INVALID_ARGUMENT', `--timeout ${v}: expected seconds`, 'Give a number of seconds, e.g. --timeout 10.');
+  if (!Number.isFinite(n) || n < 0) throw usageError(`--timeout ${v}: expected seconds`, 'Give a number of seconds, e.g. --timeout 10.');
   return n;
 }
 
 const stop: Command = async (args) => {
-  const { values, positionals } = parse(args, stopOpts);
+  const { values, positionals } = parse(args, TABLE.stop.options);
   const t = timeoutOf(values.timeout);
   const { stopSandbox } = await import('./use-lifecycle.js');
   return eachName(needNames(positionals, 'stop'), async (n) => {
@@ -119,7 +118,7 @@ const stop: Command = async (args) => {
 };
 
 const restart: Command = async (args) => {
-  const { values, positionals } = parse(args, stopOpts);
+  const { values, positionals } = parse(args, TABLE.restart.options);
   const t = timeoutOf(values.timeout);
   const { planSandbox, startSandbox, stopSandbox } = await import('./use-lifecycle.js');
   return eachName(needNames(positionals, 'restart'), async (n) => {
@@ -134,7 +133,7 @@ const restart: Command = async (args) => {
 };
 
 const del: Command = async (args) => {
-  const { values, positionals } = parse(args, { force: { type: 'boolean', short: 'f' } });
+  const { values, positionals } = parse(args, TABLE.delete.options);
   const { deleteSandbox } = await import('./use-lifecycle.js');
   return eachName(needNames(positionals, 'delete'), async (n) => {
     await deleteSandbox(n, { force: values.force ?? false });
@@ -143,7 +142,7 @@ const del: Command = async (args) => {
 };
 
 const run: Command = async (args) => {
-  const { values, positionals } = parse(args, { profile: { type: 'string', multiple: true, short: 'p' }, set: { type: 'string', multiple: true, short: 'c' } });
+  const { values, positionals } = parse(args, TABLE.run.options);
   const { randomBytes } = await import('node:crypto');
   const { createSandbox, deleteSandbox, parseOverrides, profileRef, startSandbox } = await import('./use-lifecycle.js');
   const { attachSpec, haveTerminal, runAttached } = await import('./use-attach.js');
@@ -169,25 +168,61 @@ const shell: Command = async (args) => {
   return runAttached(spec.argv, spec.env);
 };
 
-const exec: Command = async (args) => {
-  const { values, positionals } = parse(args, { env: { type: 'string', multiple: true, short: 'e' } });
-  const [name, ...cmd] = positionals;
-  if (!name || !cmd.length) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray exec needs a sandbox name and a command', 'Usage: sandtray exec NAME [--env K=V | --env K]... -- CMD [ARG...]');
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** NAME=VALUE lines of an --env-file: blank lines and # comments skipped, values taken as written (no quotes removed). */
+export function parseEnvFile(text: string, file: string): Record<string, string> {
   const env: Record<string, string> = {};
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (!line.trim() || line.trimStart().startsWith('#')) return;
+    const eq = line.indexOf('=');
+    const key = (eq < 0 ? line : line.slice(0, eq)).trim().replace(/^export\s+/, '');
+    if (eq < 0 || !ENV_NAME.test(key)) throw usageError(`--env-file ${file}: line ${i + 1} is not NAME=VALUE`, 'Each line is NAME=VALUE (names are letters, digits and "_"); # starts a comment.');
+    if (line.includes('\0')) throw usageError(`--env-file ${file}: line ${i + 1} holds a NUL character`);
+    env[key] = line.slice(eq + 1);
+  });
+  return env;
+}
+
+const exec: Command = async (args) => {
+  const { values, positionals } = parse(args, TABLE.exec.options);
+  const [name, ...cmd] = positionals;
+  if (!name || !cmd.length) throw usageError('sandtray exec needs a sandbox name and a command', `Usage: sandtray ${TABLE.exec.usage[0]}`);
+  // Values from files first, then --env: the command line has the last word. Neither puts a value on
+  // any command line: they reach the sandbox through the attach's private environment file.
+  const env: Record<string, string> = {};
+  for (const f of values['env-file'] ?? []) {
+    let text: string;
+    try {
+      text = fs.readFileSync(f, 'utf8');
+    } catch (err) {
+      throw new SandtrayError('NOT_FOUND', `--env-file ${f}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 'Give a file of NAME=VALUE lines.');
+    }
+    Object.assign(env, parseEnvFile(text, f));
+  }
   for (const kv of values.env ?? []) {
     // NAME alone takes the value from our own environment, as podman's -e does: a secret then
     // appears on no command line at all (Sandtray itself passes values only through a 0600 file).
     const eq = kv.indexOf('=');
     const key = eq < 0 ? kv : kv.slice(0, eq);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new SandtrayError('INVALID_ARGUMENT', `--env ${kv}: expected NAME=VALUE or NAME`, 'Names are letters, digits and "_", e.g. --env DEBUG=1, or --env TOKEN to pass $TOKEN on.');
+    if (!ENV_NAME.test(key)) throw usageError(`--env ${kv}: expected NAME=VALUE or NAME`, 'Names are letters, digits and "_", e.g. --env DEBUG=1, or --env TOKEN to pass $TOKEN on.');
     if (eq < 0) {
       const v = process.env[key];
-      if (v === undefined) throw new SandtrayError('INVALID_ARGUMENT', `--env ${key}: ${key} is not set in this environment`, `Set it first (export ${key}=...), or give a value: --env ${key}=VALUE.`);
+      if (v === undefined) throw usageError(`--env ${key}: ${key} is not set in this environment`, `Set it first (export ${key}=...), or give a value: --env ${key}=VALUE.`);
       env[key] = v;
     } else env[key] = kv.slice(eq + 1);
   }
+  const workdir = values.workdir;
+  if (workdir !== undefined && (!workdir.startsWith('/') || workdir.includes('\0'))) throw usageError(`--workdir ${workdir}: expected an absolute path inside the sandbox`, 'e.g. -w /srv/app');
+  let argv = cmd;
+  if (values.user !== undefined) {
+    // The enter step runs as the sandbox's root; setpriv (util-linux) inside then takes the ids.
+    const m = /^(\d{1,10})(?::(\d{1,10}))?$/.exec(values.user);
+    if (!m) throw usageError(`--user ${values.user}: expected UID or UID:GID (numbers)`, 'e.g. -u 1000 or -u 1000:1000');
+    argv = ['setpriv', `--reuid=${m[1]}`, `--regid=${m[2] ?? m[1]}`, '--clear-groups', '--', ...cmd];
+  }
   const { attachSpec, haveTerminal, runAttached } = await import('./use-attach.js');
-  const spec = attachSpec(name, cmd, { ...callerTerm(), ...env }, undefined, { terminal: haveTerminal() });
+  const spec = attachSpec(name, argv, { ...callerTerm(), ...env }, undefined, { terminal: haveTerminal(), ...(workdir ? { workdir } : {}) });
   return runAttached(spec.argv, spec.env);
 };
 
@@ -195,7 +230,7 @@ const exec: Command = async (args) => {
 const open: Command = async (args) => {
   const { positionals } = parse(args, {});
   const [name, appName] = positionals;
-  if (!name || !appName || positionals.length > 2) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray open needs a sandbox name and an app', 'Usage: sandtray open NAME APP (the apps are listed by `sandtray info NAME`).');
+  if (!name || !appName || positionals.length > 2) throw usageError('sandtray open needs a sandbox name and an app', 'Usage: sandtray open NAME APP (the apps are listed by `sandtray info NAME`).');
   const { readRecord, sandboxDirs } = await import('../runtime/store.js');
   const { expandRecord, startSandbox } = await import('./use-lifecycle.js');
   const { attachSpec } = await import('./use-attach.js');
@@ -230,11 +265,17 @@ const open: Command = async (args) => {
 };
 
 const list: Command = async (args) => {
-  const { values } = parse(args, jsonOpt, false);
-  const { listSandboxes } = await import('./use-inspect.js');
-  const all = listSandboxes();
-  if (values.json) printJson(all);
-  else if (!all.length) console.log('No sandboxes. Create one with `sandtray launch NAME --profile FILE`.');
+  const { values } = parse(args, TABLE.list.options, false);
+  const format = values.format ?? (values.json ? 'json' : 'table');
+  if (!(LIST_FORMATS as readonly string[]).includes(format)) throw usageError(`--format ${format}: expected one of ${LIST_FORMATS.join(', ')}`, 'e.g. sandtray list --format names');
+  const states = (values.state ?? []).map((s) => s.toUpperCase());
+  const { listSandboxes, STATES } = await import('./use-inspect.js');
+  for (const s of states) if (s !== 'BROKEN' && !(STATES as readonly string[]).includes(s)) throw usageError(`--state ${s}: expected one of ${[...STATES, 'BROKEN'].join(', ')}`);
+  const all = listSandboxes().filter((s) => !states.length || states.includes(s.broken ? 'BROKEN' : s.state));
+  if (format === 'json') printJson(all);
+  else if (format === 'names') {
+    if (all.length) console.log(all.map((s) => s.name).join('\n'));
+  } else if (!all.length) console.log(states.length ? `No sandboxes ${states.join(' or ')}.` : 'No sandboxes. Create one with `sandtray launch NAME --profile FILE`.');
   else console.log(table(['NAME', 'STATE', 'PID', 'NETWORK', 'PROFILES'], all.map((s) => [s.name, s.broken ? 'BROKEN' : s.state, s.pid, s.network, s.broken ? (s.problem ?? 'damaged record') : s.profiles.join(',') || '(defaults)'])));
   return 0;
 };
@@ -245,7 +286,7 @@ function really(resolved: string | undefined): string {
 }
 
 const info: Command = async (args) => {
-  const { values, positionals } = parse(args, jsonOpt);
+  const { values, positionals } = parse(args, TABLE.info.options);
   const [name] = needNames(positionals, 'info');
   const { sandboxInfo } = await import('./use-inspect.js');
   const i = sandboxInfo(name!);
@@ -306,7 +347,7 @@ const info: Command = async (args) => {
 };
 
 const ps: Command = async (args) => {
-  const { values, positionals } = parse(args, jsonOpt);
+  const { values, positionals } = parse(args, TABLE.ps.options);
   const [name] = needNames(positionals, 'ps');
   const { runningSandbox } = await import('../attach/attach.js');
   const { sandboxProcesses } = await import('./use-inspect.js');
@@ -317,13 +358,13 @@ const ps: Command = async (args) => {
 };
 
 const pid: Command = async (args) => {
-  const { values, positionals } = parse(args, jsonOpt);
+  const { values, positionals } = parse(args, TABLE.pid.options);
   let pids = positionals;
   if (pids.length === 1 && pids[0] === '-') pids = fs.readFileSync(0, 'utf8').split(/\s+/).filter(Boolean);
-  if (!pids.length) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray pid needs host pids (or - to read them from stdin)', 'Usage: sandtray pid HOSTPID... | -');
+  if (!pids.length) throw usageError('sandtray pid needs host pids (or - to read them from stdin)', 'Usage: sandtray pid HOSTPID... | -');
   const { sandboxOfPid } = await import('./use-inspect.js');
   const rows = pids.map((p) => {
-    if (!/^\d+$/.test(p)) throw new SandtrayError('INVALID_ARGUMENT', `"${p}" is not a pid`, 'Pass host process ids as numbers, or - to read them from stdin.');
+    if (!/^\d+$/.test(p)) throw usageError(`"${p}" is not a pid`, 'Pass host process ids as numbers, or - to read them from stdin.');
     const hit = sandboxOfPid(Number(p));
     return { hostPid: Number(p), sandbox: hit?.name ?? null, pid: hit?.pid ?? null };
   });
@@ -333,7 +374,7 @@ const pid: Command = async (args) => {
 };
 
 const log: Command = async (args) => {
-  const { values, positionals } = parse(args, { path: { type: 'boolean' }, follow: { type: 'boolean', short: 'f' }, ...jsonOpt });
+  const { values, positionals } = parse(args, TABLE.log.options);
   const [name] = needNames(positionals, 'log');
   const { readRecord, sandboxDirs } = await import('../runtime/store.js');
   const { readSandboxLog, followSandboxLog, formatLogLine, sandboxOutputFile } = await import('../runtime/log.js');
@@ -378,7 +419,7 @@ const log: Command = async (args) => {
 };
 
 const assets: Command = async (args) => {
-  const { values, positionals } = parse(args, jsonOpt);
+  const { values, positionals } = parse(args, TABLE.assets.options);
   const [name] = needNames(positionals, 'assets');
   const { sandboxAssets } = await import('./use-inspect.js');
   const a = sandboxAssets(name!);
@@ -388,12 +429,12 @@ const assets: Command = async (args) => {
 };
 
 const monitor: Command = async (args) => {
-  const { values, positionals } = parse(args, jsonOpt);
+  const { values, positionals } = parse(args, TABLE.monitor.options);
   let re: RegExp | null = null;
   try {
     re = positionals[0] ? new RegExp(positionals[0]) : null;
   } catch (err) {
-    throw new SandtrayError('INVALID_ARGUMENT', `Bad regular expression: ${(err as Error).message}`, 'Pass a JavaScript regular expression matching sandbox names, e.g. "^work-".');
+    throw usageError(`Bad regular expression: ${(err as Error).message}`, 'Pass a JavaScript regular expression matching sandbox names, e.g. "^work-".');
   }
   const { watchStates } = await import('../inspect/monitor.js');
   await new Promise<void>((resolve) => {
@@ -414,12 +455,12 @@ const monitor: Command = async (args) => {
 };
 
 const wait: Command = async (args) => {
-  const { values, positionals } = parse(args, { state: { type: 'string', short: 's' }, timeout: { type: 'string', short: 't' } });
+  const { values, positionals } = parse(args, TABLE.wait.options);
   const [name] = needNames(positionals, 'wait');
   const want = (values.state ?? '').toUpperCase();
   const { STATES } = await import('./use-inspect.js');
   const { waitForState } = await import('../inspect/monitor.js');
-  if (!STATES.includes(want as State)) throw new SandtrayError('INVALID_ARGUMENT', `--state must be one of ${STATES.join(', ')}`, 'Usage: sandtray wait NAME --state RUNNING [--timeout S]');
+  if (!STATES.includes(want as State)) throw usageError(`--state must be one of ${STATES.join(', ')}`, 'Usage: sandtray wait NAME --state RUNNING [--timeout S]');
   const { readRecord } = await import('../runtime/store.js');
   readRecord(name!);
   const t = values.timeout === undefined ? null : timeoutOf(values.timeout);
@@ -428,11 +469,12 @@ const wait: Command = async (args) => {
   } catch {
     throw new SandtrayError('TIMEOUT', `Sandbox "${name}" did not reach ${want} within ${t}s`, `See \`sandtray info ${name}\`.`);
   }
+  if (values.json) printJson({ name, state: want });
   return 0;
 };
 
 const plan: Command = async (args) => {
-  const { values, positionals } = parse(args, jsonOpt);
+  const { values, positionals } = parse(args, TABLE.plan.options);
   const [name] = needNames(positionals, 'plan');
   const { planSandbox, USERNS_SCRIPT } = await import('./use-lifecycle.js');
   const { plan: p, idmapNote, profile: expanded } = await planSandbox(name!);
@@ -469,7 +511,7 @@ const plan: Command = async (args) => {
 };
 
 const doctorCmd: Command = async (args) => {
-  const { values } = parse(args, jsonOpt, false);
+  const { values } = parse(args, TABLE.doctor.options, false);
   const { doctor } = await import('../host/doctor.js');
   const checks = await doctor();
   if (values.json) printJson(checks);
@@ -493,8 +535,8 @@ const profile: Command = async (args) => {
     return 0;
   }
   if (sub === 'validate') {
-    const { values, positionals } = parse(rest, jsonOpt);
-    if (!positionals.length) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray profile validate needs a file', 'Usage: sandtray profile validate FILE...');
+    const { values, positionals } = parse(rest, TABLE.profile.options);
+    if (!positionals.length) throw usageError('sandtray profile validate needs a file', 'Usage: sandtray profile validate FILE...');
     let bad = 0;
     const results: { file: string; valid: boolean; error?: unknown; risks?: Risk[] }[] = [];
     for (const f of positionals) {
@@ -522,7 +564,7 @@ const profile: Command = async (args) => {
     return bad ? 1 : 0;
   }
   if (sub === 'list') {
-    const { values } = parse(rest, jsonOpt, false);
+    const { values } = parse(rest, TABLE.profile.options, false);
     const { listProfiles } = await import('../profile/resolve.js');
     const all = listProfiles();
     if (values.json) printJson(all);
@@ -530,41 +572,86 @@ const profile: Command = async (args) => {
     return 0;
   }
   if (sub === 'show') {
-    const { positionals } = parse(rest, {});
-    if (!positionals[0]) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray profile show needs a profile name', 'Usage: sandtray profile show NAME (see `sandtray profile list`).');
+    const { values, positionals } = parse(rest, TABLE.profile.options);
+    if (!positionals[0]) throw usageError('sandtray profile show needs a profile name', 'Usage: sandtray profile show NAME (see `sandtray profile list`).');
     // A profile may come from anywhere (a download, another user's file): its bytes are shown, not obeyed.
     const { profileFile, profileRef } = await import('../profile/resolve.js');
-    const text = fs.readFileSync(profileFile(profileRef(positionals[0])), 'utf8');
+    const file = profileFile(profileRef(positionals[0]));
+    const text = fs.readFileSync(file, 'utf8');
+    if (values.json) {
+      // The text as it is, and the layer it parses to (sources resolved), or why it does not.
+      const { loadLayerFile } = await import('../profile/load.js');
+      const { asSandtrayError } = await import('../core/errors.js');
+      let layer: unknown = null;
+      let error: unknown = null;
+      try {
+        layer = loadLayerFile(file);
+      } catch (err) {
+        error = asSandtrayError(err).toJSON();
+      }
+      printJson({ name: positionals[0], file, text, layer, ...(error ? { error } : {}) });
+      return 0;
+    }
     process.stdout.write(process.stdout.isTTY ? visible(text, { newlines: true, tabs: true }) : text);
     return 0;
   }
-  throw new SandtrayError('INVALID_ARGUMENT', `Unknown profile command "${sub ?? ''}"`, 'Use: sandtray profile list | show NAME | validate FILE... | schema');
+  throw usageError(`Unknown profile command "${sub ?? ''}"`, 'Use: sandtray profile list | show NAME | validate FILE... | schema');
 };
 
-export const COMMANDS: Record<string, { run: Command; help: string }> = {
-  doctor: { run: doctorCmd, help: 'doctor [--json]                      check this host and print fixes' },
-  create: { run: create, help: 'create NAME [-p PROFILE]... [--set K=V]...  create a stopped sandbox' },
-  launch: { run: launch, help: 'launch NAME [-p PROFILE]... [--set K=V]...  create and start' },
-  start: { run: start, help: 'start NAME...                        start stopped sandboxes' },
-  stop: { run: stop, help: `stop NAME... [--timeout S] [--force]  SIGTERM, then SIGKILL after S (default ${STOP_TIMEOUT_DEFAULT})` },
-  restart: { run: restart, help: 'restart NAME... [--timeout S] [--force]' },
-  delete: { run: del, help: 'delete NAME... [--force]             remove (a running one only with --force)' },
-  run: { run, help: 'run [-p PROFILE] [--set K=V] -- CMD   run one command in a throw-away sandbox' },
-  shell: { run: shell, help: 'shell NAME                           login shell inside, on a new terminal' },
-  open: { run: open, help: 'open NAME APP                        start the sandbox if needed and one of its apps, detached' },
-  exec: { run: exec, help: 'exec NAME [--env K=V]... -- CMD       run a command inside, passing stdio and exit code' },
-  list: { run: list, help: 'list [--json]                        sandboxes and their state' },
-  info: { run: info, help: 'info NAME [--json]                   state, expanded profile with origins, namespaces, id map' },
-  ps: { run: ps, help: 'ps NAME [--json]                     processes (host pid, pid inside, uid inside)' },
-  pid: { run: pid, help: 'pid HOSTPID...|- [--json]            which sandbox a host pid belongs to' },
-  log: { run: log, help: 'log NAME [--path] [--follow] [--json]  lifecycle log, then the sandbox\'s own output ([inside])' },
-  assets: { run: assets, help: 'assets NAME [--json]                 every file and process of a sandbox, checked' },
-  monitor: { run: monitor, help: 'monitor [REGEX] [--json]             a line per state change' },
-  wait: { run: wait, help: 'wait NAME --state STATE [--timeout S]' },
-  plan: { run: plan, help: 'plan NAME [--json]                   what start would run, without running it' },
-  profile: { run: profile, help: 'profile list|show NAME|validate FILE...|schema' },
+const paths: Command = async (args) => {
+  const { values } = parse(args, TABLE.paths.options, false);
+  if (values.json) printJson(sandtrayPaths());
+  else console.log(pathsText());
+  return 0;
+};
+
+const completion: Command = async (args) => {
+  const { positionals } = parse(args, TABLE.completion.options);
+  if (positionals.length !== 1) throw usageError('sandtray completion needs a shell: bash, zsh or fish', `Usage: sandtray ${TABLE.completion.usage[0]}`);
+  const { completionScript } = await import('./help.js');
+  process.stdout.write(completionScript(positionals[0]!));
+  return 0;
+};
+
+const man: Command = async (args) => {
+  parse(args, TABLE.man.options, false);
+  const { manPage } = await import('./help.js');
+  process.stdout.write(manPage());
+  return 0;
+};
+
+/**
+ * Every command of the table (cli/table.ts) but `help`, which main.ts answers. The usage, options
+ * and help of each are in the table; a unit test checks the two name the same commands.
+ */
+export const COMMANDS: Record<string, { run: Command }> = {
+  doctor: { run: doctorCmd },
+  create: { run: create },
+  launch: { run: launch },
+  start: { run: start },
+  stop: { run: stop },
+  restart: { run: restart },
+  delete: { run: del },
+  run: { run },
+  shell: { run: shell },
+  open: { run: open },
+  exec: { run: exec },
+  list: { run: list },
+  info: { run: info },
+  ps: { run: ps },
+  pid: { run: pid },
+  log: { run: log },
+  assets: { run: assets },
+  monitor: { run: monitor },
+  wait: { run: wait },
+  plan: { run: plan },
+  profile: { run: profile },
   ...VPN_COMMANDS,
-  idmap: { run: async (args) => (await import('./idmap-commands.js')).idmapCommand(args), help: 'idmap [--json] | idmap release NAME  subordinate ids: ranges, shared block, leases, free' },
+  idmap: { run: async (args) => (await import('./idmap-commands.js')).idmapCommand(args) },
+  paths: { run: paths },
+  completion: { run: completion },
+  man: { run: man },
+  __complete: { run: async (args) => (await import('./complete.js')).completeCommand(args) },
 };
 
 /** Where things live, for `sandtray paths`. */

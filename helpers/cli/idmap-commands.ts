@@ -9,12 +9,13 @@ import { formatRanges } from '../idmap/rangeset.js';
 import { listNames } from '../runtime/store.js';
 import type { Command } from './commands.js';
 import { printJson, table } from './output.js';
+import { parseError, usageError } from './help.js';
 
 function parse(args: string[], json: boolean) {
   try {
     return parseArgs({ args, options: json ? { json: { type: 'boolean' } } : {}, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new SandtrayError('INVALID_ARGUMENT', (err as Error).message, 'Usage: sandtray idmap [--json] | sandtray idmap release NAME');
+    throw parseError(err);
   }
 }
 
@@ -58,7 +59,7 @@ export const idmapCommand: Command = async (args) => {
   if (args[0] === 'release') {
     const { positionals } = parse(args.slice(1), false);
     const [name] = positionals;
-    if (!name || positionals.length > 1) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray idmap release needs one sandbox name', 'Usage: sandtray idmap release NAME');
+    if (!name || positionals.length > 1) throw usageError('sandtray idmap release needs one sandbox name', 'Usage: sandtray idmap release NAME');
     const paths = sandtrayPaths();
     if (listNames(paths).includes(name)) {
       throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" still exists and its files belong to its leased ids`, `Delete it with \`sandtray delete ${name}\`; that frees the lease.`);
@@ -69,7 +70,7 @@ export const idmapCommand: Command = async (args) => {
     return 0;
   }
   const { values, positionals } = parse(args, true);
-  if (positionals.length) throw new SandtrayError('INVALID_ARGUMENT', `Unknown idmap argument "${positionals[0]}"`, 'Usage: sandtray idmap [--json] | sandtray idmap release NAME');
+  if (positionals.length) throw usageError(`Unknown idmap argument "${positionals[0]}"`, 'Usage: sandtray idmap [--json] | sandtray idmap release NAME');
   const report = await idmapReport(readHostFacts(), sandtrayPaths());
   if (values.json) printJson(report);
   else console.log(idmapText(report));

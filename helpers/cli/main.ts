@@ -1,40 +1,54 @@
-// The sandtray command line: dispatch, help, and the one place errors are printed.
-import { COMMANDS, pathsText } from './commands.js';
+// The sandtray command line: dispatch, help, and the one place errors are printed and exit codes
+// chosen: 0 success, 1 failure, 2 wrong usage (cli/table.ts EXIT_CODES).
+import { COMMANDS } from './commands.js';
+import { commandHelp, isUsageError, mainHelp, suggestCommand, suggestOption, usageError, version, wantsHelp } from './help.js';
 import { printError } from './output.js';
 
-function help(): string {
-  return [
-    'sandtray: unprivileged sandboxes and per-VPN isolated shells',
-    '',
-    'Usage: sandtray COMMAND [ARGS]',
-    '',
-    ...Object.values(COMMANDS).map((c) => `  ${c.help}`),
-    '  paths                                where Sandtray keeps its files',
-    '',
-    'Read commands take --json. Profiles are YAML files (*.sandtray); see `sandtray profile schema`.',
-  ].join('\n');
+/** Prints err, with a "did you mean" for an unknown option of cmd; its exit code. */
+function fail(err: unknown, cmd: string | null, json: boolean): number {
+  if (cmd && isUsageError(err)) {
+    const m = /^unknown option (\S+)/.exec((err as Error).message);
+    if (m) err = usageError((err as Error).message, suggestOption(cmd, m[1]!));
+    else if (!(err as { hint?: string }).hint) err = usageError((err as Error).message, `See \`sandtray ${cmd} --help\`.`);
+  }
+  printError(err, json);
+  return isUsageError(err) ? 2 : 1;
 }
 
 /** Runs the CLI with argv (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
-    console.log(help());
+  if (!cmd || cmd === '--help' || cmd === '-h') {
+    // `sandtray` alone is wrong usage: the help on stderr, exit 2.
+    if (cmd) console.log(mainHelp());
+    else process.stderr.write(`${mainHelp()}\n`);
     return cmd ? 0 : 2;
   }
-  if (cmd === 'paths') {
-    console.log(pathsText());
+  if (cmd === '--version' || cmd === '-V') {
+    console.log(`sandtray ${version()}`);
     return 0;
   }
-  const c = COMMANDS[cmd];
-  if (!c) {
-    process.stderr.write(`sandtray: unknown command "${cmd}"\n  hint: run \`sandtray help\` for the list of commands.\n`);
-    return 2;
+  if (cmd === 'help') {
+    if (!rest.length) {
+      console.log(mainHelp());
+      return 0;
+    }
+    try {
+      console.log(commandHelp(rest[0] === '-h' || rest[0] === '--help' ? 'help' : rest[0]!));
+      return 0;
+    } catch (err) {
+      return fail(err, null, false);
+    }
+  }
+  const c = Object.hasOwn(COMMANDS, cmd) ? COMMANDS[cmd] : undefined;
+  if (!c) return fail(usageError(`unknown command "${cmd}"`, suggestCommand(cmd)), null, false);
+  if (cmd !== '__complete' && wantsHelp(cmd, rest)) {
+    console.log(commandHelp(cmd));
+    return 0;
   }
   try {
     return await c.run(rest);
   } catch (err) {
-    printError(err, rest.includes('--json'));
-    return 1;
+    return fail(err, cmd, rest.includes('--json'));
   }
 }

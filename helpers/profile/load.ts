@@ -22,7 +22,15 @@ export function parseLayer(text: string, origin: string, baseDir?: string): Laye
   }
   const parsed = layerSchema.safeParse(raw);
   if (!parsed.success) throw invalid(origin, formatIssues(parsed.error.issues));
-  const layer = parsed.data;
+  return resolveLayerSources(parsed.data, baseDir);
+}
+
+/**
+ * The layer with its host paths (mount sources, a home folder, a VPN file) absolute: "~" is the
+ * user's home, relative paths are relative to baseDir (the profile's folder; the current folder
+ * for `--set`).
+ */
+export function resolveLayerSources<L extends Omit<Layer, 'apiVersion'>>(layer: L, baseDir?: string): L {
   if (layer.mounts) {
     layer.mounts = layer.mounts.map((m) => ({ ...m, source: resolveSource(m.source, baseDir) }));
   }

@@ -117,7 +117,8 @@ export const layerSchema = z.strictObject({
   hostname: nameSchema.optional(),
   command: z.array(z.string().refine((s) => !s.includes('\0'), 'must not contain NUL')).min(1).optional()
     .describe('argv run by `shell` and `run`; default a login shell'),
-  env: z.record(envName, z.string().refine((s) => !s.includes('\0'), 'must not contain NUL')).optional(),
+  // Environment values are strings whatever YAML guesses: `DEBUG: 1` and `VERBOSE: true` mean "1" and "true".
+  env: z.record(envName, z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string().refine((s) => !s.includes('\0'), 'must not contain NUL'))).optional(),
   workdir: absPath.optional(),
   home: homeSchema.optional().describe('private (kept per sandbox, default), tmpfs (thrown away), or a host folder'),
   shell: absPath.optional().describe('Login shell inside (default /bin/bash, else /bin/sh)'),

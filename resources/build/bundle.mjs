@@ -103,3 +103,17 @@ fs.renameSync(cliNext, cliDir);
 fs.rmSync(`${cliDir}.old`, { recursive: true, force: true });
 // What the bundle holds. Outside dist/helpers: not shipped.
 fs.writeFileSync(path.join(root, 'dist', 'cli-bundle.meta.json'), JSON.stringify(cli.metafile));
+// The man page and the shell completions, made from the CLI's command table by the CLI just
+// built, for the packages (resources/linux/after-install.sh installs them).
+const generated = [
+  [['man'], path.join(root, 'resources', 'man', 'sandtray.1')],
+  [['completion', 'bash'], path.join(root, 'resources', 'completion', 'sandtray.bash')],
+  [['completion', 'zsh'], path.join(root, 'resources', 'completion', '_sandtray')],
+  [['completion', 'fish'], path.join(root, 'resources', 'completion', 'sandtray.fish')],
+];
+for (const [args, file] of generated) {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'sandtray.js'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) throw new Error(`bundle.mjs: sandtray ${args.join(' ')} failed: ${r.stderr}`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, r.stdout);
+}

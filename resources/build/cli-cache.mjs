@@ -16,7 +16,7 @@ try {
   }
   const { main, script, source } = loadCli(path.join(dir, BUNDLE_FILE), { useCache: false });
   // Read commands, exec up to its lookup, and the lifecycle as far as it goes without namespaces.
-  const commands = [['--help'], ['paths'], ['list'], ['list', '--json'], ['info', 'x'], ['info', 'x', '--json'], ['exec', 'x', '--', 'true'], ['profile', 'list'], ['create', 'x'], ['list'], ['info', 'x'], ['plan', 'x'], ['delete', 'x']];
+  const commands = [['--help'], ['create', '--help'], ['__complete', '2', 'start', ''], ['paths'], ['list'], ['list', '--json'], ['info', 'x'], ['info', 'x', '--json'], ['exec', 'x', '--', 'true'], ['profile', 'list'], ['create', 'x'], ['list'], ['info', 'x'], ['plan', 'x'], ['delete', 'x']];
   for (const args of commands) await main(args);
   fs.writeFileSync(path.join(dir, cacheFileOf(source)), script.createCachedData());
   process.exitCode = 0;

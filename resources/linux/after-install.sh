@@ -1,5 +1,6 @@
 #!/bin/sh
-# .deb post-install: commands on PATH, MIME types, desktop database, the launcher, AppArmor profile.
+# .deb post-install: commands on PATH with their man page and shell completions, MIME types,
+# desktop database, the launcher, AppArmor profile.
 # Unlike Electron's default script this never makes chrome-sandbox setuid: nothing of Sandtray is
 # setuid. Chromium's own sandbox uses user namespaces, which the AppArmor profile allows where the
 # kernel restricts them.
@@ -7,6 +8,11 @@ set -e
 APP=/opt/Sandtray/resources/app/resources
 ln -sf /opt/Sandtray/sandtray-desktop /usr/bin/sandtray-desktop
 ln -sf $APP/linux/sandtray-cli /usr/bin/sandtray
+# The man page and the shell completions (made by the build from the CLI's command table).
+install -D -m 644 $APP/man/sandtray.1 /usr/share/man/man1/sandtray.1
+install -D -m 644 $APP/completion/sandtray.bash /usr/share/bash-completion/completions/sandtray
+install -D -m 644 $APP/completion/_sandtray /usr/share/zsh/vendor-completions/_sandtray
+install -D -m 644 $APP/completion/sandtray.fish /usr/share/fish/vendor_completions.d/sandtray.fish
 install -D -m 644 $APP/linux/sandtray-mime.xml /usr/share/mime/packages/sandtray.xml
 if command -v update-mime-database >/dev/null 2>&1; then update-mime-database /usr/share/mime || true; fi
 if command -v update-desktop-database >/dev/null 2>&1; then update-desktop-database -q /usr/share/applications || true; fi

@@ -85,7 +85,7 @@ test('starting a running sandbox, stopping a stopped one, attaching to a stopped
 test('bad flags and arguments', async () => {
   await refused(['stop', 'x', '--timeout', 'soon'], /--timeout soon/);
   await refused(['wait', 'x', '--state', 'FROZEN'], /--state must be one of/);
-  await refused(['create', 'x', '--bogus'], /Unknown option '--bogus'/);
+  await refused(['create', 'x', '--bogus'], /unknown option --bogus/);
   await refused(['create', 'x', '--set', 'network.mode=wifi'], /network\.mode/);
   await refused(['pid', 'abc'], /not a pid/);
   await refused(['monitor', '('], /Bad regular expression/);
