@@ -2,9 +2,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
+import { checkStateDir } from '../core/trust.js';
+import { NAME_RE } from '../profile/schema.js';
 import { sandboxState, type State } from '../runtime/state.js';
 import { ensureSandtrayDirs, listNames } from '../runtime/store.js';
 import { vpnSnapshot, type VpnEvent } from '../vpn/events.js';
+import type { VpnState } from '../vpn/status.js';
 
 export interface StateEvent {
   time: string;
@@ -19,6 +22,38 @@ export interface Watcher {
   close(): void;
 }
 
+export interface WatchOptions {
+  paths?: Paths;
+  /** The safety poll: a full rescan this often (default 30 s, or SANDTRAY_MONITOR_POLL_MS). */
+  pollMs?: number;
+  /** Report every sandbox's current state first (previous null). */
+  initial?: boolean;
+  /** Watch this one sandbox only. */
+  only?: string;
+  /** Called after each batch of notifications, state change or not (a VPN status, a record edit). */
+  onChange?: () => void;
+}
+
+/** Notifications are coalesced this long; a start writes several files in a row. */
+const DEBOUNCE_MS = 10;
+
+function defaultPollMs(): number {
+  const v = Number(process.env['SANDTRAY_MONITOR_POLL_MS']);
+  return Number.isFinite(v) && v >= 10 ? v : 30_000;
+}
+
+interface Armed {
+  w: fs.FSWatcher;
+  dev: number;
+  ino: number;
+}
+
+/** Whether the sandbox exists, as listNames decides it, for one name. */
+function sandboxExists(name: string, paths: Paths): boolean {
+  const dir = path.join(paths.data, 'sandboxes');
+  return NAME_RE.test(name) && checkStateDir(dir) !== null && fs.existsSync(path.join(dir, name, 'sandbox.json'));
+}
+
 /** A snapshot of every sandbox's state. */
 export function snapshot(paths: Paths): Map<string, State> {
   const m = new Map<string, State>();
@@ -27,88 +62,197 @@ export function snapshot(paths: Paths): Map<string, State> {
 }
 
 /**
- * Calls onEvent for every state change. Driven by inotify on the runtime and data directories
- * (every transition rewrites a file there, and bwrap writes pid 1's exit status when it dies, even
- * when it was killed from outside); a slow poll catches what no file records, such as bwrap's
- * monitor being killed too.
+ * Calls onEvent for every state change. Event-driven for each sandbox: one plain inotify watch on
+ * the runtime folder, one on the data folder of sandboxes, and one on each sandbox's runtime and
+ * data folder. Every transition rewrites a file there, and bwrap's monitor writes pid 1's exit
+ * status to exit.json when it dies, even when it was killed from outside. A notification marks
+ * only the sandbox it names; after a short debounce the state of just those sandboxes is derived
+ * again (no full rescan per event). An event in a parent folder about a sandbox's own folder (made,
+ * removed, renamed) re-arms that sandbox's watches before its state is read, so a folder deleted and
+ * re-created within the debounce is watched again and nothing written into it is lost. A slow
+ * safety poll (pollMs, 30 s unless SANDTRAY_MONITOR_POLL_MS says otherwise) rescans everything and
+ * catches what no file records, such as a start whose sandtray process was killed.
  */
-export function watchStates(onEvent: (e: StateEvent) => void, opts: { paths?: Paths; pollMs?: number; initial?: boolean } = {}): Watcher {
+export function watchStates(onEvent: (e: StateEvent) => void, opts: WatchOptions = {}): Watcher {
   const paths = opts.paths ?? sandtrayPaths();
   // The folders watched are ours and no one else can write them (core/trust.ts).
   ensureSandtrayDirs(paths);
-  let last = opts.initial ? new Map<string, State>() : snapshot(paths);
-  let lastVpn = vpnSnapshot(paths, last);
-  let scheduled: NodeJS.Timeout | null = null;
-  const check = (): void => {
-    scheduled = null;
-    const now = snapshot(paths);
-    const time = new Date().toISOString();
-    for (const [name, state] of now) {
-      const prev = last.get(name) ?? null;
+  const only = opts.only ?? null;
+  const dataRoot = path.join(paths.data, 'sandboxes');
+  const wanted = (name: string): boolean => NAME_RE.test(name) && (only === null || name === only);
+  const stateOf = (name: string): State | null => (sandboxExists(name, paths) ? sandboxState(name, paths).state : null);
+
+  const last = new Map<string, State>();
+  let lastVpn = new Map<string, { state: VpnState; message: string | null }>();
+  const seed = (): void => {
+    for (const n of only === null ? listNames(paths) : [only]) {
+      const st = stateOf(n);
+      if (st !== null) last.set(n, st);
+    }
+    lastVpn = vpnSnapshot(paths, last);
+  };
+  if (!opts.initial) seed();
+
+  /** Derives again the state of one sandbox and reports what changed. */
+  const refresh = (name: string, time: string): void => {
+    let state: State | null;
+    try {
+      state = stateOf(name);
+    } catch {
+      return; // an untrusted folder above the state: nothing is read from it; the poll tries again
+    }
+    const prev = last.get(name) ?? null;
+    if (state === null) {
+      last.delete(name);
+      if (prev !== null) onEvent({ time, name, state: 'DELETED', previous: prev });
+    } else {
+      last.set(name, state);
       if (prev !== state) onEvent({ time, name, state, previous: prev });
     }
-    for (const [name, prev] of last) if (!now.has(name)) onEvent({ time, name, state: 'DELETED', previous: prev });
-    // VPN tunnels: the agent rewrites vpn.json in the runtime directory on every change.
-    const nowVpn = vpnSnapshot(paths, now);
-    for (const [name, v] of nowVpn) {
-      const prev = lastVpn.get(name) ?? null;
-      if (prev?.state !== v.state || prev?.message !== v.message) onEvent({ time, name, state: now.get(name)!, previous: now.get(name)!, vpn: { ...v, previous: prev?.state ?? null } });
+    // VPN tunnels: the agent rewrites vpn.json in the runtime folder on every change.
+    const v = state === null ? undefined : vpnSnapshot(paths, new Map([[name, state]])).get(name);
+    const pv = lastVpn.get(name);
+    if (v) {
+      lastVpn.set(name, v);
+      if (pv?.state !== v.state || pv?.message !== v.message) onEvent({ time, name, state: state!, previous: state!, vpn: { ...v, previous: pv?.state ?? null } });
+    } else if (pv) {
+      lastVpn.delete(name);
+      if (state !== null) onEvent({ time, name, state, previous: state, vpn: { state: 'down', previous: pv.state, message: null } });
     }
-    for (const [name, prev] of lastVpn) {
-      const st = now.get(name);
-      if (!nowVpn.has(name) && st) onEvent({ time, name, state: st, previous: st, vpn: { state: 'down', previous: prev.state, message: null } });
-    }
-    last = now;
-    lastVpn = nowVpn;
   };
-  // Bursts of notifications (a start writes several files) are coalesced into one check (poke below).
-  // One plain inotify watch per directory, not `recursive: true`: Node 20 implements recursive
-  // watching on Linux by scanning new subdirectories, and a runtime directory that vanishes right
-  // after it appears (a failed start) made that scan throw an uncaught ENOENT.
-  const watch = (dir: string): fs.FSWatcher | null => {
+
+  // One plain inotify watch per folder, never `recursive: true`: Node 20 implements recursive
+  // watching on Linux by scanning new subfolders, and a runtime folder that vanished right after it
+  // appeared (a failed start) made that scan throw an uncaught ENOENT. A folder that is gone, or is
+  // not a real folder of ours (a link planted in its place), is simply not watched.
+  const watchDir = (dir: string, onChange: (file: string | null) => void): Armed | null => {
     try {
-      const w = fs.watch(dir, poke);
+      const st = fs.lstatSync(dir);
+      if (!st.isDirectory() || st.uid !== process.getuid?.()) return null;
+      const w = fs.watch(dir, (_ev, file) => onChange(file === null ? null : String(file)));
       w.on('error', () => w.close());
-      return w;
+      return { w, dev: st.dev, ino: st.ino };
     } catch {
       return null;
     }
   };
-  const perSandbox = new Map<string, fs.FSWatcher>();
-  const syncWatches = (): void => {
-    let present: string[] = [];
+  const stale = (a: Armed | null, dir: string): boolean => {
     try {
-      present = fs.readdirSync(paths.runtime, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+      const st = fs.lstatSync(dir);
+      return a === null || st.dev !== a.dev || st.ino !== a.ino;
     } catch {
-      // the runtime directory itself is gone; the poll keeps checking
+      return a !== null;
     }
-    for (const [name, w] of perSandbox) {
-      if (!present.includes(name)) {
-        w.close();
-        perSandbox.delete(name);
+  };
+
+  // Dirty sandboxes, flushed together after a short debounce (a start writes several files).
+  const dirty = new Map<string, boolean>(); // name -> re-arm its watches first
+  let everything = false;
+  let scheduled: NodeJS.Timeout | null = null;
+  let closed = false;
+  const mark = (name: string, rearm: boolean): void => {
+    if (!wanted(name)) return;
+    dirty.set(name, rearm || (dirty.get(name) ?? false));
+    schedule();
+  };
+  const schedule = (): void => {
+    if (!scheduled && !closed) scheduled = setTimeout(flush, DEBOUNCE_MS);
+  };
+  /** The sandbox a file name in the runtime or data folder belongs to: NAME, NAME.lock, .NAME.*.tmp. */
+  const owner = (file: string): string => file.replace(/^\./, '').split('.')[0]!;
+  const onTop = (root: string) => (file: string | null): void => {
+    // Unnamed, or naming the watched folder itself (removed): rescan, which re-arms what changed.
+    if (file === null || file === path.basename(root)) {
+      everything = true;
+      schedule();
+      if (file === null) return;
+    }
+    // The sandbox's own folder was made, removed or renamed: its watches must be armed again.
+    mark(owner(file), !file.includes('.'));
+  };
+
+  const perSandbox = new Map<string, { rt: Armed | null; data: Armed | null }>();
+  const arm = (name: string): void => {
+    const old = perSandbox.get(name);
+    old?.rt?.w.close();
+    old?.data?.w.close();
+    // A watch event naming the folder itself is its removal (inotify's IN_DELETE_SELF): re-arm.
+    const onInner = (file: string | null): void => mark(name, file === null || file === name);
+    const rt = watchDir(path.join(paths.runtime, name), onInner);
+    const data = watchDir(path.join(dataRoot, name), onInner);
+    if (rt || data) perSandbox.set(name, { rt, data });
+    else perSandbox.delete(name);
+  };
+  const armIfStale = (name: string): void => {
+    const a = perSandbox.get(name) ?? null;
+    if (stale(a?.rt ?? null, path.join(paths.runtime, name)) || stale(a?.data ?? null, path.join(dataRoot, name))) arm(name);
+  };
+
+  const top: { rt: Armed | null; data: Armed | null } = { rt: null, data: null };
+  const armTop = (): void => {
+    if (stale(top.rt, paths.runtime)) {
+      top.rt?.w.close();
+      top.rt = watchDir(paths.runtime, onTop(paths.runtime));
+    }
+    if (stale(top.data, dataRoot)) {
+      top.data?.w.close();
+      top.data = watchDir(dataRoot, onTop(dataRoot));
+    }
+  };
+
+  /** Every sandbox we know of, has a folder, or is listed: what the safety poll looks at. */
+  const allNames = (): Set<string> => {
+    const names = new Set<string>([...last.keys(), ...perSandbox.keys()]);
+    for (const dir of [paths.runtime, dataRoot]) {
+      try {
+        for (const d of fs.readdirSync(dir, { withFileTypes: true })) if (d.isDirectory()) names.add(d.name);
+      } catch {
+        // the folder is gone; the poll keeps checking
       }
     }
-    for (const name of present) {
-      if (perSandbox.has(name)) continue;
-      const w = watch(path.join(paths.runtime, name));
-      if (w) perSandbox.set(name, w);
+    return new Set([...names].filter(wanted));
+  };
+  const rescan = (): void => {
+    armTop();
+    const time = new Date().toISOString();
+    for (const name of allNames()) {
+      armIfStale(name);
+      refresh(name, time);
     }
   };
-  const checkAndSync = (): void => {
-    syncWatches();
-    check();
+
+  const flush = (): void => {
+    scheduled = null;
+    if (closed) return;
+    const batch = [...dirty];
+    dirty.clear();
+    if (everything) {
+      everything = false;
+      rescan();
+    } else {
+      const time = new Date().toISOString();
+      // Watches first, then the state: whatever is written after the watch is armed is notified,
+      // whatever was written before is read now.
+      for (const [name, rearm] of batch) if (rearm) arm(name);
+      for (const [name] of batch) refresh(name, time);
+    }
+    opts.onChange?.();
   };
-  const poke = (): void => {
-    if (!scheduled) scheduled = setTimeout(checkAndSync, 15);
-  };
-  const top = [watch(paths.runtime), watch(`${paths.data}/sandboxes`)];
-  syncWatches();
-  const poll = setInterval(checkAndSync, opts.pollMs ?? 1000);
-  if (opts.initial) check();
+
+  armTop();
+  for (const name of allNames()) arm(name);
+  const poll = setInterval(rescan, opts.pollMs ?? defaultPollMs());
+  if (opts.initial) rescan();
   return {
     close() {
-      for (const w of top) w?.close();
-      for (const w of perSandbox.values()) w.close();
+      closed = true;
+      top.rt?.w.close();
+      top.data?.w.close();
+      for (const a of perSandbox.values()) {
+        a.rt?.w.close();
+        a.data?.w.close();
+      }
+      perSandbox.clear();
       clearInterval(poll);
       if (scheduled) clearTimeout(scheduled);
     },
@@ -126,7 +270,7 @@ export function waitForState(name: string, want: State, timeoutSec: number | nul
         if (timer) clearTimeout(timer);
         resolve();
       }
-    }, { paths, pollMs: 200 });
+    }, { paths, pollMs: 200, only: name });
     // The state may have changed between the first check and the watch.
     if (sandboxState(name, paths).state === want) {
       w.close();

@@ -1,6 +1,6 @@
-// Live engine state for the tray and the window: the engine's state events (inotify on its runtime
-// folder) drive a fresh listing, so a change made anywhere shows up within milliseconds.
-import fs from 'node:fs';
+// Live engine state for the tray and the window: the engine's state events (inotify on each
+// sandbox's runtime and data folder) drive a fresh listing, so a change made anywhere shows up
+// within milliseconds.
 import { sandtrayPaths, type Paths } from '../../helpers/core/paths.js';
 import { listSandboxes } from '../../helpers/inspect/info.js';
 import { watchStates, type StateEvent, type Watcher } from '../../helpers/inspect/monitor.js';
@@ -23,7 +23,7 @@ export class SandboxFeed {
   private current: SandboxSummary[] = [];
   private pendingEvents: StateEvent[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private watchers: (Watcher | fs.FSWatcher)[] = [];
+  private watchers: Watcher[] = [];
   private poll: NodeJS.Timeout | null = null;
 
   constructor(private readonly onUpdate: (u: FeedUpdate) => void, private readonly paths: Paths = sandtrayPaths()) {}
@@ -34,19 +34,17 @@ export class SandboxFeed {
 
   start(): void {
     this.current = readSummaries(this.paths);
+    // Not every change is a state change (a VPN status, a record edit): onChange refreshes on any
+    // write in a sandbox's folders too. No recursive fs.watch: on Linux Node 20 scans new subfolders
+    // and threw on a folder that vanished at once.
     this.watchers.push(
       watchStates((e) => {
         this.pendingEvents.push(e);
         this.schedule();
-      }, { paths: this.paths, pollMs: 1000 }),
+      }, { paths: this.paths, onChange: () => this.schedule() }),
     );
-    // Not every change is a state change (a VPN status, a profile problem): refresh on any write too.
-    try {
-      this.watchers.push(fs.watch(this.paths.runtime, { recursive: true }, () => this.schedule()));
-    } catch {
-      // watchStates created the folder; a failure here only costs the extra refreshes
-    }
-    this.poll = setInterval(() => this.refresh(), 5000);
+    // A safety net only: every change above arrives as an event.
+    this.poll = setInterval(() => this.refresh(), 30_000);
     this.poll.unref();
   }
 

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN } from '../lib/sandtray.js';
 import { mustRun, paired, residentParts, round, show, showResident, stat, type Run } from './measure.js';
+import { monitorBench } from './monitor-bench.js';
 import { vpnBench } from './vpn-bench.js';
 
 const JSON_OUT = process.argv.includes('--json');
@@ -63,7 +64,6 @@ async function main(): Promise<void> {
   const { deleteSandbox } = await import('../../helpers/lifecycle/delete.js');
   const { sandboxState } = await import('../../helpers/runtime/state.js');
   const { unshareMapArgs } = await import('../../helpers/idmap/map.js');
-  const { watchStates } = await import('../../helpers/inspect/monitor.js');
 
   const out: Record<string, unknown> = { machine: machine() };
   const m = out['machine'] as ReturnType<typeof machine>;
@@ -184,28 +184,10 @@ async function main(): Promise<void> {
     say('\nResident outside the payload (PSS; RSS where a process hides its PSS from its user):');
     for (const [k, v] of Object.entries(memory) as [string, ReturnType<typeof memoryOf>][]) say(showResident(`${k} sandbox`, v));
 
-    // ---- monitor: from pid 1 killed to the event, in a long-lived watcher (as the tray) ------
-    const lat: number[] = [];
-    let waiting: ((t: number) => void) | null = null;
-    const w = watchStates((e) => {
-      if (e.name === 'bench' && e.state === 'STOPPED' && waiting) waiting(performance.now());
-    });
-    try {
-      for (let i = 0; i < Math.min(ROUNDS, 10); i++) {
-        if (sandboxState('bench').state !== 'RUNNING') await startSandbox('bench');
-        await new Promise((r) => setTimeout(r, 150));
-        const pid = sandboxState('bench').runtime!.init!.pid;
-        const seen = new Promise<number>((resolve) => (waiting = resolve));
-        const t0 = performance.now();
-        process.kill(pid, 'SIGKILL');
-        lat.push((await seen) - t0);
-        waiting = null;
-      }
-    } finally {
-      w.close();
-    }
-    out['monitor'] = { sandboxes: 1, initKilledToEventMs: stat(lat) };
-    say(`\nmonitor, pid 1 killed to its STOPPED event (1 sandbox): ${show(stat(lat))}`);
+    // ---- monitor: from pid 1 killed to the event, in a long-lived watcher (as the tray), with 1
+    // and with 100 running sandboxes; and the idle watcher's CPU time (monitor-bench.ts) --------
+    say('');
+    out['monitor'] = await monitorBench(say, 'bench', Math.min(ROUNDS, 10));
   } finally {
     await stopSandbox('bench', { force: true }).catch(() => undefined);
     await deleteSandbox('bench', { force: true }).catch(() => undefined);
