@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SandtrayError } from '../core/errors.js';
 import { setSecretPrompt } from '../secrets/prompt.js';
 import { duration, printJson, table, visible } from './output.js';
+import { parseError, usageError } from './help.js';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -10,12 +11,17 @@ function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>)
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new SandtrayError('INVALID_ARGUMENT', (err as Error).message, 'See `sandtray help`.');
+    throw parseError(err);
   }
 }
 
-/** Reads one line from the terminal without echo; null without a terminal. */
-export async function readHidden(question: string): Promise<string | null> {
+/**
+ * Reads one line from the terminal without echo (with need.echo, a one-time code the configuration
+ * says to show, as typed); null without a terminal. Nothing is offered to be remembered: stored
+ * secrets are set with `secret set`, and one-time codes are never stored.
+ */
+export async function readHidden(question: string, need?: { echo?: boolean }): Promise<string | null> {
+  const echo = need?.echo === true;
   const stdin = process.stdin;
   if (!stdin.isTTY) return null;
   process.stderr.write(question);
@@ -36,8 +42,13 @@ export async function readHidden(question: string): Promise<string | null> {
         if (c === '\r' || c === '\n') return done(value);
         if (c === '\u0003') return done(null, new SandtrayError('INVALID_ARGUMENT', 'Cancelled'));
         if (c === '\u0004') return done(value || null);
-        if (c === '\u007f' || c === '\b') value = value.slice(0, -1);
-        else if (c >= ' ') value += c;
+        if (c === '\u007f' || c === '\b') {
+          if (echo && value) process.stderr.write('\b \b');
+          value = value.slice(0, -1);
+        } else if (c >= ' ') {
+          value += c;
+          if (echo) process.stderr.write(c);
+        }
       }
     };
     stdin.on('data', onData);
@@ -72,7 +83,7 @@ const vpn: Command = async (args) => {
   const { vpnView } = await import('../vpn/view.js');
   if (sub === 'import') {
     const { values, positionals } = parse(rest, { name: { type: 'string', short: 'n' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' } });
-    if (positionals.length !== 1) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray vpn import needs one file', 'Usage: sandtray vpn import FILE.ovpn|FILE.conf [--name NAME] [--dry-run]');
+    if (positionals.length !== 1) throw usageError('sandtray vpn import needs one file', 'Usage: sandtray vpn import FILE.ovpn|FILE.conf [--name NAME] [--dry-run]');
     if (values['dry-run']) {
       // The verdict alone: what an import would keep, rewrite, drop and refuse; nothing is written.
       const review = reviewVpnFile(positionals[0]!);
@@ -94,7 +105,7 @@ const vpn: Command = async (args) => {
   }
   if (sub === 'status') {
     const { values, positionals } = parse(rest, { json: { type: 'boolean' } });
-    if (positionals.length > 1) throw new SandtrayError('INVALID_ARGUMENT', 'sandtray vpn status takes one sandbox name', 'Usage: sandtray vpn status [NAME] [--json]');
+    if (positionals.length > 1) throw usageError('sandtray vpn status takes one sandbox name', 'Usage: sandtray vpn status [NAME] [--json]');
     if (!positionals.length) {
       // Every VPN sandbox, one line each.
       const all = listNames().flatMap((n) => {
@@ -133,7 +144,17 @@ const vpn: Command = async (args) => {
     console.log(visible(lines.join('\n'), { newlines: true }));
     return v.state === 'failed' ? 1 : 0;
   }
-  throw new SandtrayError('INVALID_ARGUMENT', `Unknown vpn command "${sub ?? ''}"`, 'Use: sandtray vpn import FILE [--name NAME] | status [NAME] [--json]');
+  if (sub === 'verify') {
+    const { values, positionals } = parse(rest, { json: { type: 'boolean' } });
+    if (positionals.length !== 1) throw usageError('sandtray vpn verify takes one sandbox name', 'Usage: sandtray vpn verify NAME [--json]');
+    const { verifyText, verifyVpn } = await import('../vpn/verify.js');
+    const { version } = await import('./help.js');
+    const r = await verifyVpn(positionals[0]!);
+    if (values.json) printJson({ ...r, version: version() });
+    else console.log(visible(verifyText(r, version()), { newlines: true }));
+    return r.verdict === 'no leak found' ? 0 : 1;
+  }
+  throw usageError(`Unknown vpn command "${sub ?? ''}"`, 'Use: sandtray vpn import FILE [--name NAME] | status [NAME] [--json] | verify NAME [--json]');
 };
 
 const secret: Command = async (args) => {
@@ -142,7 +163,7 @@ const secret: Command = async (args) => {
   const { readRecord } = await import('../runtime/store.js');
   const { positionals } = parse(rest, {});
   if ((sub !== 'set' && sub !== 'delete') || positionals.length !== 2) {
-    throw new SandtrayError('INVALID_ARGUMENT', 'Usage: sandtray secret set|delete SANDBOX KEY', `Keys: ${Object.entries(SECRET_KEYS).map(([k, v]) => `${k} (${v})`).join('; ')}.`);
+    throw usageError('Usage: sandtray secret set|delete SANDBOX KEY', `Keys: ${Object.entries(SECRET_KEYS).map(([k, v]) => `${k} (${v})`).join('; ')}.`);
   }
   const [name, key] = positionals as [string, string];
   readRecord(name);
@@ -160,6 +181,6 @@ const secret: Command = async (args) => {
 
 /** Entries for the COMMANDS table. */
 export const VPN_COMMANDS: Record<string, { run: Command; help: string }> = {
-  vpn: { run: vpn, help: 'vpn import FILE [--name N] [--dry-run] | status [NAME] [--json]  VPN sandboxes (OpenVPN, WireGuard)' },
+  vpn: { run: vpn, help: 'vpn import FILE [--name N] [--dry-run] | status [NAME] [--json] | verify NAME [--json]  VPN sandboxes (OpenVPN, WireGuard)' },
   secret: { run: secret, help: 'secret set|delete SANDBOX KEY        keyring secrets (value read without echo, or from stdin)' },
 };

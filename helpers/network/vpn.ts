@@ -10,10 +10,13 @@ import { configureDevice, moveDevice } from '../vpn/apply.js';
 import type { AgentSpec } from '../vpn/agent.js';
 import { loadVpn, type LoadedVpn } from '../vpn/load.js';
 import { makeOutputPipe, prepareJail, startJailed, stopJailed, type JailSpec } from '../vpn/jail.js';
+import { ONE_TIME_CODE, stoppedBeforeReachable } from '../vpn/management.js';
 import { MGMT_SOCKET, OPENVPN_DEV, openvpnArgv, RUN_CONFIG, writeOpenvpnConfig } from '../vpn/openvpn.js';
 import { tunnelResolvConf, wireguardTunnel } from '../vpn/tunnel.js';
 import { createKernelWg, peerKeepalives, WG_DEV, wgError, wgSetconf, wgSetconfText, wireguardGoArgv } from '../vpn/wireguard.js';
-import { vpnStatusFile } from '../vpn/status.js';
+import { readVpnStatus, vpnStatusFile } from '../vpn/status.js';
+import { SandtrayError } from '../core/errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { HelperProc, NetworkDriver, NetworkSetup } from './driver.js';
 import { spawnHelper, stopHelper, waitFor } from './helper-proc.js';
 import { PASTA_LINK } from './pasta.js';
@@ -28,6 +31,9 @@ export function secretNeeds(v: LoadedVpn): SecretNeed[] {
     const inline = v.config.blocks.some((b) => b.tag === 'auth-user-pass');
     if (v.config.needsUserPass && !inline) needs.push({ key: 'username', label: 'VPN user name' }, { key: 'password', label: 'VPN password' });
     if (v.config.encryptedKey) needs.push({ key: 'key-passphrase', label: 'private key passphrase' });
+    // static-challenge: a one-time code, asked at every start with the file's own words, never kept.
+    const c = v.config.challenge;
+    if (c) needs.push({ key: ONE_TIME_CODE, label: c.text.trim() || 'one-time code', oneTime: true, echo: c.echo });
     return needs;
   }
   const needs: SecretNeed[] = v.config.privateKey ? [] : [{ key: 'private-key', label: 'WireGuard private key' }];
@@ -73,6 +79,7 @@ async function setupOpenvpn(ctx: NetworkSetup, v: Extract<LoadedVpn, { type: 'op
       openvpn: { socket, directives: v.config.directives, secrets },
     };
     await runAgent(ctx, spec, started);
+    await clientReachable(ctx, socket, client);
   });
 }
 
@@ -101,6 +108,28 @@ async function runAgent(ctx: NetworkSetup, spec: AgentSpec, started: HelperProc[
   // The agent writes the status file once it has read its spec and opened the client's output:
   // from then on `vpn status` knows.
   await waitFor(() => fs.existsSync(vpnStatusFile(ctx.dirs)), 10_000, 'The VPN agent did not start', agent);
+}
+
+/**
+ * Waits until the OpenVPN client has opened its management socket, which it does once it has
+ * accepted its options. A client that stopped before the agent could reach it (OpenVPN refusing
+ * an option) fails the start, with the agent's reason: OpenVPN's own `Options error:` line when
+ * it printed one. A client that got further and then stopped (a refused password, say) leaves
+ * the sandbox running with its tunnel failed, as the agent reports it.
+ */
+async function clientReachable(ctx: NetworkSetup, socket: string, client: HelperProc): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!fs.existsSync(socket) && isAlive(client) && Date.now() < deadline) await sleep(20);
+  if (fs.existsSync(socket) || isAlive(client)) return;
+  // The client is gone: the agent says why once it has read its last output (bounded there too).
+  let st = readVpnStatus(ctx.dirs);
+  for (let i = 0; i < 500 && st?.state !== 'failed'; i++) {
+    await sleep(20);
+    st = readVpnStatus(ctx.dirs);
+  }
+  if (st?.state === 'failed' && stoppedBeforeReachable(st.message)) {
+    throw new SandtrayError('VPN', st.message!, `See \`sandtray log ${ctx.name}\` for the client's messages.`);
+  }
 }
 
 async function setupWireguard(ctx: NetworkSetup, v: Extract<LoadedVpn, { type: 'wireguard' }>, secrets: Record<string, string>, uplink: HelperProc, started: HelperProc[]): Promise<void> {
@@ -185,7 +214,9 @@ export const vpnDriver: NetworkDriver = {
     } catch (err) {
       return [`cannot read the VPN configuration: ${(err as Error).message}`];
     }
-    const needs = secretNeeds(v).map((n) => n.key);
+    const all = secretNeeds(v);
+    const needs = all.filter((n) => !n.oneTime).map((n) => n.key);
+    const oneTime = all.filter((n) => n.oneTime).map((n) => `a one-time code asked at every start ("${n.label}"), never stored`);
     return [
       "uplink: a network and mount namespace in the sandbox's user namespace (nsenter --user, unshare --net --mount)",
       `pasta links the uplink to the host: ${PASTA_LINK.address}/${PASTA_LINK.prefix}, gateway ${PASTA_LINK.gateway} = the host's loopback`,
@@ -194,7 +225,8 @@ export const vpnDriver: NetworkDriver = {
         : `WireGuard interface created in the uplink (kernel module, else wireguard-go), keys loaded with wg setconf through a pipe; ${v.config.peers.length} peer(s)`,
       "the client runs jailed (bwrap): /usr and a few /etc files, /dev/net/tun, private /tmp /run /var, its runtime folder; no home; own pid namespace; CAP_NET_ADMIN only; the sandbox's seccomp filter; its output reaches the log through the agent",
       `the tunnel device moves into the sandbox's network namespace (lo + tunnel only); addresses, routes, MTU and resolv.conf set from the ${v.type === 'openvpn' ? 'pushed options' : 'configuration'}`,
-      needs.length ? `secrets from the keyring (or asked for): ${needs.join(', ')}` : 'no secrets needed',
+      needs.length ? `secrets from the keyring (or asked for): ${needs.join(', ')}` : oneTime.length ? 'nothing from the keyring' : 'no secrets needed',
+      ...oneTime,
     ];
   },
   secrets: (name, profile) => resolveSecrets(name, secretNeeds(loadVpn(profile))),

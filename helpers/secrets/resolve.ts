@@ -7,6 +7,13 @@ export interface SecretNeed {
   key: string;
   /** What the question says, e.g. "VPN password". */
   label: string;
+  /**
+   * Asked at every start, never read from or stored to the keyring (a one-time code): the
+   * prompt offers no "remember".
+   */
+  oneTime?: boolean;
+  /** The answer may be echoed as it is typed. */
+  echo?: boolean;
 }
 
 /** Looks up each needed secret; asks for missing ones; throws SECRET naming what is missing. */
@@ -15,7 +22,7 @@ export async function resolveSecrets(sandbox: string, needs: readonly SecretNeed
   let keyringProblem: SandtrayError | null = null;
   for (const n of needs) {
     let v: string | null = null;
-    if (!keyringProblem) {
+    if (!keyringProblem && !n.oneTime) {
       try {
         v = await getSecret(sandbox, n.key);
       } catch (err) {
@@ -23,8 +30,19 @@ export async function resolveSecrets(sandbox: string, needs: readonly SecretNeed
         keyringProblem = err instanceof SandtrayError ? err : null;
       }
     }
-    if (!v) v = await askSecret(`${n.label} for sandbox ${sandbox}: `);
     if (!v) {
+      v = await askSecret(`${n.label} for sandbox ${sandbox}: `, {
+        sandbox, key: n.key, label: n.label, ...(n.oneTime ? { oneTime: true } : {}), ...(n.echo ? { echo: true } : {}),
+      });
+    }
+    if (!v) {
+      if (n.oneTime) {
+        throw new SandtrayError(
+          'SECRET',
+          `Sandbox "${sandbox}" asks for a one-time code at every start ("${n.label}"), and none was given`,
+          'Start it from a terminal or from the Sandtray window to be asked for the code; it is never stored.',
+        );
+      }
       throw new SandtrayError(
         'SECRET',
         `Sandbox "${sandbox}" needs its ${n.label}, and none is stored${keyringProblem ? ` (${keyringProblem.message})` : ''}`,

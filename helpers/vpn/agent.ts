@@ -13,7 +13,7 @@ import { stopHelper } from '../network/helper-proc.js';
 import { logEvent } from '../runtime/log.js';
 import { PASTA_LINK } from '../network/pasta.js';
 import { configureDevice, hasDevice, moveDevice, writeResolvConf } from './apply.js';
-import { CONNECTING_STATES, mgmtQuote, parseMgmtLine, pushReplyOf, scrubClientLine, scrubMessage } from './management.js';
+import { CONNECTING_STATES, mgmtQuote, NOT_REACHED, ONE_TIME_CODE, OPTIONS_REFUSED, parseMgmtLine, pushReplyOf, scrubClientLine, scrubMessage, staticChallengeResponse, unsupportedAuth } from './management.js';
 import { writeVpnStatus, type VpnState, type VpnStatus } from './status.js';
 import { openvpnTunnel, splitPushReply, type TunnelSettings } from './tunnel.js';
 import { wgHandshakes, wgSentBytes } from './wireguard.js';
@@ -116,6 +116,12 @@ class Agent {
 
   private refusedWrite = false;
 
+  /** OpenVPN's own `Options error: ...` line, when the client printed one: why it stopped. */
+  private optionsError: string | null = null;
+
+  /** Resolves once the client's output has ended (the client and its jail are gone). */
+  private outputEnded: Promise<void> = Promise.resolve();
+
   /**
    * Records the status in the runtime directory: a new file renamed into place, only in a folder of
    * ours that no one else can write (core/trust.ts), so nothing planted there is written through.
@@ -166,10 +172,19 @@ class Agent {
     }
     const what = this.spec.client.what;
     const stream = new net.Socket({ fd, readable: true, writable: false });
+    this.outputEnded = new Promise<void>((resolve) => stream.once('close', () => resolve()));
     let buf = '';
+    let optCandidate: string | null = null;
     const emit = (line: string): void => {
       const l = scrubClientLine(line.replace(/\r$/, ''), this.secrets);
       if (l !== null && l.trim()) logEvent(this.spec.logFile, `${what}: ${l}`);
+      // A fatal one is followed by "Use --help for more information." (a pushed option OpenVPN
+      // only warns about is not): only that one is why the client stopped.
+      if (l === null) return;
+      const opt = optionsErrorOf(l);
+      if (opt) optCandidate = opt;
+      else if (/Use --help for more information/.test(l) && optCandidate && !this.optionsError) this.optionsError = optCandidate;
+      else if (l.trim()) optCandidate = null;
     };
     stream.setEncoding('utf8');
     stream.on('data', (d: string) => {
@@ -207,7 +222,10 @@ class Agent {
     const o = this.spec.openvpn!;
     const sock = await connectRetry(o.socket, 15_000, () => isAlive(this.spec.client));
     if (!sock) {
-      this.set('failed', 'the OpenVPN client exited before it could be reached; see `sandtray log`');
+      // The client stops on an error in its options before it opens its socket: its last words
+      // are still on the way through the pipe (bounded: the pipe ends when the client is gone).
+      await this.outputDrained();
+      this.set('failed', this.optionsError ? optionsFailure(this.optionsError) : `${NOT_REACHED}; see \`sandtray log\``);
       return;
     }
     const send = (cmd: string): void => {
@@ -217,6 +235,7 @@ class Agent {
     let pushPending = false;
     let failed: string | null = null;
     const refused = new Set<string>();
+    let codeUsed = false;
     let buf = '';
     let queue = Promise.resolve();
     const done = new Promise<void>((resolve) => sock.on('close', () => resolve()));
@@ -248,15 +267,54 @@ class Agent {
               send('signal SIGTERM');
               break;
             }
+            let answer = pass;
+            if (isAuth && ev.challenge) {
+              // A one-time code is good once: a later re-authentication (a reconnect without an
+              // auth token from the server) cannot reuse it.
+              const code = o.secrets[ONE_TIME_CODE];
+              if (!code || codeUsed) {
+                failed = codeUsed
+                  ? `the server asked for the one-time code again (a reconnect), and the code given at start was already used; restart the sandbox (\`sandtray restart ${this.spec.name}\`) and enter a new code`
+                  : `the server asks for a one-time code ("${this.clean(ev.challenge.text)}") and none was given; restart the sandbox (\`sandtray restart ${this.spec.name}\`) and enter the code`;
+                this.set('failed', failed);
+                send('signal SIGTERM');
+                break;
+              }
+              codeUsed = true;
+              answer = staticChallengeResponse(pass, code, ev.challenge.concat);
+            }
             if (isAuth) send(`username ${mgmtQuote(ev.what)} ${mgmtQuote(user!)}`);
-            send(`password ${mgmtQuote(ev.what)} ${mgmtQuote(pass)}`);
+            send(`password ${mgmtQuote(ev.what)} ${mgmtQuote(answer)}`);
             break;
           }
-          case 'password-failed':
+          case 'password-failed': {
             refused.add(ev.what);
-            failed = ev.what === 'Auth' ? 'authentication failed: the server refused the user name or password' : 'the private key passphrase is wrong';
-            this.set('failed', `${failed}; fix it with \`sandtray secret set ${this.spec.name} ${ev.what === 'Auth' ? 'password' : 'key-passphrase'}\`, then restart the sandbox`);
+            const unsupported = unsupportedAuth(ev.reason);
+            if (unsupported) {
+              failed = unsupported;
+              this.set('failed', `${unsupported}; this VPN cannot be used with Sandtray for now`);
+              break;
+            }
+            if (ev.what !== 'Auth') failed = 'the private key passphrase is wrong';
+            else failed = `authentication failed: the server refused the ${codeUsed ? 'user name, password or one-time code' : 'user name or password'}`;
+            const fix = ev.what !== 'Auth'
+              ? `fix it with \`sandtray secret set ${this.spec.name} key-passphrase\`, then restart the sandbox`
+              : codeUsed
+                ? `check the user name and password (\`sandtray secret set ${this.spec.name} password\`), then restart the sandbox and enter a new code`
+                : `fix it with \`sandtray secret set ${this.spec.name} password\`, then restart the sandbox`;
+            const said = ev.reason ? ` (the server said: ${this.clean(ev.reason)})` : '';
+            this.set('failed', `${failed}${said}; ${fix}`);
             break;
+          }
+          case 'info': {
+            const unsupported = unsupportedAuth(ev.message);
+            if (unsupported && !failed) {
+              failed = unsupported;
+              this.set('failed', `${unsupported}; this VPN cannot be used with Sandtray for now`);
+              send('signal SIGTERM');
+            }
+            break;
+          }
           case 'log': {
             const reply = pushReplyOf(ev.message);
             if (reply) {
@@ -283,7 +341,7 @@ class Agent {
             } else if (ev.name === 'RECONNECTING') {
               if (!failed) this.set(this.everConnected ? 'reconnecting' : 'connecting', retryMessage(this.clean(ev.detail), this.everConnected));
             } else if (ev.name === 'EXITING') {
-              if (!failed) this.set('failed', `the OpenVPN client stopped (${this.clean(ev.detail) || 'exit'})`);
+              if (!failed) this.set('failed', this.optionsError ? optionsFailure(this.optionsError) : `the OpenVPN client stopped (${this.clean(ev.detail) || 'exit'})`);
               failed = failed ?? ev.detail;
             } else if (CONNECTING_STATES.has(ev.name) && this.status.state === 'connected') {
               this.set('reconnecting', null);
@@ -299,8 +357,16 @@ class Agent {
     send('hold release');
     await done;
     await queue.catch(() => undefined);
-    if (!this.stopping && this.status.state !== 'failed') this.set('failed', 'the OpenVPN client exited; see `sandtray log`');
+    if (!this.stopping && this.status.state !== 'failed') {
+      await this.outputDrained();
+      this.set('failed', this.optionsError ? optionsFailure(this.optionsError) : 'the OpenVPN client exited; see `sandtray log`');
+    }
     await this.clientGone();
+  }
+
+  /** Waits (at most 3 s) for the rest of the client's output once it has exited. */
+  private async outputDrained(): Promise<void> {
+    await Promise.race([this.outputEnded, sleep(3000)]);
   }
 
   /**
@@ -362,6 +428,17 @@ class Agent {
       await sleep(this.status.state === 'connected' ? 5000 : 1000);
     }
   }
+}
+
+/** OpenVPN's `Options error: ...` in a line of its output (after its timestamp, if any), or null. */
+export function optionsErrorOf(line: string): string | null {
+  const at = line.indexOf('Options error:');
+  return at < 0 ? null : line.slice(at).trim();
+}
+
+/** The state message for a client that stopped on an error in its options, in OpenVPN's words. */
+export function optionsFailure(optionsError: string): string {
+  return `${OPTIONS_REFUSED}${optionsError}`;
 }
 
 /** Why OpenVPN starts over (its RECONNECTING reason), in words; on a first connect nothing was lost. */

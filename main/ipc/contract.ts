@@ -218,7 +218,7 @@ export const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('terminal-data'), id: token, data: z.string() }),
   z.object({ type: z.literal('terminal-exit'), id: token, exitCode: z.number().int().nullable() }),
   z.object({ type: z.literal('log-data'), followId: token, text: z.string() }),
-  z.object({ type: z.literal('secret-prompt'), promptId: token, sandbox: z.string(), label: z.string(), detail: z.string().nullable(), canRemember: z.boolean() }),
+  z.object({ type: z.literal('secret-prompt'), promptId: token, sandbox: z.string(), label: z.string(), detail: z.string().nullable(), canRemember: z.boolean(), oneTime: z.boolean().optional(), echo: z.boolean().optional() }),
   z.object({ type: z.literal('secret-cancel'), promptId: token }),
   z.object({ type: z.literal('file-opened'), file: openedFileSchema }),
   z.object({ type: z.literal('navigate'), view: viewSchema, name: z.string().nullable() }),

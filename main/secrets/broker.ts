@@ -14,6 +14,10 @@ export interface SecretRequest {
   detail?: string | null;
   /** Whether "remember in keyring" is offered (false for one-time codes). */
   canRemember?: boolean;
+  /** A one-time code: never read from or stored to the keyring, and never remembered. */
+  oneTime?: boolean;
+  /** The answer may be shown as it is typed. */
+  echo?: boolean;
 }
 
 interface Pending {
@@ -38,7 +42,7 @@ export class SecretBroker {
   async request(req: SecretRequest): Promise<string> {
     let stored: string | null = null;
     try {
-      stored = await this.keyring.get(req.account);
+      if (!req.oneTime) stored = await this.keyring.get(req.account);
     } catch {
       // No keyring (no secret service on the bus): ask instead.
     }
@@ -66,7 +70,7 @@ export class SecretBroker {
       p.reject(new SandtrayError('SECRET', `Cancelled: no password for ${p.req.sandbox}`));
       return;
     }
-    if (remember && p.req.canRemember !== false) {
+    if (remember && p.req.canRemember !== false && !p.req.oneTime) {
       try {
         await this.keyring.set(p.req.account, secret);
       } catch (err) {
@@ -92,5 +96,8 @@ export class SecretBroker {
 }
 
 function promptEvent(promptId: string, req: SecretRequest): PromptEvent {
-  return { type: 'secret-prompt', promptId, sandbox: req.sandbox, label: req.label, detail: req.detail ?? null, canRemember: req.canRemember !== false };
+  return {
+    type: 'secret-prompt', promptId, sandbox: req.sandbox, label: req.label, detail: req.detail ?? null, canRemember: req.canRemember !== false && !req.oneTime,
+    ...(req.oneTime ? { oneTime: true } : {}), ...(req.echo ? { echo: true } : {}),
+  };
 }

@@ -8,6 +8,10 @@ export interface SecretNeedInfo {
   sandbox?: string;
   key?: string;
   label?: string;
+  /** A one-time code: never read from or stored to the keyring; no "remember". */
+  oneTime?: boolean;
+  /** The answer may be shown as it is typed. */
+  echo?: boolean;
 }
 
 export type EnginePrompt = (question: string, need?: SecretNeedInfo) => Promise<string | null>;
@@ -41,6 +45,9 @@ export function enginePrompt(broker: SecretBroker): EnginePrompt {
     const key = need?.key ?? secretKeyOf(label);
     const account = `${sandbox}/${key ?? `ask-${label.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`}`;
     try {
+      if (need?.oneTime) {
+        return await broker.request({ sandbox, account, label, canRemember: false, oneTime: true, echo: need.echo === true, detail: 'A one-time code is asked at every start and never stored.' });
+      }
       return await broker.request({ sandbox, account, label, canRemember: key !== null, detail: null });
     } catch {
       return null;

@@ -14,8 +14,8 @@ export function showSecretPrompt(p: Prompt): void {
   if (open.has(p.promptId)) return;
   let answered = false;
   const d = openDialog({
-    title: `${p.sandbox} needs a password`,
-    subtitle: 'The VPN asks for credentials before it connects.',
+    title: p.oneTime ? `${p.sandbox} needs a one-time code` : `${p.sandbox} needs a password`,
+    subtitle: p.oneTime ? 'The VPN asks for a new code at every connection.' : 'The VPN asks for credentials before it connects.',
     icon: 'key',
     className: 'dialog-small secret-dialog',
     onClose: () => {
@@ -24,8 +24,8 @@ export function showSecretPrompt(p: Prompt): void {
     },
   });
   open.set(p.promptId, d);
-  // A user name is not secret: show it as it is typed.
-  const input = h('input', { type: /user ?name/i.test(p.label) ? 'text' : 'password', id: 'secret-input', class: 'input', autocomplete: 'off', spellcheck: 'false', 'aria-label': p.label });
+  // A user name is not secret: show it as it is typed (and a code the VPN file says to echo).
+  const input = h('input', { type: p.echo || /user ?name/i.test(p.label) ? 'text' : 'password', id: 'secret-input', class: 'input', autocomplete: 'off', spellcheck: 'false', 'aria-label': p.label });
   const remember = h('input', { type: 'checkbox', id: 'secret-remember' });
   const form = h('form', { class: 'form' },
     h('label', { class: 'field' }, h('span', { class: 'field-label' }, p.label), input),

@@ -162,6 +162,11 @@ export interface OvpnServerOptions {
   redirectGateway: boolean;
   /** Require this user name and password (checked against a hash; the server keeps no plain copy). */
   user?: { name: string; password: string };
+  /**
+   * Instead of user's check: a shell script run as auth-user-pass-verify via-file ($1: user name
+   * and password field, one a line; exit 0 to accept). Clients are asked for a user name and password.
+   */
+  verify?: string;
   /** A unique answer of the responder behind the tunnel. */
   token: string;
   /** A DNS name only this server's DNS knows, answering its own tunnel address. */
@@ -202,6 +207,10 @@ export async function startOvpnServer(label: string, link: string, o: OvpnServer
     const check = path.join(ns.dir, 'check-user.sh');
     fs.writeFileSync(check, `#!/bin/sh\nu=$(sed -n 1p "$1"); p=$(sed -n 2p "$1")\n[ "$u" = "${o.user.name}" ] && [ "$(printf %s "$p" | sha256sum | cut -d' ' -f1)" = "${hash}" ]\n`, { mode: 0o700 });
     conf.push('script-security 2', `auth-user-pass-verify ${check} via-file`);
+  } else if (o.verify) {
+    const check = path.join(ns.dir, 'verify.sh');
+    fs.writeFileSync(check, o.verify, { mode: 0o700 });
+    conf.push('script-security 2', `auth-user-pass-verify ${check} via-file`);
   }
   fs.writeFileSync(path.join(ns.dir, 'server.conf'), conf.join('\n') + '\n', { mode: 0o600 });
   for (const f of ['server.key', 'ca.key', 'client.key', 'ta.key']) fs.chmodSync(path.join(ns.dir, f), 0o600);
@@ -216,7 +225,7 @@ export async function startOvpnServer(label: string, link: string, o: OvpnServer
     clientConfig(extra = []) {
       return [
         'client', 'dev tun', `proto ${o.proto}`, `remote 127.0.0.1 ${port}`, 'nobind', 'remote-cert-tls server', 'key-direction 1', 'verb 3',
-        ...(o.user ? ['auth-user-pass'] : []),
+        ...(o.user || o.verify ? ['auth-user-pass'] : []),
         ...extra,
         '<ca>', pki.ca.trim(), '</ca>', '<cert>', pki.clientCert.trim(), '</cert>', '<key>', pki.clientKey.trim(), '</key>', '<tls-auth>', pki.ta.trim(), '</tls-auth>', '',
       ].join('\n');

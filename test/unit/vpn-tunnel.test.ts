@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseOvpn } from '../../helpers/vpn/openvpn-config.js';
 import { ipBatch, maskBits, openvpnTunnel, splitPushReply, tunnelResolvConf, wireguardTunnel } from '../../helpers/vpn/tunnel.js';
-import { mgmtQuote, parseMgmtLine, pushReplyOf } from '../../helpers/vpn/management.js';
+import { mgmtQuote, parseMgmtLine, pushReplyOf, staticChallengeResponse, unsupportedAuth } from '../../helpers/vpn/management.js';
 import { parseWgQuick } from '../../helpers/vpn/wireguard-config.js';
 
 const cfg = (extra = '') => parseOvpn(`client\nremote a 1194\n${extra}`).directives;
@@ -66,9 +66,20 @@ test('WireGuard routes are the AllowedIPs, DNS from the file', () => {
 
 test('management lines', () => {
   assert.deepEqual(parseMgmtLine('>HOLD:Waiting for hold release:0'), { kind: 'hold' });
-  assert.deepEqual(parseMgmtLine(">PASSWORD:Need 'Auth' username/password"), { kind: 'password-needed', what: 'Auth', userPass: true });
-  assert.deepEqual(parseMgmtLine(">PASSWORD:Need 'Private Key' password"), { kind: 'password-needed', what: 'Private Key', userPass: false });
-  assert.deepEqual(parseMgmtLine(">PASSWORD:Verification Failed: 'Auth'"), { kind: 'password-failed', what: 'Auth' });
+  assert.deepEqual(parseMgmtLine(">PASSWORD:Need 'Auth' username/password"), { kind: 'password-needed', what: 'Auth', userPass: true, challenge: null });
+  assert.deepEqual(parseMgmtLine(">PASSWORD:Need 'Auth' username/password SC:1,Enter code, please"), { kind: 'password-needed', what: 'Auth', userPass: true, challenge: { echo: true, concat: false, text: 'Enter code, please' } });
+  assert.deepEqual(parseMgmtLine(">PASSWORD:Need 'Auth' username/password SC:0,PIN"), { kind: 'password-needed', what: 'Auth', userPass: true, challenge: { echo: false, concat: false, text: 'PIN' } });
+  assert.deepEqual(parseMgmtLine(">PASSWORD:Need 'Private Key' password"), { kind: 'password-needed', what: 'Private Key', userPass: false, challenge: null });
+  assert.deepEqual(parseMgmtLine(">PASSWORD:Verification Failed: 'Auth'"), { kind: 'password-failed', what: 'Auth', reason: null });
+  const crv1 = parseMgmtLine(">PASSWORD:Verification Failed: 'Auth' ['CRV1:R,E:Om01u7Fh4LrGBS7uh0SWmzwabUiGiW6l:Y3Ix:Please enter token PIN']");
+  assert.deepEqual(crv1, { kind: 'password-failed', what: 'Auth', reason: 'CRV1:R,E:Om01u7Fh4LrGBS7uh0SWmzwabUiGiW6l:Y3Ix:Please enter token PIN' });
+  assert.match(unsupportedAuth(crv1.kind === 'password-failed' ? crv1.reason : null) ?? '', /dynamic challenge\), which Sandtray does not support yet/);
+  assert.deepEqual(parseMgmtLine(">PASSWORD:Verification Failed: ['CRV1:R:x:eA==:PIN']"), { kind: 'password-failed', what: 'Auth', reason: 'CRV1:R:x:eA==:PIN' });
+  assert.deepEqual(parseMgmtLine('>INFOMSG:WEB_AUTH::https://vpn.example/login'), { kind: 'info', message: 'WEB_AUTH::https://vpn.example/login' });
+  assert.match(unsupportedAuth('WEB_AUTH::https://vpn.example/login') ?? '', /web browser, which Sandtray does not support yet/);
+  assert.match(unsupportedAuth('CR_TEXT:E,R:Enter PIN') ?? '', /dynamic challenge/);
+  assert.equal(unsupportedAuth('some other reason'), null);
+  assert.equal(staticChallengeResponse('bar', '8675309'), 'SCRV1:YmFy:ODY3NTMwOQ==');
   assert.deepEqual(parseMgmtLine('>STATE:1795322965,CONNECTED,SUCCESS,10.8.0.2,198.19.255.1,11940,198.19.255.2,56502'), { kind: 'state', name: 'CONNECTED', detail: 'SUCCESS', local: '10.8.0.2', remote: '198.19.255.1', remotePort: '11940' });
   const log = parseMgmtLine(`>LOG:1795322965,,PUSH: Received control message: '${PUSH}'`);
   assert.equal(log.kind, 'log');
