@@ -78,13 +78,22 @@ const launch: Command = async (args) => {
   await create(args);
   const name = parse(args, TABLE.launch.options).positionals[0]!;
   const { deleteSandbox, startSandbox } = await import('./use-lifecycle.js');
+  // launch = create + start: an interrupted start must not leave the new sandbox behind either.
+  // While these listeners exist the start does not re-raise the signal itself; launch does, once
+  // the sandbox it created is gone.
+  let caught: NodeJS.Signals | null = null;
+  const listeners = (['SIGINT', 'SIGHUP', 'SIGTERM'] as const).map((sig) => [sig, () => (caught ??= sig)] as const);
+  for (const [sig, h] of listeners) process.on(sig, h);
   try {
     const rt = await startSandbox(name);
     console.log(`Started ${name} (pid ${rt.init?.pid})`);
   } catch (err) {
-    // launch = create + start: a failed start must not leave a half-made sandbox behind.
+    // A failed start must not leave a half-made sandbox behind.
     await deleteSandbox(name, { force: true }).catch(() => undefined);
     throw err;
+  } finally {
+    for (const [sig, h] of listeners) process.off(sig, h);
+    if (caught) process.kill(process.pid, caught);
   }
   return 0;
 };

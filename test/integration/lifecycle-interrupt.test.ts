@@ -179,6 +179,24 @@ describe('a start interrupted at each step', { timeout: 300_000 }, () => {
     }
   }
 
+  it('launch interrupted during its start leaves neither the sandbox it created nor anything of it', { timeout: 60_000 }, async () => {
+    const name = 'int-launch';
+    hold('pasta');
+    release('unshare');
+    const cli = execa(process.execPath, [BIN, 'launch', name, '--set', 'network.mode=nat'], { env: heldEnv, extendEnv: false, reject: false, stdin: 'ignore' });
+    const rt = await until('pid 1 and pasta in the runtime record', () => {
+      const r = runtime(name);
+      return r && r.init && r.monitor && r.helpers.some((h) => h.what === 'pasta') ? r : null;
+    });
+    process.kill(cli.pid!, 'SIGINT');
+    await until('the CLI to take the signal', () => logText(name).includes('interrupted (SIGINT)'));
+    release('pasta');
+    const res = await cli;
+    assert.equal(res.signal, 'SIGINT', res.stderr);
+    await nothingLeft(name, [rt.init!, rt.monitor!, ...rt.helpers]);
+    assert.ok(!JSON.parse(await e.ok(['list', '--json'])).some((s: { name: string }) => s.name === name), 'the sandbox launch created is gone');
+  });
+
   it('delete --force ends what a start killed after pid 1 left running', { timeout: 60_000 }, async () => {
     const name = 'int-kill-delete';
     await e.ok(['create', name, '--set', 'network.mode=nat']);
