@@ -10,7 +10,7 @@ import { doctor } from '../../helpers/host/doctor.js';
 import { sandboxInfo } from '../../helpers/inspect/info.js';
 import { createSandbox } from '../../helpers/lifecycle/create.js';
 import { deleteSandbox } from '../../helpers/lifecycle/delete.js';
-import { startSandbox } from '../../helpers/lifecycle/start.js';
+import { planSandbox, startSandbox } from '../../helpers/lifecycle/start.js';
 import { stopSandbox } from '../../helpers/lifecycle/stop.js';
 import { pendingProfileChanges } from '../../helpers/profile/applied.js';
 import { listProfiles, profileFile, SHIPPED_PROFILES } from '../../helpers/profile/resolve.js';
@@ -78,6 +78,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       // Asked before stopping: a refused start must not leave the sandbox stopped.
       const changed = acceptProfileChanges ? [] : pendingProfileChanges(name);
       if (changed.length) throw new SandtrayError('PROFILE_CHANGED', changed.map((l) => l.replace(/^warning: /, '')).join('\n'), 'Review the profile, then restart again to apply it.');
+      // As the CLI's restart: the start must be able to succeed before anything is stopped.
+      await planSandbox(name);
       await stopSandbox(name, { force: force ?? false, ...(timeoutSec === undefined ? {} : { timeoutSec }) }).catch((err: unknown) => {
         if (!(err instanceof SandtrayError && err.code === 'WRONG_STATE')) throw err;
       });

@@ -443,6 +443,10 @@ test('the desktop starts or restarts a sandbox whose profile changed only once t
     assert.equal(sandboxState('desk').state, 'STOPPED');
     await handlers.start({ name: 'desk', acceptProfileChanges: true }, ctx);
     assert.match(await e.ok(['exec', 'desk', '--', 'hostname']), /^desk-two$/m);
+    // A profile that no longer validates: the window's restart refuses before it stops anything.
+    fs.writeFileSync(file, 'apiVersion: sandtray/v1\nhostname: desk-two\nmounts: [{source: /nonexistent-sandtray-source, target: /x}]\n');
+    await assert.rejects(Promise.resolve(handlers.restart({ name: 'desk', acceptProfileChanges: true }, ctx)), /nonexistent-sandtray-source does not exist/);
+    assert.equal(sandboxState('desk').state, 'RUNNING');
   } finally {
     await e.run(['delete', '--force', 'desk']);
   }
