@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { isAlive } from '../host/proc.js';
 import { resolveSecrets, type SecretNeed } from '../secrets/resolve.js';
 import { configureDevice, moveDevice } from '../vpn/apply.js';
-import type { AgentSpec } from '../vpn/agent.js';
+import { optionsErrorOf, optionsFailure, type AgentSpec } from '../vpn/agent.js';
 import { loadVpn, type LoadedVpn } from '../vpn/load.js';
 import { makeOutputPipe, prepareJail, startJailed, stopJailed, type JailSpec } from '../vpn/jail.js';
 import { ONE_TIME_CODE, stoppedBeforeReachable } from '../vpn/management.js';
@@ -90,7 +90,19 @@ async function setupOpenvpn(ctx: NetworkSetup, v: Extract<LoadedVpn, { type: 'op
 async function startClient(ctx: NetworkSetup, jail: ReturnType<typeof prepareJail>, started: HelperProc[], spec: JailSpec, next: (client: HelperProc) => Promise<void>): Promise<void> {
   const pipe = await makeOutputPipe(jail.output);
   try {
-    const j = await startJailed(spec, jail);
+    let j: Awaited<ReturnType<typeof startJailed>>;
+    try {
+      j = await startJailed(spec, jail);
+    } catch (err) {
+      // A client that stops at once (OpenVPN refusing an option) may be gone before its jail is
+      // seen running: what it printed is still in the pipe, and says why better than we can.
+      const said = drainPipe(pipe.keep);
+      const refused = said.map(optionsErrorOf).find((l) => l !== null);
+      if (refused) throw new SandtrayError('START_FAILED', optionsFailure(refused), 'Change or remove that option in the configuration (`sandtray vpn import` again), see `sandtray log NAME`.', err);
+      const last = said.filter((l) => l.trim()).slice(-3);
+      if (last.length && err instanceof SandtrayError) throw new SandtrayError(err.code, `${err.message}; ${spec.what} said: ${last.join(' | ')}`, err.hint, err);
+      throw err;
+    }
     started.push(j.client);
     ctx.onHelper?.(j.client);
     ctx.revert.add(`stop ${spec.what}`, () => stopJailed(j));
@@ -98,6 +110,23 @@ async function startClient(ctx: NetworkSetup, jail: ReturnType<typeof prepareJai
   } finally {
     fs.closeSync(pipe.keep);
   }
+}
+
+/** What is waiting in the client's output pipe (read without blocking), as lines. */
+function drainPipe(fd: number): string[] {
+  const chunks: Buffer[] = [];
+  const buf = Buffer.alloc(65536);
+  for (let i = 0; i < 64; i++) {
+    let n = 0;
+    try {
+      n = fs.readSync(fd, buf, 0, buf.length, null);
+    } catch {
+      break;
+    }
+    if (n <= 0) break;
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  return Buffer.concat(chunks).toString('utf8').split('\n');
 }
 
 async function runAgent(ctx: NetworkSetup, spec: AgentSpec, started: HelperProc[]): Promise<void> {
