@@ -273,6 +273,48 @@ const open: Command = async (args) => {
   return 0;
 };
 
+/** The app APP of sandbox NAME's expanded profile, for export; the same error as open's when it has none. */
+async function appOf(name: string, appName: string) {
+  const { readRecord } = await import('../runtime/store.js');
+  const { expandRecord } = await import('../profile/resolve.js');
+  const { profile } = expandRecord(readRecord(name));
+  const app = profile.apps.find((a) => a.name === appName);
+  if (!app) {
+    const known = profile.apps.map((a) => a.name);
+    throw new SandtrayError('NOT_FOUND', `Sandbox "${name}" has no app "${appName}"`, known.length ? `Its apps: ${known.join(', ')}.` : `Add one to its profile, e.g. apps: [{name: ${appName}, command: [${appName}]}].`);
+  }
+  return { app, profile };
+}
+
+/** `export NAME APP`: a desktop entry that runs `sandtray open NAME APP` (cli/desktop-entry.ts). */
+const exportCmd: Command = async (args) => {
+  const { positionals } = parse(args, TABLE.export.options);
+  const [name, appName] = positionals;
+  if (!name || !appName || positionals.length > 2) throw usageError('sandtray export needs a sandbox name and an app', `Usage: sandtray ${TABLE.export.usage[0]} (the apps are listed by \`sandtray info NAME\`).`);
+  const { app, profile } = await appOf(name, appName);
+  const { exportEntry } = await import('../lifecycle/desktop-entry.js');
+  const file = exportEntry(name, app);
+  if (!profile.display.wayland && !profile.display.x11) process.stderr.write(`warning: the profile of ${name} grants no display (display: {wayland: true} or {x11: true}): the app's windows cannot open\n`);
+  console.log(visible(`Exported ${app.title ?? app.name} (${name}): ${file}`));
+  return 0;
+};
+
+/** `unexport NAME [APP]`: removes the entry of one app, or every entry of the sandbox. */
+const unexportCmd: Command = async (args) => {
+  const { positionals } = parse(args, TABLE.unexport.options);
+  const [name, appName] = positionals;
+  if (!name || positionals.length > 2) throw usageError('sandtray unexport needs a sandbox name', `Usage: sandtray ${TABLE.unexport.usage[0]}`);
+  const { checkName } = await import('../runtime/store.js');
+  checkName(name);
+  if (appName !== undefined && !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(appName)) throw usageError(`"${visible(appName)}" is not an app name`, 'App names are lowercase letters, digits and "-", as in the profile\'s apps.');
+  const { unexportEntries } = await import('../lifecycle/desktop-entry.js');
+  const removed = unexportEntries(name, appName);
+  if (appName !== undefined && !removed.length) throw new SandtrayError('NOT_FOUND', `Sandbox "${name}" has no desktop entry for app "${appName}"`, `\`sandtray export ${name} ${appName}\` makes one.`);
+  for (const f of removed) console.log(visible(`Removed ${f}`));
+  if (!removed.length) console.log(`Sandbox ${name} has no desktop entries`);
+  return 0;
+};
+
 const list: Command = async (args) => {
   const { values } = parse(args, TABLE.list.options, false);
   const format = values.format ?? (values.json ? 'json' : 'table');
@@ -644,6 +686,8 @@ export const COMMANDS: Record<string, { run: Command }> = {
   run: { run },
   shell: { run: shell },
   open: { run: open },
+  export: { run: exportCmd },
+  unexport: { run: unexportCmd },
   exec: { run: exec },
   list: { run: list },
   info: { run: info },

@@ -17,6 +17,7 @@ import { stopLeftoverHelpers } from '../network/helper-proc.js';
 import { killRecorded } from './kill.js';
 import { stopSandbox } from './stop.js';
 import { forgetVpnSandbox } from '../vpn/forget.js';
+import { applicationsDir, unexportEntries } from './desktop-entry.js';
 
 /** Deletes a sandbox; a running one only with force (then it is killed first). */
 export async function deleteSandbox(name: string, opts: { force?: boolean; paths?: Paths } = {}): Promise<void> {
@@ -56,6 +57,13 @@ export async function deleteSandbox(name: string, opts: { force?: boolean; paths
     await releaseIds(name, paths);
   }, { what: `Sandbox "${name}"` });
   removeStatePath(dirs.lock);
+  // Its desktop entries (`sandtray export`) would start a sandbox that is gone; only those Sandtray
+  // wrote for this sandbox go, and the sandbox is deleted whatever happens to them.
+  try {
+    unexportEntries(name, undefined, applicationsDir(paths));
+  } catch {
+    // left for `sandtray unexport NAME`
+  }
 }
 
 /**
