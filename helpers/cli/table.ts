@@ -123,6 +123,22 @@ export const TABLE = {
     args: ['sandbox', 'app'],
     examples: ['sandtray open office firefox'],
   },
+  export: {
+    summary: 'add one of a sandbox\'s apps to the desktop\'s application menu',
+    usage: ['export NAME APP'],
+    description: 'Writes $XDG_DATA_HOME/applications/sandtray-NAME-APP.desktop (default ~/.local/share/applications), named "TITLE (NAME)", with the app\'s icon, which runs `sandtray open NAME APP` with this very sandtray. Rewrites its own entry; a file of that name Sandtray did not write is left alone and refused. `delete` removes a sandbox\'s entries.',
+    options: {},
+    args: ['sandbox', 'app'],
+    examples: ['sandtray export office firefox'],
+  },
+  unexport: {
+    summary: 'remove desktop entries made by export',
+    usage: ['unexport NAME [APP]'],
+    description: 'Without APP, every entry of the sandbox. Only entries Sandtray wrote are removed.',
+    options: {},
+    args: ['sandbox', 'app'],
+    examples: ['sandtray unexport office firefox', 'sandtray unexport office'],
+  },
   exec: {
     summary: 'run a command inside a running sandbox, passing stdio and exit code',
     usage: ['exec NAME [-e KEY=VALUE | -e KEY]... [--env-file FILE] [-w DIR] [-u UID[:GID]] -- CMD [ARG...]'],
@@ -230,10 +246,11 @@ export const TABLE = {
   },
   vpn: {
     summary: 'VPN sandboxes from OpenVPN and WireGuard files',
-    usage: ['vpn import FILE [--name NAME] [--dry-run] [--json]', 'vpn status [NAME] [--json]', 'vpn verify NAME [--json]'],
-    description: 'import prints what it kept, rewrote, dropped and refused; credentials move to the keyring.',
+    usage: ['vpn import FILE [--name NAME] [--store keyring|file] [--dry-run] [--json]', 'vpn status [NAME] [--json]', 'vpn verify NAME [--json]'],
+    description: 'import prints what it kept, rewrote, dropped and refused; credentials move to the keyring, or with --store file (where no Secret Service runs) to 0600 files under ~/.config/sandtray/secrets/.',
     options: {
       name: { type: 'string', short: 'n', arg: 'NAME', description: 'name of the new sandbox (import)' },
+      store: { type: 'string', arg: 'keyring|file', description: 'where credentials go: the keyring (default) or 0600 files you consent to (import)' },
       'dry-run': { type: 'boolean', description: 'print the verdict only, write nothing (import)' },
       ...json,
     },
@@ -242,10 +259,12 @@ export const TABLE = {
     examples: ['sandtray vpn import work.ovpn --name work', 'sandtray vpn status work'],
   },
   secret: {
-    summary: 'store or delete a keyring secret of a sandbox',
-    usage: ['secret set SANDBOX KEY', 'secret delete SANDBOX KEY'],
-    description: 'The value is read without echo, or from stdin.',
-    options: {},
+    summary: 'store or delete a secret of a sandbox',
+    usage: ['secret set SANDBOX KEY [--store keyring|file]', 'secret delete SANDBOX KEY'],
+    description: 'The value is read without echo, or from stdin. It goes to the keyring, or to a 0600 file under ~/.config/sandtray/secrets/ with --store file or when the sandbox already keeps its secrets there.',
+    options: {
+      store: { type: 'string', arg: 'keyring|file', description: 'the keyring (Secret Service) or a 0600 file you consent to (set)' },
+    },
     subcommands: ['set', 'delete'],
     args: ['sandbox', 'none'],
     examples: ['printf %s "$PASS" | sandtray secret set work password'],

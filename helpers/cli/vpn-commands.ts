@@ -82,8 +82,10 @@ const vpn: Command = async (args) => {
   const { verdictLines } = await import('../vpn/verdict.js');
   const { vpnView } = await import('../vpn/view.js');
   if (sub === 'import') {
-    const { values, positionals } = parse(rest, { name: { type: 'string', short: 'n' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' } });
-    if (positionals.length !== 1) throw usageError('sandtray vpn import needs one file', 'Usage: sandtray vpn import FILE.ovpn|FILE.conf [--name NAME] [--dry-run]');
+    const { values, positionals } = parse(rest, { name: { type: 'string', short: 'n' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, store: { type: 'string' } });
+    if (positionals.length !== 1) throw usageError('sandtray vpn import needs one file', 'Usage: sandtray vpn import FILE.ovpn|FILE.conf [--name NAME] [--store keyring|file] [--dry-run]');
+    const { checkSecretStore } = await import('../secrets/keyring.js');
+    const store = values.store === undefined ? undefined : checkSecretStore(values.store as string);
     if (values['dry-run']) {
       // The verdict alone: what an import would keep, rewrite, drop and refuse; nothing is written.
       const review = reviewVpnFile(positionals[0]!);
@@ -94,7 +96,7 @@ const vpn: Command = async (args) => {
       }
       return review.verdict.refused.length ? 1 : 0;
     }
-    const r = await importVpn(positionals[0]!, values.name ? { name: values.name as string } : {});
+    const r = await importVpn(positionals[0]!, { ...(values.name ? { name: values.name as string } : {}), ...(store ? { store } : {}) });
     if (values.json) printJson(r);
     else {
       console.log(`Imported ${r.type === 'openvpn' ? 'OpenVPN' : 'WireGuard'} configuration as sandbox ${r.name}`);
@@ -121,8 +123,10 @@ const vpn: Command = async (args) => {
       return 0;
     }
     const v = vpnView(positionals[0]!);
+    const { secretFileDir, secretStoreOf } = await import('../secrets/keyring.js');
+    const secretStore = secretStoreOf(v.name);
     if (values.json) {
-      printJson(v);
+      printJson({ ...v, secretStore });
       return 0;
     }
     const since = v.since ? Math.max(0, Math.round((Date.now() - Date.parse(v.since)) / 1000)) : null;
@@ -131,6 +135,7 @@ const vpn: Command = async (args) => {
       `State:      ${v.state}${v.since && v.state !== 'down' ? ` since ${v.since} (${duration(since)})` : ''}`,
     ];
     if (v.message) lines.push(`Message:    ${v.message}`);
+    lines.push(`Secrets:    ${secretStore === 'file' ? `in files, not a keyring (chosen with --store file): ${secretFileDir(v.name)}/, mode 0600` : 'in the keyring (Secret Service)'}`);
     if (v.state !== 'down') {
       lines.push(
         `Endpoint:   ${v.endpoint ?? '-'}`,
@@ -159,12 +164,13 @@ const vpn: Command = async (args) => {
 
 const secret: Command = async (args) => {
   const [sub, ...rest] = args;
-  const { checkSecretKey, deleteSecret, setSecret, SECRET_KEYS } = await import('../secrets/keyring.js');
+  const { checkSecretKey, checkSecretStore, deleteSecret, secretFileDir, setSecret, SECRET_KEYS } = await import('../secrets/keyring.js');
   const { readRecord } = await import('../runtime/store.js');
-  const { positionals } = parse(rest, {});
-  if ((sub !== 'set' && sub !== 'delete') || positionals.length !== 2) {
-    throw usageError('Usage: sandtray secret set|delete SANDBOX KEY', `Keys: ${Object.entries(SECRET_KEYS).map(([k, v]) => `${k} (${v})`).join('; ')}.`);
+  const { values, positionals } = parse(rest, { store: { type: 'string' } });
+  if ((sub !== 'set' && sub !== 'delete') || positionals.length !== 2 || (sub === 'delete' && values.store !== undefined)) {
+    throw usageError('Usage: sandtray secret set SANDBOX KEY [--store keyring|file] | delete SANDBOX KEY', `Keys: ${Object.entries(SECRET_KEYS).map(([k, v]) => `${k} (${v})`).join('; ')}.`);
   }
+  const store = values.store === undefined ? undefined : checkSecretStore(values.store as string);
   const [name, key] = positionals as [string, string];
   readRecord(name);
   checkSecretKey(key);
@@ -174,13 +180,15 @@ const secret: Command = async (args) => {
   }
   const value = process.stdin.isTTY ? await readHidden(`${SECRET_KEYS[key] ?? key} for ${name}: `) : await readStdinValue();
   if (!value) throw new SandtrayError('INVALID_ARGUMENT', 'No value given', 'Type the value at the prompt, or pipe it: printf %s VALUE | sandtray secret set NAME KEY');
-  await setSecret(name, key, value);
-  console.log(`Stored ${key} of ${name} in the keyring`);
+  const where = await setSecret(name, key, value, store ? { store } : {});
+  console.log(where === 'file'
+    ? `Stored ${key} of ${name} in a file, not a keyring: ${secretFileDir(name)}/${key} (mode 0600, readable by anything that runs as you)`
+    : `Stored ${key} of ${name} in the keyring`);
   return 0;
 };
 
 /** Entries for the COMMANDS table. */
 export const VPN_COMMANDS: Record<string, { run: Command; help: string }> = {
-  vpn: { run: vpn, help: 'vpn import FILE [--name N] [--dry-run] | status [NAME] [--json] | verify NAME [--json]  VPN sandboxes (OpenVPN, WireGuard)' },
-  secret: { run: secret, help: 'secret set|delete SANDBOX KEY        keyring secrets (value read without echo, or from stdin)' },
+  vpn: { run: vpn, help: 'vpn import FILE [--name N] [--store keyring|file] [--dry-run] | status [NAME] [--json] | verify NAME [--json]  VPN sandboxes (OpenVPN, WireGuard)' },
+  secret: { run: secret, help: 'secret set|delete SANDBOX KEY [--store keyring|file]  VPN secrets (value read without echo, or from stdin)' },
 };

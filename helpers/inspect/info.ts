@@ -9,6 +9,7 @@ import { sandboxState, type State, type RuntimeState } from '../runtime/state.js
 import { DamagedRecordError, listNames, readRecord } from '../runtime/store.js';
 import { asSandtrayError } from '../core/errors.js';
 import { sandboxProcesses } from './ps.js';
+import { secretStoreRisks } from '../secrets/keyring.js';
 
 export interface SandboxSummary {
   name: string;
@@ -97,7 +98,7 @@ export function sandboxInfo(name: string, paths: Paths = sandtrayPaths()): Sandb
     idmap: running ? running.idmap : null,
     idmapNote: running ? running.idmapNote : null,
     mounts: running ? running.mounts.map(withResolved) : [],
-    risks: expanded ? profileRisks(expanded.profile) : [],
+    risks: [...(expanded ? profileRisks(expanded.profile) : []), ...secretStoreRisks(name, paths)],
     pids: running ? sandboxProcesses(running).map((p) => ({ host: p.hostPid, inside: p.pid, uid: p.uid, command: p.command })) : [],
     isolated: { network: summary.network !== 'host' },
   };

@@ -1,6 +1,13 @@
-// Secrets in the OS keyring (Secret Service, through keytar): never in files, argv or environment.
+// Secrets in the OS keyring (Secret Service, through keytar), or, only where the user chose it for a
+// sandbox, in the file store: one 0600 file per secret under ~/.config/sandtray/secrets/SANDBOX/
+// (folders 0700), as NetworkManager and wg-quick keep keys. Never in argv or the environment, and
+// never in a file without that choice: without a Secret Service, storing fails and says both ways out.
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { SandtrayError } from '../core/errors.js';
+import { sandtrayPaths, type Paths } from '../core/paths.js';
+import { checkStateDir, ensureStateDir, removeStatePath, shown, writeStateFile } from '../core/trust.js';
 import { checkName } from '../runtime/store.js';
 
 const SERVICE = 'sandtray';
@@ -38,12 +45,24 @@ function load(): Keytar {
   }
 }
 
+/** Where a sandbox's secrets go: the Secret Service, or 0600 files the user consented to. */
+export type SecretStore = 'keyring' | 'file';
+
+/** Checks a --store value. */
+export function checkSecretStore(v: string): SecretStore {
+  if (v === 'keyring' || v === 'file') return v;
+  throw new SandtrayError('INVALID_ARGUMENT', `"${v}" is not a secret store`, 'Use --store keyring (the Secret Service, the default) or --store file (0600 files under ~/.config/sandtray/secrets/).');
+}
+
 function noService(err: unknown): SandtrayError {
   const why = err instanceof Error ? err.message : String(err);
   return new SandtrayError(
     'SECRET',
-    `No Secret Service keyring is available (${why}); Sandtray keeps secrets only in a keyring, never in files`,
-    'Log in to a desktop session with a keyring (GNOME Keyring, KWallet or KeePassXC with Secret Service) and unlock it, then try again.',
+    `No Secret Service keyring is available (${why}); Sandtray keeps secrets in files only when you say so`,
+    'Either start a Secret Service (log in to a desktop session with GNOME Keyring, KWallet or KeePassXC, and unlock it; ' +
+      'over ssh, run Sandtray inside `dbus-run-session` with `gnome-keyring-daemon --unlock` started in it), ' +
+      'or consent to the file store by adding `--store file` to the command: secrets are then kept in 0600 files under ' +
+      '~/.config/sandtray/secrets/ (as NetworkManager and wg-quick keep keys), readable by anything that runs as you.',
     err,
   );
 }
@@ -52,40 +71,145 @@ function account(sandbox: string, key: string): string {
   return `${checkName(sandbox)}/${checkSecretKey(key)}`;
 }
 
-/** A stored secret, or null when none is stored; throws SECRET when there is no keyring. */
-export async function getSecret(sandbox: string, key: string): Promise<string | null> {
+// ---- the file store ----
+
+/** The folder of a sandbox's file secrets: CONFIG/secrets/SANDBOX. */
+export function secretFileDir(sandbox: string, paths: Paths = sandtrayPaths()): string {
+  return path.join(paths.config, 'secrets', checkName(sandbox));
+}
+
+/** 'file' when the sandbox keeps its secrets in the file store (its folder exists), else 'keyring'. */
+export function secretStoreOf(sandbox: string, paths: Paths = sandtrayPaths()): SecretStore {
   try {
-    return await load().getPassword(SERVICE, account(sandbox, key));
+    return checkStateDir(secretFileDir(sandbox, paths)) === null ? 'keyring' : 'file';
+  } catch {
+    // A folder that cannot be trusted still means the user chose files; reading it says why it fails.
+    return 'file';
+  }
+}
+
+/** Creates the sandbox's file-store folder (0700, and secrets/ above it 0700, one level at a time). */
+export function ensureSecretFileDir(sandbox: string, paths: Paths = sandtrayPaths()): string {
+  ensureStateDir(path.dirname(secretFileDir(sandbox, paths)));
+  return ensureStateDir(secretFileDir(sandbox, paths));
+}
+
+/** A secret from the file store; null when the sandbox has no file store or not this key. */
+function readFileSecret(sandbox: string, key: string, paths: Paths): string | null {
+  const dir = checkStateDir(secretFileDir(sandbox, paths));
+  if (dir === null) return null;
+  const file = path.join(dir, checkSecretKey(key));
+  let fd: number;
+  try {
+    // O_NOFOLLOW: a link planted in place of the file is refused (ELOOP), never followed.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new SandtrayError('SECRET', `Cannot read the secret file ${shown(file)}: ${(err as Error).message}`, `Remove it and store the secret again: \`sandtray secret set ${sandbox} ${key} --store file\`.`, err);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    const uid = process.getuid?.() ?? 0;
+    if (!st.isFile() || st.uid !== uid || (st.mode & 0o077) !== 0) {
+      throw new SandtrayError(
+        'SECRET',
+        `Refusing the secret file ${shown(file)}: it must be a regular file of yours that only you can read (it has mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}, owner uid ${st.uid})`,
+        `Check that nobody else changed it, then run \`chmod 600 ${shown(file)}\`, or store the secret again with \`sandtray secret set ${sandbox} ${key} --store file\`.`,
+      );
+    }
+    const v = fs.readFileSync(fd, 'utf8').replace(/\r?\n$/, '');
+    return v || null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function writeFileSecret(sandbox: string, key: string, value: string, paths: Paths): void {
+  const dir = ensureSecretFileDir(sandbox, paths);
+  // A new O_EXCL temporary file (flag 'wx', mode 0600) in the checked folder, then rename over the name.
+  writeStateFile(path.join(dir, checkSecretKey(key)), `${value}\n`, 0o600);
+}
+
+function deleteFileSecret(sandbox: string, key: string, paths: Paths): boolean {
+  const dir = checkStateDir(secretFileDir(sandbox, paths));
+  if (dir === null) return false;
+  return removeStatePath(path.join(dir, checkSecretKey(key))) !== null;
+}
+
+// ---- the keyring, then both ----
+
+async function keyringCall<T>(f: (k: Keytar) => Promise<T>): Promise<T> {
+  try {
+    return await f(load());
   } catch (err) {
     if (err instanceof SandtrayError) throw err;
     throw noService(err);
   }
 }
 
-/** Stores a secret; refuses (SECRET) without a keyring rather than weakening to a file. */
-export async function setSecret(sandbox: string, key: string, value: string): Promise<void> {
+/**
+ * A stored secret, or null when none is stored. The file store is read first (only a sandbox the
+ * user chose it for has one), then the keyring; throws SECRET when there is no keyring.
+ */
+export async function getSecret(sandbox: string, key: string, paths: Paths = sandtrayPaths()): Promise<string | null> {
+  const inFile = readFileSecret(sandbox, key, paths);
+  if (inFile !== null) return inFile;
+  return keyringCall((k) => k.getPassword(SERVICE, account(sandbox, key)));
+}
+
+/**
+ * Stores a secret and says where. `store` is the user's choice; without one, a sandbox that already
+ * keeps its secrets in files keeps this one there too, and any other goes to the keyring. Without a
+ * Secret Service and without the file store chosen, it refuses (SECRET, naming both ways out).
+ */
+export async function setSecret(sandbox: string, key: string, value: string, opts: { store?: SecretStore; paths?: Paths } = {}): Promise<SecretStore> {
   if (!value) throw new SandtrayError('INVALID_ARGUMENT', 'The secret is empty', 'Type the value, or pipe it on stdin.');
   if (/[\r\n\0]/.test(value)) throw new SandtrayError('INVALID_ARGUMENT', 'A secret must be a single line', 'Remove line breaks from the value.');
+  const paths = opts.paths ?? sandtrayPaths();
+  const store = opts.store ?? secretStoreOf(sandbox, paths);
+  checkSecretKey(key);
+  if (store === 'file') {
+    writeFileSecret(sandbox, key, value, paths);
+    return 'file';
+  }
+  await keyringCall((k) => k.setPassword(SERVICE, account(sandbox, key), value));
+  // The keyring copy is now the one to use: a file copy of this key would be read first.
+  deleteFileSecret(sandbox, key, paths);
+  return 'keyring';
+}
+
+/** Deletes a secret from the file store and the keyring; true when one was stored. */
+export async function deleteSecret(sandbox: string, key: string, paths: Paths = sandtrayPaths()): Promise<boolean> {
+  const inFile = deleteFileSecret(sandbox, key, paths);
   try {
-    await load().setPassword(SERVICE, account(sandbox, key), value);
+    return (await keyringCall((k) => k.deletePassword(SERVICE, account(sandbox, key)))) || inFile;
   } catch (err) {
-    if (err instanceof SandtrayError) throw err;
-    throw noService(err);
+    // No Secret Service: fine when the secret was in the file store.
+    if (inFile || secretStoreOf(sandbox, paths) === 'file') return inFile;
+    throw err;
   }
 }
 
-/** Deletes a secret; true when one was stored. */
-export async function deleteSecret(sandbox: string, key: string): Promise<boolean> {
-  try {
-    return await load().deletePassword(SERVICE, account(sandbox, key));
-  } catch (err) {
-    if (err instanceof SandtrayError) throw err;
-    throw noService(err);
-  }
-}
-
-/** Deletes every secret of a sandbox (on delete); quiet without a keyring. */
-export async function deleteAllSecrets(sandbox: string): Promise<void> {
+/** Deletes every secret of a sandbox (on delete): its file-store folder, and its keyring entries (quiet without a keyring). */
+export async function deleteAllSecrets(sandbox: string, paths: Paths = sandtrayPaths()): Promise<void> {
+  removeStatePath(secretFileDir(sandbox, paths));
   const keys = [...Object.keys(SECRET_KEYS), ...Array.from({ length: 8 }, (_, i) => `preshared-key-${i + 2}`)];
-  for (const k of keys) await deleteSecret(sandbox, k).catch(() => false);
+  for (const k of keys) {
+    try {
+      await keyringCall((kt) => kt.deletePassword(SERVICE, account(sandbox, k)));
+    } catch {
+      // No keyring answers: nothing stored there to delete.
+      return;
+    }
+  }
+}
+
+/** What `info` and the desktop say about a sandbox whose secrets are in the file store (nothing otherwise). */
+export function secretStoreRisks(sandbox: string, paths: Paths = sandtrayPaths()): { level: 'info'; key: string; message: string }[] {
+  if (secretStoreOf(sandbox, paths) !== 'file') return [];
+  return [{
+    level: 'info',
+    key: 'secrets',
+    message: `its VPN secrets are kept in files, not in a keyring (chosen with --store file): ${secretFileDir(sandbox, paths)}/, mode 0600, readable by anything that runs as you`,
+  }];
 }

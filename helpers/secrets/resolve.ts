@@ -1,4 +1,5 @@
-// The secrets a start needs: from the keyring, else asked for; never written anywhere.
+// The secrets a start needs: from the sandbox's store (the file store when the user chose it, else
+// the keyring), else asked for; what is asked is never written anywhere.
 import { SandtrayError } from '../core/errors.js';
 import { getSecret } from './keyring.js';
 import { askSecret } from './prompt.js';
@@ -46,7 +47,9 @@ export async function resolveSecrets(sandbox: string, needs: readonly SecretNeed
       throw new SandtrayError(
         'SECRET',
         `Sandbox "${sandbox}" needs its ${n.label}, and none is stored${keyringProblem ? ` (${keyringProblem.message})` : ''}`,
-        `Store it with \`sandtray secret set ${sandbox} ${n.key}\` (it reads the value without echo), or start from a terminal to be asked.`,
+        keyringProblem
+          ? `Store it with \`sandtray secret set ${sandbox} ${n.key}\` once a Secret Service runs, or with \`sandtray secret set ${sandbox} ${n.key} --store file\` to keep it in a 0600 file under ~/.config/sandtray/secrets/; or start from a terminal to be asked.`
+          : `Store it with \`sandtray secret set ${sandbox} ${n.key}\` (it reads the value without echo), or start from a terminal to be asked.`,
       );
     }
     out[n.key] = v;

@@ -32,5 +32,5 @@ export async function forgetVpnSandbox(name: string, paths: Paths): Promise<void
     for (const ext of ['.ovpn', '.conf']) fs.rmSync(path.join(paths.config, 'vpn', `${name}${ext}`), { force: true });
     fs.rmSync(profile, { force: true });
   }
-  if (vpn) await deleteAllSecrets(name);
+  if (vpn) await deleteAllSecrets(name, paths);
 }

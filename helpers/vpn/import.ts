@@ -1,5 +1,6 @@
 // `vpn import`: a .ovpn or wg-quick file becomes a stored config, a profile and a sandbox;
-// credentials found in it move to the keyring, never to Sandtray's files. What becomes of each
+// credentials found in it move to the keyring, or to the file store when the user chose it
+// (`--store file`), never to the stored configuration. What becomes of each
 // option is the engine's verdict (verdict.ts), which the CLI prints and the desktop shows.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,7 +8,7 @@ import { SandtrayError } from '../core/errors.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
 import { createSandbox } from '../lifecycle/create.js';
 import { PROFILE_EXT } from '../profile/load.js';
-import { deleteSecret, setSecret } from '../secrets/keyring.js';
+import { deleteAllSecrets, ensureSecretFileDir, secretFileDir, setSecret, type SecretStore } from '../secrets/keyring.js';
 import { checkName, ensurePrivateDir, listNames } from '../runtime/store.js';
 import { formatOvpn, ovpnRefusedError, readOvpn, type OvpnConfig } from './openvpn-config.js';
 import { readVpnFile } from './load.js';
@@ -24,8 +25,10 @@ export interface ImportResult {
   notes: string[];
   /** The engine's verdict on every option of the file. */
   verdict: VpnVerdict;
-  /** Secrets moved to the keyring (their names, never their values). */
+  /** Secrets moved to the keyring or the file store (their names, never their values). */
   stored: string[];
+  /** Where the sandbox keeps its secrets: the keyring, or 0600 files the user consented to. */
+  store: SecretStore;
 }
 
 /** What a VPN file gives a sandbox, before anything is written: the desktop's file sheet shows this. */
@@ -93,8 +96,9 @@ export function reviewVpnFile(file: string): VpnReview {
 }
 
 /** Imports a VPN configuration as a new sandbox. */
-export async function importVpn(file: string, opts: { name?: string; paths?: Paths } = {}): Promise<ImportResult> {
+export async function importVpn(file: string, opts: { name?: string; paths?: Paths; store?: SecretStore } = {}): Promise<ImportResult> {
   const paths = opts.paths ?? sandtrayPaths();
+  const store = opts.store ?? 'keyring';
   const abs = path.resolve(file);
   const review = reviewVpnFile(abs);
   const { type, verdict } = review;
@@ -138,11 +142,18 @@ export async function importVpn(file: string, opts: { name?: string; paths?: Pat
   const configFile = path.join(paths.config, 'vpn', `${name}${type === 'openvpn' ? '.ovpn' : '.conf'}`);
   const undo: (() => unknown)[] = [];
   try {
-    for (const k of stores) {
-      await setSecret(name, k, secrets[k]!);
-      undo.push(() => deleteSecret(name, k).catch(() => false));
+    if (store === 'file') {
+      // The user's consent, kept as the sandbox's folder: later `secret set` stores there too.
+      ensureSecretFileDir(name, paths);
+      undo.push(() => deleteAllSecrets(name, paths).catch(() => undefined));
     }
-    if (stores.length) notes.push(`stored in the keyring: ${stores.join(', ')}`);
+    for (const k of stores) {
+      if (!undo.length) undo.push(() => deleteAllSecrets(name, paths).catch(() => undefined));
+      await setSecret(name, k, secrets[k]!, { store, paths });
+    }
+    if (store === 'file') {
+      notes.push(`secrets are kept in files, not in a keyring (you chose --store file): ${secretFileDir(name, paths)}/, mode 0600, readable by anything that runs as you${stores.length ? `; stored there: ${stores.join(', ')}` : ''}`);
+    } else if (stores.length) notes.push(`stored in the keyring: ${stores.join(', ')}`);
     ensurePrivateDir(paths.config);
     ensurePrivateDir(path.dirname(configFile));
     fs.writeFileSync(configFile, stored, { mode: 0o600, flag: 'wx' });
@@ -166,5 +177,5 @@ export async function importVpn(file: string, opts: { name?: string; paths?: Pat
     for (const u of undo.reverse()) await u();
     throw err;
   }
-  return { name, type, config: configFile, profile: profileFile, notes, verdict, stored: stores };
+  return { name, type, config: configFile, profile: profileFile, notes, verdict, stored: stores, store };
 }

@@ -95,10 +95,12 @@ describe('VPN secrets', { timeout: 300_000 }, () => {
     await e.ok(['stop', 'corp']);
   });
 
-  it('without a Secret Service, storing is refused with a clear message', async () => {
+  it('without a Secret Service, storing is refused with both ways out, and nothing goes to a file', async () => {
     const r = await e.run(['secret', 'set', 'corp', 'password'], { input: 'x', env: { ...e.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' } });
     assert.notEqual(r.exitCode, 0);
     assert.match(r.stderr, /No Secret Service keyring is available/);
-    assert.match(r.stderr, /never in files/);
+    assert.match(r.stderr, /start a Secret Service/);
+    assert.match(r.stderr, /--store file/);
+    assert.ok(!fs.existsSync(path.join(e.env['XDG_CONFIG_HOME']!, 'sandtray', 'secrets')), 'no file store without consent');
   });
 });
