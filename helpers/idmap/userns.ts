@@ -132,26 +132,17 @@ export async function applyIdMap(pid: number, map: IdMap, writer: MapWriter): Pr
   }
 }
 
-/** Reads single-byte progress reports from a pipe, in order. */
-export class StatusPipe {
+/** Reads progress lines from a pipe (the user namespace handshakes), in order. */
+export class ProgressLines {
   private buf = '';
   private ended = false;
   private waiter: (() => void) | null = null;
 
   constructor(private readonly stream: Readable) {
     stream.setEncoding('utf8');
-    stream.on('data', (d: string) => {
-      this.buf += d;
-      this.wake();
-    });
-    stream.on('end', () => {
-      this.ended = true;
-      this.wake();
-    });
-    stream.on('error', () => {
-      this.ended = true;
-      this.wake();
-    });
+    stream.on('data', (d: string) => ((this.buf += d), this.wake()));
+    stream.on('end', () => ((this.ended = true), this.wake()));
+    stream.on('error', () => ((this.ended = true), this.wake()));
   }
 
   private wake(): void {
@@ -160,13 +151,14 @@ export class StatusPipe {
     w?.();
   }
 
-  /** Waits for the next byte and checks it is `want`; false on EOF or another byte. */
-  async expect(want: string): Promise<boolean> {
-    while (this.buf === '' && !this.ended) await new Promise<void>((resolve) => (this.waiter = resolve));
-    if (this.buf === '') return false;
-    const got = this.buf[0];
-    this.buf = this.buf.slice(1);
-    return got === want;
+  /** The next line, or null at EOF. */
+  async next(): Promise<string | null> {
+    while (!this.buf.includes('\n') && !this.ended) await new Promise<void>((resolve) => (this.waiter = resolve));
+    const i = this.buf.indexOf('\n');
+    if (i < 0) return null;
+    const line = this.buf.slice(0, i);
+    this.buf = this.buf.slice(i + 1);
+    return line;
   }
 
   /** Stops reading and lets the process exit without waiting for the pipe. */
@@ -183,7 +175,7 @@ export function sendGo(stream: Writable, close = true): void {
 
 // One user namespace, then the command: used to act on files of subordinate ids (delete).
 // fd 3: "a" once the namespace exists; fd 4: "go" once its maps are written.
-const ONE_LEVEL_SCRIPT = 'printf a >&3 || exit 1; read -r go <&4 && [ "$go" = go ] || exit 1; exec 3>&- 4<&-; exec "$@"';
+const ONE_LEVEL_SCRIPT = 'printf "a\\n" >&3 || exit 1; read -r go <&4 && [ "$go" = go ] || exit 1; exec 3>&- 4<&-; exec "$@"';
 
 /** Runs argv as root of a new user namespace with this map; returns its exit code and output. */
 export async function runInUserns(map: IdMap, argv: readonly string[], opts: { timeoutMs?: number } = {}) {
@@ -199,10 +191,10 @@ export async function runInUserns(map: IdMap, argv: readonly string[], opts: { t
     stripFinalNewline: false,
   });
   const fds = child.stdio as unknown as (Readable & Writable)[];
-  const status = new StatusPipe(fds[3]!);
+  const status = new ProgressLines(fds[3]!);
   const go: Writable = fds[4]!;
   try {
-    if (!(await status.expect('a'))) {
+    if ((await status.next()) !== 'a') {
       const r = await child;
       throw new SandtrayError('IDMAP', `Cannot create a user namespace: ${String(r.stderr).trim() || `exit code ${r.exitCode}`}`, 'Run `sandtray doctor`.');
     }

@@ -11,7 +11,7 @@ import { closeFdsPrefix } from '../host/close-fds.js';
 import { HOST_ENV, LAUNCH_FDS, type Plan } from '../plan/build.js';
 import { INIT_SCRIPT } from '../plan/init-script.js';
 import { envFileText } from '../confine/enter.js';
-import { applyIdMap, mapWriter, mirrorMap, USERNS_FDS } from '../idmap/userns.js';
+import { applyIdMap, mapWriter, mirrorMap, ProgressLines, USERNS_FDS } from '../idmap/userns.js';
 import { bindByDescriptor, checkTargets } from './mount-safety.js';
 
 // execa's types want literal fd numbers, but it hands any fd number to the child as is.
@@ -190,42 +190,12 @@ function endHolders(holders: Holders): void {
   holders.unref();
 }
 
-/** Reads the holders' progress lines (USERNS_SCRIPT). */
-class Lines {
-  private buf = '';
-  private ended = false;
-  private waiter: (() => void) | null = null;
-
-  constructor(stream: Readable) {
-    stream.setEncoding('utf8');
-    stream.on('data', (d: string) => ((this.buf += d), this.wake()));
-    stream.on('end', () => ((this.ended = true), this.wake()));
-    stream.on('error', () => ((this.ended = true), this.wake()));
-  }
-
-  private wake(): void {
-    const w = this.waiter;
-    this.waiter = null;
-    w?.();
-  }
-
-  /** The next line, or null at EOF. */
-  async next(): Promise<string | null> {
-    while (!this.buf.includes('\n') && !this.ended) await new Promise<void>((resolve) => (this.waiter = resolve));
-    const i = this.buf.indexOf('\n');
-    if (i < 0) return null;
-    const line = this.buf.slice(0, i);
-    this.buf = this.buf.slice(i + 1);
-    return line;
-  }
-}
-
 // The holders' handshake: a = outer namespace made (we write its map, then go on fd 4); b = the
 // sandbox's namespace made (go again: the outer holder writes its map); c PID = mapped, PID holds it.
 async function mapNamespaces(holders: Holders, outerMap: ReturnType<typeof mirrorMap>, writer: ReturnType<typeof mapWriter>): Promise<{ outer: number; inner: number }> {
   // execa types only the first few descriptors; the extra pipes are there all the same.
   const fds = holders.stdio as unknown as (Readable & Writable)[];
-  const status = new Lines(fds[USERNS_FDS.status]!);
+  const status = new ProgressLines(fds[USERNS_FDS.status]!);
   const go: Writable = fds[USERNS_FDS.goOuter]!;
   go.on('error', () => undefined);
   const failed = (what: string): SandtrayError =>

@@ -10,25 +10,8 @@ import { startKeyring, type Keyring } from '../lib/keyring.js';
 import { startOvpnServer, stopAllLab, type OvpnServer } from '../lib/vpn-lab.js';
 import { httpInside } from '../lib/vpn-probe.js';
 import { waitVpn } from '../lib/vpn-wait.js';
-import { filesContaining } from '../lib/vpn-scan.js';
+import { filesContaining, processesContaining } from '../lib/vpn-scan.js';
 
-
-/** Processes whose argv or environment contains one of the needles (every process we may read). */
-function processesContaining(needles: string[]): string[] {
-  const hits: string[] = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    for (const f of ['cmdline', 'environ']) {
-      try {
-        const buf = fs.readFileSync(`/proc/${d}/${f}`);
-        if (needles.some((n) => buf.includes(n))) hits.push(`${d}/${f}: ${fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 120)}`);
-      } catch {
-        // gone, or another user's
-      }
-    }
-  }
-  return hits;
-}
 
 describe('VPN secrets', { timeout: 300_000 }, () => {
   let e: Env;
