@@ -253,19 +253,28 @@ function cmdlinesWith(needle: string): string[] {
   return out;
 }
 
+/** Waits (bounded) until a process with needle on its command line exists. */
+async function appears(needle: string): Promise<boolean> {
+  for (let i = 0; i < 400; i++) {
+    if (cmdlinesWith(needle).length) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
 test('profile env values and exec --env values never appear on a host command line', T, async () => {
   const p = writeProfile(e, 'envbox', 'apiVersion: sandtray/v1\nenv: {API_TOKEN: s3cret-profile-token}\n');
   await e.ok(['launch', 'envbox', '--profile', p]);
   // Positive control: a secret passed on a command line is found by the same scan.
-  const control = execa('/bin/sh', ['-c', 'sleep 3', 'sh', 's3cret-control-token']);
-  await new Promise((r) => setTimeout(r, 300));
-  assert.ok(cmdlinesWith('s3cret-control-token').length > 0, 'the scan sees argv');
-  control.kill();
+  const control = execa('/bin/sh', ['-c', 'sleep 10', 'sh', 's3cret-control-token'], { stdio: 'ignore' });
+  assert.ok(await appears('s3cret-control-token'), 'the scan sees argv');
+  control.kill('SIGKILL');
   await control.catch(() => undefined);
   // While an exec with --env runs inside, neither value is on any command line; both reach the process.
   // `--env NAME` passes our own $NAME on, so the value is not even on the CLI's command line.
-  const run = e.run(['exec', 'envbox', '--env', 'EXEC_TOKEN', '--', '/bin/sh', '-c', 'echo "$API_TOKEN $EXEC_TOKEN"; sleep 2'], { env: { ...e.env, EXEC_TOKEN: 's3cret-exec-token' } });
-  await new Promise((r) => setTimeout(r, 1000));
+  const run = e.run(['exec', 'envbox', '--env', 'EXEC_TOKEN', '--', '/bin/sh', '-c', 'echo "$API_TOKEN $EXEC_TOKEN"; sleep 2', 'sandtray-env-probe'], { env: { ...e.env, EXEC_TOKEN: 's3cret-exec-token' } });
+  // Scanned while the command runs inside (its $0 is on its own command line).
+  assert.ok(await appears('sandtray-env-probe'), 'the command inside is running');
   const seen = [...cmdlinesWith('s3cret-profile-token'), ...cmdlinesWith('s3cret-exec-token')];
   const r = await run;
   assert.equal(r.stdout.trim(), 's3cret-profile-token s3cret-exec-token', r.stderr);
@@ -295,14 +304,16 @@ test('an attaching process cannot be traced from inside before it is confined', 
           open(my $f, "<", "/proc/$p/status") or next; my $st = join "", <$f>;
           my ($sc) = $st =~ /^Seccomp:\\s+(\\d)/m; my ($cap) = $st =~ /^CapEff:\\s+(\\S+)/m;
           print STDOUT ($sc eq "2" ? "seized-confined" : "WON seccomp=$sc caps=$cap"), "\\n";
-          syscall(${ptrace}, 17, $p + 0, 0, 0);
+          # Let it go again: stop it (PTRACE_INTERRUPT), reap the stop, detach.
+          syscall(${ptrace}, 0x4207, $p + 0, 0, 0); waitpid($p, 0x40000000); syscall(${ptrace}, 17, $p + 0, 0, 0);
         } elsif (-e "/proc/$p") { $seen{$p} = 1; $next = $p + 1 if $p >= $next }
       }
     }
     print STDOUT (syscall(${ptrace}, 0x4206, $victim + 0, 0, 0) == 0 ? "control-seized" : "control-failed $!"), "\\n";
     kill 9, $victim;`;
   const bg = e.run(['exec', 'plain', '--', 'perl', '-e', tracer]);
-  await new Promise((r) => setTimeout(r, 1500));
+  // The tracer runs once its control process (sleep 60) does.
+  assert.ok(await appears('sleep\u000060'), 'the tracer is running');
   for (let i = 0; i < 20; i++) await e.run(['exec', 'plain', '--', 'true']);
   await e.run(['exec', 'plain', '--', 'touch', '/tmp/stop']);
   const r = await bg;
