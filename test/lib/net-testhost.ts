@@ -175,6 +175,9 @@ export async function startTestHost(opts: { names: Record<string, string>; serve
       return '';
     }
   };
-  await until(() => log('services.log').includes('listening') && log('responder.log').includes('responder ready'), 10_000, 'the test host servers listen');
+  // Two node processes start in there; a loaded two-core machine may take a while.
+  await until(() => log('services.log').includes('listening') && log('responder.log').includes('responder ready'), 45_000, 'the test host servers listen').catch((e: Error) => {
+    throw new Error(`${e.message}\nservices.log: ${log('services.log').slice(-400)}\nresponder.log: ${log('responder.log').slice(-400)}`);
+  });
   return host;
 }
