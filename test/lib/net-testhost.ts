@@ -54,6 +54,14 @@ printf 'nameserver ${TEST_HOST.dns}\\n' > "$dir/resolv.conf"
 mount --bind "$dir/resolv.conf" "$(readlink -f /etc/resolv.conf)"
 node "$dir/services.cjs" > "$dir/services.log" 2>&1 &
 node ${JSON.stringify(RESPONDER)} test-host-responder $names > "$dir/responder.log" 2>&1 &
+# Both servers read their files in this root; wait for them before the root changes under them
+# (a loaded machine may take long to start node; bounded at 90 s).
+i=0
+until grep -q listening "$dir/services.log" 2>/dev/null && grep -q 'responder ready' "$dir/responder.log" 2>/dev/null; do
+  i=$((i + 1))
+  if [ "$i" -gt 900 ]; then echo "the test host servers did not start in 90 s" >&2; cat "$dir/services.log" "$dir/responder.log" >&2; exit 1; fi
+  sleep 0.1
+done
 # The root the CLI runs in.
 mount -t tmpfs -o mode=755 sandtray-testhost "$root"
 cd "$root"
@@ -111,8 +119,16 @@ export async function startTestHost(opts: { names: Record<string, string>; serve
   proc.catch(() => undefined);
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  // A test host that fails to start is ended here: a child left running would keep the test
+  // file's process alive after its tests.
+  const abandon = async (e: unknown): Promise<never> => {
+    proc.kill('SIGKILL');
+    await proc;
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  };
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`the test host did not start: ${err}`)), 15_000);
+    const t = setTimeout(() => reject(new Error(`the test host did not start: ${err}`)), 100_000);
     proc.stdout!.on('data', (d: Buffer) => {
       if (d.toString().includes('ready')) {
         clearTimeout(t);
@@ -123,11 +139,11 @@ export async function startTestHost(opts: { names: Record<string, string>; serve
       clearTimeout(t);
       reject(new Error(`the test host ended: ${err}`));
     });
-  });
+  }).catch(abandon);
   const pid = Number(fs.readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
   const holder = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number)
     .find((c) => fs.readFileSync(`/proc/${c}/comm`, 'utf8').trim() === 'sleep');
-  if (!holder) throw new Error('the test host has no holder process');
+  if (!holder) return abandon(new Error('the test host has no holder process'));
   // Into the first user namespace (its owner may enter it, and only from there its network, mount
   // and pid namespaces), then into the second one, as the user: pid 1 there holds it.
   const nsenter = [
@@ -177,7 +193,7 @@ export async function startTestHost(opts: { names: Record<string, string>; serve
   };
   // Two node processes start in there; a loaded two-core machine may take a while.
   await until(() => log('services.log').includes('listening') && log('responder.log').includes('responder ready'), 45_000, 'the test host servers listen').catch((e: Error) => {
-    throw new Error(`${e.message}\nservices.log: ${log('services.log').slice(-400)}\nresponder.log: ${log('responder.log').slice(-400)}`);
+    return abandon(new Error(`${e.message}\nservices.log: ${log('services.log').slice(-400)}\nresponder.log: ${log('responder.log').slice(-400)}`));
   });
   return host;
 }
