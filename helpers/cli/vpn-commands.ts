@@ -24,10 +24,11 @@ export async function readHidden(question: string, need?: { echo?: boolean }): P
   const echo = need?.echo === true;
   const stdin = process.stdin;
   if (!stdin.isTTY) return null;
+  // Echo goes off before the question shows: what is typed as soon as it appears is never echoed.
+  stdin.setRawMode(true);
   process.stderr.write(question);
   return new Promise((resolve, reject) => {
     let value = '';
-    stdin.setRawMode(true);
     stdin.setEncoding('utf8');
     const done = (v: string | null, err?: Error): void => {
       stdin.off('data', onData);
