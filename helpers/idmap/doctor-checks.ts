@@ -1,7 +1,7 @@
 // The id map part of `sandtray doctor`: how maps get written, test files, leases that no longer fit.
 import type { Paths } from '../core/paths.js';
 import type { HostFacts } from '../host/facts.js';
-import type { Check } from '../host/doctor.js';
+import type { Check } from '../host/check.js';
 import { formatRanges } from './rangeset.js';
 import { idmapReport } from './report.js';
 

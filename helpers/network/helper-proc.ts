@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SandtrayError } from '../core/errors.js';
 import { isAlive, procStart } from '../host/proc.js';
-import { signalProc, waitGone } from '../lifecycle/kill.js';
+import { signalProc, waitGone } from '../runtime/kill.js';
 import type { HelperProc } from './driver.js';
 
 export interface SpawnHelperOptions {

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { visible } from '../cli/output.js';
+import { visible } from '../core/visible.js';
 
 /** Appends a lifecycle line to the lifecycle log. */
 export function logEvent(logFile: string, message: string): void {

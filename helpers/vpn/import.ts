@@ -15,10 +15,11 @@ import { readVpnFile } from './load.js';
 import { formatWgQuick, readWgQuick, wgRefusedError, type WgConfig } from './wireguard-config.js';
 import { verdictLines, type VpnVerdict } from './verdict.js';
 import { IMPORT_MARKER } from './forget.js';
+import type { VpnType } from '../profile/schema.js';
 
 export interface ImportResult {
   name: string;
-  type: 'openvpn' | 'wireguard';
+  type: VpnType;
   config: string;
   profile: string;
   /** What the user should know: servers, the verdict in sentences, stored secrets, what is still needed. */
@@ -33,7 +34,7 @@ export interface ImportResult {
 
 /** What a VPN file gives a sandbox, before anything is written: the desktop's file sheet shows this. */
 export interface VpnReview {
-  type: 'openvpn' | 'wireguard';
+  type: VpnType;
   verdict: VpnVerdict;
   remotes: { host: string; port: number | null; proto: string | null }[];
   addresses: string[];
@@ -45,7 +46,7 @@ export interface VpnReview {
 }
 
 /** OpenVPN or WireGuard, from the text (a [Interface] section means wg-quick). */
-export function detectVpnType(text: string): 'openvpn' | 'wireguard' {
+export function detectVpnType(text: string): VpnType {
   return /^\s*\[Interface\]\s*$/im.test(text) ? 'wireguard' : 'openvpn';
 }
 
@@ -61,7 +62,7 @@ const KEY_BLOCKS = new Set(['ca', 'cert', 'key', 'tls-auth', 'tls-crypt', 'tls-c
  * the files it names are read from (and only there); null reads none. The type is detected from
  * the text unless given.
  */
-export function reviewVpnText(text: string, opts: { file?: string; dir?: string | null; type?: 'openvpn' | 'wireguard' } = {}): VpnReview {
+export function reviewVpnText(text: string, opts: { file?: string; dir?: string | null; type?: VpnType } = {}): VpnReview {
   if ((opts.type ?? detectVpnType(text)) === 'wireguard') {
     const cfg = readWgQuick(text);
     return {
