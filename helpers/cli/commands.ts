@@ -444,14 +444,24 @@ const log: Command = async (args) => {
     return 0;
   }
   // Following prints one JSON object per line with --json; what follows starts right after what is shown first.
+  // Ends with Ctrl-C, or once the sandbox is deleted (its record gone), with what it wrote last.
+  const record = sandboxDirs(name!).record;
   await new Promise<void>((resolve) => {
-    const f = followSandboxLog(file, show, TAIL);
-    shortened(f.initial);
-    show(f.initial.lines);
     const end = (): void => {
       f.close();
+      process.off('SIGINT', end);
+      process.off('SIGTERM', end);
       resolve();
     };
+    const f = followSandboxLog(file, show, TAIL, {
+      gone: () => !fs.existsSync(record),
+      onEnd: () => {
+        process.stderr.write(`sandtray: ${name} was deleted; nothing more to follow\n`);
+        end();
+      },
+    });
+    shortened(f.initial);
+    show(f.initial.lines);
     process.once('SIGINT', end);
     process.once('SIGTERM', end);
   });
