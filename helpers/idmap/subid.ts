@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { execa } from 'execa';
+import { hostEnv, spawnTool } from '../host/spawn.js';
 import { z } from 'zod';
 import { SandtrayError } from '../core/errors.js';
 import { normalize, type IdRange } from './rangeset.js';
@@ -118,7 +118,8 @@ export async function readSubIds(
   // getsubids has no `--`, so a name that looks like an option must not reach its argv.
   if (opts.file === undefined && opts.useGetsubids !== false && !user.name.startsWith('-') && (opts.useGetsubids === true || subidFromNss())) {
     const args = kind === 'gid' ? ['-g', user.name] : [user.name];
-    const res = await execa('getsubids', args, { reject: false, timeout: 10_000, stdin: 'ignore' });
+    // getsubids asks the system's NSS modules; they read their own configuration, not ours.
+    const res = await spawnTool('getsubids', args, { env: hostEnv(), reject: false, timeout: 10_000, stdin: 'ignore' });
     if (res.exitCode === 0) return { ...parseGetsubidsOutput(res.stdout), source: `getsubids ${args.join(' ')}` };
     // getsubids prints "Error fetching ranges" and exits 1 both for "no ranges" and for a
     // lookup failure, so the best we can say is that it gave none.

@@ -258,3 +258,18 @@ test('inside helpers/, no folder imports a higher layer and the folders form no 
   const gone = NOT_YET_LAYERED.filter((w) => !edges.some((e) => e.what === w));
   assert.deepEqual(gone, [], 'these crossings are gone: take them off NOT_YET_LAYERED');
 });
+
+test('the engine starts processes through host/spawn.ts (execa, with an environment built there) or the attached terminal', () => {
+  // run-attached.ts relays a terminal and must not load execa (`exec` starts quickly); the CLI's
+  // `open` starts an app detached from it with the environment attachSpec built.
+  const childProcess = new Set(['helpers/attach/run-attached.ts', 'helpers/cli/commands.ts']);
+  const bad: string[] = [];
+  for (const f of tsFiles(path.join(ROOT, 'helpers'))) {
+    for (const i of importsOf(f)) {
+      if (i.typeOnly) continue;
+      if ((i.spec === 'execa' || i.spec.startsWith('execa/')) && rel(f) !== 'helpers/host/spawn.ts') bad.push(`${rel(f)} imports ${i.spec}`);
+      if ((i.spec === 'node:child_process' || i.spec === 'child_process') && !childProcess.has(rel(f))) bad.push(`${rel(f)} imports ${i.spec}`);
+    }
+  }
+  assert.deepEqual(bad, []);
+});
