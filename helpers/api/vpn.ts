@@ -1,7 +1,7 @@
 // VPN files and tunnels: the engine's verdict on a file (its allowlist of OpenVPN's grammar and of
 // wg-quick's), import, a tunnel's status, verification.
 import type { Paths } from '../core/paths.js';
-import { detectVpnType, reviewVpnText, type VpnReview } from '../vpn/import.js';
+import { recogniseVpn, VPN_KINDS, type VpnReview } from '../vpn/kinds.js';
 import { readVpnStatus, type VpnStatus } from '../vpn/status.js';
 import { sandboxDirs } from '../runtime/store.js';
 
@@ -10,7 +10,7 @@ export { refusedLines, verdictLines, type VerdictItem, type VpnNeeds, type VpnVe
 export { vpnView, type VpnView } from '../vpn/view.js';
 export { verifyText, verifyVpn, type VerifyReport } from '../vpn/verify.js';
 export { VPN_STATES, type VpnState, type VpnStatus } from '../vpn/status.js';
-export { vpnTypes, type VpnType } from '../profile/schema.js';
+export { recogniseVpn, vpnKind, VPN_KINDS, vpnTypes, type VpnKind, type VpnType } from '../vpn/kinds.js';
 
 /** The status the VPN agent of a running sandbox reports; null when it reports none. */
 export function vpnStatus(name: string, paths?: Paths): VpnStatus | null {
@@ -24,9 +24,6 @@ export function vpnStatus(name: string, paths?: Paths): VpnStatus | null {
  * fonts.conf) null. An .ovpn file is always read as OpenVPN.
  */
 export function inspectVpnText(text: string, opts: { dir: string | null; ovpn?: boolean }): VpnReview | null {
-  if (opts.ovpn) return reviewVpnText(text, { dir: opts.dir, type: 'openvpn' });
-  if (/^\s*\[(Interface|Peer)\]\s*$/im.test(text)) return reviewVpnText(text, { dir: opts.dir, type: 'wireguard' });
-  if (detectVpnType(text) !== 'openvpn') return null;
-  const o = reviewVpnText(text, { dir: opts.dir, type: 'openvpn' });
-  return o.verdict.kept.some((k) => k.option === 'client' || k.option === 'remote' || k.option === 'tls-client') ? o : null;
+  const kind = opts.ovpn ? VPN_KINDS.openvpn : recogniseVpn(text, opts.dir);
+  return kind ? kind.review(text, { dir: opts.dir }) : null;
 }
