@@ -7,7 +7,7 @@ import { createSandbox, type CreateOptions } from '../lifecycle/create.js';
 import { deleteSandbox } from '../lifecycle/delete.js';
 import { planSandbox, startSandbox } from '../lifecycle/start.js';
 import { stopSandbox } from '../lifecycle/stop.js';
-import { pendingProfileChanges, type ProfileChangeOptions } from '../profile/applied.js';
+import { pendingProfileChanges, type ProfileChangeOptions } from '../runtime/applied.js';
 import type { RuntimeState } from '../runtime/state.js';
 import type { SandboxRecord } from '../runtime/store.js';
 
@@ -16,7 +16,7 @@ export { planSandbox, startSandbox } from '../lifecycle/start.js';
 export { stopSandbox, DEFAULT_STOP_TIMEOUT, type StopOptions } from '../lifecycle/stop.js';
 export { deleteSandbox } from '../lifecycle/delete.js';
 export { exportEntry, unexportEntries, type EntryApp } from '../lifecycle/desktop-entry.js';
-export { pendingProfileChanges, type ProfileChangeOptions } from '../profile/applied.js';
+export { pendingProfileChanges, type ProfileChangeOptions } from '../runtime/applied.js';
 export { expandRecord, profileRef } from '../profile/resolve.js';
 export { USERNS_SCRIPT } from '../idmap/userns.js';
 

@@ -5,7 +5,8 @@ import { recogniseVpn, VPN_KINDS, type VpnReview } from '../vpn/kinds.js';
 import { readVpnStatus, type VpnStatus } from '../vpn/status.js';
 import { sandboxDirs } from '../runtime/store.js';
 
-export { detectVpnType, importVpn, nameFromFile, reviewVpnFile, reviewVpnText, type ImportResult, type VpnReview } from '../vpn/import.js';
+export { detectVpnType, nameFromFile, reviewVpnFile, reviewVpnText, type VpnReview } from '../vpn/import.js';
+export { importVpn, type ImportResult } from '../lifecycle/vpn-import.js';
 export { refusedLines, verdictLines, type VerdictItem, type VpnNeeds, type VpnVerdict } from '../vpn/verdict.js';
 export { vpnView, type VpnView } from '../vpn/view.js';
 export { verifyText, verifyVpn, type VerifyReport } from '../vpn/verify.js';

@@ -15,7 +15,7 @@ import { logEvent, logTail, sandboxOutputFile } from '../runtime/log.js';
 import { sandboxState, writeRuntime, type RuntimeState } from '../runtime/state.js';
 import { ensurePrivateDir, ensureSandtrayDirs, readRecord, sandboxDirs } from '../runtime/store.js';
 import { removeStatePath } from '../core/trust.js';
-import { noticeProfileChanges, writeApplied, type LayerFile, type ProfileChangeOptions } from '../profile/applied.js';
+import { noticeProfileChanges, writeApplied, type LayerFile, type ProfileChangeOptions } from '../runtime/applied.js';
 import { killRecorded } from '../runtime/kill.js';
 import { Interrupts } from './interrupt.js';
 import { networkDriver } from '../network/drivers.js';
