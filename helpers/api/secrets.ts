@@ -15,6 +15,7 @@ export async function secretsNeeded(name: string, paths?: Paths): Promise<Secret
   const { profile } = expandRecord(readRecord(name, paths), paths);
   if (profile.network.mode !== 'vpn') return [];
   const { loadVpn } = await import('../vpn/load.js');
-  const { secretNeeds } = await import('../network/vpn.js');
-  return secretNeeds(loadVpn(profile));
+  const { vpnKind } = await import('../vpn/kinds.js');
+  const v = loadVpn(profile);
+  return vpnKind(v.type).secretNeeds(v);
 }

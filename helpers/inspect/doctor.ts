@@ -6,7 +6,7 @@ import { runTool, which } from '../host/tools.js';
 import { closeFdsPrefix, INSTALLED_LAUNCHER, trustedLauncher } from '../host/close-fds.js';
 import { readHostFacts } from '../host/facts.js';
 import { readSubIds, subIdFixCommand } from '../idmap/subid.js';
-import { idmapChecks } from '../idmap/doctor-checks.js';
+import { idmapChecks } from './idmap-checks.js';
 import { sandtrayPaths } from '../core/paths.js';
 import type { Check } from '../host/check.js';
 

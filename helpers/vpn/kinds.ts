@@ -4,6 +4,8 @@
 // any VPN asks vpnKind(type) instead of restating "openvpn | wireguard".
 import type { SandtrayError } from '../core/errors.js';
 import { vpnTypes, type VpnType } from '../profile/schema.js';
+import type { SecretNeed } from '../secrets/resolve.js';
+import { ONE_TIME_CODE } from './management.js';
 import { formatOvpn, ovpnRefusedError, parseOvpn, readOvpn, type OvpnConfig } from './openvpn-config.js';
 import { verdictLines, type VpnVerdict } from './verdict.js';
 import { formatWgQuick, parseWgQuick, readWgQuick, wgRefusedError, type WgConfig } from './wireguard-config.js';
@@ -49,6 +51,8 @@ export interface VpnKind {
   refused(file: string, verdict: VpnVerdict): SandtrayError;
   /** What an import of a reviewed file stores, for the sandbox `name`. */
   extract(review: VpnReview, name: string): Extracted;
+  /** The secrets a start with this configuration reads from the store or asks for, in order. */
+  secretNeeds(v: LoadedVpn): SecretNeed[];
 }
 
 const KEY_BLOCKS = new Set(['ca', 'cert', 'key', 'tls-auth', 'tls-crypt', 'tls-crypt-v2', 'secret', 'pkcs12', 'extra-certs']);
@@ -88,6 +92,17 @@ const openvpn: VpnKind = {
     if (cfg.encryptedKey && !secrets['key-passphrase']) notes.push(`its private key is encrypted: \`sandtray secret set ${name} key-passphrase\`, or start it from a terminal to be asked`);
     return { secrets, stored: formatOvpn(cfg), notes };
   },
+  secretNeeds(v) {
+    if (v.type !== 'openvpn') throw new TypeError('not an OpenVPN configuration');
+    const needs: SecretNeed[] = [];
+    const inline = v.config.blocks.some((b) => b.tag === 'auth-user-pass');
+    if (v.config.needsUserPass && !inline) needs.push({ key: 'username', label: 'VPN user name' }, { key: 'password', label: 'VPN password' });
+    if (v.config.encryptedKey) needs.push({ key: 'key-passphrase', label: 'private key passphrase' });
+    // static-challenge: a one-time code, asked at every start with the file's own words, never kept.
+    const c = v.config.challenge;
+    if (c) needs.push({ key: ONE_TIME_CODE, label: c.text.trim() || 'one-time code', oneTime: true, echo: c.echo });
+    return needs;
+  },
 };
 
 const wireguard: VpnKind = {
@@ -125,6 +140,14 @@ const wireguard: VpnKind = {
     const notes = [`${cfg.peers.length} peer${cfg.peers.length > 1 ? 's' : ''}, addresses ${cfg.addresses.join(', ')}, DNS ${cfg.dns.join(', ') || 'none'}`, ...verdictLines(review.verdict)];
     if (!cfg.privateKey) notes.push(`it has no PrivateKey: \`sandtray secret set ${name} private-key\``);
     return { secrets, stored: formatWgQuick({ ...cfg, peers, privateKey: null }), notes };
+  },
+  secretNeeds(v) {
+    if (v.type !== 'wireguard') throw new TypeError('not a WireGuard configuration');
+    const needs: SecretNeed[] = v.config.privateKey ? [] : [{ key: 'private-key', label: 'WireGuard private key' }];
+    v.config.peers.forEach((p, i) => {
+      if (p.presharedKey === 'keyring') needs.push({ key: i === 0 ? 'preshared-key' : `preshared-key-${i + 1}`, label: `WireGuard preshared key of peer ${i + 1}` });
+    });
+    return needs;
   },
 };
 

@@ -160,10 +160,8 @@ const NOT_YET_LAYERED = [
   'helpers/plan/build.ts -> helpers/network/drivers.js',
   'helpers/plan/nesting.ts -> helpers/host/tools.js',
   'helpers/profile/check.ts -> helpers/network/drivers.js',
-  // Cycles inside the host layer: the id map report reads sandbox records; the VPN network driver
-  // lives in network/ while the VPN clients use network's namespace tools.
-  'helpers/idmap/report.ts -> helpers/runtime/state.js',
-  'helpers/idmap/report.ts -> helpers/runtime/store.js',
+  // A cycle inside the host layer: the VPN network driver lives in network/ while the VPN
+  // clients use network's namespace tools.
   'helpers/network/vpn.ts -> helpers/vpn/agent.js',
   'helpers/network/vpn.ts -> helpers/vpn/apply.js',
   'helpers/network/vpn.ts -> helpers/vpn/jail.js',

@@ -2,8 +2,8 @@
 import type { Paths } from '../core/paths.js';
 import type { HostFacts } from '../host/facts.js';
 import type { Check } from '../host/check.js';
-import { formatRanges } from './rangeset.js';
-import { idmapReport } from './report.js';
+import { formatRanges } from '../idmap/rangeset.js';
+import { idmapReport } from './idmap-report.js';
 
 /** Checks for doctor, each with the exact fix. */
 export async function idmapChecks(facts: HostFacts, paths: Paths): Promise<Omit<Check, 'ok'>[]> {
