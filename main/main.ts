@@ -2,13 +2,13 @@
 // in-process engine. Quitting closes the app only; sandboxes are separate processes and keep running.
 import { spawnSync } from 'node:child_process';
 import { BrowserWindow, Notification, app, dialog, nativeTheme } from 'electron';
-import { asSandtrayError } from '../helpers/core/errors.js';
+import { asSandtrayError } from '../helpers/api/index.js';
 import { createServices, type Services } from './app/services.js';
 import { cliArgsFrom, filesFromArgv } from './files/argv.js';
 import type { SandtrayEvent, View } from './ipc/contract.js';
 import { registerIpc, sendEvent } from './ipc/electron-ipc.js';
 import { connectEnginePrompt } from './secrets/engine-prompt.js';
-import { keytarKeyring } from './secrets/keyring.js';
+import { engineKeyring } from './secrets/engine-keyring.js';
 import { CLI_SCRIPT } from './system/cli.js';
 import { hasStatusNotifierWatcher, trayLikelyAvailable } from './system/tray-support.js';
 import { TrayView } from './tray/electron-tray.js';
@@ -62,7 +62,7 @@ function start(): void {
     emit: broadcast,
     notify: (n) => notify(n.title, n.body, () => showWindow()),
     onSandboxes: () => renderTray(),
-    keyring: keytarKeyring(),
+    keyring: engineKeyring(),
   });
 
   function showWindow(view?: View, name?: string): void {

@@ -4,6 +4,7 @@
 // then runs every compiled test file with node's test runner.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,8 +58,21 @@ if (!files.length) {
 // still holds its event loop (that would hang the whole run, not fail one test). The whole run is
 // bounded too, so that a hang is reported as one rather than as silence.
 const LIMIT_MS = 70 * 60_000;
+// Code under test that falls back to the engine's default folders (sandtrayPaths() with no
+// argument) lands in a throwaway folder, never in the developer's own profiles, sandboxes or
+// leases. Tests that need folders make their own (test/lib/sandtray.ts); test/unit/paths.test.ts
+// checks this is in place.
+const xdg = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-test-xdg-'));
+const env = {
+  ...process.env,
+  XDG_CONFIG_HOME: path.join(xdg, 'config'),
+  XDG_DATA_HOME: path.join(xdg, 'data'),
+  XDG_STATE_HOME: path.join(xdg, 'state'),
+  SANDTRAY_TEST_XDG: xdg,
+};
 const res = spawnSync(process.execPath, ['--test', '--test-force-exit', '--test-reporter=spec', ...files], {
-  stdio: 'inherit', cwd: root, timeout: LIMIT_MS, killSignal: 'SIGKILL',
+  stdio: 'inherit', cwd: root, timeout: LIMIT_MS, killSignal: 'SIGKILL', env,
 });
+fs.rmSync(xdg, { recursive: true, force: true });
 if (res.error) console.error(`The test run did not end within ${LIMIT_MS / 60_000} minutes and was stopped: ${res.error.message}`);
 process.exit(res.status ?? 1);

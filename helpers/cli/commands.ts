@@ -1,17 +1,12 @@
 // The sandtray commands: each parses its own flags and calls the engine.
 import fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { SandtrayError } from '../core/errors.js';
-import { sandtrayPaths } from '../core/paths.js';
-import { formatRisk, profileRisks, resolvedIfDifferent, type Risk } from '../profile/risks.js';
-import { formatMapLines } from '../idmap/map.js';
-import type { State } from '../runtime/state.js';
-import type { SandboxRecord } from '../runtime/store.js';
+import { formatMapLines, formatRisk, profileRisks, resolvedIfDifferent, SandtrayError, sandtrayPaths, type Risk, type SandboxRecord, type State } from '../api/base.js';
 import { duration, printJson, safeJson, table, visible } from './output.js';
 import { VPN_COMMANDS } from './vpn-commands.js';
 import { parseError, usageError } from './help.js';
 import { LIST_FORMATS, TABLE } from './table.js';
-import { graphicsPlan, readGraphicsHost } from '../plan/graphics.js';
+import { graphicsPlan, readGraphicsHost } from '../api/base.js';
 
 // The engine is imported inside each command (`await import`), so that a command loads only what
 // it uses: `help` no engine code at all, `list` and `exec` neither execa nor the lifecycle. In the
@@ -62,39 +57,40 @@ async function printRisks(rec: SandboxRecord): Promise<void> {
   if (risks.length) process.stderr.write(visible(risks.map(formatRisk).join('\n'), { newlines: true }) + '\n');
 }
 
-const create: Command = async (args) => {
-  const { values, positionals } = parse(args, TABLE.create.options);
-  const [name] = needNames(positionals, 'create');
-  if (positionals.length > 1) throw usageError('sandtray create takes one name', 'Usage: sandtray create NAME [--profile P]... [--set KEY=VALUE]...');
-  const { createSandbox, parseOverrides, profileRef } = await import('./use-lifecycle.js');
-  const rec = await createSandbox(name!, { profiles: (values.profile ?? []).map(profileRef), overrides: parseOverrides(values.set ?? []) });
-  // create and launch always name what the sandbox may do beyond the defaults, on stderr.
+function createArgs(args: string[], cmd: 'create' | 'launch'): string {
+  const { positionals } = parse(args, TABLE[cmd].options);
+  const [name] = needNames(positionals, cmd);
+  if (positionals.length > 1) throw usageError(`sandtray ${cmd} takes one name`, `Usage: sandtray ${cmd} NAME [--profile P]... [--set KEY=VALUE]...`);
+  return name!;
+}
+
+/** The profiles and overrides of create and launch. */
+async function createOptions(args: string[], cmd: 'create' | 'launch'): Promise<{ profiles: string[]; overrides: ReturnType<typeof import('./overrides.js').parseOverrides> }> {
+  const { values } = parse(args, TABLE[cmd].options);
+  const { parseOverrides, profileRef } = await import('./use-lifecycle.js');
+  return { profiles: (values.profile ?? []).map(profileRef), overrides: parseOverrides(values.set ?? []) };
+}
+
+/** create and launch always name what the sandbox may do beyond the defaults, on stderr. */
+async function created(rec: SandboxRecord): Promise<void> {
   await printRisks(rec);
-  console.log(`Created ${name}`);
+  console.log(`Created ${rec.name}`);
+}
+
+const create: Command = async (args) => {
+  const name = createArgs(args, 'create');
+  const { createSandbox } = await import('./use-lifecycle.js');
+  await created(await createSandbox(name, await createOptions(args, 'create')));
   return 0;
 };
 
 const launch: Command = async (args) => {
-  await create(args);
-  const name = parse(args, TABLE.launch.options).positionals[0]!;
-  const { deleteSandbox, startSandbox } = await import('./use-lifecycle.js');
-  // launch = create + start: an interrupted start must not leave the new sandbox behind either.
-  // While these listeners exist the start does not re-raise the signal itself; launch does, once
-  // the sandbox it created is gone.
-  let caught: NodeJS.Signals | null = null;
-  const listeners = (['SIGINT', 'SIGHUP', 'SIGTERM'] as const).map((sig) => [sig, () => (caught ??= sig)] as const);
-  for (const [sig, h] of listeners) process.on(sig, h);
-  try {
-    const rt = await startSandbox(name);
-    console.log(`Started ${name} (pid ${rt.init?.pid})`);
-  } catch (err) {
-    // A failed start must not leave a half-made sandbox behind.
-    await deleteSandbox(name, { force: true }).catch(() => undefined);
-    throw err;
-  } finally {
-    for (const [sig, h] of listeners) process.off(sig, h);
-    if (caught) process.kill(process.pid, caught);
-  }
+  const name = createArgs(args, 'launch');
+  const { launchSandbox } = await import('./use-lifecycle.js');
+  // launch = create + start; the engine removes the sandbox it created when the start fails or a
+  // signal interrupts it, then this process ends by that signal.
+  const rt = await launchSandbox(name, await createOptions(args, 'launch'), { onCreated: created });
+  console.log(`Started ${name} (pid ${rt.init?.pid})`);
   return 0;
 };
 
@@ -129,16 +125,9 @@ const stop: Command = async (args) => {
 const restart: Command = async (args) => {
   const { values, positionals } = parse(args, TABLE.restart.options);
   const t = timeoutOf(values.timeout);
-  const { planSandbox, startSandbox, stopSandbox } = await import('./use-lifecycle.js');
-  return eachName(needNames(positionals, 'restart'), async (n) => {
-    // The start must be able to succeed before anything is stopped: a profile that no longer
-    // validates leaves the sandbox running, with the reason.
-    await planSandbox(n);
-    await stopSandbox(n, { timeoutSec: t, force: values.force ?? false }).catch((err) => {
-      if (!(err instanceof SandtrayError && err.code === 'WRONG_STATE')) throw err;
-    });
-    return `Restarted ${n} (pid ${(await startSandbox(n, undefined, profileChangeOpts)).init?.pid})`;
-  });
+  const { restartSandbox } = await import('./use-lifecycle.js');
+  // The engine's restart plans first: a profile that no longer validates leaves the sandbox running.
+  return eachName(needNames(positionals, 'restart'), async (n) => `Restarted ${n} (pid ${(await restartSandbox(n, { timeoutSec: t, force: values.force ?? false, ...profileChangeOpts })).init?.pid})`);
 };
 
 const del: Command = async (args) => {
@@ -240,7 +229,7 @@ const open: Command = async (args) => {
   const { positionals } = parse(args, {});
   const [name, appName] = positionals;
   if (!name || !appName || positionals.length > 2) throw usageError('sandtray open needs a sandbox name and an app', 'Usage: sandtray open NAME APP (the apps are listed by `sandtray info NAME`).');
-  const { readRecord, sandboxDirs } = await import('../runtime/store.js');
+  const { readRecord, sandboxDirs } = await import('../api/inspect.js');
   const { expandRecord, startSandbox } = await import('./use-lifecycle.js');
   const { attachSpec } = await import('./use-attach.js');
   const { profile } = expandRecord(readRecord(name));
@@ -249,9 +238,9 @@ const open: Command = async (args) => {
     const known = profile.apps.map((a) => a.name);
     throw new SandtrayError('NOT_FOUND', `Sandbox "${name}" has no app "${appName}"`, known.length ? `Its apps: ${known.join(', ')}.` : `Add one to its profile, e.g. apps: [{name: ${appName}, command: [${appName}]}].`);
   }
-  const { sandboxState } = await import('../runtime/state.js');
+  const { sandboxState } = await import('../api/inspect.js');
   if (sandboxState(name).state === 'STOPPED') await startSandbox(name, undefined, profileChangeOpts);
-  const { sandboxOutputFile } = await import('../runtime/log.js');
+  const { sandboxOutputFile } = await import('../api/inspect.js');
   const { spawn } = await import('node:child_process');
   const spec = attachSpec(name, app.command);
   // Its output goes where pid 1's does: the sandbox's own output file, which is the sandbox's already.
@@ -275,8 +264,8 @@ const open: Command = async (args) => {
 
 /** The app APP of sandbox NAME's expanded profile, for export; the same error as open's when it has none. */
 async function appOf(name: string, appName: string) {
-  const { readRecord } = await import('../runtime/store.js');
-  const { expandRecord } = await import('../profile/resolve.js');
+  const { readRecord } = await import('../api/inspect.js');
+  const { expandRecord } = await import('../api/profiles.js');
   const { profile } = expandRecord(readRecord(name));
   const app = profile.apps.find((a) => a.name === appName);
   if (!app) {
@@ -292,7 +281,7 @@ const exportCmd: Command = async (args) => {
   const [name, appName] = positionals;
   if (!name || !appName || positionals.length > 2) throw usageError('sandtray export needs a sandbox name and an app', `Usage: sandtray ${TABLE.export.usage[0]} (the apps are listed by \`sandtray info NAME\`).`);
   const { app, profile } = await appOf(name, appName);
-  const { exportEntry } = await import('../lifecycle/desktop-entry.js');
+  const { exportEntry } = await import('../api/lifecycle.js');
   const file = exportEntry(name, app);
   if (!profile.display.wayland && !profile.display.x11) process.stderr.write(`warning: the profile of ${name} grants no display (display: {wayland: true} or {x11: true}): the app's windows cannot open\n`);
   console.log(visible(`Exported ${app.title ?? app.name} (${name}): ${file}`));
@@ -304,10 +293,10 @@ const unexportCmd: Command = async (args) => {
   const { positionals } = parse(args, TABLE.unexport.options);
   const [name, appName] = positionals;
   if (!name || positionals.length > 2) throw usageError('sandtray unexport needs a sandbox name', `Usage: sandtray ${TABLE.unexport.usage[0]}`);
-  const { checkName } = await import('../runtime/store.js');
+  const { checkName } = await import('../api/inspect.js');
   checkName(name);
   if (appName !== undefined && !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(appName)) throw usageError(`"${visible(appName)}" is not an app name`, 'App names are lowercase letters, digits and "-", as in the profile\'s apps.');
-  const { unexportEntries } = await import('../lifecycle/desktop-entry.js');
+  const { unexportEntries } = await import('../api/lifecycle.js');
   const removed = unexportEntries(name, appName);
   if (appName !== undefined && !removed.length) throw new SandtrayError('NOT_FOUND', `Sandbox "${name}" has no desktop entry for app "${appName}"`, `\`sandtray export ${name} ${appName}\` makes one.`);
   for (const f of removed) console.log(visible(`Removed ${f}`));
@@ -400,7 +389,7 @@ const info: Command = async (args) => {
 const ps: Command = async (args) => {
   const { values, positionals } = parse(args, TABLE.ps.options);
   const [name] = needNames(positionals, 'ps');
-  const { runningSandbox } = await import('../attach/attach.js');
+  const { runningSandbox } = await import('../api/attach.js');
   const { sandboxProcesses } = await import('./use-inspect.js');
   const procs = sandboxProcesses(runningSandbox(name!));
   if (values.json) printJson(procs);
@@ -427,8 +416,8 @@ const pid: Command = async (args) => {
 const log: Command = async (args) => {
   const { values, positionals } = parse(args, TABLE.log.options);
   const [name] = needNames(positionals, 'log');
-  const { readRecord, sandboxDirs } = await import('../runtime/store.js');
-  const { readSandboxLog, followSandboxLog, formatLogLine, sandboxOutputFile } = await import('../runtime/log.js');
+  const { readRecord, sandboxDirs } = await import('../api/inspect.js');
+  const { readSandboxLog, followSandboxLog, formatLogLine, sandboxOutputFile } = await import('../api/inspect.js');
   readRecord(name!);
   const file = sandboxDirs(name!).log;
   if (values.path) {
@@ -455,14 +444,24 @@ const log: Command = async (args) => {
     return 0;
   }
   // Following prints one JSON object per line with --json; what follows starts right after what is shown first.
+  // Ends with Ctrl-C, or once the sandbox is deleted (its record gone), with what it wrote last.
+  const record = sandboxDirs(name!).record;
   await new Promise<void>((resolve) => {
-    const f = followSandboxLog(file, show, TAIL);
-    shortened(f.initial);
-    show(f.initial.lines);
     const end = (): void => {
       f.close();
+      process.off('SIGINT', end);
+      process.off('SIGTERM', end);
       resolve();
     };
+    const f = followSandboxLog(file, show, TAIL, {
+      gone: () => !fs.existsSync(record),
+      onEnd: () => {
+        process.stderr.write(`sandtray: ${name} was deleted; nothing more to follow\n`);
+        end();
+      },
+    });
+    shortened(f.initial);
+    show(f.initial.lines);
     process.once('SIGINT', end);
     process.once('SIGTERM', end);
   });
@@ -487,7 +486,7 @@ const monitor: Command = async (args) => {
   } catch (err) {
     throw usageError(`Bad regular expression: ${(err as Error).message}`, 'Pass a JavaScript regular expression matching sandbox names, e.g. "^work-".');
   }
-  const { watchStates } = await import('../inspect/monitor.js');
+  const { watchStates } = await import('../api/events.js');
   await new Promise<void>((resolve) => {
     const w = watchStates((e) => {
       if (re && !re.test(e.name)) return;
@@ -510,9 +509,9 @@ const wait: Command = async (args) => {
   const [name] = needNames(positionals, 'wait');
   const want = (values.state ?? '').toUpperCase();
   const { STATES } = await import('./use-inspect.js');
-  const { waitForState } = await import('../inspect/monitor.js');
+  const { waitForState } = await import('../api/events.js');
   if (!STATES.includes(want as State)) throw usageError(`--state must be one of ${STATES.join(', ')}`, 'Usage: sandtray wait NAME --state RUNNING [--timeout S]');
-  const { readRecord } = await import('../runtime/store.js');
+  const { readRecord } = await import('../api/inspect.js');
   readRecord(name!);
   const t = values.timeout === undefined ? null : timeoutOf(values.timeout);
   try {
@@ -536,7 +535,7 @@ const plan: Command = async (args) => {
     printJson({ ...p, mounts: p.mounts.map((m) => { const r = resolvedOf(m); return r ? { ...m, resolved: r } : m; }), idmapNote, risks });
     return 0;
   }
-  const { shQuote } = await import('../attach/quote.js');
+  const { shQuote } = await import('../api/attach.js');
   const out = [
     `Sandbox ${p.name}, hostname ${p.hostname}, network ${p.network.mode}`,
     `Namespaces: ${p.namespaces.join(', ')}`,
@@ -563,7 +562,7 @@ const plan: Command = async (args) => {
 
 const doctorCmd: Command = async (args) => {
   const { values } = parse(args, TABLE.doctor.options, false);
-  const { doctor } = await import('../host/doctor.js');
+  const { doctor } = await import('../api/host.js');
   const checks = await doctor();
   if (values.json) printJson(checks);
   else {
@@ -581,7 +580,7 @@ const doctorCmd: Command = async (args) => {
 const profile: Command = async (args) => {
   const [sub, ...rest] = args;
   if (sub === 'schema') {
-    const { profileJsonSchema } = await import('../profile/schema.js');
+    const { profileJsonSchema } = await import('../api/profiles.js');
     printJson(profileJsonSchema());
     return 0;
   }
@@ -594,10 +593,10 @@ const profile: Command = async (args) => {
       // The risks are shown with "valid", and with the host problems when the schema holds.
       let risks: Risk[] | undefined;
       try {
-        const { loadLayerFile } = await import('../profile/load.js');
+        const { loadLayerFile } = await import('../api/profiles.js');
         const layer = loadLayerFile(f);
-        const { expandLayers } = await import('../profile/expand.js');
-        const { checkProfileOnHost } = await import('../profile/check.js');
+        const { expandLayers } = await import('../api/profiles.js');
+        const { checkProfileOnHost } = await import('../api/profiles.js');
         const expanded = expandLayers('check', [{ origin: f, layer }]).profile;
         risks = profileRisks(expanded);
         checkProfileOnHost(expanded);
@@ -605,7 +604,7 @@ const profile: Command = async (args) => {
         if (!values.json) console.log(visible([`${f}: valid`, ...risks.map(formatRisk)].join('\n'), { newlines: true }));
       } catch (err) {
         bad++;
-        const { asSandtrayError } = await import('../core/errors.js');
+        const { asSandtrayError } = await import('../api/base.js');
         const e = asSandtrayError(err);
         results.push({ file: f, valid: false, error: e.toJSON(), ...(risks ? { risks } : {}) });
         if (!values.json) console.error(visible([`${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`, ...(risks ?? []).map(formatRisk)].join('\n'), { newlines: true }));
@@ -616,7 +615,7 @@ const profile: Command = async (args) => {
   }
   if (sub === 'list') {
     const { values } = parse(rest, TABLE.profile.options, false);
-    const { listProfiles } = await import('../profile/resolve.js');
+    const { listProfiles } = await import('../api/profiles.js');
     const all = listProfiles();
     if (values.json) printJson(all);
     else console.log(table(['NAME', 'FILE'], all.map((p) => [p.name, p.file + (p.shipped ? ' (example)' : '')])));
@@ -626,13 +625,13 @@ const profile: Command = async (args) => {
     const { values, positionals } = parse(rest, TABLE.profile.options);
     if (!positionals[0]) throw usageError('sandtray profile show needs a profile name', 'Usage: sandtray profile show NAME (see `sandtray profile list`).');
     // A profile may come from anywhere (a download, another user's file): its bytes are shown, not obeyed.
-    const { profileFile, profileRef } = await import('../profile/resolve.js');
+    const { profileFile, profileRef } = await import('../api/profiles.js');
     const file = profileFile(profileRef(positionals[0]));
     const text = fs.readFileSync(file, 'utf8');
     if (values.json) {
       // The text as it is, and the layer it parses to (sources resolved), or why it does not.
-      const { loadLayerFile } = await import('../profile/load.js');
-      const { asSandtrayError } = await import('../core/errors.js');
+      const { loadLayerFile } = await import('../api/profiles.js');
+      const { asSandtrayError } = await import('../api/base.js');
       let layer: unknown = null;
       let error: unknown = null;
       try {

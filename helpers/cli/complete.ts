@@ -5,7 +5,7 @@
 // to complete that itself.
 import fs from 'node:fs';
 import path from 'node:path';
-import { sandtrayPaths } from '../core/paths.js';
+import { sandtrayPaths } from '../api/base.js';
 import { LIST_FORMATS, specOf, STATE_NAMES, type CommandSpec, type Completion } from './table.js';
 import { visibleCommands } from './help.js';
 
@@ -43,8 +43,8 @@ function profileNames(): string[] {
 async function appNames(sandbox: string | undefined): Promise<string[]> {
   if (!sandbox) return [];
   try {
-    const { readRecord } = await import('../runtime/store.js');
-    const { expandRecord } = await import('../profile/resolve.js');
+    const { readRecord } = await import('../api/inspect.js');
+    const { expandRecord } = await import('../api/profiles.js');
     return expandRecord(readRecord(sandbox)).profile.apps.map((a) => a.name);
   } catch {
     return [];

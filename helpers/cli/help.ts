@@ -1,7 +1,7 @@
 // Help, suggestions, the man page and the shell completion scripts, all made from the command
 // table (cli/table.ts). Loads no engine code: `--help` and `completion` are as quick as Node.
 import fs from 'node:fs';
-import { SandtrayError } from '../core/errors.js';
+import { SandtrayError } from '../api/base.js';
 import { EXIT_CODES, specOf, TABLE, type CommandSpec, type OptionSpec } from './table.js';
 
 const USAGE_ERRORS = new WeakSet<object>();

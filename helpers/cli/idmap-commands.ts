@@ -1,12 +1,8 @@
 // `sandtray idmap`: the user's subordinate ids and where each went; `idmap release` for orphans.
 import { parseArgs } from 'node:util';
-import { SandtrayError } from '../core/errors.js';
-import { sandtrayPaths } from '../core/paths.js';
-import { readHostFacts } from '../host/facts.js';
-import { releaseIds } from '../idmap/assign.js';
-import { idmapReport, type IdmapReport } from '../idmap/report.js';
-import { formatRanges } from '../idmap/rangeset.js';
-import { listNames } from '../runtime/store.js';
+import { SandtrayError, sandtrayPaths } from '../api/base.js';
+import { formatRanges, idmapReport, readHostFacts, releaseIds, type IdmapReport } from '../api/host.js';
+import { listNames } from '../api/inspect.js';
 import type { Command } from './commands.js';
 import { printJson, table } from './output.js';
 import { parseError, usageError } from './help.js';

@@ -1,9 +1,7 @@
 // --set key.path=value flags -> a validated override layer.
 import YAML from 'yaml';
-import { SandtrayError } from '../core/errors.js';
-import { formatIssues } from '../profile/issues.js';
-import { resolveLayerSources } from '../profile/load.js';
-import { API_VERSION, layerSchema, type Layer } from '../profile/schema.js';
+import { SandtrayError } from '../api/base.js';
+import { API_VERSION, formatIssues, layerSchema, resolveLayerSources, type Layer } from '../api/profiles.js';
 
 /**
  * Builds the per-sandbox override layer from `--set` flags; values are YAML scalars or lists. A

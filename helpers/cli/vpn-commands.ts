@@ -1,7 +1,7 @@
 // The `vpn` and `secret` commands, and the terminal prompt for secrets a start needs.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { SandtrayError } from '../core/errors.js';
-import { setSecretPrompt } from '../secrets/prompt.js';
+import { SandtrayError } from '../api/base.js';
+import { setSecretPrompt } from '../api/prompt.js';
 import { duration, printJson, table, visible } from './output.js';
 import { parseError, usageError } from './help.js';
 
@@ -78,14 +78,14 @@ const human = (n: number | null): string => {
 const vpn: Command = async (args) => {
   const [sub, ...rest] = args;
   // Imported here, as in commands.ts: the other commands load none of it.
-  const { listNames } = await import('../runtime/store.js');
-  const { importVpn, reviewVpnFile } = await import('../vpn/import.js');
-  const { verdictLines } = await import('../vpn/verdict.js');
-  const { vpnView } = await import('../vpn/view.js');
+  const { listNames } = await import('../api/inspect.js');
+  const { importVpn, reviewVpnFile } = await import('../api/vpn.js');
+  const { verdictLines } = await import('../api/vpn.js');
+  const { vpnView } = await import('../api/vpn.js');
   if (sub === 'import') {
     const { values, positionals } = parse(rest, { name: { type: 'string', short: 'n' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, store: { type: 'string' } });
     if (positionals.length !== 1) throw usageError('sandtray vpn import needs one file', 'Usage: sandtray vpn import FILE.ovpn|FILE.conf [--name NAME] [--store keyring|file] [--dry-run]');
-    const { checkSecretStore } = await import('../secrets/keyring.js');
+    const { checkSecretStore } = await import('../api/secrets.js');
     const store = values.store === undefined ? undefined : checkSecretStore(values.store as string);
     if (values['dry-run']) {
       // The verdict alone: what an import would keep, rewrite, drop and refuse; nothing is written.
@@ -124,7 +124,7 @@ const vpn: Command = async (args) => {
       return 0;
     }
     const v = vpnView(positionals[0]!);
-    const { secretFileDir, secretStoreOf } = await import('../secrets/keyring.js');
+    const { secretFileDir, secretStoreOf } = await import('../api/secrets.js');
     const secretStore = secretStoreOf(v.name);
     if (values.json) {
       printJson({ ...v, secretStore });
@@ -153,7 +153,7 @@ const vpn: Command = async (args) => {
   if (sub === 'verify') {
     const { values, positionals } = parse(rest, { json: { type: 'boolean' } });
     if (positionals.length !== 1) throw usageError('sandtray vpn verify takes one sandbox name', 'Usage: sandtray vpn verify NAME [--json]');
-    const { verifyText, verifyVpn } = await import('../vpn/verify.js');
+    const { verifyText, verifyVpn } = await import('../api/vpn.js');
     const { version } = await import('./help.js');
     const r = await verifyVpn(positionals[0]!);
     if (values.json) printJson({ ...r, version: version() });
@@ -165,8 +165,8 @@ const vpn: Command = async (args) => {
 
 const secret: Command = async (args) => {
   const [sub, ...rest] = args;
-  const { checkSecretKey, checkSecretStore, deleteSecret, secretFileDir, setSecret, SECRET_KEYS } = await import('../secrets/keyring.js');
-  const { readRecord } = await import('../runtime/store.js');
+  const { checkSecretKey, checkSecretStore, deleteSecret, secretFileDir, setSecret, SECRET_KEYS } = await import('../api/secrets.js');
+  const { readRecord } = await import('../api/inspect.js');
   const { values, positionals } = parse(rest, { store: { type: 'string' } });
   if ((sub !== 'set' && sub !== 'delete') || positionals.length !== 2 || (sub === 'delete' && values.store !== undefined)) {
     throw usageError('Usage: sandtray secret set SANDBOX KEY [--store keyring|file] | delete SANDBOX KEY', `Keys: ${Object.entries(SECRET_KEYS).map(([k, v]) => `${k} (${v})`).join('; ')}.`);

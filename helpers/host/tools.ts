@@ -1,7 +1,7 @@
 // Finding the system tools we drive, and the one place that spawns them.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Options } from 'execa';
+import type { SpawnOptions } from './spawn.js';
 import { SandtrayError } from '../core/errors.js';
 
 const SYSTEM_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
@@ -46,8 +46,8 @@ export function requireTool(tool: string): string {
 }
 
 /** Runs a tool to completion and returns its output; never throws on a non-zero exit. */
-export async function runTool(file: string, args: readonly string[], opts: Options = {}) {
+export async function runTool(file: string, args: readonly string[], opts: Partial<SpawnOptions> = {}) {
   // Imported here: the commands that only look tools up (exec, shell) load no execa.
-  const { execa } = await import('execa');
-  return execa(file, args, { reject: false, stdin: 'ignore', ...opts });
+  const { hostEnv, spawnTool } = await import('./spawn.js');
+  return spawnTool(file, args, { reject: false, stdin: 'ignore', ...opts, env: opts.env ?? hostEnv() });
 }

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { SandtrayError } from '../core/errors.js';
-import { tempName, withLock, writeFileSynced, type HeldLock, type LockOptions } from '../core/lock.js';
+import { tempName, withLock, writeFileSynced, type HeldLock, type LockOptions } from '../host/lock.js';
 import type { Paths } from '../core/paths.js';
 import { allocate, formatRanges, subtract, takeFirst, totalSize, type IdRange } from './rangeset.js';
 

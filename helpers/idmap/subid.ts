@@ -1,8 +1,8 @@
 // Reads a user's subordinate uid/gid ranges: getsubids when present (it follows nsswitch), else the files.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
-import { execa } from 'execa';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { hostEnv, spawnTool } from '../host/spawn.js';
 import { z } from 'zod';
 import { SandtrayError } from '../core/errors.js';
 import { normalize, type IdRange } from './rangeset.js';
@@ -107,6 +107,20 @@ export function testSubIdDir(env: NodeJS.ProcessEnv = process.env): string | nul
   return dir && path.isAbsolute(dir) ? dir : null;
 }
 
+/** A tool on the caller's PATH only, or null. */
+function onPath(tool: string): string | null {
+  for (const d of (process.env['PATH'] ?? '').split(':').filter((x) => path.isAbsolute(x))) {
+    const p = path.join(d, tool);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
 /** Reads the user's subordinate ranges of one kind, normalized (sorted, merged). */
 export async function readSubIds(
   kind: SubIdKind,
@@ -118,7 +132,10 @@ export async function readSubIds(
   // getsubids has no `--`, so a name that looks like an option must not reach its argv.
   if (opts.file === undefined && opts.useGetsubids !== false && !user.name.startsWith('-') && (opts.useGetsubids === true || subidFromNss())) {
     const args = kind === 'gid' ? ['-g', user.name] : [user.name];
-    const res = await execa('getsubids', args, { reject: false, timeout: 10_000, stdin: 'ignore' });
+    // getsubids is looked up on the caller's PATH (none there: the file is read); it runs with
+    // the host environment, and asks the system's NSS modules, which read their own configuration.
+    const bin = onPath('getsubids');
+    const res = bin ? await spawnTool(bin, args, { env: hostEnv(), reject: false, timeout: 10_000, stdin: 'ignore' }) : { exitCode: undefined, stdout: '' };
     if (res.exitCode === 0) return { ...parseGetsubidsOutput(res.stdout), source: `getsubids ${args.join(' ')}` };
     // getsubids prints "Error fetching ranges" and exits 1 both for "no ranges" and for a
     // lookup failure, so the best we can say is that it gave none.

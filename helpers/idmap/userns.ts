@@ -9,7 +9,7 @@
 // its own uid and gid, nothing else.
 import fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { execa } from 'execa';
+import { spawnTool } from '../host/spawn.js';
 import { SandtrayError } from '../core/errors.js';
 import { requireTool, runTool, which } from '../host/tools.js';
 import { closeFdsPrefix } from '../host/close-fds.js';
@@ -182,10 +182,9 @@ export async function runInUserns(map: IdMap, argv: readonly string[], opts: { t
   const writer = mapWriter(map);
   // Through the launcher (closeFdsPrefix): where AppArmor restricts user namespaces, only it may make them.
   const [file, ...args] = [...closeFdsPrefix(4), requireTool('unshare'), '--user', '--', '/bin/sh', '-c', ONE_LEVEL_SCRIPT, 'sandtray-userns', ...argv];
-  const child = execa(file!, args, {
+  const child = spawnTool(file!, args, {
     stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
     reject: false,
-    extendEnv: false,
     env: { PATH: SANDBOX_PATH, LANG: 'C.UTF-8' },
     timeout: opts.timeoutMs ?? 120_000,
     stripFinalNewline: false,

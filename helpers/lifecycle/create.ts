@@ -7,7 +7,7 @@ import { checkProfileOnHost } from '../profile/check.js';
 import { expandRecord } from '../profile/resolve.js';
 import type { Layer } from '../profile/schema.js';
 import { checkName, ensureSandtrayDirs, sandboxDirs, writeFileAtomic, type SandboxRecord } from '../runtime/store.js';
-import { writeApplied } from '../profile/applied.js';
+import { writeApplied } from '../runtime/applied.js';
 import { readHostFacts } from '../host/facts.js';
 import { leaseIds, releaseIds } from '../idmap/assign.js';
 import { logEvent } from '../runtime/log.js';

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SandtrayError } from '../core/errors.js';
-import { withLock } from '../core/lock.js';
+import { withLock } from '../host/lock.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
 import { checkStateDir, removeStatePath } from '../core/trust.js';
 import { which } from '../host/tools.js';
@@ -14,7 +14,7 @@ import { sandboxOutputFile } from '../runtime/log.js';
 import { sandboxState } from '../runtime/state.js';
 import { DamagedRecordError, readRecord, sandboxDirs, ensureSandtrayDirs } from '../runtime/store.js';
 import { stopLeftoverHelpers } from '../network/helper-proc.js';
-import { killRecorded } from './kill.js';
+import { killRecorded } from '../runtime/kill.js';
 import { stopSandbox } from './stop.js';
 import { forgetVpnSandbox } from '../vpn/forget.js';
 import { applicationsDir, unexportEntries } from './desktop-entry.js';

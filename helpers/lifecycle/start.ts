@@ -1,7 +1,7 @@
 // start: STOPPED -> STARTING -> RUNNING, or STARTING -> ABORTING -> STOPPED with nothing left behind.
 import fs from 'node:fs';
 import { SandtrayError, asSandtrayError } from '../core/errors.js';
-import { withLock } from '../core/lock.js';
+import { withLock } from '../host/lock.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
 import { Revert } from '../core/revert.js';
 import { readHostFacts } from '../host/facts.js';
@@ -15,8 +15,8 @@ import { logEvent, logTail, sandboxOutputFile } from '../runtime/log.js';
 import { sandboxState, writeRuntime, type RuntimeState } from '../runtime/state.js';
 import { ensurePrivateDir, ensureSandtrayDirs, readRecord, sandboxDirs } from '../runtime/store.js';
 import { removeStatePath } from '../core/trust.js';
-import { noticeProfileChanges, writeApplied, type LayerFile, type ProfileChangeOptions } from '../profile/applied.js';
-import { killRecorded } from './kill.js';
+import { noticeProfileChanges, writeApplied, type LayerFile, type ProfileChangeOptions } from '../runtime/applied.js';
+import { killRecorded } from '../runtime/kill.js';
 import { Interrupts } from './interrupt.js';
 import { networkDriver } from '../network/drivers.js';
 import type { HelperProc } from '../network/driver.js';

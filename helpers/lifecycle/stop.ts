@@ -1,13 +1,13 @@
 // stop: RUNNING -> STOPPING -> STOPPED; SIGTERM to pid 1, SIGKILL after the timeout or at once with force.
 import { SandtrayError } from '../core/errors.js';
-import { withLock } from '../core/lock.js';
+import { withLock } from '../host/lock.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
 import { removeStatePath } from '../core/trust.js';
 import { selfId } from '../host/proc.js';
 import { logEvent } from '../runtime/log.js';
 import { sandboxState, writeRuntime } from '../runtime/state.js';
 import { readRecord, ensureSandtrayDirs, sandboxDirs } from '../runtime/store.js';
-import { killRecorded, killTree, signalProc } from './kill.js';
+import { killRecorded, killTree, signalProc } from '../runtime/kill.js';
 import { networkDriver } from '../network/drivers.js';
 import { stopLeftoverHelpers } from '../network/helper-proc.js';
 import type { Profile } from '../profile/schema.js';

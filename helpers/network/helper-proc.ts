@@ -1,11 +1,11 @@
 // Host helper processes of a sandbox (pasta, the uplink holder, VPN clients): spawned detached, logged, killed by identity.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
+import { spawnTool } from '../host/spawn.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SandtrayError } from '../core/errors.js';
 import { isAlive, procStart } from '../host/proc.js';
-import { signalProc, waitGone } from '../lifecycle/kill.js';
+import { signalProc, waitGone } from '../runtime/kill.js';
 import type { HelperProc } from './driver.js';
 
 export interface SpawnHelperOptions {
@@ -25,11 +25,10 @@ export function spawnHelper(argv: readonly string[], opts: SpawnHelperOptions): 
   const logFd = fs.openSync(opts.logFile, 'a', 0o600);
   let child;
   try {
-    child = execa(file!, args, {
+    child = spawnTool(file!, args, {
       detached: true,
       cleanup: false,
       reject: false,
-      extendEnv: false,
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', ...(opts.env ?? {}) },
       cwd: opts.cwd ?? '/',
       stdin: opts.input === undefined ? 'ignore' : 'pipe',

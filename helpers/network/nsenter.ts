@@ -1,5 +1,5 @@
 // Running tools inside a sandbox's namespaces as root of its user namespace (the user, with caps there).
-import { execa } from 'execa';
+import { spawnTool } from '../host/spawn.js';
 import { SandtrayError } from '../core/errors.js';
 import { requireTool } from '../host/tools.js';
 
@@ -17,9 +17,8 @@ export function nsenterArgv(pid: number, namespaces: readonly NsKind[]): string[
  */
 export async function runInNs(pid: number, namespaces: readonly NsKind[], argv: readonly string[], what: string, input?: string): Promise<string> {
   const [file, ...args] = [...nsenterArgv(pid, namespaces), ...argv];
-  const res = await execa(file!, args, {
+  const res = await spawnTool(file!, args, {
     reject: false,
-    extendEnv: false,
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
     ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
     timeout: 15_000,

@@ -9,8 +9,9 @@ import { resolveSecrets, type SecretNeed } from '../secrets/resolve.js';
 import { configureDevice, moveDevice } from '../vpn/apply.js';
 import { optionsErrorOf, optionsFailure, type AgentSpec } from '../vpn/agent.js';
 import { loadVpn, type LoadedVpn } from '../vpn/load.js';
+import { vpnKind } from '../vpn/kinds.js';
 import { makeOutputPipe, prepareJail, startJailed, stopJailed, type JailSpec } from '../vpn/jail.js';
-import { ONE_TIME_CODE, stoppedBeforeReachable } from '../vpn/management.js';
+import { stoppedBeforeReachable } from '../vpn/management.js';
 import { MGMT_SOCKET, OPENVPN_DEV, openvpnArgv, RUN_CONFIG, writeOpenvpnConfig } from '../vpn/openvpn.js';
 import { tunnelResolvConf, wireguardTunnel } from '../vpn/tunnel.js';
 import { createKernelWg, peerKeepalives, WG_DEV, wgError, wgSetconf, wgSetconfText, wireguardGoArgv } from '../vpn/wireguard.js';
@@ -24,23 +25,9 @@ import { startUplink, stopUplink, uplinkResolvFile } from './uplink.js';
 
 const AGENT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../vpn/agent-main.js');
 
-/** Secrets a configuration needs at start. */
+/** Secrets a configuration needs at start (each VPN kind says which). */
 export function secretNeeds(v: LoadedVpn): SecretNeed[] {
-  if (v.type === 'openvpn') {
-    const needs: SecretNeed[] = [];
-    const inline = v.config.blocks.some((b) => b.tag === 'auth-user-pass');
-    if (v.config.needsUserPass && !inline) needs.push({ key: 'username', label: 'VPN user name' }, { key: 'password', label: 'VPN password' });
-    if (v.config.encryptedKey) needs.push({ key: 'key-passphrase', label: 'private key passphrase' });
-    // static-challenge: a one-time code, asked at every start with the file's own words, never kept.
-    const c = v.config.challenge;
-    if (c) needs.push({ key: ONE_TIME_CODE, label: c.text.trim() || 'one-time code', oneTime: true, echo: c.echo });
-    return needs;
-  }
-  const needs: SecretNeed[] = v.config.privateKey ? [] : [{ key: 'private-key', label: 'WireGuard private key' }];
-  v.config.peers.forEach((p, i) => {
-    if (p.presharedKey === 'keyring') needs.push({ key: i === 0 ? 'preshared-key' : `preshared-key-${i + 1}`, label: `WireGuard preshared key of peer ${i + 1}` });
-  });
-  return needs;
+  return vpnKind(v.type).secretNeeds(v);
 }
 
 function agentArgv(): string[] {

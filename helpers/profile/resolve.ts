@@ -6,9 +6,7 @@ import { SandtrayError } from '../core/errors.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
 import { expandLayers, type Expanded, type LayerSource } from './expand.js';
 import { loadProfileFile, PROFILE_EXT } from './load.js';
-import type { LayerFile } from './applied.js';
-import { API_VERSION, NAME_RE } from './schema.js';
-import type { SandboxRecord } from '../runtime/store.js';
+import { API_VERSION, NAME_RE, type Layer } from './schema.js';
 
 /** Folder of the example profiles shipped with Sandtray. */
 export const SHIPPED_PROFILES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../resources/profiles');
@@ -48,11 +46,28 @@ export function listProfiles(paths: Paths = sandtrayPaths()): { name: string; fi
   return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** What a sandbox's record says its profile is made of (runtime/store.ts keeps the record). */
+export interface ProfileRecord {
+  name: string;
+  profiles: string[];
+  overrides: Partial<Layer> | null;
+}
+
+/** One profile file a sandbox's profile was built from, with its content's hash. */
+export interface LayerFile {
+  /** The reference in the record: a profile name or an absolute path. */
+  ref: string;
+  /** The file it resolved to. */
+  file: string;
+  sha256: string;
+  layer: Layer;
+}
+
 /**
  * Loads every layer of a sandbox record and expands them. Each profile file is checked before it is
  * read (see loadProfileFile); layerFiles tells what was read, with its hash, so a start can record it.
  */
-export function expandRecord(rec: Pick<SandboxRecord, 'name' | 'profiles' | 'overrides'>, paths?: Paths): Expanded & { layerFiles: LayerFile[] } {
+export function expandRecord(rec: ProfileRecord, paths?: Paths): Expanded & { layerFiles: LayerFile[] } {
   const layerFiles: LayerFile[] = [];
   const layers: LayerSource[] = rec.profiles.map((ref) => {
     const loaded = loadProfileFile(profileFile(ref, paths));

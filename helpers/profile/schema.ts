@@ -42,7 +42,9 @@ export const mountSchema = z.strictObject({
 });
 
 export const networkModes = ['none', 'nat', 'host', 'vpn'] as const;
+/** The VPN types, named once: every other list of them derives from this one. */
 export const vpnTypes = ['openvpn', 'wireguard'] as const;
+export type VpnType = (typeof vpnTypes)[number];
 export const vpnSchema = z.strictObject({
   type: z.enum(vpnTypes).describe('openvpn (.ovpn) or wireguard (wg-quick .conf)'),
   config: hostPath.describe('The VPN configuration file; relative paths are relative to the profile file'),
@@ -147,7 +149,7 @@ export interface Profile {
   home: string;
   shell: string | null;
   mounts: { source: string; target: string; readOnly: boolean; optional: boolean }[];
-  network: { mode: (typeof networkModes)[number]; allowHostLoopback: boolean; vpn: { type: (typeof vpnTypes)[number]; config: string } | null };
+  network: { mode: (typeof networkModes)[number]; allowHostLoopback: boolean; vpn: { type: VpnType; config: string } | null };
   idmap: { mode: 'shared' | 'isolated'; size: number };
   nesting: boolean;
   /** Capabilities asked for beyond the default set (see confine/caps.ts). */

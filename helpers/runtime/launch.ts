@@ -1,7 +1,7 @@
 // Executes a plan: makes the user namespaces, spawns bwrap detached, and learns the sandbox's pid 1.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
+import { spawnTool } from '../host/spawn.js';
 import type { Readable, Writable } from 'node:stream';
 import { SandtrayError } from '../core/errors.js';
 import { catchesSignal, nsInode, procStart, type ProcId } from '../host/proc.js';
@@ -18,11 +18,10 @@ import { bindByDescriptor, checkTargets } from './mount-safety.js';
 type Fd = 'pipe' | 'ignore' | number;
 
 function spawnBwrap(args: string[], env: Record<string, string>, stdio: Fd[]) {
-  return execa(args[0]!, args.slice(1), {
+  return spawnTool(args[0]!, args.slice(1), {
     detached: true,
     cleanup: false,
     reject: false,
-    extendEnv: false,
     env,
     cwd: '/',
     stdio: stdio as unknown as ['ignore', 1, 2, 'pipe'],
@@ -170,11 +169,10 @@ function killGroup(pid: number | undefined): void {
 }
 
 function spawnHolders(argv: string[], logFd: number) {
-  return execa(argv[0]!, argv.slice(1), {
+  return spawnTool(argv[0]!, argv.slice(1), {
     detached: true,
     cleanup: false,
     reject: false,
-    extendEnv: false,
     env: HOST_ENV,
     cwd: '/',
     stdio: ['ignore', logFd, logFd, 'pipe', 'pipe', 'pipe'] as unknown as ['ignore', 1, 2, 'pipe'],

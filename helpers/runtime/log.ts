@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { visible } from '../cli/output.js';
+import { visible } from '../core/visible.js';
 
 /** Appends a lifecycle line to the lifecycle log. */
 export function logEvent(logFile: string, message: string): void {
@@ -200,9 +200,16 @@ export function readSandboxLog(logFile: string, maxBytes: number): LogSnapshot {
  * Follows both logs from their current end: initial holds the complete lines in the last
  * tailBytes of each, and onLines gets each batch of new complete lines, in the order they were
  * seen. Watches the folder (a log created or replaced later is picked up) and polls once a second
- * (appends from another process do not always notify).
+ * (appends from another process do not always notify). With `gone`, each look also asks whether
+ * what is followed still exists: once it says no, the rest is read, the follow closes itself and
+ * onEnd is called. The watch never throws: a folder that vanishes leaves the poll.
  */
-export function followSandboxLog(logFile: string, onLines: (lines: LogLine[]) => void, tailBytes = 0): { initial: LogSnapshot; close(): void } {
+export function followSandboxLog(
+  logFile: string,
+  onLines: (lines: LogLine[]) => void,
+  tailBytes = 0,
+  opts: { gone?: () => boolean; onEnd?: () => void } = {},
+): { initial: LogSnapshot; close(): void } {
   const cursors = [new LogCursor(logFile, 'sandtray'), new LogCursor(sandboxOutputFile(logFile), 'sandbox')] as const;
   const [life, inside] = cursors.map((c) => c.startAtEnd(tailBytes)) as [{ lines: LogLine[]; truncated: boolean }, { lines: LogLine[]; truncated: boolean }];
   const initial: LogSnapshot = {
@@ -210,26 +217,44 @@ export function followSandboxLog(logFile: string, onLines: (lines: LogLine[]) =>
     truncated: { sandtray: life.truncated, sandbox: inside.truncated },
     files: { sandtray: logFile, sandbox: cursors[1].file },
   };
+  let closed = false;
+  let watcher: fs.FSWatcher | null = null;
+  let poll: NodeJS.Timeout | null = null;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    watcher?.close();
+    if (poll) clearInterval(poll);
+  };
   const pump = (): void => {
+    if (closed) return;
+    const ending = opts.gone?.() ?? false;
     for (const c of cursors) {
       const lines = c.read();
       if (lines.length) onLines(lines);
     }
+    if (ending) {
+      close();
+      opts.onEnd?.();
+    }
   };
   const dir = path.dirname(logFile);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const names = new Set(cursors.map((c) => path.basename(c.file)));
-  const watcher = fs.watch(dir, (_event, changed) => {
-    if (!changed || names.has(changed)) pump();
-  });
-  const poll = setInterval(pump, 1000);
-  return {
-    initial,
-    close() {
-      watcher.close();
-      clearInterval(poll);
-    },
-  };
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    watcher = fs.watch(dir, (_event, changed) => {
+      if (!changed || names.has(changed)) pump();
+    });
+    // A folder removed under the watch ends the watch, not the process: the poll goes on.
+    watcher.on('error', () => {
+      watcher?.close();
+      watcher = null;
+    });
+  } catch {
+    watcher = null;
+  }
+  poll = setInterval(pump, 1000);
+  return { initial, close };
 }
 
 /** Last lines of both logs, for error messages: lifecycle lines, then the sandbox's output, marked. */

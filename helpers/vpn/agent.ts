@@ -17,13 +17,14 @@ import { CONNECTING_STATES, mgmtQuote, NOT_REACHED, ONE_TIME_CODE, OPTIONS_REFUS
 import { writeVpnStatus, type VpnState, type VpnStatus } from './status.js';
 import { openvpnTunnel, splitPushReply, type TunnelSettings } from './tunnel.js';
 import { wgHandshakes, wgSentBytes } from './wireguard.js';
+import { vpnTypes } from '../profile/schema.js';
 
 const procId = z.object({ pid: z.number(), start: z.number() });
 const helper = procId.extend({ what: z.string() });
 
 export const agentSpecSchema = z.object({
   name: z.string(),
-  type: z.enum(['openvpn', 'wireguard']),
+  type: z.enum(vpnTypes),
   init: procId,
   uplink: procId,
   client: helper,

@@ -18,7 +18,7 @@
 //   pipe to the agent, which writes it to the lifecycle log, never a descriptor of the log itself.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
+import { hostEnv, spawnTool } from '../host/spawn.js';
 import { compileSeccomp, seccompArch } from '../confine/seccomp.js';
 import { ensureStateDir, writeStateFile } from '../core/trust.js';
 import { SandtrayError } from '../core/errors.js';
@@ -167,7 +167,7 @@ function jailedChild(outer: number, comm: string): number | null {
  */
 export async function makeOutputPipe(file: string): Promise<{ keep: number }> {
   fs.rmSync(file, { force: true });
-  const r = await execa(requireTool('mkfifo'), ['-m', '0600', '--', file], { reject: false, stdin: 'ignore' });
+  const r = await spawnTool(requireTool('mkfifo'), ['-m', '0600', '--', file], { env: hostEnv(), reject: false, stdin: 'ignore' });
   if (r.exitCode !== 0) throw new SandtrayError('START_FAILED', `Could not make the VPN client's output pipe: ${String(r.stderr).trim()}`);
   const st = fs.lstatSync(file);
   if (!st.isFIFO()) throw new SandtrayError('START_FAILED', `${file} is not a pipe`);

@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SandtrayError } from '../core/errors.js';
 import type { Profile } from '../profile/schema.js';
-import { parseOvpn, type OvpnConfig } from './openvpn-config.js';
-import { parseWgQuick, type WgConfig } from './wireguard-config.js';
+import { vpnKind, type LoadedVpn } from './kinds.js';
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
@@ -29,7 +28,7 @@ export function readVpnFile(file: string): string {
   }
 }
 
-export type LoadedVpn = { type: 'openvpn'; file: string; config: OvpnConfig } | { type: 'wireguard'; file: string; config: WgConfig };
+export type { LoadedVpn } from './kinds.js';
 
 /**
  * Parses the profile's VPN configuration with the same rules as an import: files it names are
@@ -39,7 +38,5 @@ export function loadVpn(profile: Profile): LoadedVpn {
   const vpn = profile.network.vpn;
   if (!vpn) throw new SandtrayError('INVALID_PROFILE', 'network.mode is vpn but network.vpn is not set', 'Add network.vpn: {type: openvpn|wireguard, config: FILE}, or import a configuration with `sandtray vpn import FILE`.');
   const text = readVpnFile(vpn.config);
-  return vpn.type === 'openvpn'
-    ? { type: 'openvpn', file: vpn.config, config: parseOvpn(text, vpn.config, path.dirname(path.resolve(vpn.config))) }
-    : { type: 'wireguard', file: vpn.config, config: parseWgQuick(text, vpn.config) };
+  return vpnKind(vpn.type).load(text, vpn.config, path.dirname(path.resolve(vpn.config)));
 }

@@ -3,12 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic, type SandboxDirs } from '../runtime/store.js';
+import { vpnTypes } from '../profile/schema.js';
 
 export const VPN_STATES = ['connecting', 'connected', 'reconnecting', 'failed', 'down'] as const;
 export type VpnState = (typeof VPN_STATES)[number];
 
 export const vpnStatusSchema = z.object({
-  type: z.enum(['openvpn', 'wireguard']),
+  type: z.enum(vpnTypes),
   state: z.enum(VPN_STATES),
   /** When the tunnel entered this state. */
   since: z.string(),

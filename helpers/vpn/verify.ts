@@ -12,6 +12,7 @@ import { runInNs } from '../network/nsenter.js';
 import { PASTA_LINK, PASTA_LINK6 } from '../network/pasta.js';
 import { sandboxState } from '../runtime/state.js';
 import { vpnView } from './view.js';
+import type { VpnType } from '../profile/schema.js';
 
 export interface VerifyCheck {
   check: string;
@@ -21,7 +22,7 @@ export interface VerifyCheck {
 
 export interface VerifyReport {
   name: string;
-  type: 'openvpn' | 'wireguard';
+  type: VpnType;
   tunnel: string;
   device: string;
   time: string;

@@ -5,10 +5,11 @@ import { expandRecord } from '../profile/resolve.js';
 import { sandboxState } from '../runtime/state.js';
 import { readRecord } from '../runtime/store.js';
 import { deviceBytes, readVpnStatus, type VpnStatus } from './status.js';
+import type { VpnType } from '../profile/schema.js';
 
 export interface VpnView extends Omit<VpnStatus, 'type' | 'device'> {
   name: string;
-  type: 'openvpn' | 'wireguard';
+  type: VpnType;
   device: string | null;
   sandbox: string;
   bytesIn: number | null;

@@ -1,9 +1,7 @@
 // Live engine state for the tray and the window: the engine's state events (inotify on each
 // sandbox's runtime and data folder) drive a fresh listing, so a change made anywhere shows up
 // within milliseconds.
-import { sandtrayPaths, type Paths } from '../../helpers/core/paths.js';
-import { listSandboxes } from '../../helpers/inspect/info.js';
-import { watchStates, type StateEvent, type Watcher } from '../../helpers/inspect/monitor.js';
+import { listSandboxes, sandtrayPaths, watchStates, type Paths, type StateEvent, type Watcher } from '../../helpers/api/index.js';
 import { summarySchema, type SandboxSummary } from '../ipc/contract.js';
 import { withVpnStatus } from './vpn-status.js';
 

@@ -3,23 +3,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { SandtrayError } from '../../helpers/core/errors.js';
-import { sandtrayPaths } from '../../helpers/core/paths.js';
-import { runningSandbox } from '../../helpers/attach/attach.js';
-import { doctor } from '../../helpers/host/doctor.js';
-import { sandboxInfo } from '../../helpers/inspect/info.js';
-import { createSandbox } from '../../helpers/lifecycle/create.js';
-import { deleteSandbox } from '../../helpers/lifecycle/delete.js';
-import { planSandbox, startSandbox } from '../../helpers/lifecycle/start.js';
-import { stopSandbox } from '../../helpers/lifecycle/stop.js';
-import { pendingProfileChanges } from '../../helpers/profile/applied.js';
-import { listProfiles, profileFile, SHIPPED_PROFILES } from '../../helpers/profile/resolve.js';
-import { ensurePrivateDir, writeFileAtomic } from '../../helpers/runtime/store.js';
+import { createSandbox, deleteSandbox, doctor, launchSandbox, listProfiles, profileFile, restartSandbox, runningSandbox, sandboxInfo, saveProfile, SandtrayError, SHIPPED_PROFILES, startSandbox, stopSandbox } from '../../helpers/api/index.js';
 import type { Handlers } from '../ipc/dispatch.js';
 import { infoSchema, type SandboxSummary } from '../ipc/contract.js';
 import type { OpenedFiles } from '../files/opened.js';
 import type { LogFollowers } from '../logs/follow.js';
-import { userProfilesDir, validateProfileText } from '../profile/validate-text.js';
+import { validateProfileText } from '../profile/validate-text.js';
 import type { SecretBroker } from '../secrets/broker.js';
 import { cliArgv } from '../system/cli.js';
 import type { TerminalSessions } from '../terminal/sessions.js';
@@ -75,15 +64,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     stop: async ({ name, force, timeoutSec }) => ({ how: await after(stopSandbox(name, { force: force ?? false, ...(timeoutSec === undefined ? {} : { timeoutSec }) })) }),
     restart: async ({ name, force, timeoutSec, acceptProfileChanges }) => {
-      // Asked before stopping: a refused start must not leave the sandbox stopped.
-      const changed = acceptProfileChanges ? [] : pendingProfileChanges(name);
-      if (changed.length) throw new SandtrayError('PROFILE_CHANGED', changed.map((l) => l.replace(/^warning: /, '')).join('\n'), 'Review the profile, then restart again to apply it.');
-      // As the CLI's restart: the start must be able to succeed before anything is stopped.
-      await planSandbox(name);
-      await stopSandbox(name, { force: force ?? false, ...(timeoutSec === undefined ? {} : { timeoutSec }) }).catch((err: unknown) => {
-        if (!(err instanceof SandtrayError && err.code === 'WRONG_STATE')) throw err;
-      });
-      await after(startSandbox(name, undefined, { refuseProfileChanges: !acceptProfileChanges }));
+      // The engine's restart, as the CLI's: nothing is stopped unless the start can succeed.
+      await after(restartSandbox(name, { force: force ?? false, ...(timeoutSec === undefined ? {} : { timeoutSec }), refuseProfileChanges: !acceptProfileChanges }));
       return summaryOf(name);
     },
     delete: async ({ name, force }) => {
@@ -91,8 +73,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { ok: true as const };
     },
     'create-from-profile': async ({ name, profiles, start }) => {
-      await after(createSandbox(name, { profiles }));
-      if (start) await after(startSandbox(name));
+      // As the CLI's launch: a start that fails removes the sandbox it was created for.
+      await after<unknown>(start ? launchSandbox(name, { profiles }, { holdSignals: false }) : createSandbox(name, { profiles }));
       return summaryOf(name);
     },
     'list-profiles': () => listProfiles().map((p) => ({ ...p, description: descriptionOf(p.file) })),
@@ -100,19 +82,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const file = profileFile(name);
       return { name, text: fs.readFileSync(file, 'utf8'), shipped: file.startsWith(SHIPPED_PROFILES + path.sep), file };
     },
-    'validate-profile-text': ({ text }) => validateProfileText(text, userProfilesDir(sandtrayPaths().config)),
-    'save-profile': ({ name, text }) => {
-      const dir = userProfilesDir(sandtrayPaths().config);
-      const v = validateProfileText(text, dir);
-      if (!v.valid) {
-        throw new SandtrayError('INVALID_PROFILE', `Not saved: the profile has ${v.issues.length} problem${v.issues.length === 1 ? '' : 's'}:\n  ${v.issues.map((i) => `${i.path}: ${i.message}`).join('\n  ')}`, 'Fix the marked lines first.');
-      }
-      ensurePrivateDir(sandtrayPaths().config);
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const file = path.join(dir, `${name}.sandtray`);
-      writeFileAtomic(file, text.endsWith('\n') ? text : `${text}\n`);
-      return { name, file };
-    },
+    'validate-profile-text': ({ text }) => validateProfileText(text),
+    'save-profile': ({ name, text }) => saveProfile(name, text),
     'log-read': ({ name, maxBytes }) => deps.logs.read(name, maxBytes),
     'log-follow': ({ name }, ctx) => deps.logs.follow(name, ctx.senderId),
     'log-unfollow': ({ followId }, ctx) => {

@@ -1,8 +1,6 @@
 // When to tell the user something happened behind their back: a sandbox that stopped without being
 // asked to, a VPN tunnel that dropped. Pure functions of what the engine left on disk.
-import fs from 'node:fs';
-import { readRuntime, type RuntimeState } from '../../helpers/runtime/state.js';
-import { sandboxDirs } from '../../helpers/runtime/store.js';
+import { readRuntime, recordedExitCode, sandboxDirs, type RuntimeState } from '../../helpers/api/index.js';
 import type { SandboxSummary } from '../ipc/contract.js';
 
 export interface Notice {
@@ -20,25 +18,9 @@ export function unexpectedStopNotice(name: string, runtime: RuntimeState | null,
   return { title: `${name} stopped unexpectedly`, body: `The sandbox ended on its own: ${how}. See its log for details.` };
 }
 
-/** Exit status bwrap recorded for pid 1, if any. */
-export function recordedExitCode(exitFile: string): number | null {
-  try {
-    // --json-status-fd writes one JSON object per line: {"child-pid": N} then {"exit-code": N}.
-    for (const line of fs.readFileSync(exitFile, 'utf8').split('\n').reverse()) {
-      if (!line.trim()) continue;
-      const v = JSON.parse(line) as { 'exit-code'?: unknown };
-      if (typeof v['exit-code'] === 'number') return v['exit-code'];
-    }
-  } catch {
-    // no status written
-  }
-  return null;
-}
-
 /** The notice for a sandbox that just went from RUNNING to STOPPED, read from its runtime folder. */
 export function stopNoticeFromDisk(name: string): Notice | null {
-  const dirs = sandboxDirs(name);
-  return unexpectedStopNotice(name, readRuntime(dirs), recordedExitCode(dirs.exitFile));
+  return unexpectedStopNotice(name, readRuntime(sandboxDirs(name)), recordedExitCode(name));
 }
 
 /** VPN tunnels that were up and are now down in a still-running sandbox. */

@@ -1,11 +1,9 @@
 // Imports a VPN configuration opened in the app through the engine's own importer, so the app
 // refuses what the CLI refuses (scripts, plugins) and credentials move to the keyring, never to disk.
-import type { Paths } from '../../helpers/core/paths.js';
-import { startSandbox } from '../../helpers/lifecycle/start.js';
-import { importVpn } from '../../helpers/vpn/import.js';
+import { importVpn, startSandbox, type Paths, type VpnType } from '../../helpers/api/index.js';
 
 /** Imports the file as sandbox `name` (optionally starting it) and returns what to tell the user. */
-export async function importVpnConfig(kind: 'openvpn' | 'wireguard', file: string, name: string, start: boolean, paths: Paths): Promise<string> {
+export async function importVpnConfig(kind: VpnType, file: string, name: string, start: boolean, paths: Paths): Promise<string> {
   // The importer tells OpenVPN from WireGuard by the content; the file's extension only chose the dialog.
   void kind;
   const result = await importVpn(file, { name, paths });

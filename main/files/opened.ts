@@ -3,12 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SandtrayError } from '../../helpers/core/errors.js';
-import { sandtrayPaths, type Paths } from '../../helpers/core/paths.js';
-import { createSandbox } from '../../helpers/lifecycle/create.js';
-import { startSandbox } from '../../helpers/lifecycle/start.js';
-import { PROFILE_EXT } from '../../helpers/profile/load.js';
-import { listNames } from '../../helpers/runtime/store.js';
+import { createSandbox, launchSandbox, listNames, PROFILE_EXT, SandtrayError, sandtrayPaths, type Paths } from '../../helpers/api/index.js';
 import type { OpenedFile } from '../ipc/contract.js';
 import { validateProfileText } from '../profile/validate-text.js';
 import { importVpnConfig } from './import-vpn.js';
@@ -103,10 +98,14 @@ export class OpenedFiles {
   async accept(tokenValue: string, name: string, start: boolean): Promise<{ name: string; message: string }> {
     const opened = this.get(tokenValue);
     if (opened.kind === 'profile') {
-      await createSandbox(name, { profiles: [opened.path], paths: this.paths() });
+      if (!start) {
+        await createSandbox(name, { profiles: [opened.path], paths: this.paths() });
+        this.entries.delete(tokenValue);
+        return { name, message: `Created ${name}` };
+      }
+      // The engine's launch: a start that fails removes the sandbox it was created for.
+      const rt = await launchSandbox(name, { profiles: [opened.path] }, { paths: this.paths(), holdSignals: false });
       this.entries.delete(tokenValue);
-      if (!start) return { name, message: `Created ${name}` };
-      const rt = await startSandbox(name, this.paths());
       return { name, message: `Created and started ${name} (pid ${rt.init?.pid ?? '?'})` };
     }
     const message = await importVpnConfig(opened.kind, opened.path, name, start, this.paths());

@@ -1,12 +1,11 @@
 // What the file sheet shows of an OpenVPN (.ovpn, .conf) or WireGuard (.conf) file: the engine's
-// own verdict (helpers/vpn/import.ts, the one `sandtray vpn import` prints), never a reading of
-// the app's own. Keys and passwords are never copied into the summary or the verdict.
-import { reviewVpnText, type VpnReview } from '../../helpers/vpn/import.js';
-import type { VpnVerdict } from '../../helpers/vpn/verdict.js';
+// own reading and verdict (helpers/api inspectVpnText, the one `sandtray vpn import` prints), never
+// a reading of the app's own. Keys and passwords are never copied into the summary or the verdict.
+import { inspectVpnText as engineInspect, type VpnReview, type VpnType, type VpnVerdict } from '../../helpers/api/index.js';
 import type { ProfileIssue, VpnFileSummary } from '../ipc/contract.js';
 
 export interface VpnFileInspection {
-  kind: 'openvpn' | 'wireguard';
+  kind: VpnType;
   summary: VpnFileSummary;
   /** The verdict's refusals, as the sheet lists problems. */
   issues: ProfileIssue[];
@@ -34,23 +33,20 @@ function inspection(r: VpnReview): VpnFileInspection {
  * files it names are read from; without one, a named file is a problem.
  */
 export function inspectOpenVpn(text: string, dir: string | null = null): VpnFileInspection {
-  return inspection(reviewVpnText(text, { dir, type: 'openvpn' }));
+  return inspection(engineInspect(text, { dir, ovpn: true })!);
 }
 
 /** A WireGuard (wg-quick) configuration as the engine reads it; null when the text is not one. */
 export function inspectWireGuard(text: string): VpnFileInspection | null {
-  if (!/^\s*\[(Interface|Peer)\]\s*$/im.test(text)) return null;
-  return inspection(reviewVpnText(text, { type: 'wireguard' }));
+  const r = engineInspect(text, { dir: null });
+  return r?.type === 'wireguard' ? inspection(r) : null;
 }
 
 /**
  * A file the app opened as OpenVPN (.ovpn) or WireGuard (.conf): by its content, as the importer
  * decides (Linux OpenVPN files are often .conf). Null: a .conf that is neither.
  */
-export function inspectVpnText(byExtension: 'openvpn' | 'wireguard', text: string, dir: string): VpnFileInspection | null {
-  if (byExtension === 'openvpn') return inspectOpenVpn(text, dir);
-  const w = inspectWireGuard(text);
-  if (w) return w;
-  const o = inspectOpenVpn(text, dir);
-  return o.verdict.kept.some((k) => k.option === 'client' || k.option === 'remote' || k.option === 'tls-client') ? o : null;
+export function inspectVpnText(byExtension: VpnType, text: string, dir: string): VpnFileInspection | null {
+  const r = engineInspect(text, { dir, ovpn: byExtension === 'openvpn' });
+  return r ? inspection(r) : null;
 }

@@ -2,7 +2,7 @@
 // operation, the event schema, and the reply envelope. Main parses every payload with these; the
 // renderer imports only the types (`import type`).
 import { z } from 'zod';
-import { nameSchema } from '../../helpers/profile/schema.js';
+import { nameSchema } from '../../helpers/api/profiles.js';
 import type { Operation } from './channels.js';
 
 export { CHANNELS, EVENT_CHANNEL, OPERATIONS, isOperation, type Operation } from './channels.js';

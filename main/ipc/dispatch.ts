@@ -1,8 +1,7 @@
 // The single handler wrapper: checks who is asking, parses the request, runs the handler, parses
 // the reply, and wraps the outcome in an envelope. Electron's adapter and the test bridge both use it.
 import { z } from 'zod';
-import { asSandtrayError } from '../../helpers/core/errors.js';
-import { formatIssues } from '../../helpers/profile/issues.js';
+import { asSandtrayError, formatIssues } from '../../helpers/api/index.js';
 import { CONTRACT, isOperation, type Envelope, type Operation, type ParsedRequest, type Reply } from './contract.js';
 
 /** Who sent a request, as Electron describes the sending frame. */

@@ -3,9 +3,8 @@
 // output behind INSIDE_PREFIX (so it can never pass for a lifecycle line), and every control
 // character made visible, as on the terminal.
 import { randomBytes } from 'node:crypto';
-import { SandtrayError } from '../../helpers/core/errors.js';
-import { followSandboxLog, formatLogLine, readSandboxLog, readTail as readFileTail, type LogLine } from '../../helpers/runtime/log.js';
-import { readRecord, sandboxDirs } from '../../helpers/runtime/store.js';
+import { SandtrayError } from '../../helpers/api/index.js';
+import { followSandboxLog, formatLogLine, readRecord, readSandboxLog, readTail as readFileTail, sandboxDirs, type LogLine } from '../../helpers/api/index.js';
 
 export const DEFAULT_TAIL_BYTES = 256 * 1024;
 

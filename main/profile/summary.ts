@@ -2,8 +2,7 @@
 // The risks are the engine's (helpers/profile/risks.ts), the same list `profile validate` and
 // `info` print; this adds only what would stop the sandbox from starting.
 import fs from 'node:fs';
-import type { Profile } from '../../helpers/profile/schema.js';
-import { profileRisks, resolvedIfDifferent, riskHost, type Risk } from '../../helpers/profile/risks.js';
+import { profileRisks, resolvedIfDifferent, riskHost, type Profile, type Risk } from '../../helpers/api/index.js';
 import type { ProfileSummary } from '../ipc/contract.js';
 
 /** A risk as a sentence for the window: the engine's message, capitalised. */

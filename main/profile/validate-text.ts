@@ -1,13 +1,7 @@
-// Validates profile text as the user types: every problem with the line it points at, using the
-// engine's own schema and host checks, so the editor and `sandtray profile validate` agree.
-import path from 'node:path';
-import { LineCounter, parseDocument, isMap, isPair, isScalar, type Node } from 'yaml';
-import { asSandtrayError } from '../../helpers/core/errors.js';
-import { checkProfileOnHost } from '../../helpers/profile/check.js';
-import { expandLayers } from '../../helpers/profile/expand.js';
-import { formatIssues, formatPath } from '../../helpers/profile/issues.js';
-import { parseLayer } from '../../helpers/profile/load.js';
-import { API_VERSION, layerSchema } from '../../helpers/profile/schema.js';
+// Validates profile text as the user types, through the engine's own validation (helpers/api
+// validateProfile: every problem with the line it points at, the schema's and the host's), so the
+// editor and `sandtray profile validate` agree. This adds only the window's summary.
+import { validateProfile, userProfilesDir as profilesDir, sandtrayPaths } from '../../helpers/api/index.js';
 import type { ProfileIssue, ProfileSummary } from '../ipc/contract.js';
 import { summarizeProfile } from './summary.js';
 
@@ -17,95 +11,16 @@ export interface TextValidation {
   summary: ProfileSummary | null;
 }
 
-type Doc = ReturnType<typeof parseDocument>;
-
-/** 1-based line of a node, or null. */
-function lineOf(node: { range?: [number, number, number] | null } | null | undefined, lc: LineCounter): number | null {
-  const at = node?.range?.[0];
-  return at === undefined ? null : lc.linePos(at).line;
-}
-
-/** The node at a key path, or the deepest existing ancestor (a missing key points at its parent). */
-function nodeAt(doc: Doc, keys: readonly PropertyKey[]): Node | null {
-  for (let n = keys.length; n >= 0; n--) {
-    const node = doc.getIn(keys.slice(0, n) as unknown[], true) as Node | undefined;
-    if (node && typeof node === 'object' && 'range' in node) return node;
-  }
-  return doc.contents as Node | null;
-}
-
-/** Line of the key `name` inside the map at keys (for "unknown key" issues). */
-function keyLine(doc: Doc, keys: readonly PropertyKey[], name: string, lc: LineCounter): number | null {
-  const parent = keys.length ? doc.getIn(keys as unknown[], true) : doc.contents;
-  if (isMap(parent)) {
-    for (const item of parent.items) {
-      if (isPair(item) && isScalar(item.key) && item.key.value === name) return lineOf(item.key, lc);
-    }
-  }
-  return lineOf(nodeAt(doc, keys), lc);
-}
-
-/** The value at a key path of parsed YAML, or undefined. */
-function valueAt(raw: unknown, keys: readonly PropertyKey[]): unknown {
-  let v: unknown = raw;
-  for (const k of keys) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[k];
-  }
-  return v;
-}
-
-/** Parses a "key.path: problem" line from an engine error back into an issue. */
-function issueFromLine(line: string, doc: Doc, lc: LineCounter): ProfileIssue {
-  const m = /^([A-Za-z0-9_.[\]]+): (.*)$/.exec(line.trim());
-  if (!m) return { path: '(profile)', message: line.trim(), line: null };
-  const keys = m[1]!.split(/\.|\[(\d+)\]/).filter((k) => k !== undefined && k !== '').map((k) => (/^\d+$/.test(k) ? Number(k) : k));
-  return { path: m[1]!, message: m[2]!, line: lineOf(nodeAt(doc, keys), lc) };
-}
-
 /**
- * Validates text as a profile saved in baseDir (relative mount sources resolve against it). Host
- * problems (a missing folder) are issues too: such a profile would be refused at create.
+ * Validates text as a profile saved in baseDir (relative mount sources resolve against it; by
+ * default the user's profiles folder). Host problems (a missing folder) are issues too.
  */
-export function validateProfileText(text: string, baseDir: string): TextValidation {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true, strict: true });
-  if (doc.errors.length) {
-    return {
-      valid: false,
-      issues: doc.errors.map((e) => ({ path: '(yaml)', message: (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, ''), line: e.linePos?.[0]?.line ?? lc.linePos(e.pos[0]).line })),
-      summary: null,
-    };
-  }
-  const raw: unknown = doc.toJS({ maxAliasCount: 50 });
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { valid: false, issues: [{ path: '(top level)', message: `must be a mapping that starts with "apiVersion: ${API_VERSION}"`, line: 1 }], summary: null };
-  }
-  const parsed = layerSchema.safeParse(raw);
-  if (!parsed.success) {
-    const messages = formatIssues(parsed.error.issues);
-    const issues = parsed.error.issues.map((i, n) => {
-      const where = formatPath(i.path);
-      const missing = i.path.length > 0 && i.code !== 'unrecognized_keys' && valueAt(raw, i.path) === undefined;
-      const message = missing ? `is required (${i.message.replace(/^Invalid input: /, '')})` : (messages[n] ?? i.message).replace(`${where}: `, '');
-      const line = i.code === 'unrecognized_keys' && i.keys[0] !== undefined ? keyLine(doc, i.path, i.keys[0], lc) : lineOf(nodeAt(doc, i.path), lc);
-      return { path: i.code === 'unrecognized_keys' && !i.path.length ? '(top level)' : where, message, line };
-    });
-    return { valid: false, issues, summary: null };
-  }
-  const layer = parseLayer(text, 'editor', baseDir);
-  const { profile } = expandLayers('preview', [{ origin: 'editor', layer }]);
-  const summary = summarizeProfile(profile);
-  try {
-    checkProfileOnHost(profile);
-  } catch (err) {
-    const lines = asSandtrayError(err).message.split('\n').slice(1);
-    return { valid: false, issues: lines.map((l) => issueFromLine(l, doc, lc)), summary };
-  }
-  return { valid: true, issues: [], summary };
+export function validateProfileText(text: string, baseDir?: string): TextValidation {
+  const v = validateProfile(text, baseDir);
+  return { valid: v.valid, issues: v.issues, summary: v.profile ? summarizeProfile(v.profile) : null };
 }
 
 /** Folder a profile named in the editor is saved to. */
-export function userProfilesDir(configDir: string): string {
-  return path.join(configDir, 'profiles');
+export function userProfilesDir(configDir: string = sandtrayPaths().config): string {
+  return profilesDir({ ...sandtrayPaths(), config: configDir });
 }

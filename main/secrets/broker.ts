@@ -1,7 +1,7 @@
 // Secrets a sandbox needs (a VPN password): from the keyring when remembered, else asked for in the
 // window. A stored secret never goes to the window; the window only ever sends one.
 import { randomBytes } from 'node:crypto';
-import { SandtrayError } from '../../helpers/core/errors.js';
+import { SandtrayError } from '../../helpers/api/index.js';
 import type { SandtrayEvent } from '../ipc/contract.js';
 import type { Keyring } from './keyring.js';
 

@@ -1,7 +1,6 @@
 // "Open in system terminal": the user's terminal emulator running `sandtray shell NAME`.
 import { spawn } from 'node:child_process';
-import { SandtrayError } from '../../helpers/core/errors.js';
-import { which } from '../../helpers/host/tools.js';
+import { SandtrayError, which } from '../../helpers/api/index.js';
 
 /** Terminal emulators we know, with the flag that precedes the command (null: the command follows directly). */
 export const TERMINALS: readonly [string, string | null][] = [

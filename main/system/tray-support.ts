@@ -1,7 +1,7 @@
 // Whether the desktop shows tray icons at all. GNOME without an AppIndicator extension has neither
 // a StatusNotifier host nor a legacy system tray; there the window opens instead.
 import { execFileSync } from 'node:child_process';
-import { which } from '../../helpers/host/tools.js';
+import { which } from '../../helpers/api/index.js';
 
 /** Pure decision from what we know about the session. */
 export function trayLikelyAvailable(desktop: string | undefined, statusNotifierWatcher: boolean | null): boolean {

@@ -3,9 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import pty from 'node-pty';
-import { SandtrayError } from '../../helpers/core/errors.js';
-import { attachSpec } from '../../helpers/attach/attach.js';
-import { listPids } from '../../helpers/host/proc.js';
+import { SandtrayError } from '../../helpers/api/index.js';
+import { attachSpec, listPids } from '../../helpers/api/index.js';
 
 export interface TerminalEvents {
   data(id: string, data: string): void;

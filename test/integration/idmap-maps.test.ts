@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildIdMap, formatMapLines, singleIdMap, type IdMap } from '../../helpers/idmap/map.js';
 import { contains, formatRanges, intersect, totalSize, type IdRange } from '../../helpers/idmap/rangeset.js';
-import type { IdmapReport } from '../../helpers/idmap/report.js';
+import type { IdmapReport } from '../../helpers/inspect/idmap-report.js';
 import { sandtrayEnv, writeProfile } from '../lib/sandtray.js';
 import { disjoint, firstIds, me, subIdText, withSubIdFiles, type Me } from '../lib/idmap.js';
 

@@ -4,7 +4,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import type { IdmapReport } from '../../helpers/idmap/report.js';
+import type { IdmapReport } from '../../helpers/inspect/idmap-report.js';
 import { contains, type IdRange } from '../../helpers/idmap/rangeset.js';
 import { hostIdsOf } from '../../helpers/idmap/delegate.js';
 import { buildIdMap, type MapLine } from '../../helpers/idmap/map.js';

@@ -8,7 +8,9 @@ import path from 'node:path';
 import { cliArgsFrom, filesFromArgv } from '../../main/files/argv.js';
 import { fileKind, suggestName } from '../../main/files/opened.js';
 import { inspectOpenVpn, inspectVpnText, inspectWireGuard } from '../../main/files/vpn-config.js';
-import { recordedExitCode, unexpectedStopNotice, vpnDropNotices } from '../../main/engine/notices.js';
+import { unexpectedStopNotice, vpnDropNotices } from '../../main/engine/notices.js';
+import { recordedExitCode, sandboxDirs } from '../../helpers/api/inspect.js';
+import { sandtrayPaths } from '../../helpers/api/base.js';
 import { summarizeProfile } from '../../main/profile/summary.js';
 import { profileRisks, riskHost } from '../../helpers/profile/risks.js';
 import { validateProfileText } from '../../main/profile/validate-text.js';
@@ -159,10 +161,14 @@ test('notices: a sandbox that ends on its own, and a VPN that drops', () => {
   assert.match(unexpectedStopNotice('dev', rt('running'), 3)!.body, /exited with status 3/);
   assert.equal(unexpectedStopNotice('dev', rt('running'), null)!.title, 'dev stopped unexpectedly');
 
+  // The exit file is read by the engine's api, from the sandbox's own runtime folder.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-exit-'));
-  fs.writeFileSync(path.join(dir, 'exit.json'), '{ "child-pid": 12 }\n{ "exit-code": 143 }\n');
-  assert.equal(recordedExitCode(path.join(dir, 'exit.json')), 143);
-  assert.equal(recordedExitCode(path.join(dir, 'none.json')), null);
+  const paths = sandtrayPaths({ XDG_CONFIG_HOME: path.join(dir, 'c'), XDG_DATA_HOME: path.join(dir, 'd'), XDG_STATE_HOME: path.join(dir, 's'), XDG_RUNTIME_DIR: path.join(dir, 'r'), HOME: dir });
+  const exitFile = sandboxDirs('dev', paths).exitFile;
+  fs.mkdirSync(path.dirname(exitFile), { recursive: true });
+  fs.writeFileSync(exitFile, '{ "child-pid": 12 }\n{ "exit-code": 143 }\n');
+  assert.equal(recordedExitCode('dev', paths), 143);
+  assert.equal(recordedExitCode('other', paths), null);
   fs.rmSync(dir, { recursive: true });
 
   const s = (state: SandboxSummary['state'], vpn: SandboxSummary['vpn']): SandboxSummary => ({ name: 'work', state, pid: 1, network: 'openvpn', profiles: [], startedAt: null, problem: null, vpn });
@@ -181,31 +187,34 @@ test('VPN status from the engine agent maps onto up / connecting / down', async 
 });
 
 test("the engine's secret question is answered by the dialog's broker", async () => {
-  const { connectEnginePrompt, parseQuestion, secretKeyOf } = await import('../../main/secrets/engine-prompt.js');
+  const { connectEnginePrompt } = await import('../../main/secrets/engine-prompt.js');
   const { SecretBroker } = await import('../../main/secrets/broker.js');
-  assert.deepEqual(parseQuestion('VPN password for sandbox work-vpn: '), { label: 'VPN password', sandbox: 'work-vpn' });
-  assert.equal(secretKeyOf('VPN user name'), 'username');
-  assert.equal(secretKeyOf('WireGuard preshared key of peer 1'), 'preshared-key');
-  assert.equal(secretKeyOf('WireGuard preshared key of peer 3'), 'preshared-key-3');
-  assert.equal(secretKeyOf('Something new'), null);
+  const { askSecret, setSecretPrompt } = await import('../../helpers/api/secrets.js');
+  const { resolveSecrets } = await import('../../helpers/secrets/resolve.js');
   const prompts: unknown[] = [];
   const store = new Map<string, string>();
   const broker = new SecretBroker({ get: async (a) => store.get(a) ?? null, set: async (a, v) => void store.set(a, v), remove: async () => false }, (e) => prompts.push(e));
-  let hook: ((q: string) => Promise<string | null>) | null = null;
-  connectEnginePrompt(broker, (p) => {
-    hook = p;
-  });
-  const answer = hook!('VPN password for sandbox work: ');
-  for (let i = 0; i < 50 && !prompts.length; i++) await new Promise((r) => setTimeout(r, 2));
-  const p = prompts[0] as { promptId: string; sandbox: string; label: string; canRemember: boolean };
-  assert.deepEqual([p.sandbox, p.label, p.canRemember], ['work', 'VPN password', true]);
-  await broker.reply(p.promptId, 's3cret', true);
-  assert.equal(await answer, 's3cret');
-  assert.equal(store.get('work/password'), 's3cret', 'remembered where the engine reads it');
-  // Cancelled: the engine gets null and reports the missing secret itself.
-  const cancelled = hook!('One-time code for sandbox work2: ');
-  for (let i = 0; i < 50 && prompts.length < 2; i++) await new Promise((r) => setTimeout(r, 2));
-  assert.equal((prompts[1] as { canRemember: boolean }).canRemember, false, 'unknown questions are never remembered');
-  await broker.reply((prompts[1] as { promptId: string }).promptId, null, false);
-  assert.equal(await cancelled, null);
+  // Connected where the engine asks (its own setSecretPrompt), and asked through the engine.
+  connectEnginePrompt(broker);
+  try {
+    const answer = askSecret('VPN password for sandbox work: ', { sandbox: 'work', key: 'password', label: 'VPN password' });
+    for (let i = 0; i < 50 && !prompts.length; i++) await new Promise((r) => setTimeout(r, 2));
+    const p = prompts[0] as { promptId: string; sandbox: string; label: string; canRemember: boolean };
+    assert.deepEqual([p.sandbox, p.label, p.canRemember], ['work', 'VPN password', true]);
+    await broker.reply(p.promptId, 's3cret', true);
+    assert.equal(await answer, 's3cret');
+    assert.equal(store.get('work/password'), 's3cret', 'remembered under the key the engine reads');
+    // A one-time code as the engine's start asks for it: never remembered; cancelled, the engine
+    // gets null and reports the missing secret itself.
+    const cancelled = resolveSecrets('work2', [{ key: 'one-time-code', label: 'Enter the code', oneTime: true }]);
+    for (let i = 0; i < 50 && prompts.length < 2; i++) await new Promise((r) => setTimeout(r, 2));
+    const q = prompts[1] as { promptId: string; sandbox: string; label: string; canRemember: boolean };
+    assert.deepEqual([q.sandbox, q.label, q.canRemember], ['work2', 'Enter the code', false]);
+    await broker.reply(q.promptId, null, false);
+    await assert.rejects(cancelled, (err: Error & { code?: string }) => err.code === 'SECRET');
+    // A question that does not say what it is for is not answered (no guessing from its words).
+    assert.equal(await askSecret('Something for sandbox work: '), null);
+  } finally {
+    setSecretPrompt(null);
+  }
 });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { SandtrayError } from '../../helpers/core/errors.js';
 import { runtimeFallbackRoot, sandtrayPaths } from '../../helpers/core/paths.js';
 import { checkStateDir, ensureStateDir, isOwnStateDir, readTrustedProfile, removeStatePath, writeStateFile } from '../../helpers/core/trust.js';
-import { changedKeys, describeChanges, profileChanges, type Applied, type LayerFile } from '../../helpers/profile/applied.js';
+import { changedKeys, describeChanges, profileChanges, type Applied, type LayerFile } from '../../helpers/runtime/applied.js';
 import { loadLayerFile } from '../../helpers/profile/load.js';
 import { writeVpnStatus, type VpnStatus } from '../../helpers/vpn/status.js';
 

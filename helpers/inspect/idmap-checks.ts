@@ -1,9 +1,9 @@
 // The id map part of `sandtray doctor`: how maps get written, test files, leases that no longer fit.
 import type { Paths } from '../core/paths.js';
 import type { HostFacts } from '../host/facts.js';
-import type { Check } from '../host/doctor.js';
-import { formatRanges } from './rangeset.js';
-import { idmapReport } from './report.js';
+import type { Check } from '../host/check.js';
+import { formatRanges } from '../idmap/rangeset.js';
+import { idmapReport } from './idmap-report.js';
 
 /** Checks for doctor, each with the exact fix. */
 export async function idmapChecks(facts: HostFacts, paths: Paths): Promise<Omit<Check, 'ok'>[]> {

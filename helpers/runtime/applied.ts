@@ -8,21 +8,13 @@ import path from 'node:path';
 import { z } from 'zod';
 import { SandtrayError } from '../core/errors.js';
 import { readStateFile, shown } from '../core/trust.js';
-import { logEvent } from '../runtime/log.js';
+import { logEvent } from './log.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
-import { readRecord, sandboxDirs, writeFileAtomic, type SandboxDirs } from '../runtime/store.js';
-import { expandRecord } from './resolve.js';
-import type { Layer } from './schema.js';
+import { readRecord, sandboxDirs, writeFileAtomic, type SandboxDirs } from './store.js';
+import { expandRecord, type LayerFile } from '../profile/resolve.js';
 
 /** One profile layer of a sandbox as read for a create or a start. */
-export interface LayerFile {
-  /** The reference in the record: a profile name or an absolute path. */
-  ref: string;
-  /** The file it resolved to. */
-  file: string;
-  sha256: string;
-  layer: Layer;
-}
+export type { LayerFile } from '../profile/resolve.js';
 
 const appliedSchema = z.object({
   version: z.literal(1),

@@ -2,21 +2,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runTool, which } from './tools.js';
-import { closeFdsPrefix, INSTALLED_LAUNCHER, trustedLauncher } from './close-fds.js';
-import { readHostFacts } from './facts.js';
+import { runTool, which } from '../host/tools.js';
+import { closeFdsPrefix, INSTALLED_LAUNCHER, trustedLauncher } from '../host/close-fds.js';
+import { readHostFacts } from '../host/facts.js';
 import { readSubIds, subIdFixCommand } from '../idmap/subid.js';
-import { idmapChecks } from '../idmap/doctor-checks.js';
+import { idmapChecks } from './idmap-checks.js';
 import { sandtrayPaths } from '../core/paths.js';
+import type { Check } from '../host/check.js';
 
-export interface Check {
-  id: string;
-  ok: boolean;
-  /** warn: works, but weaker than it should be. */
-  level: 'ok' | 'warn' | 'error';
-  detail: string;
-  fix?: string;
-}
+export type { Check } from '../host/check.js';
 
 function readSysctl(p: string): string | null {
   try {

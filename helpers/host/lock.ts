@@ -10,9 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsc, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SandtrayError } from './errors.js';
-import { procStart } from '../host/proc.js';
-import { checkStateDir } from './trust.js';
+import { SandtrayError } from '../core/errors.js';
+import { procStart } from './proc.js';
+import { checkStateDir } from '../core/trust.js';
 
 export interface LockOptions {
   /** How long to wait for another process's lock before LOCKED; 10 s unless set. */

@@ -1,7 +1,7 @@
 // Ending a sandbox's processes: TERM to pid 1, KILL after a timeout; pids checked by start time.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive, type ProcId } from '../host/proc.js';
-import { childOfMonitor } from '../runtime/state.js';
+import { childOfMonitor } from './state.js';
 
 /** Sends a signal only if the pid still is the recorded process. */
 export function signalProc(id: ProcId | null, sig: NodeJS.Signals): boolean {

@@ -5,13 +5,13 @@ import type { HostFacts } from '../host/facts.js';
 import { expandRecord } from '../profile/resolve.js';
 import { sandboxState } from '../runtime/state.js';
 import { listNames, readRecord } from '../runtime/store.js';
-import { SHARED_SIZE } from './assign.js';
-import { delegatedRange, hostIdsOf } from './delegate.js';
-import { leaseFile, readLeases, validateLease } from './leases.js';
-import { buildIdMap, type IdMap } from './map.js';
-import { subtract, takeFirst, totalSize, type IdRange } from './rangeset.js';
-import { readUserSubIds, subIdFixCommand, testSubIdDir, type SubIdProblem } from './subid.js';
-import { canMapSubordinateIds } from './userns.js';
+import { SHARED_SIZE } from '../idmap/assign.js';
+import { delegatedRange, hostIdsOf } from '../idmap/delegate.js';
+import { leaseFile, readLeases, validateLease } from '../idmap/leases.js';
+import { buildIdMap, type IdMap } from '../idmap/map.js';
+import { subtract, takeFirst, totalSize, type IdRange } from '../idmap/rangeset.js';
+import { readUserSubIds, subIdFixCommand, testSubIdDir, type SubIdProblem } from '../idmap/subid.js';
+import { canMapSubordinateIds } from '../idmap/userns.js';
 
 export interface RangeReport {
   source: string;
