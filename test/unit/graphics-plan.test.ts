@@ -92,12 +92,39 @@ test('a grant the session cannot serve binds nothing and says why', () => {
   assert.equal(p.env['DISPLAY'], undefined);
   assert.ok(!p.mounts.some((m) => m.op === 'dev-bind' || m.op === 'x11-cookie'));
   assert.equal(p.desktop.length, 5);
-  assert.match(p.desktop.join('\n'), /dbus: filtered is not implemented yet/);
+  assert.match(p.desktop.join('\n'), /dbus: filtered, but no session bus here/);
+  assert.equal(p.busProxy, null);
+  assert.equal(p.env['DBUS_SESSION_BUS_ADDRESS'], undefined);
+});
+
+test('dbus: filtered binds the socket of a proxy of its own, none binds no bus', () => {
+  const bus: GraphicsHost = { ...session, dbus: 'unix:path=/run/user/1000/bus' };
+  const withSocket = (yaml: string) => buildPlan('box', expand(yaml).profile, map, facts, { ...dirs, busSocket: '/run/user/1000/sandtray/box/bus' }, { runtime: null, graphics: bus });
+  const p = withSocket('dbus: {mode: filtered, talk: [org.example.Editor]}');
+  assert.deepEqual(p.busProxy, {
+    address: 'unix:path=/run/user/1000/bus',
+    socket: '/run/user/1000/sandtray/box/bus',
+    args: ['--filter', '--talk=org.freedesktop.Notifications', '--talk=org.freedesktop.portal.*', '--talk=org.example.Editor', '--broadcast=org.freedesktop.portal.*=@/org/freedesktop/portal/*'],
+  });
+  assert.ok(p.mounts.some((m) => m.op === 'ro-bind' && m.source === '/run/user/1000/sandtray/box/bus' && m.target === '/run/user/0/bus'));
+  assert.equal(p.env['DBUS_SESSION_BUS_ADDRESS'], 'unix:path=/run/user/0/bus');
+  assert.equal(p.env['XDG_RUNTIME_DIR'], '/run/user/0');
+  assert.match(p.desktop.join('\n'), /dbus: filtered, through an xdg-dbus-proxy of its own .* may call org\.freedesktop\.Notifications, org\.freedesktop\.portal\.\*, org\.example\.Editor/);
+  // none: no proxy, no bus socket, no address, whatever the session has.
+  const n = withSocket('dbus: none\ndisplay: {wayland: true}');
+  assert.equal(n.busProxy, null);
+  assert.equal(n.env['DBUS_SESSION_BUS_ADDRESS'], undefined);
+  assert.ok(!n.mounts.some((m) => m.target.endsWith('/bus') || ('source' in m && /bus/.test(m.source))));
+  // The bus address read from the session: only a unix socket.
+  assert.equal(readGraphicsHost({ DBUS_SESSION_BUS_ADDRESS: 'unix:path=/run/user/1000/bus' }).dbus, 'unix:path=/run/user/1000/bus');
+  assert.equal(readGraphicsHost({ DBUS_SESSION_BUS_ADDRESS: 'unix:abstract=/tmp/dbus-x,guid=0123abcd' }).dbus, 'unix:abstract=/tmp/dbus-x,guid=0123abcd');
+  assert.equal(readGraphicsHost({ DBUS_SESSION_BUS_ADDRESS: 'tcp:host=example.org,port=1' }).dbus, null);
+  assert.equal(readGraphicsHost({ DBUS_SESSION_BUS_ADDRESS: 'autolaunch:' }).dbus, null);
 });
 
 test('the session is read from the environment: only local displays and existing sockets', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-gfx-unit-'));
-  assert.deepEqual(readGraphicsHost({ XDG_RUNTIME_DIR: tmp, WAYLAND_DISPLAY: 'wayland-9', DISPLAY: 'localhost:10.0' }), { wayland: null, x11: null, xauthority: null, pulse: null, pipewire: null, dri: fs.existsSync('/dev/dri') });
+  assert.deepEqual(readGraphicsHost({ XDG_RUNTIME_DIR: tmp, WAYLAND_DISPLAY: 'wayland-9', DISPLAY: 'localhost:10.0' }), { wayland: null, x11: null, xauthority: null, pulse: null, pipewire: null, dri: fs.existsSync('/dev/dri'), dbus: null });
   assert.equal(readGraphicsHost({ XDG_RUNTIME_DIR: tmp, WAYLAND_DISPLAY: '../x' }).wayland, null);
   fs.rmSync(tmp, { recursive: true });
   assert.equal(graphicsPlan(expand('display: {x11: true}').profile, { ...session, xauthority: null }).env['XAUTHORITY'], undefined);
