@@ -22,6 +22,8 @@ import { networkDriver } from '../network/drivers.js';
 import type { HelperProc } from '../network/driver.js';
 import { stopHelper, stopLeftoverHelpers } from '../network/helper-proc.js';
 import type { Profile } from '../profile/schema.js';
+import { securityContextNote, securityContextOffer } from '../runtime/wayland-globals.js';
+import { WAYLAND_INSIDE } from '../plan/graphics.js';
 import { busSocketPath, startBusProxy, tieBusProxy, type RunningBusProxy } from '../runtime/bus-proxy.js';
 
 /**
@@ -116,6 +118,15 @@ async function startLocked(name: string, paths: Paths, opts: ProfileChangeOption
       });
       writeRuntime(dirs, rt);
       logEvent(dirs.log, 'starting');
+      // What the compositor offers: the plain socket is bound either way (plan/graphics.ts).
+      const wl = plan.mounts.find((m) => m.target === WAYLAND_INSIDE && 'source' in m);
+      if (wl && 'source' in wl) {
+        const offer = await securityContextOffer(wl.source);
+        rt.wayland = { socket: wl.source, securityContext: offer };
+        rt.desktop = [...(rt.desktop ?? []), securityContextNote(offer)];
+        writeRuntime(dirs, rt);
+        interrupts.check();
+      }
       fs.mkdirSync(dirs.home, { recursive: true, mode: 0o700 });
       writeEtc(plan, dirs.etc);
       interrupts.check();

@@ -24,6 +24,8 @@ import type { MountOp } from './build.js';
 export const INSIDE_RUNTIME = '/run/user/0';
 export const INSIDE_XAUTHORITY = `${INSIDE_RUNTIME}/Xauthority`;
 export const INSIDE_PULSE = `${INSIDE_RUNTIME}/pulse/native`;
+/** Where the compositor's socket appears inside. */
+export const WAYLAND_INSIDE = `${INSIDE_RUNTIME}/wayland-0`;
 
 /** What the host's session offers, read from its environment and files. */
 export interface GraphicsHost {
@@ -161,7 +163,7 @@ export function graphicsPlan(p: Profile, host: GraphicsHost, busSocket: string |
   }
   if (p.display.wayland) {
     if (host.wayland) {
-      mounts.push({ op: 'ro-bind', source: host.wayland, target: `${INSIDE_RUNTIME}/wayland-0`, why: "the Wayland compositor's socket" });
+      mounts.push({ op: 'ro-bind', source: host.wayland, target: WAYLAND_INSIDE, why: "the Wayland compositor's socket" });
       env['WAYLAND_DISPLAY'] = 'wayland-0';
       notes.push(`wayland: ${host.wayland} as ${INSIDE_RUNTIME}/wayland-0; ${WAYLAND_NOTE}`);
     } else {
