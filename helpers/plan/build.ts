@@ -13,7 +13,7 @@ import { SandtrayError } from '../core/errors.js';
 import type { Profile } from '../profile/schema.js';
 import { networkDriver } from '../network/drivers.js';
 import { etcFiles, SANDBOX_PATH } from './etc-files.js';
-import { INIT_NAME, INIT_SCRIPT } from './init-script.js';
+import { INIT_NAME } from './init-script.js';
 import { cliRuntime, NEST_BIN, nestingMounts, type CliRuntime } from './nesting.js';
 import { graphicsPlan, readGraphicsHost, wantsSession, type BusProxyPlan, type GraphicsHost } from './graphics.js';
 
@@ -49,6 +49,8 @@ export interface Plan {
   holders: string[];
   /** What the graphical grants (display, audio, gpu, dbus) bind, or why not: one line each. */
   desktop: string[];
+  /** Pid 1 exits, and the sandbox stops, once what ran inside has exited (plan/init-script.ts). */
+  stopWhenIdle: boolean;
   /** dbus: filtered: the xdg-dbus-proxy to run on the host before the sandbox (runtime/bus-proxy.ts). */
   busProxy: BusProxyPlan | null;
   /** What confines root inside: its capabilities and the seccomp filter's policy. */
@@ -181,7 +183,7 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
   ];
   const holders = usernsArgv(idmap, { nesting: profile.nesting });
   const confine = { caps, seccomp: { ...policy, arch, instructions: seccomp.length / 8 } };
-  return { name, hostname: profile.hostname, idmap, nesting, mounts, namespaces, network: { mode: profile.network.mode, steps: driver.describe(profile) }, etc, env, shell, command, workdir, holders, desktop: desktop.notes, busProxy: desktop.busProxy, confine, argv };
+  return { name, hostname: profile.hostname, idmap, nesting, mounts, namespaces, network: { mode: profile.network.mode, steps: driver.describe(profile) }, etc, env, shell, command, workdir, holders, desktop: desktop.notes, busProxy: desktop.busProxy, stopWhenIdle: profile.stopWhenIdle, confine, argv };
 }
 
 /** bwrap options for the mount operations, in order. */
