@@ -88,9 +88,12 @@ describe('session bus', { timeout: 300_000 }, () => {
 
     // info names the proxy; stop ends it.
     const info = await run(['info', 'filtered']);
-    assert.match(info.stdout, /dbus: filtered, through an xdg-dbus-proxy of its own/);
+    assert.match(info.stdout, /\nDesktop:\n {2}dbus: filtered, through an xdg-dbus-proxy of its own to unix:path=\S+; programs inside may call org\.freedesktop\.Notifications, org\.freedesktop\.portal\.\* and see no other name\n/);
     await e.ok(['stop', 'filtered'], { env: envBus });
     assert.ok(await gone(proxies[0]!.pid), 'the proxy stopped with the sandbox');
+    // Stopped, info says what a start would grant from the session it runs in.
+    assert.match((await run(['info', 'filtered'])).stdout, /\nDesktop \(if started now\):\n {2}dbus: filtered, through an xdg-dbus-proxy/);
+    assert.match((await e.run(['info', 'filtered'])).stdout, /\nDesktop \(if started now\):\n {2}dbus: filtered, but no session bus here/);
     await e.ok(['delete', '--force', 'filtered'], { env: envBus });
   });
 

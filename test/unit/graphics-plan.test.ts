@@ -12,6 +12,8 @@ import { profileRisks, riskHost } from '../../helpers/profile/risks.js';
 import { bindByDescriptor } from '../../helpers/runtime/mount-safety.js';
 import type { HostFacts } from '../../helpers/host/facts.js';
 import { buildIdMap } from '../../helpers/idmap/map.js';
+import { desktopNotes } from '../../helpers/inspect/info.js';
+import type { RuntimeState } from '../../helpers/runtime/state.js';
 
 const facts: HostFacts = { uid: 1000, gid: 1000, user: 'alice', mergedUsr: { bin: true }, exists: { '/bin': true, '/bin/bash': true } };
 const map = buildIdMap({ hostUid: 1000, hostGid: 1000, size: 65536, uidRanges: [{ start: 100000, size: 65536 }], gidRanges: [{ start: 100000, size: 65536 }] });
@@ -170,4 +172,21 @@ test('each grant is a risk line', () => {
   assert.match(all, /audio: .*microphone/);
   assert.match(all, /gpu: .*\/dev\/dri/);
   assert.match(risks('display: {x11: true}\nnetwork: {mode: host}'), /display\.x11: .*network\.mode: host they also reach its abstract socket/);
+});
+
+test("info's Desktop lines: a running sandbox's from its record, a stopped one's from the profile now", () => {
+  const rt = { desktop: ['wayland: /run/user/1000/wayland-1 as /run/user/0/wayland-0', 'dbus: filtered, through an xdg-dbus-proxy of its own'] } as unknown as RuntimeState;
+  let asked = 0;
+  const now = () => {
+    asked++;
+    return ['audio: PulseAudio /run/user/1000/pulse/native'];
+  };
+  // Running: what the start recorded, whatever the session offers now.
+  assert.deepEqual(desktopNotes(rt, expand('audio: true').profile, now), { granted: true, notes: rt.desktop });
+  assert.equal(asked, 0);
+  // A record from before the field existed has no lines.
+  assert.deepEqual(desktopNotes({} as RuntimeState, null, now), { granted: true, notes: [] });
+  // Stopped: what a start would bind now; nothing without a profile.
+  assert.deepEqual(desktopNotes(null, expand('audio: true').profile, now), { granted: false, notes: ['audio: PulseAudio /run/user/1000/pulse/native'] });
+  assert.deepEqual(desktopNotes(null, null, now), { granted: false, notes: [] });
 });
