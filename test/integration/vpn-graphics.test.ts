@@ -20,7 +20,8 @@ const PROBE = (peer: string, loopPort: number) => [
   'tunnel=$(node -e "fetch(\'http://' + peer + ':8080/\',{signal:AbortSignal.timeout(5000)}).then(r=>r.text()).then(t=>process.stdout.write(t),e=>process.stdout.write(\'ERR \'+(e.cause?.code||e.name)))")',
   'loop=$(node -e "const s=require(\'net\').connect({host:\'127.0.0.1\',port:' + loopPort + ',timeout:2000});s.on(\'connect\',()=>{process.stdout.write(\'connected\');s.destroy()});s.on(\'error\',e=>process.stdout.write(e.code));s.on(\'timeout\',()=>{process.stdout.write(\'timeout\');s.destroy()})")',
   'echo "probe tunnel=$tunnel loopback=$loop"',
-  'exec xmessage -title "$1" -timeout 60 "Through the tunnel: $tunnel" "Host loopback: $loop"',
+  'msg=$(printf "A window from the sandbox office (WireGuard)\\n\\nThe VPN server answered: %s\\nA service on the host\'s loopback: %s" "$tunnel" "$loop")',
+  'exec xmessage -title "$1" -timeout 60 "$msg"',
   '',
 ].join('\n');
 
@@ -39,7 +40,7 @@ describe('a graphical app in a VPN sandbox', { timeout: 300_000 }, () => {
   let dir = '';
   let display = 0;
   let xauth = '';
-  const token = `wg-gfx-${Date.now()}`;
+  const token = `vpn-ok-${process.pid}`;
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-vpngfx-'));
@@ -108,7 +109,9 @@ describe('a graphical app in a VPN sandbox', { timeout: 300_000 }, () => {
     // Only the tunnel and lo inside.
     const links = await e.ok(['exec', 'office', '--', 'ip', '-o', 'link']);
     assert.deepEqual(links.trim().split('\n').map((l) => l.split(':')[1]!.trim()).sort(), ['lo', 'wg0']);
-    const shot = await execa('xwd', ['-root', '-silent', '-display', `:${display}`], { env: { XAUTHORITY: xauth }, encoding: 'buffer', reject: false });
+    // A picture of the app's window, kept next to the test output for a person to look at.
+    const shot = await execa('xwd', ['-name', title, '-silent', '-display', `:${display}`], { env: { XAUTHORITY: xauth }, encoding: 'buffer', reject: false });
+    assert.equal(shot.exitCode, 0);
     fs.mkdirSync(path.join(process.cwd(), 'test-output'), { recursive: true });
     fs.writeFileSync(path.join(process.cwd(), 'test-output', 'vpn-graphics-window.xwd'), shot.stdout as Uint8Array);
     await e.ok(['exec', 'office', '--', 'sh', '-c', 'pkill -x xmessage || true']);
