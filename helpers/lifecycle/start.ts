@@ -108,7 +108,7 @@ async function startLocked(name: string, paths: Paths, opts: ProfileChangeOption
       phase: 'starting', actor: selfId(), init: null, monitor: null, startedAt: null, namespaces: {},
       idmap: plan.idmap, mounts: plan.mounts.map((m) => ({ op: m.op, target: m.target, ...('source' in m ? { source: m.source } : {}) })),
       network: plan.network.mode, env: plan.env, shell: plan.shell, command: plan.command, workdir: plan.workdir,
-      idmapNote, helpers: [], desktop: plan.desktop,
+      idmapNote, helpers: [], desktop: plan.desktop, stopWhenIdle: plan.stopWhenIdle,
       confine: { caps: plan.confine.caps, nesting: plan.confine.seccomp.nesting, sysAdmin: plan.confine.seccomp.sysAdmin },
     };
     try {

@@ -41,6 +41,11 @@ export const runtimeSchema = z.object({
    * GPU, the bus and its proxy, and what the compositor offers; one line each, shown by `info`.
    */
   desktop: z.array(z.string()).optional(),
+  /**
+   * Pid 1 exits with status 0 once the sandbox is idle (plan/init-script.ts): such an end, with the
+   * record still "running", is the profile's wish, not a failure.
+   */
+  stopWhenIdle: z.boolean().optional(),
   /** The compositor socket bound, and whether that compositor offered wp_security_context_v1 at start. */
   wayland: z.object({ socket: z.string(), securityContext: z.enum(['offered', 'not offered', 'unknown']) }).optional(),
   /** Extra host processes that belong to the sandbox (e.g. pasta). */

@@ -61,6 +61,10 @@ describe('stopWhenIdle', { timeout: 300_000 }, () => {
     // A command runs and exits in both.
     for (const n of ['idle', 'keep']) assert.equal((await e.ok(['exec', n, '--', 'sh', '-c', 'echo ran'])).trim(), 'ran');
     await until('the idle sandbox to stop', async () => (await state('idle')) === 'STOPPED');
+    // It ended by the profile's wish: pid 1 exited 0, and the record says the sandbox stops when idle.
+    const rt = path.join(e.env['XDG_RUNTIME_DIR']!, 'sandtray', 'idle');
+    assert.equal((JSON.parse(fs.readFileSync(path.join(rt, 'state.json'), 'utf8')) as { stopWhenIdle?: boolean }).stopWhenIdle, true);
+    await until('the exit status', async () => /"exit-code":\s*0\b/.test(fs.readFileSync(path.join(rt, 'exit.json'), 'utf8')));
     // The control: the same command left the other one running.
     assert.equal(await state('keep'), 'RUNNING');
     assert.match(await e.ok(['exec', 'keep', '--', 'echo', 'still-here']), /still-here/);

@@ -174,6 +174,11 @@ test('each grant is a risk line', () => {
   assert.match(risks('display: {x11: true}\nnetwork: {mode: host}'), /display\.x11: .*network\.mode: host they also reach its abstract socket/);
 });
 
+test('stopWhenIdle picks the init that exits once the sandbox is idle', () => {
+  assert.equal(plan('stopWhenIdle: true').stopWhenIdle, true);
+  assert.equal(plan('').stopWhenIdle, false);
+});
+
 test("info's Desktop lines: a running sandbox's from its record, a stopped one's from the profile now", () => {
   const rt = { desktop: ['wayland: /run/user/1000/wayland-1 as /run/user/0/wayland-0', 'dbus: filtered, through an xdg-dbus-proxy of its own'] } as unknown as RuntimeState;
   let asked = 0;
