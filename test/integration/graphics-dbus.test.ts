@@ -81,6 +81,11 @@ describe('session bus', { timeout: 300_000 }, () => {
     assert.notEqual(secret.exitCode, 0, secret.stdout);
     assert.match(secret.stderr, /ServiceUnknown|AccessDenied|NameHasNoOwner/);
     assert.equal(lab.log().match(/secret read/g)?.length, 1, 'the service outside the list was not called from inside');
+    // The proxy is the only way out: the bus's own path and abstract sockets are out of reach.
+    for (const address of [lab.pathAddress, lab.abstractAddress]) {
+      const r = await run(['exec', 'filtered', '--env', `DBUS_SESSION_BUS_ADDRESS=${address}`, '--', 'gdbus', ...secretArgs]);
+      assert.notEqual(r.exitCode, 0, `${address} answered: ${r.stdout}`);
+    }
     // The bus itself answers, but lists none of the names outside the list.
     const names = await run(['exec', 'filtered', '--', 'gdbus', 'call', '--session', '--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus', '--method', 'org.freedesktop.DBus.ListNames']);
     assert.equal(names.exitCode, 0, names.stderr);
