@@ -553,6 +553,8 @@ const plan: Command = async (args) => {
     'Command lines (bwrap reads its options from a pipe, the environment from a descriptor):',
     `  ${p.holders.map((a) => (a === USERNS_SCRIPT ? "'<sandtray-userns script>'" : shQuote(a))).join(' ')}`,
     `  ${p.argv.map((a) => (a.includes('\n') ? "'<sandtray-enter script>'" : a.startsWith('seccomp=') ? `seccomp=<${p.confine.seccomp.instructions} instructions>` : shQuote(a))).join(' ')}`,
+    // dbus: filtered: the proxy started on the host before bwrap (runtime/bus-proxy.ts).
+    ...(p.busProxy ? [`  ${['xdg-dbus-proxy', '--fd=3', p.busProxy.address, p.busProxy.socket, ...p.busProxy.args].map(shQuote).join(' ')}`] : []),
     ...(risks.length ? ['', ...risks.map(formatRisk)] : []),
   ];
   console.log(visible(out.join('\n'), { newlines: true }));

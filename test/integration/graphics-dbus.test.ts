@@ -64,6 +64,12 @@ describe('session bus', { timeout: 300_000 }, () => {
     assert.match(lab.log(), /notify from-host\nsecret read\n/);
 
     const prof = writeProfile(e, 'filtered', 'apiVersion: sandtray/v1\nnetwork: {mode: none}\ndbus: filtered\n');
+    await e.ok(['create', 'filtered', '--profile', prof], { env: envBus });
+    // plan shows the proxy's command line and the socket it binds.
+    const planned = await run(['plan', 'filtered']);
+    assert.match(planned.stdout, /ro-bind +\S+\/filtered\/bus -> \/run\/user\/0\/bus/);
+    assert.match(planned.stdout, /xdg-dbus-proxy --fd=3 unix:path=\S+ \S+\/bus --filter --talk=org\.freedesktop\.Notifications '--talk=org\.freedesktop\.portal\.\*'/);
+    await e.ok(['delete', 'filtered'], { env: envBus });
     const launched = await run(['launch', 'filtered', '--profile', prof]);
     assert.equal(launched.exitCode, 0, launched.stderr);
     assert.match(launched.stderr, /warning: dbus\.mode: programs inside can call org\.freedesktop\.Notifications, org\.freedesktop\.portal\.\*/);
