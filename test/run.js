@@ -18,6 +18,8 @@ const REQUIRED = {
   Xvfb: 'xvfb', xauth: 'xauth', mcookie: 'util-linux', xdpyinfo: 'x11-utils', xmessage: 'x11-utils', xwininfo: 'x11-utils',
   xwd: 'x11-apps', weston: 'weston', 'wayland-info': 'wayland-utils', pulseaudio: 'pulseaudio', pactl: 'pulseaudio-utils',
   pacat: 'pulseaudio-utils', parec: 'pulseaudio-utils', 'desktop-file-validate': 'desktop-file-utils',
+  // The session bus (test/integration/graphics-dbus.test.ts): the proxy, a bus, python3-dbus services, gdbus.
+  'xdg-dbus-proxy': 'xdg-dbus-proxy', 'dbus-daemon': 'dbus-daemon', gdbus: 'libglib2.0-bin', python3: 'python3',
 };
 
 function which(tool) {

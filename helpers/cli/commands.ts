@@ -6,7 +6,6 @@ import { duration, printJson, safeJson, table, visible } from './output.js';
 import { VPN_COMMANDS } from './vpn-commands.js';
 import { parseError, usageError } from './help.js';
 import { LIST_FORMATS, TABLE } from './table.js';
-import { graphicsPlan, readGraphicsHost } from '../api/base.js';
 
 // The engine is imported inside each command (`await import`), so that a command loads only what
 // it uses: `help` no engine code at all, `list` and `exec` neither execa nor the lifecycle. In the
@@ -360,12 +359,11 @@ const info: Command = async (args) => {
     lines.push(`  audio: ${p.audio}${o('audio')}; gpu: ${p.gpu}${o('gpu')}; dbus: ${p.dbus.mode}${p.dbus.talk.length ? ` (talk: ${p.dbus.talk.join(', ')})` : ''}${o('dbus.mode')}`);
     lines.push(`  stopWhenIdle: ${p.stopWhenIdle}${o('stopWhenIdle')}`);
     for (const a of p.apps) lines.push(`  app ${a.name}: ${JSON.stringify(a.command)}${a.title ? ` "${a.title}"` : ''}${o(`apps[${a.name}]`)}`);
-    // What the graphical grants bind from the session this command runs in (plan/graphics.ts).
-    const desktop = graphicsPlan(p, readGraphicsHost()).notes;
-    if (desktop.length) lines.push('', 'Desktop:', ...desktop.map((n) => `  ${n}`));
     for (const [k, v] of Object.entries(p.env)) lines.push(`  env.${k}: ${v}${o(`env.${k}`)}`);
     for (const m of p.mounts) lines.push(`  mount ${m.source}${really(resolvedIfDifferent(m.source))} -> ${m.target} (${m.readOnly ? 'ro' : 'rw'}${m.optional ? ', optional' : ''})${o(`mounts[${m.target}]`)}`);
   }
+  // What of the desktop session it was granted at start, or would be if started now (plan/graphics.ts).
+  if (i.desktop.notes.length) lines.push('', i.desktop.granted ? 'Desktop:' : 'Desktop (if started now):', ...i.desktop.notes.map((n) => `  ${n}`));
   if (Object.keys(i.namespaces).length) {
     lines.push('', 'Namespaces:');
     for (const [k, v] of Object.entries(i.namespaces)) lines.push(`  ${k.padEnd(7)} ${v}`);
@@ -554,6 +552,8 @@ const plan: Command = async (args) => {
     'Command lines (bwrap reads its options from a pipe, the environment from a descriptor):',
     `  ${p.holders.map((a) => (a === USERNS_SCRIPT ? "'<sandtray-userns script>'" : shQuote(a))).join(' ')}`,
     `  ${p.argv.map((a) => (a.includes('\n') ? "'<sandtray-enter script>'" : a.startsWith('seccomp=') ? `seccomp=<${p.confine.seccomp.instructions} instructions>` : shQuote(a))).join(' ')}`,
+    // dbus: filtered: the proxy started on the host before bwrap (network/bus-proxy.ts).
+    ...(p.busProxy ? [`  ${['xdg-dbus-proxy', '--fd=3', p.busProxy.address, p.busProxy.socket, ...p.busProxy.args].map(shQuote).join(' ')}`] : []),
     ...(risks.length ? ['', ...risks.map(formatRisk)] : []),
   ];
   console.log(visible(out.join('\n'), { newlines: true }));

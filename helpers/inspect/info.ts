@@ -10,6 +10,9 @@ import { DamagedRecordError, listNames, readRecord } from '../runtime/store.js';
 import { asSandtrayError } from '../core/errors.js';
 import { sandboxProcesses } from './ps.js';
 import { secretStoreRisks } from '../secrets/keyring.js';
+import { graphicsPlan, readGraphicsHost } from '../plan/graphics.js';
+import { busSocketPath } from '../network/bus-proxy.js';
+import { sandboxDirs } from '../runtime/store.js';
 
 export interface SandboxSummary {
   name: string;
@@ -38,6 +41,11 @@ export interface SandboxInfo extends SandboxSummary {
   risks: Risk[];
   pids: { host: number; inside: number | null; uid: number | null; command: string }[];
   isolated: { network: boolean };
+  /**
+   * What of the desktop session the sandbox has (running: what its start granted, from the runtime
+   * record) or would get if started now (stopped: the profile against this session).
+   */
+  desktop: { granted: boolean; notes: string[] };
 }
 
 /** One line of facts per sandbox. */
@@ -101,7 +109,17 @@ export function sandboxInfo(name: string, paths: Paths = sandtrayPaths()): Sandb
     risks: [...(expanded ? profileRisks(expanded.profile) : []), ...secretStoreRisks(name, paths)],
     pids: running ? sandboxProcesses(running).map((p) => ({ host: p.hostPid, inside: p.pid, uid: p.uid, command: p.command })) : [],
     isolated: { network: summary.network !== 'host' },
+    desktop: desktopNotes(running, expanded?.profile ?? null, () => graphicsPlan(expanded!.profile, readGraphicsHost(), busSocketPath(sandboxDirs(name, paths))).notes),
   };
+}
+
+/**
+ * The Desktop lines of `info`: a running sandbox's come from its runtime record (what was bound
+ * then, whatever the session looks like now); a stopped one's from its profile and this session.
+ */
+export function desktopNotes(running: RuntimeState | null, profile: Profile | null, ifStartedNow: () => string[]): SandboxInfo['desktop'] {
+  if (running) return { granted: true, notes: running.desktop ?? [] };
+  return { granted: false, notes: profile ? ifStartedNow() : [] };
 }
 
 /** A bind's host source with the path it resolves to now, when a symbolic link leads elsewhere. */

@@ -20,8 +20,11 @@ import { killRecorded } from '../runtime/kill.js';
 import { Interrupts } from './interrupt.js';
 import { networkDriver } from '../network/drivers.js';
 import type { HelperProc } from '../network/driver.js';
-import { stopLeftoverHelpers } from '../network/helper-proc.js';
+import { stopHelper, stopLeftoverHelpers } from '../network/helper-proc.js';
 import type { Profile } from '../profile/schema.js';
+import { securityContextNote, securityContextOffer } from '../runtime/wayland-globals.js';
+import { WAYLAND_INSIDE } from '../plan/graphics.js';
+import { busSocketPath, startBusProxy, tieBusProxy, type RunningBusProxy } from '../network/bus-proxy.js';
 
 /**
  * Computes the plan a start would run, without running anything. With takeLease (start), an
@@ -35,7 +38,7 @@ export async function planSandbox(name: string, paths: Paths = sandtrayPaths(), 
   const assigned = await assignIdMap(profile, facts, { name, paths, takeLease: opts.takeLease ?? false, sizeIsDefault: origins['idmap.size'] === 'default' });
   try {
     const dirs = sandboxDirs(name, paths);
-    const plan = buildPlan(name, profile, assigned.map, facts, { etcDir: dirs.etc, homeDir: dirs.home });
+    const plan = buildPlan(name, profile, assigned.map, facts, { etcDir: dirs.etc, homeDir: dirs.home, busSocket: busSocketPath(dirs) });
     return { plan, idmapNote: assigned.note, profile, leaseTaken: assigned.leaseTaken, layerFiles };
   } catch (err) {
     if (assigned.leaseTaken) await releaseIds(name, paths).catch(() => undefined);
@@ -105,7 +108,7 @@ async function startLocked(name: string, paths: Paths, opts: ProfileChangeOption
       phase: 'starting', actor: selfId(), init: null, monitor: null, startedAt: null, namespaces: {},
       idmap: plan.idmap, mounts: plan.mounts.map((m) => ({ op: m.op, target: m.target, ...('source' in m ? { source: m.source } : {}) })),
       network: plan.network.mode, env: plan.env, shell: plan.shell, command: plan.command, workdir: plan.workdir,
-      idmapNote, helpers: [],
+      idmapNote, helpers: [], desktop: plan.desktop, stopWhenIdle: plan.stopWhenIdle,
       confine: { caps: plan.confine.caps, nesting: plan.confine.seccomp.nesting, sysAdmin: plan.confine.seccomp.sysAdmin },
     };
     try {
@@ -115,6 +118,15 @@ async function startLocked(name: string, paths: Paths, opts: ProfileChangeOption
       });
       writeRuntime(dirs, rt);
       logEvent(dirs.log, 'starting');
+      // What the compositor offers: the plain socket is bound either way (plan/graphics.ts).
+      const wl = plan.mounts.find((m) => m.target === WAYLAND_INSIDE && 'source' in m);
+      if (wl && 'source' in wl) {
+        const offer = await securityContextOffer(wl.source);
+        rt.wayland = { socket: wl.source, securityContext: offer };
+        rt.desktop = [...(rt.desktop ?? []), securityContextNote(offer)];
+        writeRuntime(dirs, rt);
+        interrupts.check();
+      }
       fs.mkdirSync(dirs.home, { recursive: true, mode: 0o700 });
       writeEtc(plan, dirs.etc);
       interrupts.check();
@@ -122,6 +134,17 @@ async function startLocked(name: string, paths: Paths, opts: ProfileChangeOption
       // step leaves a record that names it: read as RUNNING (pid 1 up: `stop` ends it) or STOPPED
       // (the next start, stop or delete ends what it names). A hook that throws ends the launch.
       revert.add('stop sandbox processes', () => killRecorded(recorded));
+      // dbus: filtered: the sandbox's own bus proxy listens before the sandbox binds its socket.
+      let proxy: RunningBusProxy | null = null;
+      if (plan.busProxy) {
+        proxy = await startBusProxy(plan.busProxy, dirs.log);
+        const helper = proxy.helper;
+        revert.add('stop the D-Bus proxy', () => stopHelper(helper));
+        rt.helpers = [helper];
+        writeRuntime(dirs, rt);
+        logEvent(dirs.log, `D-Bus proxy running (host pid ${helper.pid}), filtered`);
+        interrupts.check();
+      }
       // Pid 1's stdout and stderr go to the sandbox's own output file, never to the lifecycle log:
       // code inside reaches them through /proc/1/fd/1 and could rewrite whatever they point to.
       const launched = await launch(plan, sandboxOutputFile(dirs.log), dirs.exitFile, {
@@ -135,17 +158,31 @@ async function startLocked(name: string, paths: Paths, opts: ProfileChangeOption
           writeRuntime(dirs, { ...rt, init, monitor });
           interrupts.check();
         },
+      }).catch((err: unknown) => {
+        proxy?.release();
+        throw err;
       });
       rt.init = launched.init;
       rt.monitor = launched.monitor;
       rt.namespaces = launched.namespaces;
+      if (proxy) {
+        // From now on the proxy lives as long as pid 1 (network/bus-proxy.ts).
+        try {
+          const watch = tieBusProxy(proxy, launched.init, dirs.log);
+          revert.add('stop the D-Bus proxy watch', () => stopHelper(watch));
+          rt.helpers = [...rt.helpers, watch];
+        } finally {
+          proxy.release();
+        }
+      }
       writeRuntime(dirs, rt);
       interrupts.check();
       const onHelper = (h: HelperProc): void => {
         rt.helpers = [...rt.helpers, h];
         writeRuntime(dirs, rt);
       };
-      rt.helpers = await driver.setup({ name, profile, dirs, init: launched.init, revert, log: (m) => logEvent(dirs.log, m), onHelper, ...(secrets ? { secrets } : {}) });
+      const own = rt.helpers;
+      rt.helpers = [...own, ...await driver.setup({ name, profile, dirs, init: launched.init, revert, log: (m) => logEvent(dirs.log, m), onHelper, ...(secrets ? { secrets } : {}) })];
       revert.add('tear down network', () => driver.teardown(rt.helpers, dirs));
       interrupts.check();
       rt.startedAt = new Date().toISOString();

@@ -13,9 +13,9 @@ import { SandtrayError } from '../core/errors.js';
 import type { Profile } from '../profile/schema.js';
 import { networkDriver } from '../network/drivers.js';
 import { etcFiles, SANDBOX_PATH } from './etc-files.js';
-import { INIT_NAME, INIT_SCRIPT } from './init-script.js';
+import { INIT_NAME } from './init-script.js';
 import { cliRuntime, NEST_BIN, nestingMounts, type CliRuntime } from './nesting.js';
-import { graphicsPlan, readGraphicsHost, wantsSession, type GraphicsHost } from './graphics.js';
+import { graphicsPlan, readGraphicsHost, wantsSession, type BusProxyPlan, type GraphicsHost } from './graphics.js';
 
 const NO_GRAPHICS: GraphicsHost = { wayland: null, x11: null, xauthority: null, pulse: null, pipewire: null, dri: false };
 
@@ -49,6 +49,10 @@ export interface Plan {
   holders: string[];
   /** What the graphical grants (display, audio, gpu, dbus) bind, or why not: one line each. */
   desktop: string[];
+  /** Pid 1 exits, and the sandbox stops, once what ran inside has exited (plan/init-script.ts). */
+  stopWhenIdle: boolean;
+  /** dbus: filtered: the xdg-dbus-proxy to run on the host before the sandbox (network/bus-proxy.ts). */
+  busProxy: BusProxyPlan | null;
   /** What confines root inside: its capabilities and the seccomp filter's policy. */
   confine: { caps: CapName[]; seccomp: FilterPolicy & { arch: string; instructions: number } };
   /**
@@ -69,6 +73,8 @@ export interface PlanDirs {
   etcDir: string;
   /** Private home on the host, when home is "private". */
   homeDir: string;
+  /** Where the sandbox's D-Bus proxy listens on the host (dbus: filtered). */
+  busSocket?: string;
 }
 
 export { HOST_ENV } from './host-env.js';
@@ -129,7 +135,7 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
     mounts.push({ op, source: m.source, target: m.target, why: m.readOnly ? 'profile mount, read-only' : 'profile mount, writable' });
   }
   if (nesting) mounts.push(...nestingMounts(opts.runtime === undefined ? cliRuntime() : opts.runtime));
-  const desktop = graphicsPlan(profile, wantsSession(profile) ? (opts.graphics ?? readGraphicsHost()) : NO_GRAPHICS);
+  const desktop = graphicsPlan(profile, wantsSession(profile) ? (opts.graphics ?? readGraphicsHost()) : NO_GRAPHICS, dirs.busSocket ?? null);
   mounts.push(...desktop.mounts);
 
   const namespaces = [...BASE_NAMESPACES];
@@ -177,7 +183,7 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
   ];
   const holders = usernsArgv(idmap, { nesting: profile.nesting });
   const confine = { caps, seccomp: { ...policy, arch, instructions: seccomp.length / 8 } };
-  return { name, hostname: profile.hostname, idmap, nesting, mounts, namespaces, network: { mode: profile.network.mode, steps: driver.describe(profile) }, etc, env, shell, command, workdir, holders, desktop: desktop.notes, confine, argv };
+  return { name, hostname: profile.hostname, idmap, nesting, mounts, namespaces, network: { mode: profile.network.mode, steps: driver.describe(profile) }, etc, env, shell, command, workdir, holders, desktop: desktop.notes, busProxy: desktop.busProxy, stopWhenIdle: profile.stopWhenIdle, confine, argv };
 }
 
 /** bwrap options for the mount operations, in order. */

@@ -10,17 +10,22 @@
 //   server's cookie for that one display goes into a private Xauthority file (xauthorityFor).
 // - Audio: the PulseAudio socket (PULSE_SERVER) and PipeWire's, whichever the host has.
 // - GPU: /dev/dri, with device access (the host's other mounts stay nodev).
-// - D-Bus: none binds no bus; filtered is not implemented yet and binds none either.
+// - D-Bus: none binds no bus at all (the session bus's path socket stays outside, and its
+//   abstract socket, where it has one, belongs to the host's network namespace). filtered binds
+//   the socket of an xdg-dbus-proxy the engine runs on the host for this sandbox alone
+//   (network/bus-proxy.ts), with the profile's `talk` names, notifications and the desktop portal.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Profile } from '../profile/schema.js';
+import { DBUS_DEFAULT_TALK, type Profile } from '../profile/schema.js';
 import type { MountOp } from './build.js';
 
 /** The sandbox's own runtime folder ($XDG_RUNTIME_DIR inside; root inside is uid 0). */
 export const INSIDE_RUNTIME = '/run/user/0';
 export const INSIDE_XAUTHORITY = `${INSIDE_RUNTIME}/Xauthority`;
 export const INSIDE_PULSE = `${INSIDE_RUNTIME}/pulse/native`;
+/** Where the compositor's socket appears inside. */
+export const WAYLAND_INSIDE = `${INSIDE_RUNTIME}/wayland-0`;
 
 /** What the host's session offers, read from its environment and files. */
 export interface GraphicsHost {
@@ -36,6 +41,8 @@ export interface GraphicsHost {
   pipewire: string | null;
   /** /dev/dri exists. */
   dri: boolean;
+  /** The session bus's address ($DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus when it is a socket). */
+  dbus?: string | null;
 }
 
 function isSocket(p: string): boolean {
@@ -72,7 +79,48 @@ export function readGraphicsHost(env: NodeJS.ProcessEnv = process.env): Graphics
     pulse: pulse && isSocket(pulse) ? pulse : null,
     pipewire: pw && isSocket(pw) ? pw : null,
     dri: fs.existsSync('/dev/dri'),
+    dbus: busAddress(env, rt),
   };
+}
+
+/**
+ * The session bus address the proxy connects to: only unix: addresses (path= or abstract=), no
+ * launchers and no TCP. Without $DBUS_SESSION_BUS_ADDRESS, systemd's $XDG_RUNTIME_DIR/bus.
+ */
+function busAddress(env: NodeJS.ProcessEnv, rt: string | null): string | null {
+  const a = env['DBUS_SESSION_BUS_ADDRESS'];
+  if (a) {
+    // The first address the bus offers, when it is a unix socket (a guid may follow).
+    const first = a.split(';')[0]!;
+    return /^unix:(?:path|abstract)=[^,\0]+(?:,guid=[0-9a-f]+)?$/.test(first) ? first : null;
+  }
+  const p = rt ? path.join(rt, 'bus') : null;
+  return p && isSocket(p) ? `unix:path=${p}` : null;
+}
+
+export { DBUS_DEFAULT_TALK };
+/** The bus socket inside, and the address programs there use. */
+export const INSIDE_BUS = `${INSIDE_RUNTIME}/bus`;
+
+/** The xdg-dbus-proxy a filtered bus needs: run on the host before the sandbox, stopped with it. */
+export interface BusProxyPlan {
+  /** The session bus it connects to. */
+  address: string;
+  /** Where it listens (in the sandbox's runtime folder on the host); bound as INSIDE_BUS. */
+  socket: string;
+  /** Its options after ADDRESS PATH. */
+  args: string[];
+}
+
+/** The proxy's filter options: TALK for the defaults and the profile's names, nothing else seen or owned. */
+export function busProxyArgs(talk: readonly string[]): string[] {
+  const names = [...new Set([...DBUS_DEFAULT_TALK, ...talk])];
+  return [
+    '--filter',
+    ...names.map((n) => `--talk=${n}`),
+    // The portal's signals come back on its own object paths (its Request and Session objects).
+    '--broadcast=org.freedesktop.portal.*=@/org/freedesktop/portal/*',
+  ];
 }
 
 export interface GraphicsPlan {
@@ -80,6 +128,8 @@ export interface GraphicsPlan {
   env: Record<string, string>;
   /** One line per grant: what is bound, or why it is not. `plan` and `info` show them. */
   notes: string[];
+  /** dbus: filtered with a session bus here: the proxy to run. */
+  busProxy: BusProxyPlan | null;
 }
 
 /** Whether the profile asks for anything of the desktop session. */
@@ -89,13 +139,17 @@ export function wantsSession(p: Profile): boolean {
 
 export const WAYLAND_NOTE = "the compositor's own socket: wp_security_context_v1 (a per-sandbox socket) is not used yet, so programs inside may use every protocol the compositor offers your other programs";
 
-/** The mounts, environment and notes the profile's graphical grants add to the plan. */
-export function graphicsPlan(p: Profile, host: GraphicsHost): GraphicsPlan {
+/**
+ * The mounts, environment and notes the profile's graphical grants add to the plan. busSocket is
+ * where this sandbox's bus proxy listens on the host (dbus: filtered).
+ */
+export function graphicsPlan(p: Profile, host: GraphicsHost, busSocket: string | null = null): GraphicsPlan {
   const mounts: MountOp[] = [];
   const env: Record<string, string> = {};
   const notes: string[] = [];
-  if (!wantsSession(p)) return { mounts, env, notes };
-  if (p.display.wayland || p.display.x11 || p.audio) {
+  let busProxy: BusProxyPlan | null = null;
+  if (!wantsSession(p)) return { mounts, env, notes, busProxy };
+  if (p.display.wayland || p.display.x11 || p.audio || p.dbus.mode === 'filtered') {
     mounts.push({ op: 'dir', target: INSIDE_RUNTIME, perms: '0700', why: "the sandbox's own runtime folder" });
     env['XDG_RUNTIME_DIR'] = INSIDE_RUNTIME;
   }
@@ -108,7 +162,7 @@ export function graphicsPlan(p: Profile, host: GraphicsHost): GraphicsPlan {
   }
   if (p.display.wayland) {
     if (host.wayland) {
-      mounts.push({ op: 'ro-bind', source: host.wayland, target: `${INSIDE_RUNTIME}/wayland-0`, why: "the Wayland compositor's socket" });
+      mounts.push({ op: 'ro-bind', source: host.wayland, target: WAYLAND_INSIDE, why: "the Wayland compositor's socket" });
       env['WAYLAND_DISPLAY'] = 'wayland-0';
       notes.push(`wayland: ${host.wayland} as ${INSIDE_RUNTIME}/wayland-0; ${WAYLAND_NOTE}`);
     } else {
@@ -149,8 +203,20 @@ export function graphicsPlan(p: Profile, host: GraphicsHost): GraphicsPlan {
       notes.push('gpu: not bound, this host has no /dev/dri');
     }
   }
-  if (p.dbus.mode === 'filtered') notes.push('dbus: filtered is not implemented yet, so no bus is bound (as with none)');
-  return { mounts, env, notes };
+  if (p.dbus.mode === 'filtered') {
+    const talk = [...new Set([...DBUS_DEFAULT_TALK, ...p.dbus.talk])];
+    if (!host.dbus) {
+      notes.push('dbus: filtered, but no session bus here ($DBUS_SESSION_BUS_ADDRESS is unset or not a unix: address): no bus is bound');
+    } else if (!busSocket) {
+      notes.push('dbus: filtered, but no place for the proxy socket: no bus is bound');
+    } else {
+      busProxy = { address: host.dbus, socket: busSocket, args: busProxyArgs(p.dbus.talk) };
+      mounts.push({ op: 'ro-bind', source: busSocket, target: INSIDE_BUS, why: "the sandbox's own D-Bus proxy (xdg-dbus-proxy), filtered" });
+      env['DBUS_SESSION_BUS_ADDRESS'] = `unix:path=${INSIDE_BUS}`;
+      notes.push(`dbus: filtered, through an xdg-dbus-proxy of its own to ${host.dbus}; programs inside may call ${talk.join(', ')} and see no other name`);
+    }
+  }
+  return { mounts, env, notes, busProxy };
 }
 
 /** X authority families (Xauth.h). */

@@ -4,7 +4,7 @@
 // no handler, even from the host, except SIGKILL. On TERM it passes TERM to everything else
 // inside and exits once they are gone; the engine sends SIGKILL after its timeout. Waiting
 // with `wait` (no operand) also reaps orphans that re-parent to pid 1.
-export const INIT_SCRIPT = [
+const PRELUDE = [
   'unset SANDTRAY_INIT',
   'stop() {',
   '  kill -TERM -1 2>/dev/null',
@@ -17,7 +17,36 @@ export const INIT_SCRIPT = [
   '  done',
   '}',
   'trap stop TERM INT HUP',
-  'while :; do sleep 2147483647 & wait; done',
+];
+
+export const INIT_SCRIPT = [...PRELUDE, 'while :; do sleep 2147483647 & wait; done'].join('\n');
+
+/**
+ * stopWhenIdle: the same, but pid 1 exits (and so the sandbox stops) once something has run inside
+ * and nothing is left: no app, no shell, no command. It looks once a second, without forking
+ * anything but its own sleep: a process counts unless it is pid 1, that sleep or a zombie. Something
+ * ran when a process was counted, or when the pid namespace handed out a pid that was not the
+ * sleep's (ns_last_pid): so an app that came and went between two looks counts too. A sandbox
+ * nothing has run in yet stays up; network set-up runs outside its pid namespace and never counts.
+ */
+export const IDLE_INIT_SCRIPT = [
+  ...PRELUDE,
+  'seen=',
+  'while :; do',
+  '  sleep 1 & sl=$!',
+  '  wait $sl',
+  '  n=0',
+  '  for p in /proc/[0-9]*; do',
+  '    case ${p#/proc/} in 1|$sl) continue;; esac',
+  '    st=; read -r st 2>/dev/null < $p/stat || continue',
+  '    st=${st##*)}',
+  '    case $st in " Z"*|" X"*) continue;; esac',
+  '    n=$((n+1))',
+  '  done',
+  '  last=; read -r last 2>/dev/null < /proc/sys/kernel/ns_last_pid',
+  '  if [ "$n" -gt 0 ] || { [ -n "$last" ] && [ "$last" != "$sl" ]; }; then seen=1; fi',
+  '  [ -n "$seen" ] && [ "$n" -eq 0 ] && exit 0',
+  'done',
 ].join('\n');
 
 /** Name that `ps` shows for the init ($0 of the script). */

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { SandtrayError } from '../core/errors.js';
 import { normalizeInside, type Profile } from './schema.js';
 import { networkDriver } from '../network/drivers.js';
+import { which } from '../host/tools.js';
 
 // Targets Sandtray manages: replacing them, or anything below /proc and /dev, would undo what
 // the plan sets up there (the sandbox's own /proc, the minimal /dev, the host's /usr).
@@ -27,6 +28,8 @@ export function checkProfileOnHost(p: Profile): void {
   });
   if (p.home !== 'private' && p.home !== 'tmpfs' && !fs.existsSync(p.home)) problems.push(`home: ${p.home} does not exist`);
   problems.push(...networkDriver(p.network.mode).validate(p));
+  // Refused before anything is made, rather than half-way through the start.
+  if (p.dbus.mode === 'filtered' && !which('xdg-dbus-proxy')) problems.push('dbus.mode: filtered needs xdg-dbus-proxy, which is not installed (sudo apt install xdg-dbus-proxy), or set dbus: none');
   if (problems.length) {
     throw new SandtrayError('INVALID_PROFILE', `The profile cannot be used on this host:\n  ${problems.join('\n  ')}`, 'Create the missing folders, mark the mount "optional: true", or change the profile.');
   }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { CAP_RISKS, DEFAULT_CAPS } from '../confine/caps.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
 import type { Profile } from './schema.js';
+import { DBUS_DEFAULT_TALK } from './schema.js';
 
 export type RiskLevel = 'high' | 'medium' | 'info';
 
@@ -390,7 +391,7 @@ export function profileRisks(p: Profile, host: RiskHost = riskHost()): Risk[] {
     out.push({ level: 'medium', key: 'gpu', message: "programs inside can use your graphics card directly (/dev/dri), which puts the graphics driver's kernel code within their reach" });
   }
   if (p.dbus.mode === 'filtered') {
-    out.push({ level: 'info', key: 'dbus.mode', message: 'dbus: filtered is not implemented yet: no bus is bound, as with none' });
+    out.push({ level: 'medium', key: 'dbus.mode', message: `programs inside can call ${[...DBUS_DEFAULT_TALK, ...p.dbus.talk].join(', ')} on your session bus (through a filtering proxy); each of those services then acts for them` });
   }
   // Most serious first; the risks of one key (a mount and its symbolic link) stay together.
   const keyLevel = new Map<string, number>();

@@ -180,3 +180,6 @@ export function profileJsonSchema(): unknown {
     title: 'Sandtray profile (sandtray/v1)',
   };
 }
+
+/** Names a filtered bus always lets programs inside call: notifications and the desktop portal. */
+export const DBUS_DEFAULT_TALK = ['org.freedesktop.Notifications', 'org.freedesktop.portal.*'] as const;

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { requireTool } from '../host/tools.js';
 import { closeFdsPrefix } from '../host/close-fds.js';
 import { HOST_ENV, LAUNCH_FDS, type Plan } from '../plan/build.js';
-import { INIT_SCRIPT } from '../plan/init-script.js';
+import { IDLE_INIT_SCRIPT, INIT_SCRIPT } from '../plan/init-script.js';
 import { envFileText } from '../confine/enter.js';
 import { applyIdMap, mapWriter, mirrorMap, ProgressLines, USERNS_FDS } from '../idmap/userns.js';
 import { bindByDescriptor, checkTargets } from './mount-safety.js';
@@ -101,7 +101,7 @@ export async function launch(plan: Plan, logFile: string, exitFile: string, hook
     const { outer, inner } = await mapNamespaces(holders, outerMap, writer);
     fds.push(fs.openSync(exitFile, 'w', 0o600));
     fds.push(fs.openSync(`/proc/${outer}/ns/user`, 'r'), fs.openSync(`/proc/${inner}/ns/user`, 'r'));
-    fds.push(privateFile(path.join(path.dirname(exitFile), '.env'), envFileText({ ...plan.env, SANDTRAY_INIT: INIT_SCRIPT })));
+    fds.push(privateFile(path.join(path.dirname(exitFile), '.env'), envFileText({ ...plan.env, SANDTRAY_INIT: plan.stopWhenIdle ? IDLE_INIT_SCRIPT : INIT_SCRIPT })));
     const [exitFd, outerFd, innerFd, envFd] = fds as [number, number, number, number];
     const stdio: Fd[] = ['ignore', logFd, logFd, 'pipe', exitFd, outerFd, innerFd, 'pipe', envFd, ...binds.fds];
     child = spawnBwrap([...closeFdsPrefix(LAUNCH_FDS.env + binds.fds.length), bwrap, '--args', String(LAUNCH_FDS.args), ...plan.argv.slice(end)], HOST_ENV, stdio);

@@ -36,6 +36,18 @@ export const runtimeSchema = z.object({
   idmapNote: z.string().nullable().default(null),
   /** Capabilities and seccomp policy of pid 1; every attached process gets the same. */
   confine: z.object({ caps: z.array(z.string()), nesting: z.boolean(), sysAdmin: z.boolean() }).nullable().default(null),
+  /**
+   * What the start granted of the desktop session (plan/graphics.ts): display sockets, sound, the
+   * GPU, the bus and its proxy, and what the compositor offers; one line each, shown by `info`.
+   */
+  desktop: z.array(z.string()).optional(),
+  /**
+   * Pid 1 exits with status 0 once the sandbox is idle (plan/init-script.ts): such an end, with the
+   * record still "running", is the profile's wish, not a failure.
+   */
+  stopWhenIdle: z.boolean().optional(),
+  /** The compositor socket bound, and whether that compositor offered wp_security_context_v1 at start. */
+  wayland: z.object({ socket: z.string(), securityContext: z.enum(['offered', 'not offered', 'unknown']) }).optional(),
   /** Extra host processes that belong to the sandbox (e.g. pasta). */
   helpers: z.array(procId.extend({ what: z.string() })).default([]),
 });

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import { sandtrayEnv, writeProfile, type Env } from '../lib/sandtray.js';
+import { waylandGlobals } from '../../helpers/runtime/wayland-globals.js';
 
 /** Waits, a bounded number of times, until check() holds. */
 async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
@@ -116,7 +117,25 @@ describe('graphics', { timeout: 300_000 }, () => {
     // info says what is bound, and that the compositor's own socket is used.
     const info = await run(['info', 'gfx']);
     assert.match(info.stdout, /wayland: .* wp_security_context_v1 .* not used yet/);
+    // Weston 10 has no security context: info says the plain socket is bound, and the record names it.
+    assert.match(info.stdout, /wayland: the compositor does not offer wp_security_context_manager_v1: the plain socket is bound, and the compositor cannot tell this sandbox's programs from your others/);
+    const rec = JSON.parse(fs.readFileSync(path.join(e.env['XDG_RUNTIME_DIR']!, 'sandtray', 'gfx', 'state.json'), 'utf8')) as { wayland?: unknown; desktop?: string[] };
+    assert.deepEqual(rec.wayland, { socket: wayland, securityContext: 'not offered' });
+    assert.ok(rec.desktop?.some((l) => l.startsWith('audio: PulseAudio')));
     assert.match(info.stdout, /x11: display :\d+ through \/tmp\/\.X11-unix\/X\d+ only/);
+  });
+
+  test("the compositor's globals as read at start are those wayland-info lists", { timeout: 30_000 }, async () => {
+    const ours = await waylandGlobals(wayland);
+    assert.ok(ours, 'the compositor answered');
+    const names = ours.map((g) => g.interface);
+    assert.ok(names.includes('wl_compositor') && names.includes('wl_shm'));
+    assert.ok(!names.includes('wp_security_context_manager_v1'));
+    // The positive control: the reference client sees the same interfaces.
+    const wi = await execa('wayland-info', [], { env: { XDG_RUNTIME_DIR: dir, WAYLAND_DISPLAY: wayland }, reject: false });
+    assert.equal(wi.exitCode, 0, wi.stderr);
+    const theirs = [...wi.stdout.matchAll(/interface: '([^']+)'/g)].map((m) => m[1]);
+    assert.deepEqual([...names].sort(), [...new Set(theirs)].sort());
   });
 
   test("an X client's window appears on the X server's screen", { timeout: 60_000 }, async () => {

@@ -12,6 +12,8 @@ import { profileRisks, riskHost } from '../../helpers/profile/risks.js';
 import { bindByDescriptor } from '../../helpers/runtime/mount-safety.js';
 import type { HostFacts } from '../../helpers/host/facts.js';
 import { buildIdMap } from '../../helpers/idmap/map.js';
+import { desktopNotes } from '../../helpers/inspect/info.js';
+import type { RuntimeState } from '../../helpers/runtime/state.js';
 
 const facts: HostFacts = { uid: 1000, gid: 1000, user: 'alice', mergedUsr: { bin: true }, exists: { '/bin': true, '/bin/bash': true } };
 const map = buildIdMap({ hostUid: 1000, hostGid: 1000, size: 65536, uidRanges: [{ start: 100000, size: 65536 }], gidRanges: [{ start: 100000, size: 65536 }] });
@@ -92,12 +94,39 @@ test('a grant the session cannot serve binds nothing and says why', () => {
   assert.equal(p.env['DISPLAY'], undefined);
   assert.ok(!p.mounts.some((m) => m.op === 'dev-bind' || m.op === 'x11-cookie'));
   assert.equal(p.desktop.length, 5);
-  assert.match(p.desktop.join('\n'), /dbus: filtered is not implemented yet/);
+  assert.match(p.desktop.join('\n'), /dbus: filtered, but no session bus here/);
+  assert.equal(p.busProxy, null);
+  assert.equal(p.env['DBUS_SESSION_BUS_ADDRESS'], undefined);
+});
+
+test('dbus: filtered binds the socket of a proxy of its own, none binds no bus', () => {
+  const bus: GraphicsHost = { ...session, dbus: 'unix:path=/run/user/1000/bus' };
+  const withSocket = (yaml: string) => buildPlan('box', expand(yaml).profile, map, facts, { ...dirs, busSocket: '/run/user/1000/sandtray/box/bus' }, { runtime: null, graphics: bus });
+  const p = withSocket('dbus: {mode: filtered, talk: [org.example.Editor]}');
+  assert.deepEqual(p.busProxy, {
+    address: 'unix:path=/run/user/1000/bus',
+    socket: '/run/user/1000/sandtray/box/bus',
+    args: ['--filter', '--talk=org.freedesktop.Notifications', '--talk=org.freedesktop.portal.*', '--talk=org.example.Editor', '--broadcast=org.freedesktop.portal.*=@/org/freedesktop/portal/*'],
+  });
+  assert.ok(p.mounts.some((m) => m.op === 'ro-bind' && m.source === '/run/user/1000/sandtray/box/bus' && m.target === '/run/user/0/bus'));
+  assert.equal(p.env['DBUS_SESSION_BUS_ADDRESS'], 'unix:path=/run/user/0/bus');
+  assert.equal(p.env['XDG_RUNTIME_DIR'], '/run/user/0');
+  assert.match(p.desktop.join('\n'), /dbus: filtered, through an xdg-dbus-proxy of its own .* may call org\.freedesktop\.Notifications, org\.freedesktop\.portal\.\*, org\.example\.Editor/);
+  // none: no proxy, no bus socket, no address, whatever the session has.
+  const n = withSocket('dbus: none\ndisplay: {wayland: true}');
+  assert.equal(n.busProxy, null);
+  assert.equal(n.env['DBUS_SESSION_BUS_ADDRESS'], undefined);
+  assert.ok(!n.mounts.some((m) => m.target.endsWith('/bus') || ('source' in m && /bus/.test(m.source))));
+  // The bus address read from the session: only a unix socket.
+  assert.equal(readGraphicsHost({ DBUS_SESSION_BUS_ADDRESS: 'unix:path=/run/user/1000/bus' }).dbus, 'unix:path=/run/user/1000/bus');
+  assert.equal(readGraphicsHost({ DBUS_SESSION_BUS_ADDRESS: 'unix:abstract=/tmp/dbus-x,guid=0123abcd' }).dbus, 'unix:abstract=/tmp/dbus-x,guid=0123abcd');
+  assert.equal(readGraphicsHost({ DBUS_SESSION_BUS_ADDRESS: 'tcp:host=example.org,port=1' }).dbus, null);
+  assert.equal(readGraphicsHost({ DBUS_SESSION_BUS_ADDRESS: 'autolaunch:' }).dbus, null);
 });
 
 test('the session is read from the environment: only local displays and existing sockets', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-gfx-unit-'));
-  assert.deepEqual(readGraphicsHost({ XDG_RUNTIME_DIR: tmp, WAYLAND_DISPLAY: 'wayland-9', DISPLAY: 'localhost:10.0' }), { wayland: null, x11: null, xauthority: null, pulse: null, pipewire: null, dri: fs.existsSync('/dev/dri') });
+  assert.deepEqual(readGraphicsHost({ XDG_RUNTIME_DIR: tmp, WAYLAND_DISPLAY: 'wayland-9', DISPLAY: 'localhost:10.0' }), { wayland: null, x11: null, xauthority: null, pulse: null, pipewire: null, dri: fs.existsSync('/dev/dri'), dbus: null });
   assert.equal(readGraphicsHost({ XDG_RUNTIME_DIR: tmp, WAYLAND_DISPLAY: '../x' }).wayland, null);
   fs.rmSync(tmp, { recursive: true });
   assert.equal(graphicsPlan(expand('display: {x11: true}').profile, { ...session, xauthority: null }).env['XAUTHORITY'], undefined);
@@ -143,4 +172,26 @@ test('each grant is a risk line', () => {
   assert.match(all, /audio: .*microphone/);
   assert.match(all, /gpu: .*\/dev\/dri/);
   assert.match(risks('display: {x11: true}\nnetwork: {mode: host}'), /display\.x11: .*network\.mode: host they also reach its abstract socket/);
+});
+
+test('stopWhenIdle picks the init that exits once the sandbox is idle', () => {
+  assert.equal(plan('stopWhenIdle: true').stopWhenIdle, true);
+  assert.equal(plan('').stopWhenIdle, false);
+});
+
+test("info's Desktop lines: a running sandbox's from its record, a stopped one's from the profile now", () => {
+  const rt = { desktop: ['wayland: /run/user/1000/wayland-1 as /run/user/0/wayland-0', 'dbus: filtered, through an xdg-dbus-proxy of its own'] } as unknown as RuntimeState;
+  let asked = 0;
+  const now = () => {
+    asked++;
+    return ['audio: PulseAudio /run/user/1000/pulse/native'];
+  };
+  // Running: what the start recorded, whatever the session offers now.
+  assert.deepEqual(desktopNotes(rt, expand('audio: true').profile, now), { granted: true, notes: rt.desktop });
+  assert.equal(asked, 0);
+  // A record from before the field existed has no lines.
+  assert.deepEqual(desktopNotes({} as RuntimeState, null, now), { granted: true, notes: [] });
+  // Stopped: what a start would bind now; nothing without a profile.
+  assert.deepEqual(desktopNotes(null, expand('audio: true').profile, now), { granted: false, notes: ['audio: PulseAudio /run/user/1000/pulse/native'] });
+  assert.deepEqual(desktopNotes(null, null, now), { granted: false, notes: [] });
 });
