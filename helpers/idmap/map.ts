@@ -1,4 +1,4 @@
-// Builds a sandbox's uid/gid maps and turns them into arguments for unshare or newuidmap.
+// Builds a sandbox's uid/gid maps and turns them into arguments for newuidmap and newgidmap.
 import { SandtrayError } from '../core/errors.js';
 import { formatRanges, type IdRange } from './rangeset.js';
 
@@ -93,39 +93,6 @@ export function singleIdMap(hostUid: number, hostGid: number): IdMap {
 export function formatMapLines(lines: readonly MapLine[]): string {
   const col = (n: number): string => String(n).padStart(10);
   return lines.map((l) => `${col(l.inside)} ${col(l.outside)} ${col(l.count)}\n`).join('');
-}
-
-/**
- * Options for util-linux 2.38 `unshare`: `--map-root-user` for the 0 line and
- * `--map-users=OUTER,INNER,COUNT` / `--map-groups=...` for the rest (it runs newuidmap itself).
- * util-linux 2.38.1 keeps only the LAST --map-users/--map-groups when repeated (tested: two
- * --map-users gave a one-line map, the first range silently dropped), so a map with more than
- * one subordinate line is refused here; the engine must use newuidmapArgs for those.
- */
-export function unshareMapArgs(map: IdMap): string[] {
-  const args: string[] = [];
-  for (const [kind, flag] of [
-    ['uid', '--map-users'],
-    ['gid', '--map-groups'],
-  ] as const) {
-    const lines = map[kind];
-    const root = lines.filter((l) => l.inside === 0);
-    const rest = lines.filter((l) => l.inside !== 0);
-    if (root.length !== 1 || root[0]!.count !== 1) {
-      // --map-root-user maps exactly one id, the caller's own, to 0.
-      throw new SandtrayError('IDMAP', `unshare cannot express this ${kind} map: inside 0 must map exactly one id`, undefined);
-    }
-    if (rest.length > 1) {
-      throw new SandtrayError(
-        'IDMAP',
-        `unshare (util-linux 2.38) takes only one ${flag} range but this ${kind} map has ${rest.length}`,
-        'Set the map with newuidmap/newgidmap (newuidmapArgs) instead.',
-      );
-    }
-    for (const l of rest) args.push(`${flag}=${l.outside},${l.inside},${l.count}`);
-  }
-  args.push('--map-root-user');
-  return args;
 }
 
 /** Arguments after the program name for /usr/bin/newuidmap or newgidmap: `PID inside outside count ...`. */

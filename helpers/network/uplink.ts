@@ -18,8 +18,10 @@ import { nsInode } from '../host/proc.js';
  */
 export const UPLINK_SCRIPT = [
   'set -eu',
-  'rc=$(readlink -f /etc/resolv.conf)',
-  'mount --bind -- "$1" "$rc"',
+  // A host may have none, or a link to a resolver's file that is not there (systemd-resolved
+  // stopped): then there is nothing to bind over, and the client's jail binds its own anyway.
+  'rc=$(readlink -f /etc/resolv.conf || true)',
+  'if [ -n "$rc" ] && [ -e "$rc" ]; then mount --bind -- "$1" "$rc"; fi',
   'exec sleep infinity',
 ].join('\n');
 

@@ -63,7 +63,6 @@ async function main(): Promise<void> {
   const { stopSandbox } = await import('../../helpers/lifecycle/stop.js');
   const { deleteSandbox } = await import('../../helpers/lifecycle/delete.js');
   const { sandboxState } = await import('../../helpers/runtime/state.js');
-  const { unshareMapArgs } = await import('../../helpers/idmap/map.js');
 
   const out: Record<string, unknown> = { machine: machine() };
   const m = out['machine'] as ReturnType<typeof machine>;
@@ -88,7 +87,10 @@ async function main(): Promise<void> {
     const opts = plan.argv.slice(1, end);
     const userns = opts.indexOf('--userns');
     if (userns >= 0) opts.splice(userns, 2);
-    const raw = ['unshare', '--user', ...unshareMapArgs(plan.idmap), '--', 'bwrap', '--unshare-net', ...opts, '--', '/usr/bin/true'];
+    // unshare (util-linux 2.38) maps the caller's id to 0 with --map-root-user and takes one
+    // --map-users/--map-groups range: the plan's first subordinate range, enough for `true`.
+    const mapArgs = (['uid', 'gid'] as const).flatMap((k) => plan.idmap[k].filter((l) => l.inside !== 0).slice(0, 1).map((l) => `--map-${k === 'uid' ? 'users' : 'groups'}=${l.outside},${l.inside},${l.count}`));
+    const raw = ['unshare', '--user', ...mapArgs, '--map-root-user', '--', 'bwrap', '--unshare-net', ...opts, '--', '/usr/bin/true'];
     await mustRun(raw);
     const firejail = have('firejail') ? ['firejail', '--quiet', '--noprofile', '--net=none', '--private', '/usr/bin/true'] : null;
     if (firejail) await mustRun(firejail);

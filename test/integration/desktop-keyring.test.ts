@@ -26,7 +26,7 @@ test('a remembered password goes to the keyring and is answered from it, never b
     });
     assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
-    assert.deepEqual(out, { answered: 'hunter2', stored: 'hunter2', second: 'hunter2', asked: 0, removed: true, leaked: false });
+    assert.deepEqual(out, { answered: 'hunter2', stored: 'hunter2', engineRead: 'hunter2', second: 'hunter2', asked: 0, removed: true, engineAfter: null, leaked: false });
   } finally {
     fs.rmSync(home, { recursive: true, force: true });
   }

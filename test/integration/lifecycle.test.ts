@@ -139,21 +139,57 @@ test('wait and monitor follow state changes', async () => {
   await e.ok(['delete', 'watched']);
 });
 
-test('monitor survives runtime directories that appear and vanish at once (a failed start)', async () => {
+test('monitor survives runtime directories that appear and vanish at once (a failed start)', { timeout: 150_000 }, async () => {
   const monitor = spawn(process.execPath, [BIN, 'monitor'], { env: e.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
   let err = '';
+  monitor.stdout.on('data', (d) => (out += String(d)));
   monitor.stderr.on('data', (d) => (err += String(d)));
-  await sleep(300);
-  const rt = path.join(e.env['XDG_RUNTIME_DIR']!, 'sandtray');
-  for (let i = 0; i < 50; i++) {
-    const d = path.join(rt, `flash-${i}`);
-    fs.mkdirSync(d);
-    fs.writeFileSync(path.join(d, 'state.json'), '{}');
-    fs.rmSync(d, { recursive: true });
-    if (i % 10 === 0) await sleep(5);
+  const exited = new Promise<string>((resolve) => monitor.once('exit', (code, signal) => resolve(`monitor exited (${code ?? signal})`)));
+  /** Resolves when monitor has printed a line matching re; fails if it exits first or after ms. */
+  const reported = async (re: RegExp, ms: number): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    let onData: (() => void) | undefined;
+    const seen = new Promise<true>((resolve) => {
+      onData = () => re.test(out) && resolve(true);
+      monitor.stdout.on('data', onData);
+      onData();
+    });
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    try {
+      const r = await Promise.race([seen, late, exited]);
+      if (typeof r === 'string') assert.fail(`${r} before it reported ${re}: ${err}`);
+      return r;
+    } finally {
+      clearTimeout(timer);
+      monitor.stdout.off('data', onData!);
+    }
+  };
+  try {
+    // Ready when it reports a sandbox made after it started; one made before its watches were set
+    // is never reported, so each try makes a new one (bounded).
+    let ready = false;
+    for (let i = 0; i < 10 && !ready; i++) {
+      await e.ok(['create', `flashready${i}`]);
+      ready = await reported(new RegExp(`flashready${i} STOPPED`), 3_000);
+    }
+    assert.ok(ready, `monitor reported none of the sandboxes made after it started: ${out} ${err}`);
+    const rt = path.join(e.env['XDG_RUNTIME_DIR']!, 'sandtray');
+    for (let i = 0; i < 50; i++) {
+      const d = path.join(rt, `flash-${i}`);
+      fs.mkdirSync(d);
+      fs.writeFileSync(path.join(d, 'state.json'), '{}');
+      fs.rmSync(d, { recursive: true });
+      if (i % 10 === 0) await sleep(5);
+    }
+    // Still running and still reporting: a sandbox made after the flashes shows up.
+    await e.ok(['create', 'afterflash']);
+    assert.ok(await reported(/afterflash STOPPED/, 30_000), `monitor did not report a sandbox made after the flashes: ${out} ${err}`);
+    assert.equal(monitor.exitCode, null, `monitor is still running: ${err}`);
+    assert.doesNotMatch(err, /ENOENT|uncaught/i);
+  } finally {
+    monitor.kill('SIGTERM');
+    await Promise.race([exited, sleep(10_000)]);
+    for (const n of (await listed()).map((s) => s.name).filter((n) => /^(flashready\d+|afterflash)$/.test(n))) await e.ok(['delete', n]);
   }
-  await sleep(500);
-  assert.equal(monitor.exitCode, null, `monitor is still running: ${err}`);
-  monitor.kill('SIGTERM');
-  assert.doesNotMatch(err, /ENOENT|uncaught/i);
 });

@@ -107,6 +107,24 @@ describe('network mode nat', { timeout: 180_000 }, () => {
     }
   });
 
+  it('starts on a host without /etc/resolv.conf: the link works, lookups fail at once', async () => {
+    const bare = await startTestHost({ names: { 'only-in-test.example': '198.18.200.77' }, servers: { '198.18.200.9': 'machine at 198.18.200.9' }, resolvConf: false });
+    try {
+      assert.equal((await bare.sh('if [ -e /etc/resolv.conf ] || [ -L /etc/resolv.conf ]; then echo present; else echo absent; fi')).trim(), 'absent');
+      await bare.ok(['launch', 'n5', '--profile', bare.file('nat.sandtray', 'apiVersion: sandtray/v1\nnetwork:\n  mode: nat\n')]);
+      assert.match(await bare.ok(['exec', 'n5', '--', 'cat', '/etc/resolv.conf']), /^nameserver 198\.19\.255\.3$/m);
+      assert.equal(await connectInside(bare, 'n5', '198.18.200.9', TEST_HOST.port), 'connected: machine at 198.18.200.9');
+      // The name the test host's resolver knows (found in the test above, where resolv.conf names
+      // it) is not found: pasta has no resolver to forward to. One try of one second.
+      const r = await bare.run(['exec', 'n5', '--', 'sh', '-c', 'RES_OPTIONS="timeout:1 attempts:1" getent hosts only-in-test.example; echo "rc=$?"']);
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'rc=2');
+      await bare.ok(['stop', 'n5']);
+    } finally {
+      await bare.stop();
+    }
+  });
+
   it('reaches the host loopback through the gateway addresses when the profile allows it', async () => {
     await h.ok(['launch', 'n2', '--profile', natlo]);
     assert.equal(await connectInside(h, 'n2', '198.19.255.1', TEST_HOST.port), 'connected: test-host loopback');

@@ -2,9 +2,11 @@
 // the credential flow against the real Secret Service through keytar. Prints one JSON line.
 import { SecretBroker } from '../../main/secrets/broker.js';
 import { keytarKeyring } from '../../main/secrets/keyring.js';
+import { getSecret } from '../../helpers/secrets/keyring.js';
 import type { SandtrayEvent } from '../../main/ipc/contract.js';
 
-const keyring = keytarKeyring('sandtray-test');
+// The app's keyring as main makes it (its own service name): the keyring is a throw-away one.
+const keyring = keytarKeyring();
 const events: SandtrayEvent[] = [];
 const broker = new SecretBroker(keyring, (e) => events.push(e));
 const account = 'work/password';
@@ -19,10 +21,13 @@ if (!prompt || prompt.type !== 'secret-prompt') throw new Error('no prompt');
 await broker.reply(prompt.promptId, 'hunter2', true);
 const answered = await first;
 const stored = await keyring.get(account);
+// What a later `sandtray start` reads: the engine's own lookup finds what the window stored.
+const engineRead = await getSecret('work', 'password');
 
 // Second start: answered from the keyring; the window is not asked and sees no secret.
 const before = events.length;
 const second = await broker.request({ sandbox: 'work', account, label: 'VPN password' });
 const asked = events.length - before;
 const removed = await broker.forget(account);
-console.log(JSON.stringify({ answered, stored, second, asked, removed, leaked: JSON.stringify(events).includes('hunter2') }));
+const engineAfter = await getSecret('work', 'password');
+console.log(JSON.stringify({ answered, stored, engineRead, second, asked, removed, engineAfter, leaked: JSON.stringify(events).includes('hunter2') }));

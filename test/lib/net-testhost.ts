@@ -38,7 +38,7 @@ export const SERVICES: Record<string, string> = {
 };
 
 const SETUP = `set -eu
-dir=$1 root=$2 uid=$3 gid=$4 names=$5 v6=$6; shift 6
+dir=$1 root=$2 uid=$3 gid=$4 names=$5 v6=$6 resolv=$7; shift 7
 ip link set lo up
 ip link add th0 type veth peer name th1
 ip link set th0 up; ip link set th1 up
@@ -70,6 +70,19 @@ chmod 1777 tmp; chmod 700 state/run
 : > state/sub/subuid; : > state/sub/subgid
 for l in bin sbin lib lib32 lib64 libx32; do if [ -L "/$l" ]; then ln -s "$(readlink "/$l")" "$l"; elif [ -d "/$l" ]; then mkdir "$l"; mount --rbind "/$l" "$l"; fi; done
 for d in usr etc dev sys var opt; do [ -d "/$d" ] && mount --rbind "/$d" "$d"; done
+# A host without /etc/resolv.conf: /etc again, entry by entry, all but that one.
+if [ "$resolv" = no ]; then
+  umount -R etc; mount -t tmpfs -o mode=755 sandtray-testhost-etc etc
+  for f in /etc/* /etc/.[!.]*; do
+    n=\${f##*/}
+    if [ "$n" = resolv.conf ] || { [ ! -e "$f" ] && [ ! -L "$f" ]; }; then continue; fi
+    if [ -L "$f" ]; then cp -P "$f" "etc/$n"
+    elif [ -d "$f" ]; then mkdir "etc/$n"; mount --rbind "$f" "etc/$n"
+    elif [ -f "$f" ]; then : > "etc/$n"; mount --bind "$f" "etc/$n"
+    fi
+  done
+  mount -o remount,bind,ro etc
+fi
 mount --rbind /proc proc
 mkdir -p ".${ROOT}"; mount --rbind ${JSON.stringify(ROOT)} ".${ROOT}"
 pivot_root . old
@@ -98,9 +111,10 @@ export interface TestHost {
 /**
  * Starts a test host. `names` are DNS names its resolver knows (NAME=ADDRESS); `servers` adds
  * local addresses with a TCP server on TEST_HOST.port that answers `label`; `ipv6: false` gives
- * it no IPv6 address or route beyond loopback.
+ * it no IPv6 address or route beyond loopback; `resolvConf: false` gives it no /etc/resolv.conf
+ * (its own resolver still runs, but nothing names it).
  */
-export async function startTestHost(opts: { names: Record<string, string>; servers?: Record<string, string>; ipv6?: boolean }): Promise<TestHost> {
+export async function startTestHost(opts: { names: Record<string, string>; servers?: Record<string, string>; ipv6?: boolean; resolvConf?: boolean }): Promise<TestHost> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-testhost-'));
   const root = path.join(dir, 'root');
   fs.mkdirSync(root);
@@ -115,7 +129,7 @@ export async function startTestHost(opts: { names: Record<string, string>; serve
   const gid = process.getgid!();
   const names = Object.entries(opts.names).map(([n, a]) => `${n}=${a}`).join(' ');
   const extra = Object.keys(opts.servers ?? {});
-  const proc: ResultPromise = execa('unshare', ['--user', '--map-root-user', '--net', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc', '--', 'sh', '-c', SETUP, 'sandtray-testhost', dir, root, String(uid), String(gid), names, opts.ipv6 === false ? 'no' : 'yes', ...extra], { reject: false, buffer: false, stdin: 'ignore', stderr: 'pipe' });
+  const proc: ResultPromise = execa('unshare', ['--user', '--map-root-user', '--net', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc', '--', 'sh', '-c', SETUP, 'sandtray-testhost', dir, root, String(uid), String(gid), names, opts.ipv6 === false ? 'no' : 'yes', opts.resolvConf === false ? 'no' : 'yes', ...extra], { reject: false, buffer: false, stdin: 'ignore', stderr: 'pipe' });
   proc.catch(() => undefined);
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));

@@ -21,6 +21,7 @@ import { panelIsDark } from '../../main/tray/icons.js';
 import { expandLayers } from '../../helpers/profile/expand.js';
 import type { RuntimeState } from '../../helpers/runtime/state.js';
 import type { SandboxSummary } from '../../main/ipc/contract.js';
+import type { VpnState } from '../../helpers/vpn/status.js';
 
 test('files handed over on a command line: ours only, absolute, flags and URLs ignored', () => {
   assert.deepEqual(filesFromArgv(['--show', 'dev.sandtray', '/a/w.ovpn', 'b/wg0.conf', 'notes.txt', 'https://x.example/a.sandtray', 'file:///home/u/x%20y.sandtray', 'dev.sandtray'], '/home/u'), [
@@ -154,7 +155,7 @@ const rt = (phase: RuntimeState['phase']): RuntimeState => ({
   phase, actor: null, init: { pid: 1, start: 1 }, monitor: null, startedAt: null, namespaces: {}, idmap: null, mounts: [], network: 'none', env: {}, shell: '/bin/sh', command: [], workdir: '/', idmapNote: null, helpers: [], confine: null,
 });
 
-test('notices: a sandbox that ends on its own, and a VPN that drops', () => {
+test('notices: a sandbox that ends on its own, and a VPN that drops', async () => {
   assert.equal(unexpectedStopNotice('dev', null, null), null, 'a stop removes the runtime record');
   assert.equal(unexpectedStopNotice('dev', rt('stopping'), 0), null, 'a stop in progress is deliberate');
   assert.match(unexpectedStopNotice('dev', rt('running'), 137)!.body, /killed by signal 9/);
@@ -171,10 +172,17 @@ test('notices: a sandbox that ends on its own, and a VPN that drops', () => {
   assert.equal(recordedExitCode('other', paths), null);
   fs.rmSync(dir, { recursive: true });
 
-  const s = (state: SandboxSummary['state'], vpn: SandboxSummary['vpn']): SandboxSummary => ({ name: 'work', state, pid: 1, network: 'openvpn', profiles: [], startedAt: null, problem: null, vpn });
-  assert.equal(vpnDropNotices([s('RUNNING', { state: 'up' })], [s('RUNNING', { state: 'down', detail: 'ping timeout' })])[0]?.title, 'VPN down in work');
-  assert.deepEqual(vpnDropNotices([s('RUNNING', { state: 'up' })], [s('STOPPED', { state: 'down' })]), [], 'stopping is not a drop');
-  assert.deepEqual(vpnDropNotices([s('RUNNING', { state: 'connecting' })], [s('RUNNING', { state: 'down' })]), []);
+  // Summaries as main makes them from the engine: the network mode the engine records for a VPN
+  // sandbox, and the tunnel state mapped from what the engine's VPN agent reports.
+  const { vpnFromAgent } = await import('../../main/engine/vpn-status.js');
+  const { vpnDriver } = await import('../../helpers/network/vpn.js');
+  const agent = (state: VpnState, message: string | null = null) => vpnFromAgent({ type: 'openvpn', state, message, addresses: ['198.19.50.2/24'] })!;
+  const s = (state: SandboxSummary['state'], vpn: SandboxSummary['vpn']): SandboxSummary => ({ name: 'work', state, pid: 1, network: vpnDriver.mode, profiles: [], startedAt: null, problem: null, vpn });
+  assert.equal(vpnDriver.mode, 'vpn');
+  assert.equal(vpnDropNotices([s('RUNNING', agent('connected'))], [s('RUNNING', agent('failed', 'ping timeout'))])[0]?.title, 'VPN down in work');
+  assert.match(vpnDropNotices([s('RUNNING', agent('connected'))], [s('RUNNING', agent('failed', 'ping timeout'))])[0]!.body, /\(ping timeout\)/);
+  assert.deepEqual(vpnDropNotices([s('RUNNING', agent('connected'))], [s('STOPPED', agent('down'))]), [], 'stopping is not a drop');
+  assert.deepEqual(vpnDropNotices([s('RUNNING', agent('connecting'))], [s('RUNNING', agent('failed'))]), []);
 });
 
 test('VPN status from the engine agent maps onto up / connecting / down', async () => {
@@ -216,5 +224,49 @@ test("the engine's secret question is answered by the dialog's broker", async ()
     assert.equal(await askSecret('Something for sandbox work: '), null);
   } finally {
     setSecretPrompt(null);
+  }
+});
+
+test("the dialog gets the engine's own questions, from the engine's own path, and answers them", async () => {
+  const { connectEnginePrompt } = await import('../../main/secrets/engine-prompt.js');
+  const { SecretBroker } = await import('../../main/secrets/broker.js');
+  const { resolveSecrets } = await import('../../helpers/secrets/resolve.js');
+  const { setSecretPrompt } = await import('../../helpers/secrets/prompt.js');
+  const { secretNeeds } = await import('../../helpers/network/vpn.js');
+  const { parseOvpn } = await import('../../helpers/vpn/openvpn-config.js');
+  // Nothing stored anywhere (an empty data folder, no Secret Service): the engine asks for all.
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-ask-'));
+  const saved = { XDG_CONFIG_HOME: process.env['XDG_CONFIG_HOME'], XDG_DATA_HOME: process.env['XDG_DATA_HOME'], DBUS_SESSION_BUS_ADDRESS: process.env['DBUS_SESSION_BUS_ADDRESS'] };
+  process.env['XDG_CONFIG_HOME'] = path.join(home, 'config');
+  process.env['XDG_DATA_HOME'] = path.join(home, 'data');
+  delete process.env['DBUS_SESSION_BUS_ADDRESS'];
+  const prompts: { promptId: string; sandbox: string; label: string; canRemember: boolean }[] = [];
+  const store = new Map<string, string>();
+  const broker = new SecretBroker({ get: async (a) => store.get(a) ?? null, set: async (a, v) => void store.set(a, v), remove: async () => false }, (e) => {
+    const p = e as (typeof prompts)[number];
+    prompts.push(p);
+    void broker.reply(p.promptId, `answer-${prompts.length}`, p.canRemember);
+  });
+  try {
+    connectEnginePrompt(broker);
+    const config = parseOvpn('client\nremote vpn.example.test 1194\nauth-user-pass\nstatic-challenge "Enter the code from your token" 1\n');
+    const needs = secretNeeds({ type: 'openvpn', file: '/x.ovpn', config });
+    const got = await resolveSecrets('work', needs);
+    assert.deepEqual(prompts.map((p) => [p.sandbox, p.label, p.canRemember]), [
+      ['work', 'VPN user name', true],
+      ['work', 'VPN password', true],
+      ['work', 'Enter the code from your token', false],
+    ]);
+    assert.deepEqual(Object.values(got), ['answer-1', 'answer-2', 'answer-3']);
+    // Remembered under the keys the engine reads (username, password); the one-time code never.
+    assert.deepEqual([...store.keys()].sort(), ['work/password', 'work/username']);
+    assert.deepEqual(needs.filter((n) => !n.oneTime).map((n) => `work/${n.key}`).sort(), [...store.keys()].sort());
+  } finally {
+    setSecretPrompt(null);
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    fs.rmSync(home, { recursive: true, force: true });
   }
 });

@@ -7,8 +7,6 @@ import {
   formatMapLines,
   newuidmapArgs,
   singleIdMap,
-  unshareMapArgs,
-  type IdMap,
 } from '../../helpers/idmap/map.js';
 import { firstIds, me } from '../lib/idmap.js';
 
@@ -104,28 +102,6 @@ test('formatMapLines matches the kernel text exactly', () => {
   assert.equal(formatMapLines([]), '');
 });
 
-test('unshareMapArgs for a one-range map and for the fallback', () => {
-  const map = buildIdMap({ hostUid: 1001, hostGid: 1001, size: 65536, uidRanges: one, gidRanges: one });
-  assert.deepEqual(unshareMapArgs(map), ['--map-users=100000,1,65535', '--map-groups=100000,1,65535', '--map-root-user']);
-  assert.deepEqual(unshareMapArgs(singleIdMap(1001, 1001)), ['--map-root-user']);
-});
-
-test('unshareMapArgs refuses maps unshare 2.38 would silently truncate', () => {
-  const map = buildIdMap({
-    hostUid: 1001,
-    hostGid: 1001,
-    size: 100,
-    uidRanges: [
-      { start: 100000, size: 50 },
-      { start: 200000, size: 50 },
-    ],
-    gidRanges: one,
-  });
-  assert.throws(() => unshareMapArgs(map), (e: unknown) => e instanceof SandtrayError && e.code === 'IDMAP' && /newuidmap/.test(e.hint ?? ''));
-  const noRoot: IdMap = { uid: [{ inside: 1, outside: 100000, count: 5 }], gid: [{ inside: 0, outside: 1, count: 1 }] };
-  assert.throws(() => unshareMapArgs(noRoot), SandtrayError);
-});
-
 test('newuidmapArgs lists pid then triples', () => {
   assert.deepEqual(
     newuidmapArgs(4242, [
@@ -140,17 +116,6 @@ test('newuidmapArgs lists pid then triples', () => {
 // Real runs: as root, drop to the test user the integration suite uses.
 // These run as the unprivileged user of the test suite against its real subordinate ranges:
 // the same path as production (unshare, the setuid newuidmap), no root anywhere.
-
-test('unshare accepts unshareMapArgs and the kernel shows formatMapLines', async () => {
-  const u = await me();
-  const ranges = firstIds(u.uids, 65535);
-  const granges = firstIds(u.gids, 65535);
-  const map = buildIdMap({ hostUid: u.uid, hostGid: u.gid, size: 65536, uidRanges: ranges, gidRanges: granges });
-  // unshare (util-linux 2.38) takes one range per kind: use the first line of each only.
-  const oneLine: IdMap = { uid: map.uid.slice(0, 2), gid: map.gid.slice(0, 2) };
-  const out = execFileSync('unshare', ['--user', ...unshareMapArgs(oneLine), 'cat', '/proc/self/uid_map', '/proc/self/gid_map'], { encoding: 'utf8' });
-  assert.equal(out, formatMapLines(oneLine.uid) + formatMapLines(oneLine.gid));
-});
 
 test('newuidmap accepts newuidmapArgs for a fragmented map', async () => {
   const u = await me();

@@ -97,13 +97,38 @@ test('values from profiles never become options: paths follow their option, the 
 });
 
 test('the environment is built, not inherited from the host', () => {
-  process.env['SANDTRAY_TEST_SECRET'] = 'leak';
-  const p = plan('env: {FOO: bar}');
-  assert.equal(p.env['FOO'], 'bar');
-  assert.equal(p.env['HOME'], '/root');
-  assert.equal(p.env['SANDTRAY_NAME'], 'box');
-  assert.ok(!Object.values(p.env).includes('leak'));
-  delete process.env['SANDTRAY_TEST_SECRET'];
+  // Host values of the variables the plan sets or reads (LANG is taken only when it is a plain
+  // locale name), and of ones a desktop session hands every program: none may reach the sandbox.
+  const host: Record<string, string> = {
+    LANG: 'C.UTF-8;leak', TERM: 'leak', HOME: '/home/leak', USER: 'leak', LOGNAME: 'leak', SHELL: '/bin/leak', PATH: '/leak/bin:/usr/bin:/bin',
+    DISPLAY: ':leak', WAYLAND_DISPLAY: 'leak-0', XAUTHORITY: '/leak/.Xauthority', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/leak/bus',
+    SSH_AUTH_SOCK: '/leak/agent', LD_PRELOAD: '/leak.so', SANDTRAY_TEST_SECRET: 'leak',
+  };
+  const saved = Object.fromEntries(Object.keys(host).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, host);
+  try {
+    const p = plan('env: {FOO: bar}');
+    assert.equal(p.env['FOO'], 'bar');
+    assert.equal(p.env['HOME'], '/root');
+    assert.equal(p.env['LANG'], 'C.UTF-8');
+    assert.equal(p.env['SANDTRAY_NAME'], 'box');
+    const leaked = Object.entries(p.env).filter(([, v]) => v.includes('leak'));
+    assert.deepEqual(leaked, [], 'no host value is in the sandbox\'s environment');
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+  // Control: a plain locale name is taken from the host.
+  const lang = process.env['LANG'];
+  process.env['LANG'] = 'de_DE.UTF-8';
+  try {
+    assert.equal(plan('').env['LANG'], 'de_DE.UTF-8');
+  } finally {
+    if (lang === undefined) delete process.env['LANG'];
+    else process.env['LANG'] = lang;
+  }
 });
 
 test('no environment value is on a command line: bwrap and the enter step get a fixed one, the sandbox its own through a descriptor', async () => {

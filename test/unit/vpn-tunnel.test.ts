@@ -87,3 +87,45 @@ test('management lines', () => {
   assert.equal(mgmtQuote('a "b" \\c'), '"a \\"b\\" \\\\c"');
   assert.throws(() => mgmtQuote('two\nlines'), /line breaks/);
 });
+
+test('pushed options cannot add ip -batch lines or arguments of their own', () => {
+  // What a hostile server could push: line breaks and carriage returns (ip -batch reads one
+  // command per line), extra words after valid values, `dev lo`, addresses with junk glued on.
+  const evil = [
+    'PUSH_REPLY',
+    'topology subnet',
+    'ifconfig 198.19.39.2 255.255.255.0\nroute replace 198.18.0.0/15 dev lo',
+    'route 198.19.41.0 255.255.255.0 vpn_gateway 5\nlink set lo down',
+    'route 198.19.42.0\r\naddress add 198.18.9.9/32 dev lo',
+    'route 198.19.43.0;reboot 255.255.255.0',
+    'route 198.19.44.0\nlink\tset 255.255.255.0',
+    'route-ipv6 2001:db8::/32\nroute flush table main',
+    'dhcp-option DNS 198.19.40.1\nnameserver 198.18.0.66',
+    'dhcp-option DOMAIN corp.test\nsearch evil.test',
+    'tun-mtu 1400\nlink set tun0 mtu 68',
+    'redirect-gateway def1',
+    // The last ifconfig counts (as in OpenVPN).
+    'ifconfig 198.19.40.2 255.255.255.0',
+  ].join(',');
+  const log = parseMgmtLine(`>LOG:1795322965,,PUSH: Received control message: '${evil}'`);
+  const reply = pushReplyOf(log.kind === 'log' ? log.message : '');
+  assert.ok(reply);
+  const s = openvpnTunnel(splitPushReply(reply), cfg(), 'tun0');
+  // Every line is one of the engine's own forms, with values it checked.
+  const form = /^(link set dev tun0 mtu \d+ up|address flush dev tun0|address add [\d.]+\/\d+ dev tun0|route replace (default|[\d.]+\/\d+|[\da-f:]+\/\d+) dev tun0|)$/;
+  for (const line of ipBatch(s).split('\n')) assert.match(line, form);
+  assert.deepEqual(ipBatch(s).split('\n'), [
+    'link set dev tun0 mtu 1400 up',
+    'address flush dev tun0',
+    'address add 198.19.40.2/24 dev tun0',
+    'route replace 198.19.41.0/24 dev tun0',
+    'route replace default dev tun0',
+    '',
+  ]);
+  assert.deepEqual(s.dns, ['198.19.40.1']);
+  assert.deepEqual(s.domains, ['corp.test']);
+  // What was not applied is said, never run.
+  assert.ok(s.skipped.some((x) => x.startsWith('route 198.19.42.0 address')), s.skipped.join(' | '));
+  assert.ok(s.skipped.some((x) => x.startsWith('route 198.19.43.0;reboot')), s.skipped.join(' | '));
+  assert.equal(tunnelResolvConf(s, 'box').split('\n').filter((l) => !l.startsWith('#')).join('\n'), 'nameserver 198.19.40.1\nsearch corp.test\n');
+});
