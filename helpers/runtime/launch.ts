@@ -1,35 +1,29 @@
 // Executes a plan: makes the user namespaces, spawns bwrap detached, and learns the sandbox's pid 1.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { SandtrayError } from '../core/errors.js';
 import { catchesSignal, nsInode, procStart, type ProcId } from '../host/proc.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireTool } from '../host/tools.js';
-import { closeFdsPrefix } from '../host/close-fds.js';
+import { closeFdsPrefixIfNeeded } from '../host/close-fds.js';
 import { HOST_ENV, LAUNCH_FDS, type Plan } from '../plan/build.js';
 import { INIT_SCRIPT } from '../plan/init-script.js';
 import { envFileText } from '../confine/enter.js';
 import { applyIdMap, mapWriter, mirrorMap, ProgressLines, USERNS_FDS } from '../idmap/userns.js';
 import { bindByDescriptor, checkTargets } from './mount-safety.js';
 
-// execa's types want literal fd numbers, but it hands any fd number to the child as is.
 type Fd = 'pipe' | 'ignore' | number;
 
-function spawnBwrap(args: string[], env: Record<string, string>, stdio: Fd[]) {
-  return execa(args[0]!, args.slice(1), {
-    detached: true,
-    cleanup: false,
-    reject: false,
-    extendEnv: false,
-    env,
-    cwd: '/',
-    stdio: stdio as unknown as ['ignore', 1, 2, 'pipe'],
-    buffer: false,
-  });
+// Plain child_process on the launch path: each spawn through execa cost milliseconds of its own.
+function spawnDetached(argv: string[], env: Record<string, string>, stdio: Fd[]): ChildProcess {
+  const child = spawn(argv[0]!, argv.slice(1), { detached: true, env, cwd: '/', stdio });
+  // A failed spawn shows as a missing pid and an exit; never as an unhandled 'error'.
+  child.on('error', () => undefined);
+  return child;
 }
-type Subprocess = ReturnType<typeof spawnBwrap>;
+type Subprocess = ChildProcess;
 
 export interface Launched {
   init: ProcId;
@@ -97,7 +91,7 @@ export async function launch(plan: Plan, logFile: string, exitFile: string, hook
   const fds: number[] = [];
   let child: Subprocess | undefined;
   // Through the launcher too: on hosts that restrict user namespaces with AppArmor, only it may make them.
-  const holders = spawnHolders([...closeFdsPrefix(USERNS_FDS.goInner), unshare, ...plan.holders.slice(1)], logFd);
+  const holders = spawnDetached([...closeFdsPrefixIfNeeded(USERNS_FDS.goInner), unshare, ...plan.holders.slice(1)], HOST_ENV, ['ignore', logFd, logFd, 'pipe', 'pipe', 'pipe']);
   try {
     const { outer, inner } = await mapNamespaces(holders, outerMap, writer);
     fds.push(fs.openSync(exitFile, 'w', 0o600));
@@ -105,8 +99,7 @@ export async function launch(plan: Plan, logFile: string, exitFile: string, hook
     fds.push(privateFile(path.join(path.dirname(exitFile), '.env'), envFileText({ ...plan.env, SANDTRAY_INIT: INIT_SCRIPT })));
     const [exitFd, outerFd, innerFd, envFd] = fds as [number, number, number, number];
     const stdio: Fd[] = ['ignore', logFd, logFd, 'pipe', exitFd, outerFd, innerFd, 'pipe', envFd, ...binds.fds];
-    child = spawnBwrap([...closeFdsPrefix(LAUNCH_FDS.env + binds.fds.length), bwrap, '--args', String(LAUNCH_FDS.args), ...plan.argv.slice(end)], HOST_ENV, stdio);
-    child.catch(() => undefined);
+    child = spawnDetached([...closeFdsPrefixIfNeeded(LAUNCH_FDS.env + binds.fds.length), bwrap, '--args', String(LAUNCH_FDS.args), ...plan.argv.slice(end)], HOST_ENV, stdio);
     const argsPipe = child.stdio[LAUNCH_FDS.args as 3] as unknown as Writable;
     argsPipe.on('error', () => undefined);
     argsPipe.end(Buffer.from(opts.map((o) => `${o}\0`).join('')));
@@ -169,32 +162,19 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
-function spawnHolders(argv: string[], logFd: number) {
-  return execa(argv[0]!, argv.slice(1), {
-    detached: true,
-    cleanup: false,
-    reject: false,
-    extendEnv: false,
-    env: HOST_ENV,
-    cwd: '/',
-    stdio: ['ignore', logFd, logFd, 'pipe', 'pipe', 'pipe'] as unknown as ['ignore', 1, 2, 'pipe'],
-    buffer: false,
-  });
-}
-type Holders = ReturnType<typeof spawnHolders>;
+type Holders = ChildProcess;
 
 function endHolders(holders: Holders): void {
-  const fds = holders.stdio as unknown as (Readable & Writable)[];
+  const fds = holders.stdio as unknown as ((Readable & Writable) | null)[];
   for (const fd of [USERNS_FDS.status, USERNS_FDS.goOuter, USERNS_FDS.goInner]) fds[fd]?.destroy();
-  holders.catch(() => undefined);
   holders.unref();
 }
 
 // The holders' handshake: a = outer namespace made (we write its map, then go on fd 4); b = the
 // sandbox's namespace made (go again: the outer holder writes its map); c PID = mapped, PID holds it.
 async function mapNamespaces(holders: Holders, outerMap: ReturnType<typeof mirrorMap>, writer: ReturnType<typeof mapWriter>): Promise<{ outer: number; inner: number }> {
-  // execa types only the first few descriptors; the extra pipes are there all the same.
   const fds = holders.stdio as unknown as (Readable & Writable)[];
+  if (!holders.pid) throw new SandtrayError('START_FAILED', "The sandbox's user namespaces could not be set up (unshare did not start)", 'Run `sandtray doctor`.');
   const status = new ProgressLines(fds[USERNS_FDS.status]!);
   const go: Writable = fds[USERNS_FDS.goOuter]!;
   go.on('error', () => undefined);
