@@ -64,6 +64,7 @@ async function main(): Promise<void> {
   const { deleteSandbox } = await import('../../helpers/lifecycle/delete.js');
   const { sandboxState } = await import('../../helpers/runtime/state.js');
   const { unshareMapArgs } = await import('../../helpers/idmap/map.js');
+  const { bindByDescriptor } = await import('../../helpers/runtime/mount-safety.js');
 
   const out: Record<string, unknown> = { machine: machine() };
   const m = out['machine'] as ReturnType<typeof machine>;
@@ -88,8 +89,21 @@ async function main(): Promise<void> {
     const opts = plan.argv.slice(1, end);
     const userns = opts.indexOf('--userns');
     if (userns >= 0) opts.splice(userns, 2);
-    const raw = ['unshare', '--user', ...unshareMapArgs(plan.idmap), '--', 'bwrap', '--unshare-net', ...opts, '--', '/usr/bin/true'];
-    await mustRun(raw);
+    // The mount sources go as descriptors, as the launch passes them (runtime/mount-safety.ts):
+    // the same bwrap options, opened afresh each round (a copied file is read to its end).
+    const rawChain = (): { argv: string[]; fds: number[] } => {
+      const b = bindByDescriptor(opts, 3);
+      return { argv: ['unshare', '--user', ...unshareMapArgs(plan.idmap), '--', 'bwrap', '--unshare-net', ...b.opts, '--', '/usr/bin/true'], fds: b.fds };
+    };
+    const runRaw = async (): Promise<Run> => {
+      const { argv, fds } = rawChain();
+      try {
+        return await mustRun(argv, { fds });
+      } finally {
+        for (const fd of fds) fs.closeSync(fd);
+      }
+    };
+    await runRaw();
     const firejail = have('firejail') ? ['firejail', '--quiet', '--noprofile', '--net=none', '--private', '/usr/bin/true'] : null;
     if (firejail) await mustRun(firejail);
 
@@ -105,7 +119,7 @@ async function main(): Promise<void> {
       await stopSandbox('bench', { force: true });
       stopT.push(performance.now() - t1);
     };
-    const rawOnce = async (): Promise<void> => void rawT.push((await mustRun(raw)).wall);
+    const rawOnce = async (): Promise<void> => void rawT.push((await runRaw()).wall);
     const fjOnce = async (): Promise<void> => void (firejail && fjT.push((await mustRun(firejail)).wall));
     for (let r = 0; r < ROUNDS; r++) {
       const steps = [rawOnce, startOnce, fjOnce];
