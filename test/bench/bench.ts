@@ -31,6 +31,16 @@ function have(tool: string): boolean {
   return (process.env['PATH'] ?? '').split(':').some((d) => d && fs.existsSync(path.join(d, tool)));
 }
 
+const TMPFS_MAGIC = 0x01021994;
+
+function onTmpfs(dir: string): boolean {
+  try {
+    return fs.statfsSync(dir).type === TMPFS_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
 function machine() {
   const cpus = os.cpus();
   return {
@@ -52,11 +62,17 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-bench-'));
+  // The runtime folder on a tmpfs, as XDG_RUNTIME_DIR is on a desktop (/run/user/UID): on a disk
+  // file system every rename over the runtime record starts a write-back (ext4's
+  // auto_da_alloc), which no user's start pays.
+  const runtimeBase = [process.env['XDG_RUNTIME_DIR'], '/dev/shm'].find((d) => d && onTmpfs(d));
+  const runDir = runtimeBase ? fs.mkdtempSync(path.join(runtimeBase, 'sandtray-bench-')) : path.join(dir, 'run');
   const env: Record<string, string> = {
     XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_DATA_HOME: path.join(dir, 'data'),
-    XDG_STATE_HOME: path.join(dir, 'state'), XDG_RUNTIME_DIR: path.join(dir, 'run'),
+    XDG_STATE_HOME: path.join(dir, 'state'), XDG_RUNTIME_DIR: runDir,
   };
-  fs.mkdirSync(env['XDG_RUNTIME_DIR']!, { mode: 0o700 });
+  fs.mkdirSync(runDir, { mode: 0o700, recursive: true });
+  fs.chmodSync(runDir, 0o700);
   Object.assign(process.env, env);
   const { createSandbox } = await import('../../helpers/lifecycle/create.js');
   const { startSandbox, planSandbox } = await import('../../helpers/lifecycle/start.js');
@@ -70,6 +86,8 @@ async function main(): Promise<void> {
   const m = out['machine'] as ReturnType<typeof machine>;
   say(`Sandtray benchmark: ${m.cpus} x ${m.cpuModel}, ${m.memoryMiB} MiB, Linux ${m.kernel}, node ${m.node}, ${m.bwrap}, ${m.utilLinux}`);
   say(`load average at the start: ${m.loadAverageAtStart.join(' ')} (figures on a busy machine are noisy; the paired ratios less so)`);
+  say(`runtime folder: ${runtimeBase ? `on a tmpfs (${runtimeBase}), as on a desktop` : 'no tmpfs found: on the disk, which slows every start'}`);
+  (out['machine'] as Record<string, unknown>)['runtimeOnTmpfs'] = !!runtimeBase;
 
   try {
     await createSandbox('bench', { profiles: [] });
@@ -206,6 +224,7 @@ async function main(): Promise<void> {
     await stopSandbox('bench', { force: true }).catch(() => undefined);
     await deleteSandbox('bench', { force: true }).catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(runDir, { recursive: true, force: true });
   }
 
   if (process.env['BENCH_VPN'] !== '0') out['vpn'] = await vpnBench(say);
