@@ -26,7 +26,7 @@ const CAP_SETUID = 7n;
 const CAP_SETFCAP = 31n;
 
 // The kernel takes a map in one write() of less than a page.
-const MAP_TEXT_MAX = 4095;
+export const MAP_TEXT_MAX = 4095;
 
 /** Our effective capability set, from /proc/self/status (0 when unreadable). */
 export function effectiveCaps(statusText?: string): bigint {

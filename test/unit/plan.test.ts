@@ -150,3 +150,22 @@ test('no environment value is on a command line: bwrap and the enter step get a 
   assert.equal(p.env['API_TOKEN'], 's3cret');
   assert.deepEqual(Object.keys(HOST_ENV).sort(), ['LANG', 'PATH']);
 });
+
+test('the launch step: perl with its options, then the holders argv, then bwrap argv, and no profile value', async () => {
+  const { launchStepArgv, LAUNCH_STEP_SCRIPT } = await import('../../helpers/runtime/launch-step.js');
+  const p = plan('env: {TOKEN: "s3cret"}');
+  const holders = ['/usr/bin/unshare', ...p.holders.slice(1)];
+  const bwrap = ['/usr/bin/bwrap', '--args', '7', ...p.argv.slice(p.argv.indexOf('--'))];
+  const argv = launchStepArgv({
+    perl: '/usr/bin/perl', arch: 'x86_64', closeRange: 436, close: 3, report: 12, outerFd: 5, innerFd: 6, writer: 'newuidmap',
+    outerMap: map, newuidmap: '/usr/bin/newuidmap', newgidmap: '/usr/bin/newgidmap', holders, bwrap,
+  });
+  assert.deepEqual(argv.slice(0, 3), ['/usr/bin/perl', '-e', LAUNCH_STEP_SCRIPT]);
+  const sep = argv.indexOf('--', 4);
+  assert.ok(argv.slice(4, sep).includes(`nholder=${holders.length}`));
+  assert.ok(argv.slice(4, sep).includes('dup3=292'));
+  assert.ok(argv.slice(4, sep).includes('uids=0 1000 1 1 100000 65535'));
+  assert.deepEqual(argv.slice(sep + 1, sep + 1 + holders.length), holders);
+  assert.deepEqual(argv.slice(sep + 1 + holders.length), bwrap);
+  assert.ok(!argv.join('\0').includes('s3cret'), 'the environment never reaches a command line');
+});
