@@ -9,7 +9,7 @@ import { parseCapName, type CapName } from '../confine/caps.js';
 import { ATTACH_NAMESPACES, enterArgv, envFileText } from '../confine/enter.js';
 import { compileSeccomp, seccompArch } from '../confine/seccomp.js';
 import { requireTool } from '../host/tools.js';
-import { closeFdsPrefix } from '../host/close-fds.js';
+import { closeFdsPrefixIfNeeded } from '../host/close-fds.js';
 import { shQuote } from './quote.js';
 import { HOST_ENV } from '../plan/host-env.js';
 import { sandboxState, type RuntimeState } from '../runtime/state.js';
@@ -70,8 +70,11 @@ export function attachSpec(name: string, cmd: string[] | null, extraEnv: Record<
   const dirs = sandboxDirs(name, paths);
   const envFile = path.join(dirs.runtime, `attach-${crypto.randomBytes(8).toString('hex')}.env`);
   fs.writeFileSync(envFile, envFileText({ ...runtime.env, ...extraEnv }), { mode: 0o600, flag: 'wx' });
+  // The bash step only where this process holds a descriptor a child would inherit (and the
+  // installed launcher always); the caller spawns argv right away. The enter step closes every
+  // descriptor above stdio before the command in any case.
   const argv = [
-    ...closeFdsPrefix(2),
+    ...closeFdsPrefixIfNeeded(2),
     ...enterArgv(
       requireTool('perl'),
       { mode: 'attach', target: init, owner: runtime.monitor, namespaces },

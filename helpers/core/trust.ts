@@ -288,8 +288,12 @@ export function removeStatePath(p: string): 'dir' | 'file' | 'link' | null {
  * Writes a state file atomically: a new temporary file (O_CREAT|O_EXCL, which never follows or
  * reuses a link) with an unguessable name in the checked folder, fsync, then rename over the name
  * (rename replaces a link planted there, never writes through it).
+ *
+ * durable: false leaves out the fsync, for files that mean nothing after the machine goes down
+ * (the runtime record of processes a crash ends anyway): readers still see the old text or the
+ * new one whole, since the rename is what makes it visible.
  */
-export function writeStateFile(file: string, data: string, mode = 0o600): void {
+export function writeStateFile(file: string, data: string, mode = 0o600, opts: { durable?: boolean } = {}): void {
   const dir = checkStateDir(path.dirname(path.resolve(file)));
   if (dir === null) throw new SandtrayError('INTERNAL', `Cannot write ${shown(file)}: its folder does not exist`, 'Retry the command; if it persists, report it as a bug.');
   const target = path.join(dir, path.basename(file));
@@ -298,7 +302,7 @@ export function writeStateFile(file: string, data: string, mode = 0o600): void {
   try {
     try {
       fs.writeSync(fd, data);
-      fs.fsyncSync(fd);
+      if (opts.durable !== false) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }

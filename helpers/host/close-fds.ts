@@ -46,3 +46,49 @@ export function closeFdsPrefix(keep = 2, launcher: string = INSTALLED_LAUNCHER):
   // --norc: bash would read ~/.bashrc when its stdin is a socket, as Node's pipes are.
   return ['/bin/bash', '--norc', '--noprofile', '-c', SCRIPT, 'sandtray-closefds', String(keep)];
 }
+
+// O_CLOEXEC as /proc/self/fdinfo shows it, in octal flags.
+const O_CLOEXEC = 0o2000000;
+
+/**
+ * Descriptors above `keep` that this process holds without close-on-exec: the only ones a child
+ * spawned by Node would inherit beyond those passed to it (every descriptor Node and libuv open
+ * is close-on-exec; those passed in stdio are put in place in the child). null when /proc cannot
+ * tell, which counts as "maybe".
+ */
+export function inheritableFds(keep = 2): number[] | null {
+  let names: string[];
+  try {
+    names = fs.readdirSync('/proc/self/fdinfo');
+  } catch {
+    return null;
+  }
+  const out: number[] = [];
+  for (const n of names) {
+    const fd = Number(n);
+    if (!(fd > keep)) continue;
+    let text: string;
+    try {
+      text = fs.readFileSync(`/proc/self/fdinfo/${n}`, 'utf8');
+    } catch {
+      continue; // closed meanwhile (the readdir's own descriptor, for one)
+    }
+    const m = /^flags:\s*([0-7]+)$/m.exec(text);
+    if (!m) return null;
+    if ((parseInt(m[1]!, 8) & O_CLOEXEC) === 0) out.push(fd);
+  }
+  return out;
+}
+
+/**
+ * closeFdsPrefix, left out where it has nothing to do: no installed launcher to go through, and
+ * this process holds no descriptor a child would inherit. The launch chain spawns two steps per
+ * start, and the bash step costs more than the program it starts. Call it right before the spawn,
+ * in the same synchronous run, so no descriptor can appear in between.
+ */
+export function closeFdsPrefixIfNeeded(keep = 2, launcher: string = INSTALLED_LAUNCHER): string[] {
+  const prefix = closeFdsPrefix(keep, launcher);
+  if (prefix[0] !== '/bin/bash') return prefix;
+  const open = inheritableFds(2);
+  return open !== null && open.length === 0 ? [] : prefix;
+}

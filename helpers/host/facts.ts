@@ -1,6 +1,7 @@
 // What the plan needs to know about the host, gathered once so that planning stays pure.
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 
 export interface HostFacts {
   uid: number;
@@ -10,6 +11,11 @@ export interface HostFacts {
   mergedUsr: Record<string, boolean>;
   /** Top-level entries that exist on the host among those we may bind. */
   exists: Record<string, boolean>;
+  /**
+   * What each present HOST_ETC_FILES entry is: 'file' (regular), 'link:TEXT' (a link whose target
+   * lies in /usr, TEXT as written), or 'other' (folders, other links). Absent: bound as before.
+   */
+  etcKinds?: Record<string, string>;
 }
 
 export const ROOT_LINKS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'] as const;
@@ -45,7 +51,30 @@ export function readHostFacts(): HostFacts {
       exists[`/${l}`] = false;
     }
   }
-  for (const f of HOST_ETC_FILES) exists[`/etc/${f}`] = fs.existsSync(`/etc/${f}`);
+  const etcKinds: Record<string, string> = {};
+  for (const f of HOST_ETC_FILES) {
+    const p = `/etc/${f}`;
+    exists[p] = fs.existsSync(p);
+    if (exists[p]) etcKinds[f] = etcKind(p);
+  }
   for (const p of ['/bin/bash', '/usr/bin/bash', '/opt']) exists[p] = fs.existsSync(p);
-  return { uid, gid, user, mergedUsr, exists };
+  return { uid, gid, user, mergedUsr, exists, etcKinds };
+}
+
+function etcKind(p: string): string {
+  try {
+    const st = fs.lstatSync(p);
+    if (st.isFile()) return 'file';
+    if (st.isSymbolicLink()) {
+      const text = fs.readlinkSync(p);
+      const real = fs.realpathSync(p);
+      // Only a link that reaches /usr the same way inside, where /usr is the host's, and no
+      // other link on the way: otherwise it is bound, which follows it on the host.
+      const direct = path.posix.resolve(path.posix.dirname(p), text);
+      if (real.startsWith('/usr/') && direct === real && /^[A-Za-z0-9._/+-]+$/.test(text)) return `link:${text}`;
+    }
+  } catch {
+    // gone meanwhile: bound, and bwrap says so
+  }
+  return 'other';
 }

@@ -118,7 +118,9 @@ export async function acquireLock(lockPath: string, opts: LockOptions = {}): Pro
   if (start === null) throw new SandtrayError('INTERNAL', 'Cannot read /proc/self/stat', 'Is /proc mounted?');
   const tmp = tempName(`${lockPath}.new`);
   try {
-    await writeFileSynced(tmp, `${process.pid} ${start}\n`);
+    // Not synced: the holder's line is complete before the link makes it the lock, and a lock
+    // that a crash left empty is taken for stale below.
+    await fs.writeFile(tmp, `${process.pid} ${start}\n`, { flag: 'wx', mode: 0o600 });
   } catch (err) {
     throw new SandtrayError('LOCKED', `Cannot create lock ${lockPath}`, 'Check permissions of the directory.', err);
   }
@@ -139,6 +141,12 @@ export async function acquireLock(lockPath: string, opts: LockOptions = {}): Pro
       // Read content and inode through one handle so both describe the same lock file.
       const seen = await readLock(lockPath);
       if (seen === null) continue; // released between our link and our look: retry at once
+      // Empty: written before a crash that lost its content (a live lock is linked only once its
+      // line is written), so no one holds it.
+      if (seen.text === '') {
+        await breakStaleLock(lockPath, seen.ino);
+        continue;
+      }
       const holder = parseHolder(seen.text);
       lastHolder = holder ? `process ${holder.pid}` : `unreadable content ${JSON.stringify(seen.text.slice(0, 40))}`;
       if (holder && procStart(holder.pid) !== holder.start) {

@@ -7,11 +7,12 @@
 // /proc/PID/uid_map when it holds CAP_SETUID/CAP_SETGID in its own user namespace (the nested
 // sandtray, root of its sandbox), or, with neither, the one map the kernel lets anyone write:
 // its own uid and gid, nothing else.
+import { spawnChild } from '../host/spawn-child.js';
 import fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { spawnTool } from '../host/spawn.js';
 import { SandtrayError } from '../core/errors.js';
-import { requireTool, runTool, which } from '../host/tools.js';
+import { requireTool, which } from '../host/tools.js';
 import { closeFdsPrefix } from '../host/close-fds.js';
 import { SANDBOX_PATH } from '../plan/etc-files.js';
 import { newuidmapArgs, type IdMap, type MapLine } from './map.js';
@@ -25,7 +26,7 @@ const CAP_SETUID = 7n;
 const CAP_SETFCAP = 31n;
 
 // The kernel takes a map in one write() of less than a page.
-const MAP_TEXT_MAX = 4095;
+export const MAP_TEXT_MAX = 4095;
 
 /** Our effective capability set, from /proc/self/status (0 when unreadable). */
 export function effectiveCaps(statusText?: string): bigint {
@@ -94,6 +95,18 @@ function writeProcFile(pid: number, file: string, text: string): void {
   }
 }
 
+/** Runs newuidmap or newgidmap: its exit code and what it said on stderr. */
+function runSetuidTool(file: string, args: readonly string[]): Promise<{ exitCode: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawnChild(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: SANDBOX_PATH, LANG: 'C.UTF-8' } });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => (stderr += d));
+    child.once('error', (err) => resolve({ exitCode: null, stderr: err.message }));
+    child.once('close', (code) => resolve({ exitCode: code, stderr }));
+  });
+}
+
 /** Writes the uid and gid maps of the user namespace of `pid`. */
 export async function applyIdMap(pid: number, map: IdMap, writer: MapWriter): Promise<void> {
   const texts = { uid: mapText(map.uid), gid: mapText(map.gid) };
@@ -107,9 +120,10 @@ export async function applyIdMap(pid: number, map: IdMap, writer: MapWriter): Pr
     }
   }
   if (writer === 'newuidmap') {
+    // Both at once, through plain child_process: this is on every start's path.
     const [u, g] = await Promise.all([
-      runTool(requireTool('newuidmap'), newuidmapArgs(pid, map.uid)),
-      runTool(requireTool('newgidmap'), newuidmapArgs(pid, map.gid)),
+      runSetuidTool(requireTool('newuidmap'), newuidmapArgs(pid, map.uid)),
+      runSetuidTool(requireTool('newgidmap'), newuidmapArgs(pid, map.gid)),
     ]);
     for (const [tool, r] of [['newuidmap', u], ['newgidmap', g]] as const) {
       if (r.exitCode !== 0) {

@@ -25,6 +25,9 @@ export type MountOp =
   | { op: 'dev-bind' | 'dev-bind-try'; source: string; target: string; why: string }
   | { op: 'tmpfs' | 'proc' | 'dev' | 'dir'; target: string; why: string; perms?: string }
   | { op: 'symlink'; source: string; target: string; why: string }
+  // A host file copied into the sandbox's own /etc at each start: no mount, so none of the cost
+  // of a read-only bind (bwrap remounts each one and rereads the mount table for it).
+  | { op: 'copy'; source: string; target: string; why: string }
   // A private Xauthority file made at launch from `source` with the cookie for `display` alone.
   | { op: 'x11-cookie'; source: string; display: number; target: string; why: string };
 
@@ -116,7 +119,13 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
     { op: 'dir', target: '/etc', why: "the sandbox's own /etc" },
   );
   for (const f of HOST_ETC_FILES) {
-    if (facts.exists[`/etc/${f}`]) mounts.push({ op: 'ro-bind', source: `/etc/${f}`, target: `/etc/${f}`, why: 'host file a shell needs, read-only' });
+    const host = `/etc/${f}`;
+    if (!facts.exists[host]) continue;
+    const kind = facts.etcKinds?.[f];
+    // Regular files are copied, links into /usr made again (/usr is bound whole), folders bound.
+    if (kind === 'file') mounts.push({ op: 'copy', source: host, target: host, why: 'host file a shell needs, copied at start' });
+    else if (kind?.startsWith('link:')) mounts.push({ op: 'symlink', source: kind.slice(5), target: host, why: "host link into /usr, as the host's" });
+    else mounts.push({ op: 'ro-bind', source: host, target: host, why: 'host file a shell needs, read-only' });
   }
   // A nesting sandbox's /etc/subuid and /etc/subgid name its root, so the nested sandtray and
   // other rootless tools (podman, newuidmap) find the delegated ids.
@@ -199,6 +208,10 @@ export function mountArgs(mounts: readonly MountOp[]): string[] {
       case 'dev-bind-try':
       case 'symlink':
         out.push(`--${m.op}`, m.source, m.target);
+        break;
+      case 'copy':
+        // Not a bwrap option: the launch turns it into --file from a descriptor (runtime/mount-safety.ts).
+        out.push('--copy-file', m.source, m.target);
         break;
       case 'x11-cookie':
         // Not a bwrap option: the launch turns it into --ro-bind-data (runtime/mount-safety.ts).

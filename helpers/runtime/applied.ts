@@ -52,6 +52,10 @@ export function readApplied(dirs: Pick<SandboxDirs, 'data'>): Applied | null {
 /** Records the layers a create or start used (written atomically into the checked sandbox folder). */
 export function writeApplied(dirs: Pick<SandboxDirs, 'data'>, files: readonly LayerFile[], by: Applied['by']): void {
   const applied: Applied = { version: 1, at: new Date().toISOString(), by, layers: files.map((f) => ({ ref: f.ref, file: f.file, sha256: f.sha256, layer: f.layer })) };
+  // The same layers recorded by the same step (most starts): the record already says so, and a
+  // synced rewrite is a noticeable part of a warm start. `at` then stays that of the first time.
+  const prev = readApplied(dirs);
+  if (prev && prev.by === by && JSON.stringify(prev.layers) === JSON.stringify(applied.layers)) return;
   writeFileAtomic(appliedFile(dirs), `${JSON.stringify(applied, null, 2)}\n`);
 }
 

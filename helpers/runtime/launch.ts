@@ -1,34 +1,31 @@
 // Executes a plan: makes the user namespaces, spawns bwrap detached, and learns the sandbox's pid 1.
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnTool } from '../host/spawn.js';
+import { spawnChild, type ChildProcess } from '../host/spawn-child.js';
 import type { Readable, Writable } from 'node:stream';
 import { SandtrayError } from '../core/errors.js';
 import { catchesSignal, nsInode, procStart, type ProcId } from '../host/proc.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireTool } from '../host/tools.js';
-import { closeFdsPrefix } from '../host/close-fds.js';
+import { closeFdsPrefixIfNeeded } from '../host/close-fds.js';
 import { HOST_ENV, LAUNCH_FDS, type Plan } from '../plan/build.js';
 import { IDLE_INIT_SCRIPT, INIT_SCRIPT } from '../plan/init-script.js';
 import { envFileText } from '../confine/enter.js';
-import { applyIdMap, mapWriter, mirrorMap, ProgressLines, USERNS_FDS } from '../idmap/userns.js';
+import { MAP_TEXT_MAX, mapText, mapWriter, mirrorMap, ProgressLines } from '../idmap/userns.js';
+import { seccompArch, syscallNumber } from '../confine/seccomp.js';
+import { launchStepArgv } from './launch-step.js';
 import { bindByDescriptor, checkTargets } from './mount-safety.js';
 
-// execa's types want literal fd numbers, but it hands any fd number to the child as is.
 type Fd = 'pipe' | 'ignore' | number;
 
-function spawnBwrap(args: string[], env: Record<string, string>, stdio: Fd[]) {
-  return spawnTool(args[0]!, args.slice(1), {
-    detached: true,
-    cleanup: false,
-    reject: false,
-    env,
-    cwd: '/',
-    stdio: stdio as unknown as ['ignore', 1, 2, 'pipe'],
-    buffer: false,
-  });
+// Plain child_process on the launch path: each spawn through execa cost milliseconds of its own.
+function spawnDetached(argv: string[], env: Record<string, string>, stdio: Fd[]): ChildProcess {
+  const child = spawnChild(argv[0]!, argv.slice(1), { detached: true, env, cwd: '/', stdio });
+  // A failed spawn shows as a missing pid and an exit; never as an unhandled 'error'.
+  child.on('error', () => undefined);
+  return child;
 }
-type Subprocess = ReturnType<typeof spawnBwrap>;
+type Subprocess = ChildProcess;
 
 export interface Launched {
   init: ProcId;
@@ -73,13 +70,17 @@ export interface LaunchHooks {
 export async function launch(plan: Plan, logFile: string, exitFile: string, hooks: LaunchHooks = {}): Promise<Launched> {
   const unshare = requireTool('unshare');
   const bwrap = requireTool('bwrap');
-  requireTool('perl');
+  const perl = requireTool('perl');
+  const arch = seccompArch();
+  if (!arch) throw new SandtrayError('HOST_UNSUPPORTED', `Sandtray does not run on this architecture (${process.arch})`, 'Sandtray runs on x86_64 and aarch64.');
   // The outer namespace maps the plan's host ids to themselves (see idmap/userns.ts).
   const outerMap = mirrorMap(plan.idmap);
   const writer = mapWriter(outerMap);
-  if (writer === 'newuidmap') {
-    requireTool('newuidmap');
-    requireTool('newgidmap');
+  const mapTools = writer === 'newuidmap' ? { newuidmap: requireTool('newuidmap'), newgidmap: requireTool('newgidmap') } : { newuidmap: null, newgidmap: null };
+  for (const kind of ['uid', 'gid'] as const) {
+    if (mapText(outerMap[kind]).length > MAP_TEXT_MAX) {
+      throw new SandtrayError('IDMAP', `The ${kind} map has ${outerMap[kind].length} lines, more than the kernel takes in one write`, 'The subordinate ranges are too fragmented: ask an administrator for one contiguous range, or delete isolated sandboxes to defragment the leases.');
+    }
   }
   // bwrap's options go through the pipe; the command (the enter step) must stay on its command
   // line, since bwrap stops reading an --args file at its "--". Option values are absolute paths,
@@ -92,34 +93,38 @@ export async function launch(plan: Plan, logFile: string, exitFile: string, hook
   const asPid1 = opts.indexOf('--as-pid-1');
   opts.splice(asPid1 + 1, 0, '--info-fd', String(LAUNCH_FDS.info), '--json-status-fd', String(LAUNCH_FDS.status));
   fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: 0o700 });
-  const logFd = fs.openSync(logFile, 'a', 0o600);
   const fds: number[] = [];
   let child: Subprocess | undefined;
-  // Through the launcher too: on hosts that restrict user namespaces with AppArmor, only it may make them.
-  const holders = spawnHolders([...closeFdsPrefix(USERNS_FDS.goInner), unshare, ...plan.holders.slice(1)], logFd);
   try {
-    const { outer, inner } = await mapNamespaces(holders, outerMap, writer);
-    fds.push(fs.openSync(exitFile, 'w', 0o600));
-    fds.push(fs.openSync(`/proc/${outer}/ns/user`, 'r'), fs.openSync(`/proc/${inner}/ns/user`, 'r'));
-    fds.push(privateFile(path.join(path.dirname(exitFile), '.env'), envFileText({ ...plan.env, SANDTRAY_INIT: plan.stopWhenIdle ? IDLE_INIT_SCRIPT : INIT_SCRIPT })));
-    const [exitFd, outerFd, innerFd, envFd] = fds as [number, number, number, number];
-    const stdio: Fd[] = ['ignore', logFd, logFd, 'pipe', exitFd, outerFd, innerFd, 'pipe', envFd, ...binds.fds];
-    child = spawnBwrap([...closeFdsPrefix(LAUNCH_FDS.env + binds.fds.length), bwrap, '--args', String(LAUNCH_FDS.args), ...plan.argv.slice(end)], HOST_ENV, stdio);
-    child.catch(() => undefined);
+    const logFd = fs.openSync(logFile, 'a', 0o600);
+    fds.push(logFd);
+    const exitFd = fs.openSync(exitFile, 'w', 0o600);
+    fds.push(exitFd);
+    const envFd = privateFile(path.join(path.dirname(exitFile), '.env'), envFileText({ ...plan.env, SANDTRAY_INIT: plan.stopWhenIdle ? IDLE_INIT_SCRIPT : INIT_SCRIPT }));
+    fds.push(envFd);
+    // The two user namespace slots hold placeholders until the launch step puts the namespaces there.
+    const report = LAUNCH_FDS.env + 1 + binds.fds.length;
+    const stdio: Fd[] = ['ignore', logFd, logFd, 'pipe', exitFd, logFd, logFd, 'pipe', envFd, ...binds.fds, 'pipe'];
+    const argv = launchStepArgv({
+      perl, arch, closeRange: syscallNumber(arch, 'close_range'), close: syscallNumber(arch, 'close'),
+      report, outerFd: LAUNCH_FDS.outerUserns, innerFd: LAUNCH_FDS.innerUserns, writer, outerMap, ...mapTools,
+      holders: [unshare, ...plan.holders.slice(1)],
+      bwrap: [bwrap, '--args', String(LAUNCH_FDS.args), ...plan.argv.slice(end)],
+    });
+    // Through the launcher too: on hosts that restrict user namespaces with AppArmor, only it may make them.
+    child = spawnDetached([...closeFdsPrefixIfNeeded(report), ...argv], HOST_ENV, stdio);
     const argsPipe = child.stdio[LAUNCH_FDS.args as 3] as unknown as Writable;
     argsPipe.on('error', () => undefined);
     argsPipe.end(Buffer.from(opts.map((o) => `${o}\0`).join('')));
     const spawnedStart = child.pid ? procStart(child.pid) : null;
     if (child.pid && spawnedStart !== null) hooks.onMonitor?.({ pid: child.pid, start: spawnedStart });
+    await stepReady(child, report);
   } catch (err) {
-    // Nothing of the sandbox runs yet: end the holders and whatever bwrap started.
-    killGroup(holders.pid);
+    // Nothing of the sandbox runs yet: end the step, the holders and whatever bwrap started.
     if (child?.pid) killGroup(child.pid);
     throw err;
   } finally {
-    for (const fd of [logFd, ...fds, ...binds.fds]) fs.closeSync(fd);
-    // bwrap holds the namespaces now (and pid 1 once it runs): the holders may go.
-    endHolders(holders);
+    for (const fd of [...fds, ...binds.fds]) fs.closeSync(fd);
   }
   let initPid = 0;
   let initStart: number | null = null;
@@ -168,49 +173,25 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
-function spawnHolders(argv: string[], logFd: number) {
-  return spawnTool(argv[0]!, argv.slice(1), {
-    detached: true,
-    cleanup: false,
-    reject: false,
-    env: HOST_ENV,
-    cwd: '/',
-    stdio: ['ignore', logFd, logFd, 'pipe', 'pipe', 'pipe'] as unknown as ['ignore', 1, 2, 'pipe'],
-    buffer: false,
-  });
-}
-type Holders = ReturnType<typeof spawnHolders>;
-
-function endHolders(holders: Holders): void {
-  const fds = holders.stdio as unknown as (Readable & Writable)[];
-  for (const fd of [USERNS_FDS.status, USERNS_FDS.goOuter, USERNS_FDS.goInner]) fds[fd]?.destroy();
-  holders.catch(() => undefined);
-  holders.unref();
-}
-
-// The holders' handshake: a = outer namespace made (we write its map, then go on fd 4); b = the
-// sandbox's namespace made (go again: the outer holder writes its map); c PID = mapped, PID holds it.
-async function mapNamespaces(holders: Holders, outerMap: ReturnType<typeof mirrorMap>, writer: ReturnType<typeof mapWriter>): Promise<{ outer: number; inner: number }> {
-  // execa types only the first few descriptors; the extra pipes are there all the same.
-  const fds = holders.stdio as unknown as (Readable & Writable)[];
-  const status = new ProgressLines(fds[USERNS_FDS.status]!);
-  const go: Writable = fds[USERNS_FDS.goOuter]!;
-  go.on('error', () => undefined);
-  const failed = (what: string): SandtrayError =>
-    new SandtrayError('START_FAILED', `The sandbox's user namespaces could not be set up (${what})`, 'See `sandtray log NAME` for the reason; `sandtray doctor` checks the host.');
-  const timer = setTimeout(() => holders.kill('SIGKILL'), INFO_TIMEOUT_MS);
+/** Waits for the launch step's "ok" (it is bwrap from then on); its "e KIND MESSAGE" becomes the error. */
+async function stepReady(child: ChildProcess, report: number): Promise<void> {
+  if (!child.pid) throw new SandtrayError('START_FAILED', 'The launch step could not be started (perl)', 'Run `sandtray doctor`.');
+  const stream = (child.stdio as unknown as (Readable | null)[])[report]!;
+  const lines = new ProgressLines(stream);
+  const timer = setTimeout(() => killGroup(child.pid), INFO_TIMEOUT_MS);
+  let line: string | null;
   try {
-    if ((await status.next()) !== 'a') throw failed('unshare --user failed');
-    await applyIdMap(holders.pid!, outerMap, writer);
-    go.write('go\n');
-    if ((await status.next()) !== 'b') throw failed("the sandbox's unshare --user failed");
-    go.write('go\n');
-    const c = /^c (\d+)$/.exec((await status.next()) ?? '');
-    if (!c) throw failed("the sandbox's id map was refused");
-    return { outer: holders.pid!, inner: Number(c[1]) };
+    line = await lines.next();
   } finally {
     clearTimeout(timer);
+    lines.close();
   }
+  if (line === 'ok') return;
+  const m = /^e (\S+) (.*)$/.exec(line ?? '');
+  const [kind, message] = m ? [m[1]!, m[2]!] : ['holder', 'the launch step ended early'];
+  if (kind === 'idmap') throw new SandtrayError('IDMAP', message, 'Your subordinate ids may have changed: see `sandtray idmap` and `sandtray doctor`.');
+  if (kind === 'idmap-write') throw new SandtrayError('IDMAP', message, 'Run `sandtray doctor`.');
+  throw new SandtrayError('START_FAILED', `The sandbox's user namespaces could not be set up (${message})`, 'See `sandtray log NAME` for the reason; `sandtray doctor` checks the host.');
 }
 
 /**

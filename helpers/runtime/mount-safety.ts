@@ -139,6 +139,22 @@ function xauthorityFd(display: number, source: string): number | null {
   }
 }
 
+/** A regular file opened for reading through openNoUserLinks; null when it is missing or anything else. */
+function openRegularFile(p: string): number | null {
+  const at = openNoUserLinks(p);
+  if (at === null) return null;
+  try {
+    const fd = fs.openSync(`/proc/self/fd/${at}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+    if (fs.fstatSync(fd).isFile()) return fd;
+    fs.closeSync(fd);
+    return null;
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(at);
+  }
+}
+
 /**
  * bwrap's options with every bind turned into a bind of a descriptor opened by openNoUserLinks.
  * The descriptors get the numbers firstFd, firstFd+1, ... in the returned list's order.
@@ -165,6 +181,24 @@ export function bindByDescriptor(opts: readonly string[], firstFd: number): { op
         }
         fds.push(fd);
         out.push('--perms', '0600', '--ro-bind-data', String(firstFd + fds.length - 1), target);
+        continue;
+      }
+      if (o === '--copy-file') {
+        // Not a bwrap option: plan/build.ts's stand-in for a host file copied into the sandbox's
+        // own /etc at start (bwrap's --file reads it from the descriptor). Anything but a regular
+        // file by now is bound read-only instead, as before copies.
+        const [source, target] = [opts[i + 1]!, opts[i + 2]!];
+        i += 3;
+        const fd = openRegularFile(source);
+        if (fd === null) {
+          const bound = openNoUserLinks(source);
+          if (bound === null) continue;
+          fds.push(bound);
+          out.push('--ro-bind-fd', String(firstFd + fds.length - 1), target);
+          continue;
+        }
+        fds.push(fd);
+        out.push('--perms', '0644', '--file', String(firstFd + fds.length - 1), target);
         continue;
       }
       const fdOpt = BIND_OPTS[o];

@@ -68,9 +68,13 @@ export function readRuntime(dirs: SandboxDirs): RuntimeState | null {
   }
 }
 
-/** Writes the runtime state file atomically. */
+/**
+ * Writes the runtime state file atomically. Not synced to disk: it names processes, and a machine
+ * that goes down ends them all; an unreadable record then reads as STOPPED, which is the truth.
+ * A start writes it five times, so the fsyncs were most of its file-system time.
+ */
 export function writeRuntime(dirs: SandboxDirs, rt: RuntimeState): void {
-  writeFileAtomic(dirs.stateFile, JSON.stringify(rt, null, 2));
+  writeFileAtomic(dirs.stateFile, JSON.stringify(rt, null, 2), 0o600, { durable: false });
 }
 
 /** Pure state derivation from a runtime record and liveness answers. */

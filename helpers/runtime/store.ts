@@ -79,9 +79,9 @@ export function ensureSandtrayDirs(paths: Paths): void {
   checkStateDir(paths.config);
 }
 
-/** Writes a file atomically in a checked folder: new temp file (never through a link), fsync, rename. */
-export function writeFileAtomic(file: string, data: string, mode = 0o600): void {
-  writeStateFile(file, data, mode);
+/** Writes a file atomically in a checked folder: new temp file (never through a link), fsync unless durable is false, rename. */
+export function writeFileAtomic(file: string, data: string, mode = 0o600, opts: { durable?: boolean } = {}): void {
+  writeStateFile(file, data, mode, opts);
 }
 
 /** Reads a sandbox record; NOT_FOUND when the sandbox does not exist. */

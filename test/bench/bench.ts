@@ -31,6 +31,16 @@ function have(tool: string): boolean {
   return (process.env['PATH'] ?? '').split(':').some((d) => d && fs.existsSync(path.join(d, tool)));
 }
 
+const TMPFS_MAGIC = 0x01021994;
+
+function onTmpfs(dir: string): boolean {
+  try {
+    return fs.statfsSync(dir).type === TMPFS_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
 function machine() {
   const cpus = os.cpus();
   return {
@@ -52,22 +62,31 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-bench-'));
+  // The runtime folder on a tmpfs, as XDG_RUNTIME_DIR is on a desktop (/run/user/UID): on a disk
+  // file system every rename over the runtime record starts a write-back (ext4's
+  // auto_da_alloc), which no user's start pays.
+  const runtimeBase = [process.env['XDG_RUNTIME_DIR'], '/dev/shm'].find((d) => d && onTmpfs(d));
+  const runDir = runtimeBase ? fs.mkdtempSync(path.join(runtimeBase, 'sandtray-bench-')) : path.join(dir, 'run');
   const env: Record<string, string> = {
     XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_DATA_HOME: path.join(dir, 'data'),
-    XDG_STATE_HOME: path.join(dir, 'state'), XDG_RUNTIME_DIR: path.join(dir, 'run'),
+    XDG_STATE_HOME: path.join(dir, 'state'), XDG_RUNTIME_DIR: runDir,
   };
-  fs.mkdirSync(env['XDG_RUNTIME_DIR']!, { mode: 0o700 });
+  fs.mkdirSync(runDir, { mode: 0o700, recursive: true });
+  fs.chmodSync(runDir, 0o700);
   Object.assign(process.env, env);
   const { createSandbox } = await import('../../helpers/lifecycle/create.js');
   const { startSandbox, planSandbox } = await import('../../helpers/lifecycle/start.js');
   const { stopSandbox } = await import('../../helpers/lifecycle/stop.js');
   const { deleteSandbox } = await import('../../helpers/lifecycle/delete.js');
   const { sandboxState } = await import('../../helpers/runtime/state.js');
+  const { bindByDescriptor } = await import('../../helpers/runtime/mount-safety.js');
 
   const out: Record<string, unknown> = { machine: machine() };
   const m = out['machine'] as ReturnType<typeof machine>;
   say(`Sandtray benchmark: ${m.cpus} x ${m.cpuModel}, ${m.memoryMiB} MiB, Linux ${m.kernel}, node ${m.node}, ${m.bwrap}, ${m.utilLinux}`);
   say(`load average at the start: ${m.loadAverageAtStart.join(' ')} (figures on a busy machine are noisy; the paired ratios less so)`);
+  say(`runtime folder: ${runtimeBase ? `on a tmpfs (${runtimeBase}), as on a desktop` : 'no tmpfs found: on the disk, which slows every start'}`);
+  (out['machine'] as Record<string, unknown>)['runtimeOnTmpfs'] = !!runtimeBase;
 
   try {
     await createSandbox('bench', { profiles: [] });
@@ -87,11 +106,24 @@ async function main(): Promise<void> {
     const opts = plan.argv.slice(1, end);
     const userns = opts.indexOf('--userns');
     if (userns >= 0) opts.splice(userns, 2);
+    // The mount sources go as descriptors, as the launch passes them (runtime/mount-safety.ts):
+    // the same bwrap options, opened afresh each round (a copied file is read to its end).
     // unshare (util-linux 2.38) maps the caller's id to 0 with --map-root-user and takes one
     // --map-users/--map-groups range: the plan's first subordinate range, enough for `true`.
     const mapArgs = (['uid', 'gid'] as const).flatMap((k) => plan.idmap[k].filter((l) => l.inside !== 0).slice(0, 1).map((l) => `--map-${k === 'uid' ? 'users' : 'groups'}=${l.outside},${l.inside},${l.count}`));
-    const raw = ['unshare', '--user', ...mapArgs, '--map-root-user', '--', 'bwrap', '--unshare-net', ...opts, '--', '/usr/bin/true'];
-    await mustRun(raw);
+    const rawChain = (): { argv: string[]; fds: number[] } => {
+      const b = bindByDescriptor(opts, 3);
+      return { argv: ['unshare', '--user', ...mapArgs, '--map-root-user', '--', 'bwrap', '--unshare-net', ...b.opts, '--', '/usr/bin/true'], fds: b.fds };
+    };
+    const runRaw = async (): Promise<Run> => {
+      const { argv, fds } = rawChain();
+      try {
+        return await mustRun(argv, { fds });
+      } finally {
+        for (const fd of fds) fs.closeSync(fd);
+      }
+    };
+    await runRaw();
     const firejail = have('firejail') ? ['firejail', '--quiet', '--noprofile', '--net=none', '--private', '/usr/bin/true'] : null;
     if (firejail) await mustRun(firejail);
 
@@ -107,7 +139,7 @@ async function main(): Promise<void> {
       await stopSandbox('bench', { force: true });
       stopT.push(performance.now() - t1);
     };
-    const rawOnce = async (): Promise<void> => void rawT.push((await mustRun(raw)).wall);
+    const rawOnce = async (): Promise<void> => void rawT.push((await runRaw()).wall);
     const fjOnce = async (): Promise<void> => void (firejail && fjT.push((await mustRun(firejail)).wall));
     for (let r = 0; r < ROUNDS; r++) {
       const steps = [rawOnce, startOnce, fjOnce];
@@ -194,6 +226,7 @@ async function main(): Promise<void> {
     await stopSandbox('bench', { force: true }).catch(() => undefined);
     await deleteSandbox('bench', { force: true }).catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(runDir, { recursive: true, force: true });
   }
 
   if (process.env['BENCH_VPN'] !== '0') out['vpn'] = await vpnBench(say);

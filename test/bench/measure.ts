@@ -44,21 +44,22 @@ export interface Run {
 }
 
 /** Runs argv to its end, stdin from /dev/null, stdout dropped; wall and CPU time in ms. */
-export function runTimed(argv: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Run> {
+export function runTimed(argv: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; fds?: readonly number[] } = {}): Promise<Run> {
   return new Promise((resolve) => {
     const cpu0 = childCpuMs();
     const t0 = performance.now();
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: opts.env ?? process.env, cwd: opts.cwd });
+    // fds: handed on as descriptors 3, 4, ... (the raw chain's mount sources, as the launch passes them).
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe', ...(opts.fds ?? [])], env: opts.env ?? process.env, cwd: opts.cwd });
     let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (d: string) => (stderr += d));
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => (stderr += d));
     child.once('error', (err) => resolve({ wall: performance.now() - t0, cpu: 0, code: null, stderr: err.message }));
     child.once('close', (code) => resolve({ wall: performance.now() - t0, cpu: childCpuMs() - cpu0, code, stderr }));
   });
 }
 
 /** Runs argv and throws with its stderr when it fails: every baseline and command must work before it is timed. */
-export async function mustRun(argv: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Run> {
+export async function mustRun(argv: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; fds?: readonly number[] } = {}): Promise<Run> {
   const r = await runTimed(argv, opts);
   if (r.code !== 0) throw new Error(`${argv.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
   return r;

@@ -5,6 +5,8 @@ import { expandLayers } from '../../helpers/profile/expand.js';
 import { parseLayer } from '../../helpers/profile/load.js';
 import type { HostFacts } from '../../helpers/host/facts.js';
 import { buildIdMap } from '../../helpers/idmap/map.js';
+import { bindByDescriptor } from '../../helpers/runtime/mount-safety.js';
+import fs from 'node:fs';
 
 const facts: HostFacts = {
   uid: 1000,
@@ -75,6 +77,36 @@ test('host /usr is read-only, /tmp /run private, home private, generated /etc bo
   assert.doesNotMatch(p.etc['nsswitch.conf']!, /resolve|myhostname/);
 });
 
+test('host /etc files: regular ones copied at start, links into /usr made again, folders bound read-only', () => {
+  const withKinds: HostFacts = {
+    ...facts,
+    exists: { ...facts.exists, '/etc/services': true, '/etc/localtime': true, '/etc/hostname-link': true },
+    etcKinds: { 'ld.so.cache': 'file', services: 'file', localtime: 'link:/usr/share/zoneinfo/Etc/UTC', alternatives: 'other' },
+  };
+  const { profile } = expandLayers('box', [{ origin: 'p', layer: parseLayer('apiVersion: sandtray/v1\n', 'p') }]);
+  const p = buildPlan('box', profile, map, withKinds, dirs);
+  const m = (target: string) => p.mounts.find((x) => x.target === target);
+  assert.equal(m('/etc/ld.so.cache')?.op, 'copy');
+  assert.equal(m('/etc/services')?.op, 'copy');
+  assert.deepEqual(m('/etc/localtime'), { op: 'symlink', source: '/usr/share/zoneinfo/Etc/UTC', target: '/etc/localtime', why: "host link into /usr, as the host's" });
+  assert.equal(m('/etc/alternatives')?.op, 'ro-bind');
+  // The copy is not a bwrap option: the launch turns it into --file from a descriptor.
+  const args = p.argv.join('\0');
+  assert.ok(args.includes(['--copy-file', '/etc/services', '/etc/services'].join('\0')));
+  // Copies are mounts no more: only the folders stay binds of host /etc.
+  assert.equal(p.mounts.filter((x) => x.op === 'ro-bind' && x.target.startsWith('/etc/')).length, 1);
+});
+
+test('a copied /etc file reaches bwrap as --file from a readable descriptor; one that is not a regular file is bound', () => {
+  const { opts, fds } = bindByDescriptor(['--copy-file', '/etc/hostname', '/etc/hostname', '--copy-file', '/etc', '/etc/x', '--copy-file', '/nonexistent/x', '/etc/y'], 9);
+  try {
+    assert.deepEqual(opts, ['--perms', '0644', '--file', '9', '/etc/hostname', '--ro-bind-fd', '10', '/etc/x']);
+    assert.equal(fs.readFileSync(`/proc/self/fd/${fds[0]}`, 'utf8'), fs.readFileSync('/etc/hostname', 'utf8'));
+  } finally {
+    for (const fd of fds) fs.closeSync(fd);
+  }
+});
+
 test('network host shares the host namespace; none gets its own', () => {
   assert.ok(!plan('network: {mode: host}').argv.includes('newnet=1'));
   assert.ok(!plan('network: {mode: host}').namespaces.includes('net'));
@@ -142,4 +174,23 @@ test('no environment value is on a command line: bwrap and the enter step get a 
   assert.ok(!p.argv.some((a) => a.includes('s3cret') || a.includes('/x.so')), 'no profile value in argv');
   assert.equal(p.env['API_TOKEN'], 's3cret');
   assert.deepEqual(Object.keys(HOST_ENV).sort(), ['LANG', 'PATH']);
+});
+
+test('the launch step: perl with its options, then the holders argv, then bwrap argv, and no profile value', async () => {
+  const { launchStepArgv, LAUNCH_STEP_SCRIPT } = await import('../../helpers/runtime/launch-step.js');
+  const p = plan('env: {TOKEN: "s3cret"}');
+  const holders = ['/usr/bin/unshare', ...p.holders.slice(1)];
+  const bwrap = ['/usr/bin/bwrap', '--args', '7', ...p.argv.slice(p.argv.indexOf('--'))];
+  const argv = launchStepArgv({
+    perl: '/usr/bin/perl', arch: 'x86_64', closeRange: 436, close: 3, report: 12, outerFd: 5, innerFd: 6, writer: 'newuidmap',
+    outerMap: map, newuidmap: '/usr/bin/newuidmap', newgidmap: '/usr/bin/newgidmap', holders, bwrap,
+  });
+  assert.deepEqual(argv.slice(0, 3), ['/usr/bin/perl', '-e', LAUNCH_STEP_SCRIPT]);
+  const sep = argv.indexOf('--', 4);
+  assert.ok(argv.slice(4, sep).includes(`nholder=${holders.length}`));
+  assert.ok(argv.slice(4, sep).includes('dup3=292'));
+  assert.ok(argv.slice(4, sep).includes('uids=0 1000 1 1 100000 65535'));
+  assert.deepEqual(argv.slice(sep + 1, sep + 1 + holders.length), holders);
+  assert.deepEqual(argv.slice(sep + 1 + holders.length), bwrap);
+  assert.ok(!argv.join('\0').includes('s3cret'), 'the environment never reaches a command line');
 });
