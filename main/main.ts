@@ -8,7 +8,7 @@ import { cliArgsFrom, filesFromArgv } from './files/argv.js';
 import type { SandtrayEvent, View } from './ipc/contract.js';
 import { registerIpc, sendEvent } from './ipc/electron-ipc.js';
 import { connectEnginePrompt } from './secrets/engine-prompt.js';
-import { keytarKeyring } from './secrets/keyring.js';
+import { secretServiceKeyring } from './secrets/keyring.js';
 import { CLI_SCRIPT } from './system/cli.js';
 import { hasStatusNotifierWatcher, trayLikelyAvailable } from './system/tray-support.js';
 import { TrayView } from './tray/electron-tray.js';
@@ -62,7 +62,7 @@ function start(): void {
     emit: broadcast,
     notify: (n) => notify(n.title, n.body, () => showWindow()),
     onSandboxes: () => renderTray(),
-    keyring: keytarKeyring(),
+    keyring: secretServiceKeyring(),
   });
 
   function showWindow(view?: View, name?: string): void {

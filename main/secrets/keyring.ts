@@ -1,29 +1,21 @@
-// The desktop keyring (libsecret through keytar), behind a small interface so the broker can be
-// exercised with another store.
+// The desktop keyring is the engine's (helpers/secrets/keyring.ts: the Secret Service, pinned, with
+// items stored by earlier versions moved on first read), behind a small interface so the broker can
+// be exercised with another store.
+import { KEYRING_SERVICE, keyringDelete, keyringGet, keyringSet } from '../../helpers/secrets/keyring.js';
+
 export interface Keyring {
   get(account: string): Promise<string | null>;
   set(account: string, secret: string): Promise<void>;
   remove(account: string): Promise<boolean>;
 }
 
-export const KEYRING_SERVICE = 'sandtray';
+export { KEYRING_SERVICE };
 
-/** The user's keyring via keytar; loaded on first use so a host without libsecret still starts. */
-export function keytarKeyring(service = KEYRING_SERVICE): Keyring {
-  let mod: Promise<typeof import('keytar')> | null = null;
-  const load = async (): Promise<typeof import('keytar')> => {
-    mod ??= import('keytar').then((m) => ((m as { default?: typeof import('keytar') }).default ?? m) as typeof import('keytar'));
-    return mod;
-  };
+/** The user's Secret Service through the engine; rejects with SECRET when none answers. */
+export function secretServiceKeyring(service = KEYRING_SERVICE): Keyring {
   return {
-    async get(account) {
-      return (await load()).getPassword(service, account);
-    },
-    async set(account, secret) {
-      await (await load()).setPassword(service, account, secret);
-    },
-    async remove(account) {
-      return (await load()).deletePassword(service, account);
-    },
+    get: (account) => keyringGet(account, service),
+    set: (account, secret) => keyringSet(account, secret, service),
+    remove: (account) => keyringDelete(account, service),
   };
 }

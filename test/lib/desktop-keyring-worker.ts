@@ -1,10 +1,10 @@
 // Runs inside a private D-Bus session with an unlocked GNOME Keyring (see desktop-keyring.test.ts):
-// the credential flow against the real Secret Service through keytar. Prints one JSON line.
+// the credential flow against the real Secret Service through the engine's keyring module. Prints one JSON line.
 import { SecretBroker } from '../../main/secrets/broker.js';
-import { keytarKeyring } from '../../main/secrets/keyring.js';
+import { secretServiceKeyring } from '../../main/secrets/keyring.js';
 import type { SandtrayEvent } from '../../main/ipc/contract.js';
 
-const keyring = keytarKeyring('sandtray-test');
+const keyring = secretServiceKeyring('sandtray-test');
 const events: SandtrayEvent[] = [];
 const broker = new SecretBroker(keyring, (e) => events.push(e));
 const account = 'work/password';
