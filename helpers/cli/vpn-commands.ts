@@ -79,7 +79,7 @@ const vpn: Command = async (args) => {
   // Imported here, as in commands.ts: the other commands load none of it.
   const { listNames } = await import('../runtime/store.js');
   const { importVpn, reviewVpnFile } = await import('../vpn/import.js');
-  const { verdictLines } = await import('../vpn/verdict.js');
+  const { verdictForStore, verdictLines } = await import('../vpn/verdict.js');
   const { vpnView } = await import('../vpn/view.js');
   if (sub === 'import') {
     const { values, positionals } = parse(rest, { name: { type: 'string', short: 'n' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, store: { type: 'string' } });
@@ -89,10 +89,10 @@ const vpn: Command = async (args) => {
     if (values['dry-run']) {
       // The verdict alone: what an import would keep, rewrite, drop and refuse; nothing is written.
       const review = reviewVpnFile(positionals[0]!);
-      if (values.json) printJson({ type: review.type, verdict: review.verdict });
+      if (values.json) printJson({ type: review.type, verdict: verdictForStore(review.verdict, store ?? 'keyring') });
       else {
         console.log(`${review.type === 'openvpn' ? 'OpenVPN' : 'WireGuard'} configuration: ${review.verdict.refused.length ? 'Sandtray refuses it' : 'Sandtray accepts it'}`);
-        for (const n of verdictLines(review.verdict)) console.log(`  ${visible(n)}`);
+        for (const n of verdictLines(review.verdict, store ?? 'keyring')) console.log(`  ${visible(n)}`);
       }
       return review.verdict.refused.length ? 1 : 0;
     }

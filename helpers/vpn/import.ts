@@ -13,7 +13,7 @@ import { checkName, ensurePrivateDir, listNames } from '../runtime/store.js';
 import { formatOvpn, ovpnRefusedError, readOvpn, type OvpnConfig } from './openvpn-config.js';
 import { readVpnFile } from './load.js';
 import { formatWgQuick, readWgQuick, wgRefusedError, type WgConfig } from './wireguard-config.js';
-import { verdictLines, type VpnVerdict } from './verdict.js';
+import { verdictForStore, verdictLines, type VpnVerdict } from './verdict.js';
 import { IMPORT_MARKER } from './forget.js';
 
 export interface ImportResult {
@@ -101,7 +101,9 @@ export async function importVpn(file: string, opts: { name?: string; paths?: Pat
   const store = opts.store ?? 'keyring';
   const abs = path.resolve(file);
   const review = reviewVpnFile(abs);
-  const { type, verdict } = review;
+  const { type } = review;
+  // Said as it will be: credentials go to the store the user chose.
+  const verdict = verdictForStore(review.verdict, store);
   if (verdict.refused.length) throw type === 'openvpn' ? ovpnRefusedError(abs, verdict) : wgRefusedError(abs, verdict);
   const name = checkName(opts.name ?? nameFromFile(abs));
   if (listNames(paths).includes(name)) throw new SandtrayError('ALREADY_EXISTS', `Sandbox "${name}" already exists`, 'Pick another name with --name NAME, or delete the old sandbox first.');
@@ -116,10 +118,10 @@ export async function importVpn(file: string, opts: { name?: string; paths?: Pat
     if (cfg.credentials.username) secrets['username'] = cfg.credentials.username;
     if (cfg.credentials.password) secrets['password'] = cfg.credentials.password;
     if (cfg.credentials.keyPassphrase) secrets['key-passphrase'] = cfg.credentials.keyPassphrase;
-    stored = formatOvpn(cfg);
+    stored = formatOvpn(cfg, store);
     const protos = [...new Set(cfg.remotes.map((r) => (r.proto ?? cfg.proto).replace(/[46]?(-client)?$/, '')))];
     notes.push(`${cfg.remotes.length} server${cfg.remotes.length > 1 ? 's' : ''} (${cfg.remotes.map((r) => `${r.host}:${r.port}`).join(', ')}) over ${protos.join('/')}`);
-    notes.push(...verdictLines(verdict));
+    notes.push(...verdictLines(verdict, store));
     if (cfg.needsUserPass && !secrets['password']) notes.push(`it needs a user name and password: \`sandtray secret set ${name} username\` and \`... password\`, or start it from a terminal to be asked`);
     if (cfg.encryptedKey && !secrets['key-passphrase']) notes.push(`its private key is encrypted: \`sandtray secret set ${name} key-passphrase\`, or start it from a terminal to be asked`);
   } else {
@@ -132,9 +134,9 @@ export async function importVpn(file: string, opts: { name?: string; paths?: Pat
       }
       return p;
     });
-    stored = formatWgQuick({ ...cfg, peers, privateKey: null });
+    stored = formatWgQuick({ ...cfg, peers, privateKey: null }, store);
     notes.push(`${cfg.peers.length} peer${cfg.peers.length > 1 ? 's' : ''}, addresses ${cfg.addresses.join(', ')}, DNS ${cfg.dns.join(', ') || 'none'}`);
-    notes.push(...verdictLines(verdict));
+    notes.push(...verdictLines(verdict, store));
     if (!cfg.privateKey) notes.push(`it has no PrivateKey: \`sandtray secret set ${name} private-key\``);
   }
 
