@@ -6,12 +6,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { execa } from 'execa';
-import { BIN, sandtrayEnv, type Env } from '../lib/sandtray.js';
+import { sandtrayEnv, type Env } from '../lib/sandtray.js';
 import { startKeyring, type Keyring } from '../lib/keyring.js';
 import { startOvpnServer, stopAllLab, type OvpnServer } from '../lib/vpn-lab.js';
 import { httpInside } from '../lib/vpn-probe.js';
-import { vpnStatus, waitVpn } from '../lib/vpn-wait.js';
+import { startTyping, vpnStatus, waitVpn } from '../lib/vpn-wait.js';
 
 const USER = 'dave';
 const PASSWORD = `pw-${Math.random().toString(36).slice(2)}-Kx4`;
@@ -38,21 +37,8 @@ echo "$code" >> "$d/used-codes"
 echo "accepted" >> "$d/verify.log"
 `;
 
-/** `sandtray start NAME` on a terminal (script(1)); the code is typed when the prompt is up. */
-async function startTyping(e: Env, name: string, code: string): Promise<{ exitCode: number | undefined; screen: string }> {
-  const p = execa('script', ['-qec', `${process.execPath} ${BIN} start ${name}`, '/dev/null'], { env: e.env, extendEnv: false, reject: false, stdin: 'pipe', timeout: 60_000 });
-  let screen = '';
-  let typed = false;
-  p.stdout!.on('data', (d: Buffer) => {
-    screen += d.toString();
-    if (!typed && screen.includes(`${PROMPT} for sandbox ${name}: `)) {
-      typed = true;
-      p.stdin!.write(`${code}\r`);
-    }
-  });
-  const r = await p;
-  return { exitCode: r.exitCode, screen };
-}
+/** `sandtray start NAME` on a terminal, the code typed at this file's prompt. */
+const startCode = (e: Env, name: string, code: string) => startTyping(e, name, PROMPT, code);
 
 describe('VPN one-time codes', { timeout: 300_000 }, () => {
   let e: Env;
@@ -88,7 +74,7 @@ describe('VPN one-time codes', { timeout: 300_000 }, () => {
     assert.notEqual(refusedKey.exitCode, 0, 'a one-time code is not a secret that can be stored');
 
     const code = String(100000 + Math.floor(Math.random() * 800000));
-    const r = await startTyping(e, 'otp', code);
+    const r = await startCode(e, 'otp', code);
     assert.equal(r.exitCode, 0, r.screen);
     assert.ok(r.screen.includes(code), `the code is echoed (static-challenge ... 1): ${r.screen}`);
     assert.ok(!r.screen.includes(PASSWORD));
@@ -98,7 +84,7 @@ describe('VPN one-time codes', { timeout: 300_000 }, () => {
     await e.ok(['stop', 'otp']);
 
     // The same code again: the server refuses it, and the message names the code too.
-    const again = await startTyping(e, 'otp', code);
+    const again = await startCode(e, 'otp', code);
     assert.equal(again.exitCode, 0, again.screen);
     const st = await waitVpn(e, 'otp', 'failed');
     assert.match(String(st.message), /user name, password or one-time code/);
@@ -108,7 +94,7 @@ describe('VPN one-time codes', { timeout: 300_000 }, () => {
   });
 
   it('a dynamic challenge from the server fails as not supported yet, not as a wrong password', async () => {
-    const r = await startTyping(e, 'otp', DYNAMIC);
+    const r = await startCode(e, 'otp', DYNAMIC);
     assert.equal(r.exitCode, 0, r.screen);
     const st = await waitVpn(e, 'otp', 'failed');
     assert.match(String(st.message), /dynamic challenge\), which Sandtray does not support yet/);
