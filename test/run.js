@@ -13,7 +13,7 @@ const REQUIRED = {
   bwrap: 'bubblewrap', unshare: 'util-linux', nsenter: 'util-linux', newuidmap: 'uidmap', newgidmap: 'uidmap',
   getsubids: 'uidmap', script: 'bsdutils', pasta: 'passt', ip: 'iproute2', perl: 'perl-base',
   openvpn: 'openvpn', wg: 'wireguard-tools', 'wireguard-go': 'wireguard-go', tcpdump: 'tcpdump', openssl: 'openssl',
-  'dbus-run-session': 'dbus-daemon', 'gnome-keyring-daemon': 'gnome-keyring', sudo: 'sudo',
+  'dbus-run-session': 'dbus-daemon', 'dbus-daemon': 'dbus-daemon', 'gnome-keyring-daemon': 'gnome-keyring', 'secret-tool': 'libsecret-tools', sudo: 'sudo',
   // Graphical apps and sound (test/integration/graphics.test.ts): real servers, real clients.
   Xvfb: 'xvfb', xauth: 'xauth', mcookie: 'util-linux', xdpyinfo: 'x11-utils', xmessage: 'x11-utils', xwininfo: 'x11-utils',
   xwd: 'x11-apps', weston: 'weston', 'wayland-info': 'wayland-utils', pulseaudio: 'pulseaudio', pactl: 'pulseaudio-utils',

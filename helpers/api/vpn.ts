@@ -7,7 +7,7 @@ import { sandboxDirs } from '../runtime/store.js';
 
 export { detectVpnType, nameFromFile, reviewVpnFile, reviewVpnText, type VpnReview } from '../vpn/import.js';
 export { importVpn, type ImportResult } from '../lifecycle/vpn-import.js';
-export { refusedLines, verdictLines, type VerdictItem, type VpnNeeds, type VpnVerdict } from '../vpn/verdict.js';
+export { refusedLines, verdictForStore, verdictLines, type VerdictItem, type VpnNeeds, type VpnVerdict } from '../vpn/verdict.js';
 export { vpnView, type VpnView } from '../vpn/view.js';
 export { verifyText, verifyVpn, type VerifyReport } from '../vpn/verify.js';
 export { VPN_STATES, type VpnState, type VpnStatus } from '../vpn/status.js';

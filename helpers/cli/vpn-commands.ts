@@ -79,9 +79,7 @@ const vpn: Command = async (args) => {
   const [sub, ...rest] = args;
   // Imported here, as in commands.ts: the other commands load none of it.
   const { listNames } = await import('../api/inspect.js');
-  const { importVpn, reviewVpnFile } = await import('../api/vpn.js');
-  const { verdictLines } = await import('../api/vpn.js');
-  const { vpnView } = await import('../api/vpn.js');
+  const { importVpn, reviewVpnFile, verdictForStore, verdictLines, vpnView } = await import('../api/vpn.js');
   if (sub === 'import') {
     const { values, positionals } = parse(rest, { name: { type: 'string', short: 'n' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, store: { type: 'string' } });
     if (positionals.length !== 1) throw usageError('sandtray vpn import needs one file', 'Usage: sandtray vpn import FILE.ovpn|FILE.conf [--name NAME] [--store keyring|file] [--dry-run]');
@@ -90,10 +88,10 @@ const vpn: Command = async (args) => {
     if (values['dry-run']) {
       // The verdict alone: what an import would keep, rewrite, drop and refuse; nothing is written.
       const review = reviewVpnFile(positionals[0]!);
-      if (values.json) printJson({ type: review.type, verdict: review.verdict });
+      if (values.json) printJson({ type: review.type, verdict: verdictForStore(review.verdict, store ?? 'keyring') });
       else {
         console.log(`${review.type === 'openvpn' ? 'OpenVPN' : 'WireGuard'} configuration: ${review.verdict.refused.length ? 'Sandtray refuses it' : 'Sandtray accepts it'}`);
-        for (const n of verdictLines(review.verdict)) console.log(`  ${visible(n)}`);
+        for (const n of verdictLines(review.verdict, store ?? 'keyring')) console.log(`  ${visible(n)}`);
       }
       return review.verdict.refused.length ? 1 : 0;
     }

@@ -13,7 +13,7 @@ import { deleteAllSecrets, ensureSecretFileDir, secretFileDir, setSecret, type S
 import { IMPORT_MARKER } from '../vpn/forget.js';
 import { nameFromFile, reviewVpnFile } from '../vpn/import.js';
 import { vpnKind } from '../vpn/kinds.js';
-import type { VpnVerdict } from '../vpn/verdict.js';
+import { verdictForStore, type VpnVerdict } from '../vpn/verdict.js';
 import { createSandbox } from './create.js';
 
 export interface ImportResult {
@@ -37,7 +37,9 @@ export async function importVpn(file: string, opts: { name?: string; paths?: Pat
   const store = opts.store ?? 'keyring';
   const abs = path.resolve(file);
   const review = reviewVpnFile(abs);
-  const { type, verdict } = review;
+  const { type } = review;
+  // Said as it will be: credentials go to the store the user chose.
+  const verdict = verdictForStore(review.verdict, store);
   const kind = vpnKind(type);
   if (verdict.refused.length) throw kind.refused(abs, verdict);
   const name = checkName(opts.name ?? nameFromFile(abs));
@@ -45,7 +47,7 @@ export async function importVpn(file: string, opts: { name?: string; paths?: Pat
   const profileFile = path.join(paths.config, 'profiles', `${name}${PROFILE_EXT}`);
   if (fs.existsSync(profileFile)) throw new SandtrayError('ALREADY_EXISTS', `Profile ${profileFile} already exists`, 'Pick another name with --name NAME, or remove that profile first.');
 
-  const { secrets, stored, notes } = kind.extract(review, name);
+  const { secrets, stored, notes } = kind.extract({ ...review, verdict }, name, store);
   const stores = Object.keys(secrets);
   const configFile = path.join(paths.config, 'vpn', `${name}${kind.ext}`);
   const undo: (() => unknown)[] = [];

@@ -15,7 +15,7 @@ import { stoppedBeforeReachable } from '../vpn/management.js';
 import { MGMT_SOCKET, OPENVPN_DEV, openvpnArgv, RUN_CONFIG, writeOpenvpnConfig } from '../vpn/openvpn.js';
 import { tunnelResolvConf, wireguardTunnel } from '../vpn/tunnel.js';
 import { createKernelWg, peerKeepalives, WG_DEV, wgError, wgSetconf, wgSetconfText, wireguardGoArgv } from '../vpn/wireguard.js';
-import { readVpnStatus, vpnStatusFile } from '../vpn/status.js';
+import { clearStartFailure, readVpnStatus, recordStartFailure, vpnStatusFile } from '../vpn/status.js';
 import { SandtrayError } from '../core/errors.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HelperProc, NetworkDriver, NetworkSetup } from './driver.js';
@@ -85,7 +85,10 @@ async function startClient(ctx: NetworkSetup, jail: ReturnType<typeof prepareJai
       // seen running: what it printed is still in the pipe, and says why better than we can.
       const said = drainPipe(pipe.keep);
       const refused = said.map(optionsErrorOf).find((l) => l !== null);
-      if (refused) throw new SandtrayError('START_FAILED', optionsFailure(refused), 'Change or remove that option in the configuration (`sandtray vpn import` again), see `sandtray log NAME`.', err);
+      if (refused) {
+        recordStartFailure(ctx.dirs, optionsFailure(refused));
+        throw new SandtrayError('START_FAILED', optionsFailure(refused), 'Change or remove that option in the configuration (`sandtray vpn import` again), see `sandtray log NAME`.', err);
+      }
       const last = said.filter((l) => l.trim()).slice(-3);
       if (last.length && err instanceof SandtrayError) throw new SandtrayError(err.code, `${err.message}; ${spec.what} said: ${last.join(' | ')}`, err.hint, err);
       throw err;
@@ -144,6 +147,7 @@ async function clientReachable(ctx: NetworkSetup, socket: string, client: Helper
     st = readVpnStatus(ctx.dirs);
   }
   if (st?.state === 'failed' && stoppedBeforeReachable(st.message)) {
+    recordStartFailure(ctx.dirs, st.message!);
     throw new SandtrayError('VPN', st.message!, `See \`sandtray log ${ctx.name}\` for the client's messages.`);
   }
 }
@@ -247,6 +251,8 @@ export const vpnDriver: NetworkDriver = {
   },
   secrets: (name, profile) => resolveSecrets(name, secretNeeds(loadVpn(profile))),
   setup: async (ctx) => {
+    // A new start: the last one's failure is history.
+    clearStartFailure(ctx.dirs);
     const v = loadVpn(ctx.profile);
     // Copied: setup adds the inline user name and password to what it was given.
     const secrets = { ...(ctx.secrets ?? (await resolveSecrets(ctx.name, secretNeeds(v)))) };

@@ -1,7 +1,14 @@
-// Secrets in the OS keyring (Secret Service, through keytar), or, only where the user chose it for a
-// sandbox, in the file store: one 0600 file per secret under ~/.config/sandtray/secrets/SANDBOX/
-// (folders 0700), as NetworkManager and wg-quick keep keys. Never in argv or the environment, and
-// never in a file without that choice: without a Secret Service, storing fails and says both ways out.
+// Secrets in the OS keyring (the Secret Service, through @napi-rs/keyring, pinned to it), or, only
+// where the user chose it for a sandbox, in the file store: one 0600 file per secret under
+// ~/.config/sandtray/secrets/SANDBOX/ (folders 0700), as NetworkManager and wg-quick keep keys. Never
+// in argv or the environment, and never in a file or the kernel keyring without that choice: without
+// a Secret Service, storing fails and says both ways out.
+//
+// Items are stored with the attributes service=sandtray and username=SANDBOX/KEY. Earlier versions
+// stored them through keytar (libsecret's generic schema: service=sandtray, account=SANDBOX/KEY);
+// such an item is still found, through libsecret's `secret-tool`, and moved to the new shape on first
+// read.
+import { hostEnv, spawnTool } from '../host/spawn.js';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -27,22 +34,112 @@ export function checkSecretKey(key: string): string {
   throw new SandtrayError('INVALID_ARGUMENT', `"${key}" is not a secret Sandtray uses`, `Use one of: ${Object.keys(SECRET_KEYS).join(', ')}.`);
 }
 
-interface Keytar {
-  getPassword(service: string, account: string): Promise<string | null>;
-  setPassword(service: string, account: string, password: string): Promise<void>;
-  deletePassword(service: string, account: string): Promise<boolean>;
+/** What the keyring library offers (AsyncEntry of @napi-rs/keyring). */
+interface KeyringEntry {
+  getPassword(): Promise<string | null>;
+  setPassword(password: string): Promise<void>;
+  deletePassword(): Promise<boolean>;
+}
+interface KeyringModule {
+  AsyncEntry: new (service: string, account: string, options?: { linux?: { store?: 'secret-service' | 'keyutils' } }) => KeyringEntry;
 }
 
-let keytar: Keytar | null = null;
+let keyringModule: KeyringModule | null = null;
 
-function load(): Keytar {
-  if (keytar) return keytar;
+function load(): KeyringModule {
+  if (keyringModule) return keyringModule;
   try {
-    keytar = createRequire(import.meta.url)('keytar') as Keytar;
-    return keytar;
+    keyringModule = createRequire(import.meta.url)('@napi-rs/keyring') as KeyringModule;
+    return keyringModule;
   } catch (err) {
-    throw new SandtrayError('SECRET', `The keyring library (keytar) cannot be loaded: ${(err as Error).message}`, 'Reinstall Sandtray (`npm ci`), with libsecret installed (sudo apt install libsecret-1-0).', err);
+    throw new SandtrayError('SECRET', `The keyring library (@napi-rs/keyring) cannot be loaded: ${(err as Error).message}`, 'Reinstall Sandtray (`npm ci`), or keep this sandbox\'s secrets in files with `--store file`.', err);
   }
+}
+
+/**
+ * The Secret Service entry for an account. Pinned to the Secret Service: by default the library
+ * falls back, without a word, to the kernel keyring (lost at reboot, and not what the user chose).
+ * Throws when no Secret Service answers.
+ */
+function entry(service: string, account: string): KeyringEntry {
+  return new (load().AsyncEntry)(service, account, { linux: { store: 'secret-service' } });
+}
+
+// ---- items stored by keytar (earlier versions): read through libsecret's secret-tool, then moved ----
+
+const SECRET_TOOL = 'secret-tool';
+
+/** Runs secret-tool with the caller's session bus; null when it is not installed. */
+async function secretTool(args: string[]): Promise<{ code: number; stdout: string } | null> {
+  // Only what libsecret needs to find the session bus: nothing else of the caller's environment.
+  const bus: Record<string, string> = {};
+  for (const k of ['DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR'] as const) {
+    const v = process.env[k];
+    if (v) bus[k] = v;
+  }
+  const r = await spawnTool(SECRET_TOOL, args, { env: hostEnv(bus), reject: false, stdin: 'ignore', timeout: 20_000, maxBuffer: 1 << 20, stripFinalNewline: false });
+  if ((r as { code?: string }).code === 'ENOENT') return null;
+  return { code: r.exitCode ?? 1, stdout: String(r.stdout ?? '') };
+}
+
+/** An item keytar stored (attributes service and account), or null (none, or no secret-tool to look). */
+async function legacyGet(service: string, account: string): Promise<string | null> {
+  const r = await secretTool(['lookup', 'service', service, 'account', account]);
+  if (!r || r.code !== 0) return null;
+  return r.stdout.replace(/\r?\n$/, '') || null;
+}
+
+/** Removes keytar's item for the account; true when there was one. */
+async function legacyDelete(service: string, account: string): Promise<boolean> {
+  if ((await legacyGet(service, account)) === null) return false;
+  const r = await secretTool(['clear', 'service', service, 'account', account]);
+  return r !== null && r.code === 0;
+}
+
+// ---- the Secret Service, by account (the desktop uses these too) ----
+
+/** The Secret Service service name of Sandtray's items. */
+export const KEYRING_SERVICE = SERVICE;
+
+async function keyringCall<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    if (err instanceof SandtrayError) throw err;
+    throw noService(err);
+  }
+}
+
+/**
+ * The secret stored for an account (SANDBOX/KEY), or null. An item an earlier version stored through
+ * keytar is read too, and moved to the current shape. Throws SECRET when no Secret Service answers.
+ */
+export async function keyringGet(account: string, service = SERVICE): Promise<string | null> {
+  const v = await keyringCall(() => entry(service, account).getPassword());
+  if (v !== null) return v;
+  const old = await legacyGet(service, account);
+  if (old === null) return null;
+  try {
+    await entry(service, account).setPassword(old);
+    await legacyDelete(service, account);
+  } catch {
+    // Not moved this time (a locked collection, say): it is still read from where it is.
+  }
+  return old;
+}
+
+/** Stores a secret for an account in the Secret Service; throws SECRET when none answers. */
+export async function keyringSet(account: string, value: string, service = SERVICE): Promise<void> {
+  await keyringCall(() => entry(service, account).setPassword(value));
+  // An older copy stored through keytar would otherwise come back after a delete.
+  await legacyDelete(service, account).catch(() => false);
+}
+
+/** Deletes an account's secret (and keytar's copy of it); true when one was stored. */
+export async function keyringDelete(account: string, service = SERVICE): Promise<boolean> {
+  const now = await keyringCall(() => entry(service, account).deletePassword());
+  const old = await legacyDelete(service, account).catch(() => false);
+  return now || old;
 }
 
 /** Where a sandbox's secrets go: the Secret Service, or 0600 files the user consented to. */
@@ -136,16 +233,7 @@ function deleteFileSecret(sandbox: string, key: string, paths: Paths): boolean {
   return removeStatePath(path.join(dir, checkSecretKey(key))) !== null;
 }
 
-// ---- the keyring, then both ----
-
-async function keyringCall<T>(f: (k: Keytar) => Promise<T>): Promise<T> {
-  try {
-    return await f(load());
-  } catch (err) {
-    if (err instanceof SandtrayError) throw err;
-    throw noService(err);
-  }
-}
+// ---- the file store, then the keyring ----
 
 /**
  * A stored secret, or null when none is stored. The file store is read first (only a sandbox the
@@ -154,7 +242,7 @@ async function keyringCall<T>(f: (k: Keytar) => Promise<T>): Promise<T> {
 export async function getSecret(sandbox: string, key: string, paths: Paths = sandtrayPaths()): Promise<string | null> {
   const inFile = readFileSecret(sandbox, key, paths);
   if (inFile !== null) return inFile;
-  return keyringCall((k) => k.getPassword(SERVICE, account(sandbox, key)));
+  return keyringGet(account(sandbox, key));
 }
 
 /**
@@ -172,7 +260,7 @@ export async function setSecret(sandbox: string, key: string, value: string, opt
     writeFileSecret(sandbox, key, value, paths);
     return 'file';
   }
-  await keyringCall((k) => k.setPassword(SERVICE, account(sandbox, key), value));
+  await keyringSet(account(sandbox, key), value);
   // The keyring copy is now the one to use: a file copy of this key would be read first.
   deleteFileSecret(sandbox, key, paths);
   return 'keyring';
@@ -182,7 +270,7 @@ export async function setSecret(sandbox: string, key: string, value: string, opt
 export async function deleteSecret(sandbox: string, key: string, paths: Paths = sandtrayPaths()): Promise<boolean> {
   const inFile = deleteFileSecret(sandbox, key, paths);
   try {
-    return (await keyringCall((k) => k.deletePassword(SERVICE, account(sandbox, key)))) || inFile;
+    return (await keyringDelete(account(sandbox, key))) || inFile;
   } catch (err) {
     // No Secret Service: fine when the secret was in the file store.
     if (inFile || secretStoreOf(sandbox, paths) === 'file') return inFile;
@@ -196,7 +284,7 @@ export async function deleteAllSecrets(sandbox: string, paths: Paths = sandtrayP
   const keys = [...Object.keys(SECRET_KEYS), ...Array.from({ length: 8 }, (_, i) => `preshared-key-${i + 2}`)];
   for (const k of keys) {
     try {
-      await keyringCall((kt) => kt.deletePassword(SERVICE, account(sandbox, k)));
+      await keyringDelete(account(sandbox, k));
     } catch {
       // No keyring answers: nothing stored there to delete.
       return;

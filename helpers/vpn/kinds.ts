@@ -49,8 +49,8 @@ export interface VpnKind {
   load(text: string, file: string, dir: string): LoadedVpn;
   /** The error for a file with refused options. */
   refused(file: string, verdict: VpnVerdict): SandtrayError;
-  /** What an import of a reviewed file stores, for the sandbox `name`. */
-  extract(review: VpnReview, name: string): Extracted;
+  /** What an import of a reviewed file stores, for the sandbox `name`, said for the chosen store. */
+  extract(review: VpnReview, name: string, store?: 'keyring' | 'file'): Extracted;
   /** The secrets a start with this configuration reads from the store or asks for, in order. */
   secretNeeds(v: LoadedVpn): SecretNeed[];
 }
@@ -79,7 +79,7 @@ const openvpn: VpnKind = {
   },
   load: (text, file, dir) => ({ type: 'openvpn', file, config: parseOvpn(text, file, dir) }),
   refused: ovpnRefusedError,
-  extract(review, name) {
+  extract(review, name, store = 'keyring') {
     if (review.config.type !== 'openvpn') throw new TypeError('not an OpenVPN review');
     const cfg = review.config.config;
     const secrets: Record<string, string> = {};
@@ -87,10 +87,10 @@ const openvpn: VpnKind = {
     if (cfg.credentials.password) secrets['password'] = cfg.credentials.password;
     if (cfg.credentials.keyPassphrase) secrets['key-passphrase'] = cfg.credentials.keyPassphrase;
     const protos = [...new Set(cfg.remotes.map((r) => (r.proto ?? cfg.proto).replace(/[46]?(-client)?$/, '')))];
-    const notes = [`${cfg.remotes.length} server${cfg.remotes.length > 1 ? 's' : ''} (${cfg.remotes.map((r) => `${r.host}:${r.port}`).join(', ')}) over ${protos.join('/')}`, ...verdictLines(review.verdict)];
+    const notes = [`${cfg.remotes.length} server${cfg.remotes.length > 1 ? 's' : ''} (${cfg.remotes.map((r) => `${r.host}:${r.port}`).join(', ')}) over ${protos.join('/')}`, ...verdictLines(review.verdict, store)];
     if (cfg.needsUserPass && !secrets['password']) notes.push(`it needs a user name and password: \`sandtray secret set ${name} username\` and \`... password\`, or start it from a terminal to be asked`);
     if (cfg.encryptedKey && !secrets['key-passphrase']) notes.push(`its private key is encrypted: \`sandtray secret set ${name} key-passphrase\`, or start it from a terminal to be asked`);
-    return { secrets, stored: formatOvpn(cfg), notes };
+    return { secrets, stored: formatOvpn(cfg, store), notes };
   },
   secretNeeds(v) {
     if (v.type !== 'openvpn') throw new TypeError('not an OpenVPN configuration');
@@ -125,7 +125,7 @@ const wireguard: VpnKind = {
   },
   load: (text, file) => ({ type: 'wireguard', file, config: parseWgQuick(text, file) }),
   refused: wgRefusedError,
-  extract(review, name) {
+  extract(review, name, store = 'keyring') {
     if (review.config.type !== 'wireguard') throw new TypeError('not a WireGuard review');
     const cfg = review.config.config;
     const secrets: Record<string, string> = {};
@@ -137,9 +137,9 @@ const wireguard: VpnKind = {
       }
       return p;
     });
-    const notes = [`${cfg.peers.length} peer${cfg.peers.length > 1 ? 's' : ''}, addresses ${cfg.addresses.join(', ')}, DNS ${cfg.dns.join(', ') || 'none'}`, ...verdictLines(review.verdict)];
+    const notes = [`${cfg.peers.length} peer${cfg.peers.length > 1 ? 's' : ''}, addresses ${cfg.addresses.join(', ')}, DNS ${cfg.dns.join(', ') || 'none'}`, ...verdictLines(review.verdict, store)];
     if (!cfg.privateKey) notes.push(`it has no PrivateKey: \`sandtray secret set ${name} private-key\``);
-    return { secrets, stored: formatWgQuick({ ...cfg, peers, privateKey: null }), notes };
+    return { secrets, stored: formatWgQuick({ ...cfg, peers, privateKey: null }, store), notes };
   },
   secretNeeds(v) {
     if (v.type !== 'wireguard') throw new TypeError('not a WireGuard configuration');

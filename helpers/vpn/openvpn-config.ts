@@ -682,8 +682,8 @@ function writeEntries(entries: readonly OvpnEntry[], mapHost: (h: string) => str
 }
 
 /** The stored copy an import writes: only what was kept, inline; credentials never. */
-export function formatOvpn(cfg: OvpnConfig): string {
-  return ['# Imported by Sandtray: the options it kept; credentials are in the keyring.', ...writeEntries(cfg.entries, (h) => h)].join('\n') + '\n';
+export function formatOvpn(cfg: OvpnConfig, store: 'keyring' | 'file' = 'keyring'): string {
+  return [`# Imported by Sandtray: the options it kept; credentials are in ${store === 'file' ? "Sandtray's file store (0600 files, chosen with --store file)" : 'the keyring'}.`, ...writeEntries(cfg.entries, (h) => h)].join('\n') + '\n';
 }
 
 /**

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { removeStatePath, writeStateFile } from '../core/trust.js';
 import { writeFileAtomic, type SandboxDirs } from '../runtime/store.js';
 import { vpnTypes } from '../profile/schema.js';
 
@@ -43,6 +44,46 @@ export function readVpnStatus(dirs: Pick<SandboxDirs, 'runtime'>): VpnStatus | n
 /** Writes the status file atomically (monitor sees one notification per change). */
 export function writeVpnStatus(dirs: Pick<SandboxDirs, 'runtime'>, st: VpnStatus): void {
   writeFileAtomic(vpnStatusFile(dirs), JSON.stringify(st, null, 2));
+}
+
+/**
+ * Why the last start failed because the VPN client stopped before it could be reached (OpenVPN's
+ * own `Options error:` line, say). The runtime folder, and the status file in it, go with the failed
+ * start, so this is kept beside the sandbox's record until the next start, for `vpn status`.
+ */
+export function startFailureFile(dirs: Pick<SandboxDirs, 'data'>): string {
+  return path.join(dirs.data, 'vpn-start-failure.json');
+}
+
+const startFailureSchema = z.object({ at: z.string(), message: z.string() });
+export type StartFailure = z.infer<typeof startFailureSchema>;
+
+/** Keeps why a start failed; a folder that cannot take it only loses the note. */
+export function recordStartFailure(dirs: Pick<SandboxDirs, 'data'>, message: string): void {
+  try {
+    writeStateFile(startFailureFile(dirs), JSON.stringify({ at: new Date().toISOString(), message }));
+  } catch {
+    // The start fails with this message anyway; only `vpn status` will not repeat it.
+  }
+}
+
+/** Forgets the last start's failure (a new start begins). */
+export function clearStartFailure(dirs: Pick<SandboxDirs, 'data'>): void {
+  try {
+    removeStatePath(startFailureFile(dirs));
+  } catch {
+    // Nothing kept, or nothing that can be trusted: reading it ignores it.
+  }
+}
+
+/** The last start's failure, or null. */
+export function readStartFailure(dirs: Pick<SandboxDirs, 'data'>): StartFailure | null {
+  try {
+    const parsed = startFailureSchema.safeParse(JSON.parse(fs.readFileSync(startFailureFile(dirs), 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Bytes received and sent by a device of the network namespace of pid (the tunnel, inside). */

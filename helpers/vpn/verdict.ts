@@ -51,8 +51,27 @@ export function refusedLines(v: VpnVerdict): string[] {
   return v.refused.map((i) => (i.line === null ? i.reason : `"${i.option}" at line ${i.line}: ${i.reason}`));
 }
 
-/** What the user should read after an import or before one, one sentence per line. */
-export function verdictLines(v: VpnVerdict): string[] {
+/**
+ * The reader says where credentials go with the default store, the keyring. With the file store
+ * the user chose (--store file), the same sentences name it instead, so no line promises a keyring
+ * that is not used.
+ */
+const FILE_STORE_WORDS: [RegExp, string][] = [
+  [/\bmoves to the keyring\b/g, 'moves to a 0600 file in the file store you chose (--store file), not a keyring'],
+  [/\bmove to the keyring\b/g, 'move to 0600 files in the file store you chose (--store file), not a keyring'],
+  [/\(keyring, or at the terminal\)/g, '(from the file store you chose, or at the terminal)'],
+];
+
+/** The verdict as it reads for the store the user chose (see FILE_STORE_WORDS). */
+export function verdictForStore(v: VpnVerdict, store: 'keyring' | 'file'): VpnVerdict {
+  if (store === 'keyring') return v;
+  const say = (i: VerdictItem): VerdictItem => ({ ...i, reason: FILE_STORE_WORDS.reduce((r, [re, w]) => r.replace(re, w), i.reason) });
+  return { ...v, rewritten: v.rewritten.map(say), dropped: v.dropped.map(say), refused: v.refused.map(say) };
+}
+
+/** What the user should read after an import or before one, one sentence per line, for the store chosen. */
+export function verdictLines(verdict: VpnVerdict, store: 'keyring' | 'file' = 'keyring'): string[] {
+  const v = verdictForStore(verdict, store);
   const out: string[] = [];
   if (v.filesRead.length) out.push(`read: ${v.filesRead.join(', ')}`);
   for (const l of groupedItems(v.rewritten)) out.push(`rewritten: ${l}`);

@@ -4,7 +4,7 @@ import type { Paths } from '../core/paths.js';
 import { expandRecord } from '../profile/resolve.js';
 import { sandboxState } from '../runtime/state.js';
 import { readRecord } from '../runtime/store.js';
-import { deviceBytes, readVpnStatus, type VpnStatus } from './status.js';
+import { deviceBytes, readStartFailure, readVpnStatus, type VpnStatus } from './status.js';
 import type { VpnType } from '../profile/schema.js';
 
 export interface VpnView extends Omit<VpnStatus, 'type' | 'device'> {
@@ -26,13 +26,15 @@ export function vpnView(name: string, paths?: Paths): VpnView {
   const { state, runtime, dirs } = sandboxState(name, paths);
   const st = state === 'RUNNING' || state === 'STARTING' ? readVpnStatus(dirs) : null;
   const bytes = st && runtime?.init ? deviceBytes(runtime.init.pid, st.device) : null;
+  // Not running after a start whose client stopped at once: why, until the next start.
+  const lastFailure = !st && state !== 'RUNNING' && state !== 'STARTING' ? readStartFailure(dirs) : null;
   return {
     name,
     sandbox: state,
     type: profile.network.vpn.type,
     state: st?.state ?? 'down',
     since: st?.since ?? runtime?.startedAt ?? '',
-    message: st ? st.message : state === 'RUNNING' ? 'no tunnel information' : null,
+    message: st ? st.message : state === 'RUNNING' ? 'no tunnel information' : lastFailure ? `the last start failed (${lastFailure.at}): ${lastFailure.message}` : null,
     device: st?.device ?? null,
     addresses: st?.addresses ?? [],
     routes: st?.routes ?? [],

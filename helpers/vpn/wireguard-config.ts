@@ -204,9 +204,11 @@ export function parseWgQuick(text: string, file = 'the WireGuard configuration')
   return cfg;
 }
 
-/** wg-quick text without private and preshared keys, which are kept in the keyring. */
-export function formatWgQuick(cfg: Omit<WgConfig, 'verdict'>): string {
-  const out = ['[Interface]', '# PrivateKey is kept in the keyring: sandtray secret set NAME private-key'];
+/** wg-quick text without private and preshared keys, which are kept in the keyring (or the file store). */
+export function formatWgQuick(cfg: Omit<WgConfig, 'verdict'>, store: 'keyring' | 'file' = 'keyring'): string {
+  const out = ['[Interface]', store === 'file'
+    ? "# PrivateKey is kept in Sandtray's file store (a 0600 file, chosen with --store file): sandtray secret set NAME private-key"
+    : '# PrivateKey is kept in the keyring: sandtray secret set NAME private-key'];
   out.push(`Address = ${cfg.addresses.join(', ')}`);
   if (cfg.dns.length || cfg.searchDomains.length) out.push(`DNS = ${[...cfg.dns, ...cfg.searchDomains].join(', ')}`);
   if (cfg.mtu) out.push(`MTU = ${cfg.mtu}`);

@@ -63,7 +63,7 @@ const cli = await build({
   platform: 'node',
   target: 'node20',
   // Native modules, and nothing the CLI runs.
-  external: ['keytar', 'node-pty', 'electron'],
+  external: ['@napi-rs/keyring', 'node-pty', 'electron'],
   // Strict throughout, as the ES modules it is made of (and the bundle, run as one function).
   banner: { js: '"use strict";' },
   define: { 'import.meta.url': '__sandtrayModuleUrl' },

@@ -1,5 +1,5 @@
 // "Remember in keyring" against a real Secret Service: a private D-Bus session with GNOME Keyring,
-// keytar in between, exactly as the app stores a VPN password.
+// the engine's keyring module in between, exactly as the app stores a VPN password.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

@@ -1,17 +1,16 @@
 // One-time codes (OpenVPN static-challenge) against a real server whose verify script checks the
 // SCRV1 answer (password and code, each in base64) and takes each code once; a dynamic challenge
 // (CRV1) from the server fails clearly; and a configuration OpenVPN itself refuses shows OpenVPN's
-// own "Options error:" line at start.
+// own "Options error:" line at start, and in `vpn status` until the next start.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { execa } from 'execa';
-import { BIN, sandtrayEnv, type Env } from '../lib/sandtray.js';
+import { sandtrayEnv, type Env } from '../lib/sandtray.js';
 import { startKeyring, type Keyring } from '../lib/keyring.js';
 import { startOvpnServer, stopAllLab, type OvpnServer } from '../lib/vpn-lab.js';
 import { httpInside } from '../lib/vpn-probe.js';
-import { vpnStatus, waitVpn } from '../lib/vpn-wait.js';
+import { startTyping, vpnStatus, waitVpn } from '../lib/vpn-wait.js';
 
 const USER = 'dave';
 const PASSWORD = `pw-${Math.random().toString(36).slice(2)}-Kx4`;
@@ -38,21 +37,8 @@ echo "$code" >> "$d/used-codes"
 echo "accepted" >> "$d/verify.log"
 `;
 
-/** `sandtray start NAME` on a terminal (script(1)); the code is typed when the prompt is up. */
-async function startTyping(e: Env, name: string, code: string): Promise<{ exitCode: number | undefined; screen: string }> {
-  const p = execa('script', ['-qec', `${process.execPath} ${BIN} start ${name}`, '/dev/null'], { env: e.env, extendEnv: false, reject: false, stdin: 'pipe', timeout: 60_000 });
-  let screen = '';
-  let typed = false;
-  p.stdout!.on('data', (d: Buffer) => {
-    screen += d.toString();
-    if (!typed && screen.includes(`${PROMPT} for sandbox ${name}: `)) {
-      typed = true;
-      p.stdin!.write(`${code}\r`);
-    }
-  });
-  const r = await p;
-  return { exitCode: r.exitCode, screen };
-}
+/** `sandtray start NAME` on a terminal, the code typed at this file's prompt. */
+const startCode = (e: Env, name: string, code: string) => startTyping(e, name, PROMPT, code);
 
 describe('VPN one-time codes', { timeout: 300_000 }, () => {
   let e: Env;
@@ -88,7 +74,7 @@ describe('VPN one-time codes', { timeout: 300_000 }, () => {
     assert.notEqual(refusedKey.exitCode, 0, 'a one-time code is not a secret that can be stored');
 
     const code = String(100000 + Math.floor(Math.random() * 800000));
-    const r = await startTyping(e, 'otp', code);
+    const r = await startCode(e, 'otp', code);
     assert.equal(r.exitCode, 0, r.screen);
     assert.ok(r.screen.includes(code), `the code is echoed (static-challenge ... 1): ${r.screen}`);
     assert.ok(!r.screen.includes(PASSWORD));
@@ -98,7 +84,7 @@ describe('VPN one-time codes', { timeout: 300_000 }, () => {
     await e.ok(['stop', 'otp']);
 
     // The same code again: the server refuses it, and the message names the code too.
-    const again = await startTyping(e, 'otp', code);
+    const again = await startCode(e, 'otp', code);
     assert.equal(again.exitCode, 0, again.screen);
     const st = await waitVpn(e, 'otp', 'failed');
     assert.match(String(st.message), /user name, password or one-time code/);
@@ -108,7 +94,7 @@ describe('VPN one-time codes', { timeout: 300_000 }, () => {
   });
 
   it('a dynamic challenge from the server fails as not supported yet, not as a wrong password', async () => {
-    const r = await startTyping(e, 'otp', DYNAMIC);
+    const r = await startCode(e, 'otp', DYNAMIC);
     assert.equal(r.exitCode, 0, r.screen);
     const st = await waitVpn(e, 'otp', 'failed');
     assert.match(String(st.message), /dynamic challenge\), which Sandtray does not support yet/);
@@ -116,7 +102,7 @@ describe('VPN one-time codes', { timeout: 300_000 }, () => {
     await e.ok(['stop', 'otp']);
   });
 
-  it("a configuration OpenVPN refuses shows OpenVPN's own Options error at start", async () => {
+  it("a configuration OpenVPN refuses shows OpenVPN's own Options error at start and in vpn status", async () => {
     // Kept by the importer (tls-version-min takes a version), refused by OpenVPN when it starts.
     const file = path.join(e.dir, 'badopt.ovpn');
     const lab = await startOvpnServer('badopt', '198.18.71.2', { proto: 'udp', subnet: '198.19.9', redirectGateway: true, token: 'badopt-server', dnsName: 'y.vpn.test' });
@@ -128,7 +114,27 @@ describe('VPN one-time codes', { timeout: 300_000 }, () => {
       assert.match(r.stderr, /OpenVPN refused the configuration: Options error: unknown tls-version-min parameter: 9\.9/);
       assert.doesNotMatch(r.stderr, /exited before it could be reached/);
       assert.match(await e.ok(['info', 'badopt']), /State: +STOPPED/);
-      assert.equal((await vpnStatus(e, 'badopt')).state, 'down');
+      const st = await vpnStatus(e, 'badopt');
+      assert.equal(st.state, 'down');
+      // `vpn status` keeps saying why, in OpenVPN's own words, after the start has ended...
+      assert.match(String(st.message), /the last start failed \(.*\): OpenVPN refused the configuration: Options error: unknown tls-version-min parameter: 9\.9/);
+      const text = await e.run(['vpn', 'status', 'badopt']);
+      assert.match(text.stdout, /State: +down/);
+      assert.match(text.stdout, /Message: +the last start failed .*Options error: unknown tls-version-min parameter: 9\.9/);
+      // ... and the list of all VPN sandboxes is unchanged by it.
+      assert.match(await e.ok(['vpn', 'status']), /badopt +openvpn +STOPPED +down/);
+      // Until a start that gets further: with the option taken out of the stored file, it connects
+      // and the old failure is gone.
+      const stored = path.join(e.env['XDG_CONFIG_HOME']!, 'sandtray', 'vpn', 'badopt.ovpn');
+      fs.writeFileSync(stored, fs.readFileSync(stored, 'utf8').replace(/^tls-version-min 9\.9\r?\n/m, ''));
+      assert.doesNotMatch(fs.readFileSync(stored, 'utf8'), /tls-version-min/);
+      await e.ok(['start', 'badopt']);
+      await waitVpn(e, 'badopt', 'connected');
+      assert.equal(await httpInside(e, 'badopt', '198.19.9.1'), 'badopt-server');
+      await e.ok(['stop', 'badopt']);
+      const after = await vpnStatus(e, 'badopt');
+      assert.equal(after.state, 'down');
+      assert.equal(after.message, null, 'the old failure is not shown after a start that got further');
     } finally {
       await lab.stop();
     }

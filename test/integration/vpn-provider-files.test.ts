@@ -1,6 +1,7 @@
 // VPN files as providers hand them out (test/unit/fixtures/vpn), imported with `sandtray vpn
 // import` and connected to a real server each: Mullvad (files next to it, update-resolv-conf),
-// ProtonVPN, NordVPN, AirVPN, an Access Server profile, a Windows client file, <connection> blocks
+// ProtonVPN, NordVPN, AirVPN, Access Server profiles (one with a one-time code, asked at start and
+// checked by the server), a Windows client file, <connection> blocks
 // with tcp-client, and WireGuard in Mullvad's (kill-switch hooks) and Proton's shapes. Only the
 // servers' addresses and keys are swapped for the test's own; every other line stays as shipped.
 // Files built to get past the importer are refused and leave nothing behind.
@@ -15,7 +16,7 @@ import { sandtrayEnv, type Env } from '../lib/sandtray.js';
 import { startKeyring, type Keyring } from '../lib/keyring.js';
 import { freePort, labLog, makePki, serverNs, startWgPeer, stopAllLab, until, type Pki, type ServerNs, type WgPeer } from '../lib/vpn-lab.js';
 import { httpInside } from '../lib/vpn-probe.js';
-import { waitVpn } from '../lib/vpn-wait.js';
+import { startTyping, waitVpn } from '../lib/vpn-wait.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const FIXTURES = path.resolve(HERE, '../../../test/unit/fixtures/vpn');
@@ -36,6 +37,8 @@ interface ServerShape {
   tls: 'tls-auth' | 'tls-crypt' | 'tls-crypt-v2' | null;
   clientCert: boolean;
   user?: { name: string; password: string };
+  /** A check of the user instead of `user`'s: a script given the file with the user name and password field. */
+  verify?: string;
   extra?: string[];
 }
 
@@ -62,7 +65,11 @@ async function startServer(label: string, link: string, o: ServerShape): Promise
     conf.push(`tls-crypt-v2 ${ns.dir}/v2.key`);
   }
   if (!o.clientCert) conf.push('verify-client-cert none');
-  if (o.user) {
+  if (o.verify) {
+    const check = path.join(ns.dir, 'check-user.sh');
+    fs.writeFileSync(check, o.verify, { mode: 0o700 });
+    conf.push('script-security 2', `auth-user-pass-verify ${check} via-file`);
+  } else if (o.user) {
     const hash = crypto.createHash('sha256').update(o.user.password).digest('hex');
     const check = path.join(ns.dir, 'check-user.sh');
     fs.writeFileSync(check, `#!/bin/sh\nu=$(sed -n 1p "$1"); p=$(sed -n 2p "$1")\n[ "$u" = "${o.user.name}" ] && [ "$(printf %s "$p" | sha256sum | cut -d' ' -f1)" = "${hash}" ]\n`, { mode: 0o700 });
@@ -211,6 +218,41 @@ describe('VPN files as providers ship them', { timeout: 600_000 }, () => {
     const r = JSON.parse(imported) as { verdict: { needs: { challenge?: { text: string; echo: boolean } } }; notes: string[] };
     assert.deepEqual(r.verdict.needs.challenge, { text: 'Enter Authenticator Code', echo: true });
     assert.ok(r.notes.some((n) => /one-time code at every start \("Enter Authenticator Code"\)/.test(n)));
+  });
+
+  it('an OpenVPN Access Server profile with a one-time code imports, asks for the code and connects with it', async () => {
+    const user = { name: 'alice', password: `totp-${Math.random().toString(36).slice(2)}` };
+    const code = String(100000 + Math.floor(Math.random() * 800000));
+    // As an Access Server with TOTP checks it: the password field is `SCRV1:<b64 password>:<b64 code>`.
+    const verify = [
+      '#!/bin/sh',
+      'd=$(dirname "$0")',
+      'u=$(sed -n 1p "$1"); p=$(sed -n 2p "$1")',
+      'case "$p" in SCRV1:*:*) ;; *) echo "no SCRV1 answer" >> "$d/verify.log"; exit 1 ;; esac',
+      'rest=${p#SCRV1:}',
+      'pw=$(printf %s "${rest%%:*}" | base64 -d); c=$(printf %s "${rest#*:}" | base64 -d)',
+      `[ "$u" = "${user.name}" ] && [ "$pw" = "${user.password}" ] || { echo "wrong user or password" >> "$d/verify.log"; exit 1; }`,
+      `[ "$c" = "${code}" ] || { echo "wrong code" >> "$d/verify.log"; exit 1; }`,
+      'echo "accepted with the code" >> "$d/verify.log"',
+      '',
+    ].join('\n');
+    const s = await startServer('access-totp', '198.18.118.2', { proto: 'udp', tls: 'tls-crypt-v2', clientCert: true, verify, extra: ['tun-mtu 1420'] });
+    servers.push(s);
+    const file = path.join(e.dir, 'alice-totp@vpn.example.com.ovpn');
+    fs.writeFileSync(file, adapt(fs.readFileSync(path.join(FIXTURES, 'access-server', 'alice-totp@vpn.example.com.ovpn'), 'utf8'), s));
+    assert.match(fs.readFileSync(file, 'utf8'), /^static-challenge "Enter Authenticator Code" 1$/m);
+    const out = await e.ok(['vpn', 'import', file, '--name', 'access-otp']);
+    assert.match(out, /one-time code at every start \("Enter Authenticator Code"\)/);
+    await e.ok(['secret', 'set', 'access-otp', 'username'], { input: user.name });
+    await e.ok(['secret', 'set', 'access-otp', 'password'], { input: user.password });
+    const r = await startTyping(e, 'access-otp', 'Enter Authenticator Code', code);
+    assert.equal(r.exitCode, 0, r.screen);
+    assert.ok(r.screen.includes('Enter Authenticator Code for sandbox access-otp: '), `the code was asked: ${r.screen}`);
+    await waitVpn(e, 'access-otp', 'connected', 60_000);
+    assert.equal(await httpInside(e, 'access-otp', '198.19.8.1'), s.token);
+    // The server saw the password and this code, in OpenVPN's static-challenge answer.
+    assert.match(fs.readFileSync(path.join(s.ns.dir, 'verify.log'), 'utf8'), /^accepted with the code$/m);
+    await e.ok(['stop', 'access-otp']);
   });
 
   it('a Windows client file (CRLF, Wintun, block-outside-dns, register-dns) imports and connects', async () => {

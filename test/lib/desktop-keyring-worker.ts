@@ -1,12 +1,12 @@
 // Runs inside a private D-Bus session with an unlocked GNOME Keyring (see desktop-keyring.test.ts):
-// the credential flow against the real Secret Service through keytar. Prints one JSON line.
+// the credential flow against the real Secret Service through the engine's keyring module. Prints one JSON line.
 import { SecretBroker } from '../../main/secrets/broker.js';
-import { keytarKeyring } from '../../main/secrets/keyring.js';
+import { engineKeyring } from '../../main/secrets/engine-keyring.js';
 import { getSecret } from '../../helpers/secrets/keyring.js';
 import type { SandtrayEvent } from '../../main/ipc/contract.js';
 
-// The app's keyring as main makes it (its own service name): the keyring is a throw-away one.
-const keyring = keytarKeyring();
+// The app's keyring as main makes it: the engine's store; the keyring is a throw-away one.
+const keyring = engineKeyring();
 const events: SandtrayEvent[] = [];
 const broker = new SecretBroker(keyring, (e) => events.push(e));
 const account = 'work/password';

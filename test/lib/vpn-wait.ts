@@ -1,5 +1,6 @@
 // Waiting for a VPN sandbox's tunnel state through `sandtray vpn status --json`.
-import type { Env } from './sandtray.js';
+import { execa } from 'execa';
+import { BIN, type Env } from './sandtray.js';
 import { until } from './vpn-lab.js';
 
 export type VpnJson = Record<string, unknown> & { state: string; message: string | null };
@@ -19,4 +20,23 @@ export async function waitVpn(e: Env, name: string, want: string, timeoutMs = 30
     return st.state === want;
   }, timeoutMs, `${name} to be ${want} (last: ${JSON.stringify(st)})`);
   return st;
+}
+
+/**
+ * `sandtray start NAME` on a terminal (script(1)), answering the question that ends with
+ * `PROMPT for sandbox NAME: ` once it is on the screen; what the terminal showed and the exit code.
+ */
+export async function startTyping(e: Env, name: string, prompt: string, answer: string): Promise<{ exitCode: number | undefined; screen: string }> {
+  const p = execa('script', ['-qec', `${process.execPath} ${BIN} start ${name}`, '/dev/null'], { env: e.env, extendEnv: false, reject: false, stdin: 'pipe', timeout: 60_000 });
+  let screen = '';
+  let typed = false;
+  p.stdout!.on('data', (d: Buffer) => {
+    screen += d.toString();
+    if (!typed && screen.includes(`${prompt} for sandbox ${name}: `)) {
+      typed = true;
+      p.stdin!.write(`${answer}\r`);
+    }
+  });
+  const r = await p;
+  return { exitCode: r.exitCode, screen };
 }

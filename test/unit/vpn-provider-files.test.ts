@@ -7,9 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { reviewVpnFile, type VpnReview } from '../../helpers/vpn/import.js';
+import { reviewVpnFile, reviewVpnText, type VpnReview } from '../../helpers/vpn/import.js';
 import { effectiveOvpn, formatOvpn, parseOvpn, type OvpnConfig } from '../../helpers/vpn/openvpn-config.js';
-import { verdictLines } from '../../helpers/vpn/verdict.js';
+import { verdictForStore, verdictLines } from '../../helpers/vpn/verdict.js';
 import { formatWgQuick, parseWgQuick, type WgConfig } from '../../helpers/vpn/wireguard-config.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/unit/fixtures/vpn');
@@ -182,4 +182,38 @@ test('OpenVPN itself reads what Sandtray writes for every provider file, and sto
   assert.notEqual(parse(fs.readFileSync(fx('windows/office.ovpn'), 'utf8')).status, 0);
   assert.notEqual(parse('client\nremote a.example 1194\nkeysize 256\n').status, 0);
   assert.equal(parse(effectiveOvpn(parseOvpn('client\nremote a.example 1194\nkeysize 256\n'), '198.19.255.1').text).status, 0);
+});
+
+test('the verdict names the store the user chose: the keyring by default, the file store with --store file', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-store-words-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'creds.txt'), 'alice\nsecret\n');
+    fs.writeFileSync(path.join(dir, 'pass.txt'), 'kp\n');
+    const text = 'client\ndev tun\nremote 198.18.0.1 1194\nauth-user-pass creds.txt\naskpass pass.txt\n';
+    const withFiles = reviewVpnText(text, { file: path.join(dir, 'a.ovpn'), dir });
+    const inline = reviewVpnText('client\nremote 198.18.0.1 1194\nauth-user-pass\naskpass\n<auth-user-pass>\nalice\nsecret\n</auth-user-pass>\n', { file: path.join(dir, 'b.ovpn'), dir });
+    const mullvad = reviewVpnFile(fx('mullvad/mullvad_se_sto.conf'));
+    for (const r of [withFiles, inline, mullvad]) {
+      assert.deepEqual(r.verdict.refused, []);
+      const keyring = verdictLines(r.verdict).join('\n');
+      const file = verdictLines(r.verdict, 'file').join('\n');
+      // The control: by default, credentials are said to go to the keyring.
+      assert.match(keyring, /move(s)? to the keyring|\(keyring, or at the terminal\)/);
+      // With the file store: the file store, and no keyring but the one it is not.
+      assert.match(file, /file store you chose/);
+      assert.doesNotMatch(file.replace(/not a keyring/g, ''), /keyring/i, file);
+      // The JSON verdict the desktop and --json show says the same.
+      assert.doesNotMatch(JSON.stringify(verdictForStore(r.verdict, 'file')).replace(/not a keyring/g, ''), /keyring/i);
+      assert.deepEqual(verdictForStore(r.verdict, 'keyring'), r.verdict);
+    }
+    assert.ok(verdictLines(withFiles.verdict, 'file').some((l) => /^rewritten: auth-user-pass \(line 4\): the user name and password in creds\.txt move to 0600 files in the file store you chose \(--store file\), not a keyring/.test(l)));
+    assert.ok(verdictLines(withFiles.verdict, 'file').some((l) => /^rewritten: askpass \(line 5\): the passphrase in pass\.txt moves to a 0600 file in the file store you chose/.test(l)));
+    // The stored copy says where its credentials went too.
+    const c = ovpn(withFiles);
+    assert.match(formatOvpn(c), /credentials are in the keyring/);
+    assert.match(formatOvpn(c, 'file'), /credentials are in Sandtray's file store/);
+    assert.doesNotMatch(formatWgQuick({ ...wg(reviewVpnFile(fx('wireguard/se-sto-wg-001.conf'))), privateKey: null }, 'file'), /PrivateKey is kept in the keyring/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
