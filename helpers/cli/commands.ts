@@ -393,6 +393,7 @@ const info: Command = async (args) => {
     lines.push(`  workdir: ${p.workdir ?? '/root'}${o('workdir')}`);
     lines.push(`  home: ${p.home}${o('home')}`);
     lines.push(`  network.mode: ${p.network.mode}${o('network.mode')}`);
+    for (const f of p.network.ports) lines.push(`  network.ports: ${f.address.includes(':') ? `[${f.address}]` : f.address}:${f.host} -> ${f.sandbox}/${f.proto}${o(`network.ports[${f.host}/${f.proto}]`)}`);
     lines.push(`  idmap: ${p.idmap.mode}, size ${p.idmap.size}${o('idmap.mode')}`);
     lines.push(`  nesting: ${p.nesting}${o('nesting')}`);
     lines.push(`  display: wayland ${p.display.wayland}${o('display.wayland')}; x11 ${p.display.x11}${o('display.x11')}`);

@@ -220,6 +220,7 @@ export const vpnDriver: NetworkDriver = {
   isolated: true,
   validate: (p) => {
     if (!p.network.vpn) return ['network.vpn: required with network.mode vpn ({type: openvpn|wireguard, config: FILE})'];
+    if (p.network.ports.length) return ['network.ports: not supported yet with network.mode vpn; forward ports into a nat sandbox'];
     try {
       loadVpn(p);
       return [];
