@@ -4,6 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { execa } from 'execa';
 import { ROOT, sandtrayEnv } from '../lib/sandtray.js';
 
 const e = sandtrayEnv('cli-examples');
@@ -38,4 +39,25 @@ test('a --set mount of /work wins over the example; a copy of the example is rel
   await e.ok(['create', 'dev3', '-p', path.join(copyDir, 'mine.sandtray')], { cwd: other });
   const info3 = JSON.parse(await e.ok(['info', 'dev3', '--json'])) as { profile: { mounts: { source: string; target: string }[] } };
   assert.deepEqual(info3.profile.mounts.filter((m) => m.target === '/work').map((m) => m.source), [copyDir]);
+});
+
+test('from a copy installed as npm packs it, -p dev binds the current folder, not the installed package', { timeout: 180_000 }, async () => {
+  const pack = path.join(e.dir, 'pack');
+  fs.mkdirSync(pack);
+  const packed = await execa('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', pack], { cwd: ROOT, env: { ...process.env, npm_config_update_notifier: 'false' } });
+  const tgz = path.join(pack, packed.stdout.trim().split('\n').at(-1)!);
+  const installed = path.join(e.dir, 'lib', 'node_modules', 'sandtray');
+  fs.mkdirSync(installed, { recursive: true });
+  await execa('tar', ['-xzf', tgz, '-C', installed, '--strip-components=1']);
+  // The dependencies as npm install -g would put them beside it (the checkout's, linked).
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(installed, 'node_modules'));
+  assert.ok(!fs.existsSync(path.join(installed, 'helpers')), 'an installed copy has no sources');
+  const project = path.join(e.dir, 'elsewhere');
+  fs.mkdirSync(project);
+  const cli = (args: string[]) => execa(process.execPath, [path.join(installed, 'bin', 'sandtray.js'), ...args], { cwd: project, env: e.env, extendEnv: false, stdin: 'ignore' });
+  assert.match((await cli(['profile', 'list'])).stdout, new RegExp(`dev +${installed}/resources/profiles/dev\\.sandtray`));
+  await cli(['create', 'dev4', '-p', 'dev']);
+  const info = JSON.parse((await cli(['info', 'dev4', '--json'])).stdout) as { profile: { mounts: { source: string; target: string; readOnly: boolean }[] } };
+  assert.deepEqual(info.profile.mounts.map((m) => [m.source, m.target, m.readOnly]), [[project, '/work', false]]);
+  await cli(['delete', 'dev4']);
 });
