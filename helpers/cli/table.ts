@@ -61,7 +61,7 @@ export const TABLE = {
     description: 'Nothing is written if the layered profile is invalid. What the sandbox may do beyond the defaults is named on stderr, one warning: line each.',
     options: { ...profileOpts },
     args: ['none'],
-    examples: ['sandtray create web -p dev', 'sandtray create tmp --set home=tmpfs --set env.PORT=8080'],
+    examples: ['sandtray create web -p dev', 'sandtray create tmp --set home=tmpfs --set env.PORT=8080', 'sandtray create site --set network.mode=nat --set \'network.ports=[{host: 8080, sandbox: 80}]\''],
   },
   launch: {
     summary: 'create and start a sandbox',
