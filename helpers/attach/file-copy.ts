@@ -25,8 +25,8 @@ import { attachSpec } from './attach.js';
  * The sandbox's side. pull PATH: open without blocking (a FIFO or terminal cannot hold it up),
  * refuse anything but a regular file, print "MODE SIZE\n" and then at most SIZE bytes (a file that
  * grows meanwhile is cut at the size it had). push PATH MODE UID GID MKDIRS BASE: read "SIZE\n" and
- * SIZE bytes from stdin into a new file beside PATH (PATH itself when it is an existing folder:
- * PATH/BASE), set its owner and mode, and rename it over PATH only when all SIZE bytes came.
+ * SIZE bytes from stdin into a new file beside PATH (PATH/BASE when PATH is an existing folder or
+ * ends with a slash; MKDIRS creates the missing folders), set its owner and mode, and rename it over PATH only when all SIZE bytes came.
  * Failures are one line "sandtray-file: WHAT: REASON" on stderr and exit 3. Flags are numbers,
  * the same on x86_64 and aarch64 (O_WRONLY 1, O_CREAT 0x40, O_EXCL 0x80, O_NOCTTY 0x100,
  * O_NONBLOCK 0x800), so that no module is loaded.
@@ -53,13 +53,14 @@ if ($op eq 'pull') {
 }
 if ($op eq 'push') {
   my ($mode, $uid, $gid, $mkdirs, $base) = @a;
+  my $isdir = $path =~ m{/\z};
   if ($mkdirs) {
     my $d = $path =~ m{^/} ? '' : '.';
     my @parts = grep { length && $_ ne '.' } split m{/}, $path;
-    pop @parts;
+    pop @parts unless $isdir;
     for my $p (@parts) { $d .= "/$p"; next if -d $d; mkdir($d, 0755) or -d $d or fail('mkdir', $d, $!) }
   }
-  $path = "$path/$base" if -d $path;
+  $path = "$path/$base" if $isdir || -d $path;
   my ($dir) = $path =~ m{^(.*)/[^/]*$};
   $dir = '.' unless defined $dir;
   $dir = '/' if $dir eq '';

@@ -32,6 +32,9 @@ test('push then pull: content, mode and owner (root inside is you) kept', { time
 
   await e.ok(['file', 'push', '--mode', '0600', '--uid', '1000', '--gid', '100', '-p', 'box', src, '/srv/a/b/renamed']);
   assert.equal((await inside('stat -c "%u:%g %a" /srv/a/b/renamed')).trim(), '1000:100 600');
+  // A trailing slash names a folder, made with -p.
+  await e.ok(['file', 'push', '-p', 'box', src, '/srv/new/dir/']);
+  assert.equal((await inside('stat -c "%u:%g %a" /srv/new/dir /srv/new/dir/notes.txt')).trim(), '0:0 755\n0:0 751');
 
   await inside('printf "from inside" > /tmp/out.bin; chmod 4640 /tmp/out.bin');
   await e.ok(['file', 'pull', 'box', '/tmp/out.bin', e.dir]);
