@@ -1,7 +1,7 @@
 // Network mode "nat": user-mode NAT through pasta, as rootless podman does; no host loopback unless asked.
 import type { NetworkDriver } from './driver.js';
 import { PASTA_LINK, PASTA_LINK6, portText, startPasta } from './pasta.js';
-import { portProblems } from './ports.js';
+import { checkPortsFree, portProblems } from './ports.js';
 import { stopHelper } from './helper-proc.js';
 
 export const natDriver: NetworkDriver = {
@@ -20,6 +20,7 @@ export const natDriver: NetworkDriver = {
     p.network.allowHostLoopback ? `the host's loopback is reachable at ${PASTA_LINK.gateway} and ${PASTA_LINK6.gateway}` : "the host's loopback is not reachable (--no-map-gw)",
   ],
   setup: async (ctx) => {
+    await checkPortsFree(ctx.profile.network.ports);
     const pasta = await startPasta({ nsPid: ctx.init.pid, mapHostLoopback: ctx.profile.network.allowHostLoopback, ports: ctx.profile.network.ports }, ctx.dirs.log, 'pasta', ctx.onHelper);
     ctx.revert.add('stop pasta', () => stopHelper(pasta));
     ctx.log(`nat: pasta (host pid ${pasta.pid}) links the sandbox, host loopback ${ctx.profile.network.allowHostLoopback ? 'reachable at ' + PASTA_LINK.gateway : 'not reachable'}${ctx.profile.network.ports.length ? `, forwards ${ctx.profile.network.ports.map(portText).join(', ')}` : ''}`);

@@ -14,6 +14,7 @@ import { SandtrayError } from '../core/errors.js';
 import type { PortForward } from '../profile/schema.js';
 import type { HelperProc } from './driver.js';
 import { spawnHelper, waitFor } from './helper-proc.js';
+import { checkPortsFree } from './ports.js';
 
 /**
  * Arguments: nr=SETNS,PRCTL target=PID start=START, then ADDRESS/HOSTPORT:PORT per forward. The
@@ -94,6 +95,7 @@ export function relayArgv(init: ProcId, ports: readonly PortForward[]): string[]
 
 /** Starts the relay and waits until it listens and has joined the sandbox's network namespace. */
 export async function startRelay(init: ProcId, ports: readonly PortForward[], logFile: string, onSpawned?: (h: HelperProc) => void): Promise<HelperProc> {
+  await checkPortsFree(ports);
   const h = spawnHelper(relayArgv(init, ports), { what: 'port relay', logFile });
   onSpawned?.(h);
   const theirs = nsInode(init.pid, 'net');
