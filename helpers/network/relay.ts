@@ -49,7 +49,9 @@ for my $f (@fw) {
 syscall($setns, fileno($uns), 0x10000000) == 0 or fail("cannot enter the sandbox's user namespace: $!");
 syscall($setns, fileno($nns), 0x40000000) == 0 or fail("cannot enter the sandbox's network namespace: $!");
 close $uns; close $nns;
-$SIG{CHLD} = 'IGNORE';
+# At most 256 connections at once: each is a process of the user's.
+my $kids = 0;
+$SIG{CHLD} = sub { while (waitpid(-1, 1) > 0) { $kids-- } };
 my $lo = pack_sockaddr_in(0, inet_pton(AF_INET, '127.0.0.1'));
 while (1) {
   my $rin = '';
@@ -59,8 +61,11 @@ while (1) {
   for my $x (@l) {
     next unless vec($rout, fileno($x->[0]), 1);
     accept(my $c, $x->[0]) or next;
+    if ($kids >= 256) { close $c; next }
     my $pid = fork();
+    $kids++ if $pid;
     if (!defined $pid || $pid) { close $c; next }
+    $SIG{CHLD} = 'DEFAULT';
     syscall($prctl, 1, 9, 0, 0, 0);
     close $_->[0] for @l;
     socket(my $t, AF_INET, SOCK_STREAM, 0) or exit 1;
