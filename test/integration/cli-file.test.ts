@@ -52,6 +52,10 @@ test('pull never reads a host file through a link planted inside (absolute or ..
   await inside(`ln -s ${secret} /tmp/abs; ln -s ${up}${secret.slice(1)} /tmp/rel; mkdir -p /tmp/d; ln -s ${e.dir} /tmp/d/dir`);
   // Positive control: the same link followed from the host leads to the host's file.
   assert.equal(fs.readFileSync(`/proc/${pid1}/root/tmp/abs`, 'utf8'), 'host secret\n', 'control: the absolute link leads out when resolved from the host');
+  // A `..` link stops at the root of the sandbox's mount namespace even through /proc (the
+  // kernel's walk does not climb above a namespace's root mount): only the absolute link needs
+  // the copy to run inside; the `..` one is checked as a regression.
+  assert.throws(() => fs.readFileSync(`/proc/${pid1}/root/tmp/rel`), { code: 'ENOENT' });
   for (const link of ['/tmp/abs', '/tmp/rel', '/tmp/d/dir/secret']) {
     const dest = host(`pulled-${path.basename(link)}`);
     const r = await e.run(['file', 'pull', 'box', link, dest]);
