@@ -223,6 +223,34 @@ const exec: Command = async (args) => {
   return runAttached(spec.argv, spec.env);
 };
 
+/** A number option of `file push`: digits only, in base 8 for --mode. */
+function numberOpt(flag: string, v: string | undefined, octal: boolean): number | undefined {
+  if (v === undefined) return undefined;
+  const ok = octal ? /^0?[0-7]{1,4}$/.test(v) : /^\d{1,10}$/.test(v);
+  if (!ok || (!octal && Number(v) > 0xfffffffe)) throw usageError(`--${flag} ${v}: expected ${octal ? 'permission bits in octal, e.g. 0644' : 'a number, e.g. 1000'}`);
+  return octal ? parseInt(v, 8) : Number(v);
+}
+
+/** `file push NAME HOSTFILE PATH` and `file pull NAME PATH HOSTPATH` (attach/file-copy.ts). */
+const file: Command = async (args) => {
+  const { values, positionals } = parse(args, TABLE.file.options);
+  const [sub, name, from, to, ...extra] = positionals;
+  if ((sub !== 'push' && sub !== 'pull') || !name || !from || !to || extra.length) {
+    throw usageError(sub === 'push' || sub === 'pull' ? `sandtray file ${sub} needs a sandbox name and two paths` : `sandtray file needs push or pull${sub ? `, not "${sub}"` : ''}`, `Usage: sandtray ${TABLE.file.usage[0]}\n        sandtray ${TABLE.file.usage[1]}`);
+  }
+  const { pullFile, pushFile } = await import('../api/files.js');
+  if (sub === 'pull') {
+    if (values['create-dirs'] || values.mode !== undefined || values.uid !== undefined || values.gid !== undefined) throw usageError('--create-dirs, --mode, --uid and --gid are options of file push');
+    await pullFile(name, from, to);
+    return 0;
+  }
+  const mode = numberOpt('mode', values.mode, true);
+  const uid = numberOpt('uid', values.uid, false);
+  const gid = numberOpt('gid', values.gid, false);
+  await pushFile(name, from, to, { createDirs: !!values['create-dirs'], ...(mode !== undefined ? { mode } : {}), ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}) });
+  return 0;
+};
+
 /** `open NAME APP`: one of the profile's apps, detached from the terminal, its output in the sandbox's log. */
 const open: Command = async (args) => {
   const { positionals } = parse(args, {});
@@ -353,6 +381,7 @@ const info: Command = async (args) => {
     lines.push(`  workdir: ${p.workdir ?? '/root'}${o('workdir')}`);
     lines.push(`  home: ${p.home}${o('home')}`);
     lines.push(`  network.mode: ${p.network.mode}${o('network.mode')}`);
+    for (const f of p.network.ports) lines.push(`  network.ports: ${f.address.includes(':') ? `[${f.address}]` : f.address}:${f.host} -> ${f.sandbox}/${f.proto}${o(`network.ports[${f.host}/${f.proto}]`)}`);
     lines.push(`  idmap: ${p.idmap.mode}, size ${p.idmap.size}${o('idmap.mode')}`);
     lines.push(`  nesting: ${p.nesting}${o('nesting')}`);
     lines.push(`  display: wayland ${p.display.wayland}${o('display.wayland')}; x11 ${p.display.x11}${o('display.x11')}`);
@@ -688,6 +717,7 @@ export const COMMANDS: Record<string, { run: Command }> = {
   export: { run: exportCmd },
   unexport: { run: unexportCmd },
   exec: { run: exec },
+  file: { run: file },
   list: { run: list },
   info: { run: info },
   ps: { run: ps },

@@ -87,6 +87,7 @@ function positionalKind(cmd: string, spec: CommandSpec, positionals: string[]): 
     if (sub === 'profile validate' || sub === 'vpn import') return 'file';
     if (sub === 'vpn status' || sub === 'vpn verify' || sub === 'idmap release') return j === 0 ? 'sandbox' : 'none';
     if (sub === 'secret set' || sub === 'secret delete') return j === 0 ? 'sandbox' : 'none';
+    if (sub === 'file push' || sub === 'file pull') return j === 0 ? 'sandbox' : 'file';
     return 'none';
   }
   if (!spec.args?.length) return undefined;

@@ -61,7 +61,7 @@ export const TABLE = {
     description: 'Nothing is written if the layered profile is invalid. What the sandbox may do beyond the defaults is named on stderr, one warning: line each.',
     options: { ...profileOpts },
     args: ['none'],
-    examples: ['sandtray create web -p dev', 'sandtray create tmp --set home=tmpfs --set env.PORT=8080'],
+    examples: ['sandtray create web -p dev', 'sandtray create tmp --set home=tmpfs --set env.PORT=8080', 'sandtray create site --set network.mode=nat --set \'network.ports=[{host: 8080, sandbox: 80}]\''],
   },
   launch: {
     summary: 'create and start a sandbox',
@@ -151,6 +151,20 @@ export const TABLE = {
     },
     args: ['sandbox', 'command'],
     examples: ['sandtray exec web -- ls /', 'sandtray exec web -w /srv -e DEBUG=1 -- make', 'sandtray exec web --env-file .env -u 1000 -- ./serve'],
+  },
+  file: {
+    summary: 'copy a file into or out of a running sandbox',
+    usage: ['file push NAME HOSTFILE PATH [-p] [--mode MODE] [--uid UID] [--gid GID]', 'file pull NAME PATH HOSTPATH'],
+    description: 'Regular files only. PATH is absolute inside the sandbox and resolved there, as by a process inside: a symbolic link in the sandbox never leads out of it. push creates the file as root inside (that is, you) with the host file\'s permissions, unless --uid, --gid or --mode say otherwise; into an existing folder, under the host file\'s name. pull keeps the permission bits (never set-user-id), into HOSTPATH or, when that is a folder, under the file\'s name there; it refuses to write through a symbolic link on the host. Both write a temporary file and rename it into place only once every byte has arrived.',
+    options: {
+      'create-dirs': { type: 'boolean', short: 'p', description: 'create the missing folders of PATH inside (push)' },
+      mode: { type: 'string', arg: 'MODE', description: 'permission bits in octal, e.g. 0644 (push; default the host file\'s)' },
+      uid: { type: 'string', arg: 'UID', description: 'owner inside (push; default 0, root inside, that is you)' },
+      gid: { type: 'string', arg: 'GID', description: 'group inside (push; default the uid)' },
+    },
+    subcommands: ['push', 'pull'],
+    args: ['sandbox', 'file'],
+    examples: ['sandtray file push web ./site.conf /etc/nginx/site.conf', 'sandtray file push -p --mode 0600 web key.pem /root/.ssh/id', 'sandtray file pull web /var/log/app.log .'],
   },
   list: {
     summary: 'sandboxes with state, pid, network and profiles',

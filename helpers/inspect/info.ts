@@ -11,8 +11,7 @@ import { asSandtrayError } from '../core/errors.js';
 import { sandboxProcesses } from './ps.js';
 import { secretStoreRisks } from '../secrets/keyring.js';
 import { graphicsPlan, readGraphicsHost } from '../plan/graphics.js';
-import { busSocketPath } from '../network/bus-proxy.js';
-import { sandboxDirs } from '../runtime/store.js';
+import { busSocketPath, sandboxDirs } from '../runtime/store.js';
 
 export interface SandboxSummary {
   name: string;

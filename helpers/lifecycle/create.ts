@@ -4,7 +4,9 @@ import { SandtrayError } from '../core/errors.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
 import { Revert } from '../core/revert.js';
 import { checkProfileOnHost } from '../profile/check.js';
-import { expandRecord } from '../profile/resolve.js';
+import { expandRecord, profileFile, SHIPPED_PROFILES } from '../profile/resolve.js';
+import { parseLayer } from '../profile/load.js';
+import path from 'node:path';
 import type { Layer } from '../profile/schema.js';
 import { checkName, ensureSandtrayDirs, sandboxDirs, writeFileAtomic, type SandboxRecord } from '../runtime/store.js';
 import { writeApplied } from '../runtime/applied.js';
@@ -17,6 +19,39 @@ export interface CreateOptions {
   overrides?: Omit<Layer, 'apiVersion'> | null;
   ephemeral?: boolean;
   paths?: Paths;
+  /** The folder relative mount sources of a shipped example are relative to (default: the current folder). */
+  cwd?: string;
+}
+
+/**
+ * The mounts of the shipped examples among refs whose sources are relative, resolved against cwd.
+ * An example lives in the installed package: relative to its own file, `source: .` would bind the
+ * package itself (writable, in `dev`). The user means the folder they run it from, so these become
+ * sandbox overrides fixed at create, unless the caller's overrides already mount that target.
+ */
+export function exampleMounts(refs: readonly string[], cwd: string, paths: Paths, taken: ReadonlySet<string>): NonNullable<Layer['mounts']> {
+  const out: NonNullable<Layer['mounts']> = [];
+  for (const ref of refs) {
+    let file: string;
+    try {
+      file = profileFile(ref, paths);
+    } catch {
+      continue; // expandRecord reports it
+    }
+    if (path.dirname(file) !== SHIPPED_PROFILES) continue;
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const here = parseLayer(text, file, cwd);
+    const there = parseLayer(text, file, path.dirname(file));
+    (here.mounts ?? []).forEach((m, i) => {
+      if (m.source !== there.mounts?.[i]?.source && !taken.has(m.target)) out.push(m);
+    });
+  }
+  return out;
 }
 
 /** Creates a stopped sandbox; nothing is left behind when it fails. */
@@ -24,11 +59,14 @@ export async function createSandbox(name: string, opts: CreateOptions): Promise<
   checkName(name);
   const paths = opts.paths ?? sandtrayPaths();
   const dirs = sandboxDirs(name, paths);
+  let overrides = opts.overrides ?? null;
+  const fromExamples = exampleMounts(opts.profiles, opts.cwd ?? process.cwd(), paths, new Set((overrides?.mounts ?? []).map((m) => m.target)));
+  if (fromExamples.length) overrides = { ...overrides, mounts: [...fromExamples, ...(overrides?.mounts ?? [])] };
   const record: SandboxRecord = {
     apiVersion: 'sandtray/v1',
     name,
     profiles: opts.profiles,
-    overrides: opts.overrides && Object.keys(opts.overrides).length ? opts.overrides : null,
+    overrides: overrides && Object.keys(overrides).length ? overrides : null,
     createdAt: new Date().toISOString(),
     ...(opts.ephemeral ? { ephemeral: true } : {}),
   };

@@ -16,12 +16,9 @@ import { spawnChild, type ChildProcess } from '../host/spawn-child.js';
 import { requireTool } from '../host/tools.js';
 import type { HelperProc } from './driver.js';
 import type { BusProxyPlan } from '../plan/graphics.js';
-import type { SandboxDirs } from '../runtime/store.js';
+import { busSocketPath, type SandboxDirs } from '../runtime/store.js';
 
-/** Where a sandbox's proxy listens on the host. */
-export function busSocketPath(dirs: SandboxDirs): string {
-  return path.join(dirs.runtime, 'bus');
-}
+export { busSocketPath };
 
 export const BUS_PROXY = 'xdg-dbus-proxy';
 const READY_TIMEOUT_MS = 15_000;

@@ -6,7 +6,7 @@ export const hostDriver: NetworkDriver = {
   mode: 'host',
   ownNamespace: false,
   isolated: false,
-  validate: () => [],
+  validate: (p) => (p.network.ports.length ? [`network.ports: ports are forwarded only with network.mode nat or vpn, not ${p.network.mode}`] : []),
   describe: () => ["shares the host's network namespace: NOT network-isolated"],
   resolvConf: () => {
     try {

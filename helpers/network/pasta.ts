@@ -1,6 +1,7 @@
 // pasta (passt) user-mode NAT into a network namespace we own, with fixed link addresses.
 import fs from 'node:fs';
 import { requireTool } from '../host/tools.js';
+import type { PortForward } from '../profile/schema.js';
 import type { HelperProc } from './driver.js';
 import { spawnHelper, waitFor } from './helper-proc.js';
 
@@ -29,9 +30,27 @@ export interface PastaOptions {
   nsPid: number;
   /** Map the gateway address to the host's loopback (uplink of a VPN: lets a config name 127.0.0.1). */
   mapHostLoopback: boolean;
+  /** Host ports forwarded into the namespace (`network.ports`); none when absent. */
+  ports?: readonly PortForward[];
 }
 
-/** pasta's argv: fixed addresses, no port forwarding either way, DNS forwarded to the host's resolver, stay in the foreground. */
+/**
+ * pasta's -t or -u value for the forwards of one protocol: ADDRESS/HOSTPORT:PORT, each bound to
+ * its address only (pasta takes the option once per forward), or `none`.
+ */
+export function portSpecs(ports: readonly PortForward[] | undefined, proto: PortForward['proto']): string[] {
+  const flag = proto === 'tcp' ? '-t' : '-u';
+  const mine = (ports ?? []).filter((p) => p.proto === proto);
+  if (!mine.length) return [flag, 'none'];
+  return mine.flatMap((p) => [flag, `${p.address}/${p.host}:${p.sandbox}`]);
+}
+
+/** A forward in words: `127.0.0.1:8080 -> 80/tcp`. */
+export function portText(p: PortForward): string {
+  return `${p.address.includes(':') ? `[${p.address}]` : p.address}:${p.host} -> ${p.sandbox}/${p.proto}`;
+}
+
+/** pasta's argv: fixed addresses, no port forwarding but the profile's own, DNS forwarded to the host's resolver, stay in the foreground. */
 export function pastaArgv(opts: PastaOptions): string[] {
   return [
     requireTool('pasta'),
@@ -42,7 +61,8 @@ export function pastaArgv(opts: PastaOptions): string[] {
     '-a', PASTA_LINK6.address, '-g', PASTA_LINK6.gateway,
     // pasta forwards every bound port both ways by default ("auto"): a sandbox could then reach
     // services on the host's loopback through its own 127.0.0.1, or publish ports on the host.
-    '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none',
+    // Only the profile's `network.ports` listen on the host, each on its own address.
+    ...portSpecs(opts.ports, 'tcp'), ...portSpecs(opts.ports, 'udp'), '-T', 'none', '-U', 'none',
     ...(opts.mapHostLoopback ? [] : ['--no-map-gw']),
     '--foreground', '--quiet',
     '--netns', `/proc/${opts.nsPid}/ns/net`, '--userns', `/proc/${opts.nsPid}/ns/user`,

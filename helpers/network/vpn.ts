@@ -22,6 +22,9 @@ import type { HelperProc, NetworkDriver, NetworkSetup } from './driver.js';
 import { spawnHelper, stopHelper, waitFor } from './helper-proc.js';
 import { PASTA_LINK } from './pasta.js';
 import { startUplink, stopUplink, uplinkResolvFile } from './uplink.js';
+import { startRelay } from './relay.js';
+import { portProblems } from './ports.js';
+import { portText } from './pasta.js';
 
 const AGENT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../vpn/agent-main.js');
 
@@ -211,6 +214,9 @@ export const vpnDriver: NetworkDriver = {
   isolated: true,
   validate: (p) => {
     if (!p.network.vpn) return ['network.vpn: required with network.mode vpn ({type: openvpn|wireguard, config: FILE})'];
+    const udp = p.network.ports.filter((f) => f.proto === 'udp');
+    if (udp.length) return [`network.ports: UDP is not forwarded into VPN sandboxes yet (host port ${udp[0]!.host}/udp); TCP is`];
+    if (p.network.ports.length && portProblems(p).length) return portProblems(p);
     try {
       loadVpn(p);
       return [];
@@ -245,6 +251,7 @@ export const vpnDriver: NetworkDriver = {
         : `WireGuard interface created in the uplink (kernel module, else wireguard-go), keys loaded with wg setconf through a pipe; ${v.config.peers.length} peer(s)`,
       "the client runs jailed (bwrap): /usr and a few /etc files, /dev/net/tun, private /tmp /run /var, its runtime folder; no home; own pid namespace; CAP_NET_ADMIN only; the sandbox's seccomp filter; its output reaches the log through the agent",
       `the tunnel device moves into the sandbox's network namespace (lo + tunnel only); addresses, routes, MTU and resolv.conf set from the ${v.type === 'openvpn' ? 'pushed options' : 'configuration'}`,
+      ...p.network.ports.map((f) => `forwarded by a relay that listens on the host and connects to the sandbox's 127.0.0.1 (no interface or route added): host ${portText(f)} inside`),
       needs.length ? `secrets from the keyring (or asked for): ${needs.join(', ')}` : oneTime.length ? 'nothing from the keyring' : 'no secrets needed',
       ...oneTime,
     ];
@@ -265,6 +272,14 @@ export const vpnDriver: NetworkDriver = {
     ctx.log(`vpn: uplink namespace (host pid ${uplink.holder.pid}) linked by pasta (host pid ${uplink.pasta.pid})`);
     if (v.type === 'openvpn') await setupOpenvpn(ctx, v, secrets, uplink.holder, started);
     else await setupWireguard(ctx, v, secrets, uplink.holder, started);
+    if (ctx.profile.network.ports.length) {
+      const relay = await startRelay(ctx.init, ctx.profile.network.ports, ctx.dirs.log, (h) => {
+        started.push(h);
+        ctx.onHelper?.(h);
+        ctx.revert.add(`stop ${h.what}`, () => stopHelper(h));
+      });
+      ctx.log(`vpn: port relay (host pid ${relay.pid}) forwards ${ctx.profile.network.ports.map(portText).join(', ')}; nothing is added to the sandbox's network`);
+    }
     return started;
   },
   teardown: async (helpers) => {

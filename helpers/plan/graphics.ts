@@ -17,7 +17,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DBUS_DEFAULT_TALK, type Profile } from '../profile/schema.js';
+import type { Profile } from '../profile/schema.js';
+import { DBUS_DEFAULT_TALK } from '../profile/dbus-talk.js';
 import type { MountOp } from './build.js';
 
 /** The sandbox's own runtime folder ($XDG_RUNTIME_DIR inside; root inside is uid 0). */

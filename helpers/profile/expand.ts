@@ -1,5 +1,5 @@
 // Layers profiles like LXD: later layers win key by key; the result remembers where each value came from.
-import { DEFAULT_IDMAP_SIZE, type Layer, type Profile } from './schema.js';
+import { DEFAULT_IDMAP_SIZE, DEFAULT_PORT_ADDRESS, portKey, type Layer, type Profile } from './schema.js';
 
 export interface LayerSource {
   /** Where the layer came from, e.g. `profile dev (/home/u/.config/sandtray/profiles/dev.sandtray)`. */
@@ -26,7 +26,7 @@ export function expandLayers(sandboxName: string, layers: readonly LayerSource[]
     home: 'private',
     shell: null,
     mounts: [],
-    network: { mode: 'none', allowHostLoopback: false, vpn: null },
+    network: { mode: 'none', allowHostLoopback: false, vpn: null, ports: [] },
     idmap: { mode: 'shared', size: DEFAULT_IDMAP_SIZE },
     nesting: false,
     capabilities: [],
@@ -43,6 +43,7 @@ export function expandLayers(sandboxName: string, layers: readonly LayerSource[]
   }
   const mountIndex = new Map<string, number>();
   const appIndex = new Map<string, number>();
+  const portIndex = new Map<string, number>();
 
   for (const { origin, layer } of layers) {
     const set = <K extends keyof Profile>(key: K, value: Profile[K] | undefined): void => {
@@ -73,6 +74,19 @@ export function expandLayers(sandboxName: string, layers: readonly LayerSource[]
     if (layer.network?.vpn !== undefined) {
       p.network.vpn = { ...layer.network.vpn };
       origins['network.vpn'] = origin;
+    }
+    // Forwarded ports are keyed by host port and protocol: a later layer replaces the same one.
+    for (const f of layer.network?.ports ?? []) {
+      const entry = { host: f.host, sandbox: f.sandbox ?? f.host, proto: f.proto ?? 'tcp', address: f.address ?? DEFAULT_PORT_ADDRESS } as const;
+      const k = portKey(entry);
+      const at = portIndex.get(k);
+      if (at === undefined) {
+        portIndex.set(k, p.network.ports.length);
+        p.network.ports.push({ ...entry });
+      } else {
+        p.network.ports[at] = { ...entry };
+      }
+      origins[`network.ports[${k}]`] = origin;
     }
     if (layer.idmap?.mode !== undefined) {
       p.idmap.mode = layer.idmap.mode;

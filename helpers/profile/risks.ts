@@ -10,7 +10,7 @@ import path from 'node:path';
 import { CAP_RISKS, DEFAULT_CAPS } from '../confine/caps.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
 import type { Profile } from './schema.js';
-import { DBUS_DEFAULT_TALK } from './schema.js';
+import { DBUS_DEFAULT_TALK } from './dbus-talk.js';
 
 export type RiskLevel = 'high' | 'medium' | 'info';
 
@@ -358,6 +358,15 @@ export function profileRisks(p: Profile, host: RiskHost = riskHost()): Risk[] {
   if (p.network.mode === 'nat' && p.network.allowHostLoopback) {
     out.push({ level: 'medium', key: 'network.allowHostLoopback', message: "programs inside can reach services listening on this machine's loopback (127.0.0.1 and ::1), such as databases and development servers that trust local connections" });
   }
+  p.network.ports.forEach((f) => {
+    if (isLoopbackAddress(f.address)) return;
+    const every = f.address === '0.0.0.0' || f.address === '::';
+    out.push({
+      level: 'medium',
+      key: `network.ports[${f.host}/${f.proto}]`,
+      message: `port ${f.host}/${f.proto} listens on ${every ? 'every address of this machine' : `${f.address}, beyond the loopback`}: other machines on your network can reach the sandbox's port ${f.sandbox}`,
+    });
+  });
   if (p.nesting) {
     out.push({ level: 'medium', key: 'nesting', message: 'programs inside may create user namespaces and sandboxes of their own, which puts more of the kernel within their reach' });
   }
@@ -402,4 +411,14 @@ export function profileRisks(p: Profile, host: RiskHost = riskHost()): Risk[] {
 /** One printed line, `warning: KEY: MESSAGE`; a terminal needs its control characters made visible (cli/output.ts). */
 export function formatRisk(r: Risk): string {
   return `warning: ${r.key}: ${r.message}`;
+}
+
+/** Whether a host address is the loopback (127.0.0.0/8 or ::1), where only this machine connects. */
+export function isLoopbackAddress(a: string): boolean {
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(a)) return a.startsWith('127.');
+  try {
+    return new URL(`http://[${a}]/`).hostname === '[::1]';
+  } catch {
+    return false;
+  }
 }

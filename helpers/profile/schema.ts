@@ -1,4 +1,5 @@
 // The profile format (apiVersion sandtray/v1): one strict zod schema for a layer, one for the result.
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { CAP_NAMES, parseCapName, type CapName } from '../confine/caps.js';
@@ -49,10 +50,46 @@ export const vpnSchema = z.strictObject({
   type: z.enum(vpnTypes).describe('openvpn (.ovpn) or wireguard (wg-quick .conf)'),
   config: hostPath.describe('The VPN configuration file; relative paths are relative to the profile file'),
 });
+export const portProtos = ['tcp', 'udp'] as const;
+const portNumber = z.number().refine(Number.isInteger, 'expected a whole number, 1 to 65535').min(1, 'a port is 1 to 65535').max(65535, 'a port is 1 to 65535');
+export const portSchema = z.strictObject({
+  host: portNumber.describe('The port that listens on the host'),
+  sandbox: portNumber.optional().describe('The port inside the sandbox it leads to (default: the same as host)'),
+  proto: z.enum(portProtos).optional().describe('tcp (default) or udp'),
+  address: z.string().refine((a) => net.isIP(a) !== 0, 'expected an IPv4 or IPv6 address, e.g. 127.0.0.1').optional()
+    .describe('The host address to listen on (default 127.0.0.1, the loopback; 0.0.0.0 or :: listens on every address, a risk)'),
+});
+/** The host's loopback: where a forwarded port listens unless the profile names another address. */
+export const DEFAULT_PORT_ADDRESS = '127.0.0.1';
+
+/** A forwarded port as the expanded profile holds it. */
+export interface PortForward {
+  host: number;
+  sandbox: number;
+  proto: (typeof portProtos)[number];
+  address: string;
+}
+
+/** The key of a forward: one host port and protocol can listen once (on one address). */
+export function portKey(f: { host: number; proto?: string }): string {
+  return `${f.host}/${f.proto ?? 'tcp'}`;
+}
+
+const portsSchema = z.array(portSchema).superRefine((ports, ctx) => {
+  const seen = new Map<string, number>();
+  ports.forEach((f, i) => {
+    const k = portKey(f);
+    const first = seen.get(k);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'host'], message: `host port ${k} is already forwarded by network.ports[${first}]; each host port and protocol can be forwarded once` });
+    else seen.set(k, i);
+  });
+});
+
 export const networkSchema = z.strictObject({
   mode: z.enum(networkModes).optional().describe('none: loopback only; nat: user-mode NAT via pasta; host: share the host network; vpn: only a VPN tunnel'),
   allowHostLoopback: z.boolean().optional().describe('nat only: let the sandbox reach services on the host loopback'),
   vpn: vpnSchema.optional().describe('vpn mode: the tunnel the sandbox uses, and nothing else'),
+  ports: portsSchema.optional().describe('nat and vpn: host ports forwarded to ports inside, by pasta; on the host\'s loopback unless an address is given'),
 });
 
 export const idmapSchema = z.strictObject({
@@ -149,7 +186,7 @@ export interface Profile {
   home: string;
   shell: string | null;
   mounts: { source: string; target: string; readOnly: boolean; optional: boolean }[];
-  network: { mode: (typeof networkModes)[number]; allowHostLoopback: boolean; vpn: { type: VpnType; config: string } | null };
+  network: { mode: (typeof networkModes)[number]; allowHostLoopback: boolean; vpn: { type: VpnType; config: string } | null; ports: PortForward[] };
   idmap: { mode: 'shared' | 'isolated'; size: number };
   nesting: boolean;
   /** Capabilities asked for beyond the default set (see confine/caps.ts). */
@@ -180,6 +217,3 @@ export function profileJsonSchema(): unknown {
     title: 'Sandtray profile (sandtray/v1)',
   };
 }
-
-/** Names a filtered bus always lets programs inside call: notifications and the desktop portal. */
-export const DBUS_DEFAULT_TALK = ['org.freedesktop.Notifications', 'org.freedesktop.portal.*'] as const;

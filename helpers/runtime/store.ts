@@ -129,3 +129,8 @@ export function listNames(paths: Paths = sandtrayPaths()): string[] {
   }
   return entries.filter((n) => NAME_RE.test(n) && fs.existsSync(path.join(dir, n, 'sandbox.json'))).sort();
 }
+
+/** Where a sandbox's D-Bus proxy listens (dbus: filtered; network/bus-proxy.ts). */
+export function busSocketPath(dirs: SandboxDirs): string {
+  return path.join(dirs.runtime, 'bus');
+}

@@ -8,7 +8,6 @@
 // stored them through keytar (libsecret's generic schema: service=sandtray, account=SANDBOX/KEY);
 // such an item is still found, through libsecret's `secret-tool`, and moved to the new shape on first
 // read.
-import { hostEnv, spawnTool } from '../host/spawn.js';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -77,6 +76,8 @@ async function secretTool(args: string[]): Promise<{ code: number; stdout: strin
     const v = process.env[k];
     if (v) bus[k] = v;
   }
+  // Loaded here: `list` and `info` read which store a sandbox uses and must not load execa.
+  const { hostEnv, spawnTool } = await import('../host/spawn.js');
   const r = await spawnTool(SECRET_TOOL, args, { env: hostEnv(bus), reject: false, stdin: 'ignore', timeout: 20_000, maxBuffer: 1 << 20, stripFinalNewline: false });
   if ((r as { code?: string }).code === 'ENOENT') return null;
   return { code: r.exitCode ?? 1, stdout: String(r.stdout ?? '') };

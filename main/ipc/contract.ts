@@ -55,7 +55,7 @@ export const expandedProfileSchema = z.looseObject({
   home: z.string(),
   shell: z.string().nullable(),
   mounts: z.array(z.object({ source: z.string(), target: z.string(), readOnly: z.boolean(), optional: z.boolean() })),
-  network: z.looseObject({ mode: z.string(), allowHostLoopback: z.boolean().optional() }),
+  network: z.looseObject({ mode: z.string(), allowHostLoopback: z.boolean().optional(), ports: z.array(z.object({ host: z.number(), sandbox: z.number(), proto: z.string(), address: z.string() })).optional() }),
   idmap: z.looseObject({ mode: z.string(), size: z.number() }),
   nesting: z.boolean(),
 });

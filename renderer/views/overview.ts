@@ -47,6 +47,10 @@ function profileRows(info: SandboxInfo): (Node | string)[][] {
     ['network.mode', code(p.network.mode), originChip(o['network.mode'])],
   ];
   if (p.network.mode === 'nat') rows.push(['network.allowHostLoopback', code(String(p.network.allowHostLoopback ?? false)), originChip(o['network.allowHostLoopback'])]);
+  for (const f of p.network.ports ?? []) {
+    const at = f.address.includes(':') ? `[${f.address}]` : f.address;
+    rows.push([`port ${f.host}/${f.proto}`, code(`${at}:${f.host} -> ${f.sandbox} inside`), originChip(o[`network.ports[${f.host}/${f.proto}]`])]);
+  }
   rows.push(
     ['idmap', code(`${p.idmap.mode}, ${p.idmap.size.toLocaleString()} ids`), originChip(o['idmap.mode'])],
     ['nesting', code(String(p.nesting)), originChip(o['nesting'])],

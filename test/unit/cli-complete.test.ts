@@ -44,6 +44,9 @@ test('bash: the script installs a completion that offers commands, flags, sandbo
     // Files where a file is wanted: the shell completes them.
     assert.deepEqual(await bash(['profile', 'validate', 'off']), ['office.sandtray']);
     assert.deepEqual(await bash(['__comp']), [], 'the hidden command is not offered');
+    assert.deepEqual(await bash(['file', 'p']), ['push', 'pull']);
+    assert.deepEqual(await bash(['file', 'pull', 'web']), ['web-one', 'web-two']);
+    assert.deepEqual(await bash(['file', 'push', 'db', 'off']), ['office.sandtray']);
   } finally {
     await e.cleanup();
   }

@@ -111,6 +111,32 @@ test("README's command table and the command table agree", () => {
     }
   }
   assert.match(section, /exit codes?/i);
+  // Each sub-command is in its command's README row and in its usage lines.
+  for (const name of visible) {
+    const spec = TABLE[name as keyof typeof TABLE] as { subcommands?: readonly string[]; usage: readonly string[] };
+    const row = rows.filter((r) => new RegExp(`^\\| \`${name}\\b`).test(r)).join('\n');
+    for (const sub of spec.subcommands ?? []) {
+      assert.ok(row.includes(sub), `README's ${name} row names ${sub}`);
+      assert.ok(spec.usage.some((u) => u.startsWith(`${name} ${sub}`)), `${name} --help shows ${sub}`);
+    }
+  }
+});
+
+test('file push/pull and network.ports are in both README and --help', async () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const e = sandtrayEnv('help-readme');
+  try {
+    const file = await e.ok(['file', '--help']);
+    for (const s of ['file push NAME HOSTFILE PATH', 'file pull NAME PATH HOSTPATH']) {
+      assert.ok(file.includes(s), `file --help: ${s}`);
+      assert.ok(readme.includes(s), `README: ${s}`);
+    }
+    assert.match(await e.ok(['help', 'create']), /network\.ports=/);
+    assert.match(readme, /ports: \[\{host: 8080, sandbox: 80\}/);
+    assert.match(await e.ok(['--help']), /^ +file +copy a file into or out of a running sandbox/m);
+  } finally {
+    await e.cleanup();
+  }
 });
 
 test('the bundle and the modules give the same help', async () => {

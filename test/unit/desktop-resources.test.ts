@@ -73,6 +73,17 @@ test("electron-builder's own schema accepts the configuration; the .deb depends 
   await assert.rejects(validateConfiguration({ ...config, linux: { ...config['linux'], notAnOption: true } }, logger), /configuration object that does not match/);
 
   assert.deepEqual(config['linux'].target, ['AppImage', 'deb']);
+  // Each key of linux.desktop becomes one Key=Value line of the packaged entry: no nested objects.
+  for (const [k, v] of Object.entries(config['linux'].desktop as Record<string, unknown>)) assert.equal(typeof v, 'string', `linux.desktop.${k} is a line of the entry`);
+  // npm ci is quiet on the Node versions package.json names: no packaging tool asks for a newer one.
+  const pkgJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+  const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { engines?: { node?: string } | string[] }> };
+  const floor = Number(/>=\s*(\d+)/.exec(pkgJson.engines.node)?.[1]);
+  for (const [where, p] of Object.entries(lock.packages)) {
+    const need = Array.isArray(p.engines) ? undefined : p.engines?.node;
+    const m = need && /^>=\s*(\d+)(?:\.\d+)*\s*$/.exec(need);
+    if (m) assert.ok(Number(m[1]) <= floor, `${where} needs node ${need}, beyond package.json's engines ${pkgJson.engines.node}`);
+  }
   for (const dep of ['bubblewrap', 'uidmap', 'passt', 'openvpn', 'wireguard-tools']) assert.ok(config['deb'].depends.includes(dep), dep);
   for (const f of [config['deb'].afterInstall, config['deb'].afterRemove, config['linux'].icon]) assert.ok(fs.existsSync(path.join(ROOT, f)), f);
   assert.equal(config['asar'], false, 'the CLI runs the engine from real files through ELECTRON_RUN_AS_NODE');

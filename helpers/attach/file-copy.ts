@@ -1,0 +1,295 @@
+// `file push` and `file pull`: copying one regular file into or out of a running sandbox.
+//
+// The sandbox's file system is its own: root inside may plant symbolic links (`/tmp/x ->
+// /home/USER/secret`, `../../..`), FIFOs and devices anywhere it can write, and change them at any
+// moment. A path inside is therefore never resolved from the host (through /proc/PID/root an
+// absolute link or `..` leads back out into the host's tree). The sandbox's side of the copy is a
+// small Perl program run by the attach step, confined as every `exec` is: in the sandbox's mount
+// namespace, chrooted to its root, as its root. Whatever a link inside says, it resolves inside.
+// The bytes cross through pipes; the host side alone opens host paths, and opens them itself.
+//
+// Both directions frame the data with its length, so a copy cut short (a killed CLI, a process
+// inside that ends early) is refused instead of leaving a truncated file in place; each side
+// writes a temporary file next to the destination and renames it over the destination only once
+// every byte arrived. A rename replaces a link at the destination instead of following it.
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnChild } from '../host/spawn-child.js';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { SandtrayError } from '../core/errors.js';
+import type { Paths } from '../core/paths.js';
+import { requireTool } from '../host/tools.js';
+import { attachSpec } from './attach.js';
+
+/**
+ * The sandbox's side. pull PATH: open without blocking (a FIFO or terminal cannot hold it up),
+ * refuse anything but a regular file, print "MODE SIZE\n" and then at most SIZE bytes (a file that
+ * grows meanwhile is cut at the size it had). push PATH MODE UID GID MKDIRS BASE: read "SIZE\n" and
+ * SIZE bytes from stdin into a new file beside PATH (PATH/BASE when PATH is an existing folder or
+ * ends with a slash; MKDIRS creates the missing folders), set its owner and mode, and rename it over PATH only when all SIZE bytes came.
+ * Failures are one line "sandtray-file: WHAT: REASON" on stderr and exit 3. Flags are numbers,
+ * the same on x86_64 and aarch64 (O_WRONLY 1, O_CREAT 0x40, O_EXCL 0x80, O_NOCTTY 0x100,
+ * O_NONBLOCK 0x800), so that no module is loaded.
+ */
+export const FILE_SCRIPT = String.raw`
+my ($op, $path, @a) = @ARGV;
+sub fail { my $m = join(': ', @_); $m =~ s/[^\x20-\x7e]/?/g; print STDERR "sandtray-file: $m\n"; exit 3 }
+binmode STDIN; binmode STDOUT;
+if ($op eq 'pull') {
+  sysopen(my $f, $path, 0x800 | 0x100) or fail('open', $!);
+  my @st = stat($f) or fail('stat', $!);
+  -f _ or fail('type', -d _ ? 'a folder' : -p _ ? 'a FIFO' : (-c _ || -b _) ? 'a device' : -S _ ? 'a socket' : 'not a regular file');
+  my ($mode, $left) = ($st[2] & 07777, $st[7]);
+  syswrite(STDOUT, sprintf("%o %d\n", $mode, $left)) or fail('write', $!);
+  while ($left > 0) {
+    my $n = sysread($f, my $buf, $left < 65536 ? $left : 65536);
+    defined $n or fail('read', $!);
+    fail('read', 'the file shrank while it was copied') if $n == 0;
+    my $off = 0;
+    while ($off < $n) { my $w = syswrite(STDOUT, $buf, $n - $off, $off); defined $w or exit 3; $off += $w }
+    $left -= $n;
+  }
+  exit 0;
+}
+if ($op eq 'push') {
+  my ($mode, $uid, $gid, $mkdirs, $base) = @a;
+  my $isdir = $path =~ m{/\z};
+  if ($mkdirs) {
+    my $d = $path =~ m{^/} ? '' : '.';
+    my @parts = grep { length && $_ ne '.' } split m{/}, $path;
+    pop @parts unless $isdir;
+    for my $p (@parts) { $d .= "/$p"; next if -d $d; mkdir($d, 0755) or -d $d or fail('mkdir', $d, $!) }
+  }
+  $path = "$path/$base" if $isdir || -d $path;
+  my ($dir) = $path =~ m{^(.*)/[^/]*$};
+  $dir = '.' unless defined $dir;
+  $dir = '/' if $dir eq '';
+  -d $dir or fail('folder', "$dir: " . (-e $dir ? 'not a folder' : 'no such folder'));
+  my $tmp = "$dir/.sandtray-push-$$-" . int(rand(1e9));
+  sysopen(my $f, $tmp, 1 | 0x40 | 0x80 | 0x100, 0600) or fail('create', $!);
+  my $ok = 0;
+  END { unlink $tmp if defined $tmp && !$ok }
+  my $hdr = <STDIN>;
+  defined $hdr && $hdr =~ /^(\d+)\n\z/ or fail('input', 'no length');
+  my $left = $1;
+  while ($left > 0) {
+    my $n = read(STDIN, my $buf, $left < 65536 ? $left : 65536);
+    defined $n or fail('input', $!);
+    fail('input', 'the copy was cut short') if $n == 0;
+    my $off = 0;
+    while ($off < $n) { my $w = syswrite($f, $buf, $n - $off, $off); defined $w or fail('write', $!); $off += $w }
+    $left -= $n;
+  }
+  chown($uid, $gid, $f) or fail('owner', "$uid:$gid: $!");
+  chmod(oct($mode), $f) or fail('mode', $!);
+  close($f) or fail('write', $!);
+  rename($tmp, $path) or fail('rename', -d $path ? 'a folder of that name is there' : $!);
+  $ok = 1;
+  print STDOUT "$path\n";
+  exit 0;
+}
+fail('usage', $op);
+`;
+
+export interface PushOptions {
+  /** Create the missing folders of the path inside (`-p`). */
+  createDirs?: boolean;
+  /** Permission bits; default the host file's. */
+  mode?: number;
+  /** Owner inside; default root inside (that is, you). */
+  uid?: number;
+  gid?: number;
+}
+
+export interface CopyResult {
+  /** Where the file went. */
+  path: string;
+  bytes: number;
+  mode: number;
+}
+
+/** Whether a sandbox path is one we pass on: no NUL, not empty, no trailing folder-only word we cannot name. */
+function checkInside(p: string): void {
+  if (!p || p.includes('\0')) throw new SandtrayError('INVALID_ARGUMENT', `"${p}" is not a path inside the sandbox`, 'Give an absolute path, e.g. /tmp/notes.txt.');
+  if (!p.startsWith('/')) throw new SandtrayError('INVALID_ARGUMENT', `${p}: expected an absolute path inside the sandbox`, 'e.g. /root/notes.txt');
+}
+
+/** The message of a failed copy from the sandbox's side: our one line when there is one, else the attach step's. */
+function insideError(name: string, what: string, stderr: string, code: number | null): SandtrayError {
+  const lines = stderr.split('\n').filter(Boolean);
+  const ours = lines.find((l) => l.startsWith('sandtray-file: '));
+  if (ours) {
+    const [step, ...rest] = ours.slice('sandtray-file: '.length).split(': ');
+    const reason = rest.join(': ');
+    const hint =
+      step === 'type' ? 'Only regular files are copied (no folders, FIFOs, devices or sockets).'
+      : step === 'folder' ? 'Create the folder first, or pass --create-dirs (-p).'
+      : step === 'owner' ? 'The uid and gid must be mapped in the sandbox (`sandtray info NAME` shows its id map).'
+      : /Read-only file system/.test(reason) ? 'That folder is read-only in the sandbox; copy into /tmp, the home or a writable mount.'
+      : /No such file/.test(reason) ? `Check the path with \`sandtray exec ${name} -- ls -l FOLDER\`.`
+      : undefined;
+    return new SandtrayError('INVALID_ARGUMENT', `${what}: ${step === 'type' ? `it is ${reason}` : reason}`, hint);
+  }
+  const last = lines.at(-1)?.replace(/^sandtray: /, '') ?? `the copy inside ended with code ${code}`;
+  return new SandtrayError('WRONG_STATE', `${what}: ${last}`, `Check \`sandtray info ${name}\`.`);
+}
+
+interface Inside {
+  stdin: NodeJS.WritableStream;
+  stdout: NodeJS.ReadableStream;
+  done: Promise<{ code: number | null; stderr: string }>;
+}
+
+/** Runs FILE_SCRIPT inside the sandbox with args, confined as `exec` is; its stdio are pipes. */
+function runInside(name: string, args: string[], paths?: Paths): Inside {
+  const spec = attachSpec(name, [requireTool('perl'), '-e', FILE_SCRIPT, '--', ...args], { PERL5OPT: '', PERL5LIB: '', PERLLIB: '' }, paths, { workdir: '/' });
+  const [file, ...rest] = spec.argv as [string, ...string[]];
+  // All three are pipes, so none of the streams is null.
+  const child = spawnChild(file, rest, { stdio: ['pipe', 'pipe', 'pipe'], env: spec.env, detached: true }) as ChildProcessWithoutNullStreams;
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => {
+    if (stderr.length < 65536) stderr += d;
+  });
+  // The other side may end before taking all we write: its message says why.
+  child.stdin.on('error', () => undefined);
+  const done = new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    child.once('error', (err) => resolve({ code: 127, stderr: `sandtray: ${err.message}` }));
+    child.once('close', (code, signal) => {
+      fs.rmSync(spec.envFile, { force: true });
+      resolve({ code: code ?? (signal ? 128 : 1), stderr });
+    });
+  });
+  const onExit = () => child.kill('SIGKILL');
+  process.once('exit', onExit);
+  void done.then(() => process.off('exit', onExit));
+  return { stdin: child.stdin, stdout: child.stdout, done };
+}
+
+/** A temporary name next to file, for a copy renamed over it once complete. */
+function tempBeside(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.sandtray-${crypto.randomBytes(6).toString('hex')}`);
+}
+
+/**
+ * Where a pulled file goes on the host: hostPath, or hostPath/BASENAME when it is a folder. A
+ * symbolic link there is refused (someone else may have planted it in a shared folder such as
+ * /tmp); so is anything but a regular file to replace.
+ */
+function hostDestination(hostPath: string, sandboxPath: string): string {
+  let dest = path.resolve(hostPath);
+  let st = fs.lstatSync(dest, { throwIfNoEntry: false });
+  if (st?.isDirectory() || (st?.isSymbolicLink() && fs.statSync(dest, { throwIfNoEntry: false })?.isDirectory())) {
+    const base = path.posix.basename(sandboxPath);
+    if (!base || base === '.' || base === '..') throw new SandtrayError('INVALID_ARGUMENT', `${sandboxPath}: no file name to give the copy in ${hostPath}`, 'Name the host file: sandtray file pull NAME PATH HOSTFILE');
+    dest = path.join(dest, base);
+    st = fs.lstatSync(dest, { throwIfNoEntry: false });
+  }
+  if (st?.isSymbolicLink()) throw new SandtrayError('INVALID_ARGUMENT', `${dest} is a symbolic link; Sandtray does not write through it`, `Give the path it points to (${fs.readlinkSync(dest)}), or remove the link.`);
+  if (st && !st.isFile()) throw new SandtrayError('INVALID_ARGUMENT', `${dest} is there and is not a regular file`, 'Give another host path.');
+  const parent = fs.statSync(path.dirname(dest), { throwIfNoEntry: false });
+  if (!parent?.isDirectory()) throw new SandtrayError('NOT_FOUND', `${path.dirname(dest)}: no such folder on the host`, 'Create it first.');
+  return dest;
+}
+
+/** Copies the regular file sandboxPath out of the running sandbox to hostPath. */
+export async function pullFile(name: string, sandboxPath: string, hostPath: string, paths?: Paths): Promise<CopyResult> {
+  checkInside(sandboxPath);
+  const dest = hostDestination(hostPath, sandboxPath);
+  const what = `${name}:${sandboxPath}`;
+  const inside = runInside(name, ['pull', sandboxPath], paths);
+  const tmp = tempBeside(dest);
+  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+  let header = Buffer.alloc(0);
+  let mode = -1;
+  let size = -1;
+  let got = 0;
+  let fault: SandtrayError | null = null;
+  try {
+    for await (const chunk of inside.stdout as AsyncIterable<Buffer>) {
+      let data = chunk;
+      if (size < 0) {
+        header = Buffer.concat([header, data]);
+        const nl = header.indexOf(10);
+        if (nl < 0) {
+          if (header.length > 64) throw new SandtrayError('INTERNAL', `${what}: the sandbox's side sent no header`);
+          continue;
+        }
+        const m = /^([0-7]{1,6}) (\d{1,20})$/.exec(header.subarray(0, nl).toString('latin1'));
+        if (!m) throw new SandtrayError('INTERNAL', `${what}: the sandbox's side sent a malformed header`);
+        mode = parseInt(m[1]!, 8);
+        size = Number(m[2]);
+        data = header.subarray(nl + 1);
+      }
+      if (got + data.length > size) throw new SandtrayError('INTERNAL', `${what}: the sandbox's side sent more than the file's size`);
+      for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off);
+      got += data.length;
+    }
+    const { code, stderr } = await inside.done;
+    if (code !== 0) throw insideError(name, what, stderr, code);
+    if (size < 0 || got !== size) throw new SandtrayError('INTERNAL', `${what}: the copy was cut short (${got} of ${Math.max(size, 0)} bytes)`, 'Try again.');
+    // Permission bits only: a set-user-id bit from inside never becomes one on the host.
+    fs.fchmodSync(fd, mode & 0o777);
+    fs.fsyncSync(fd);
+  } catch (err) {
+    fault = err instanceof SandtrayError ? err : new SandtrayError('INVALID_ARGUMENT', `${dest}: ${(err as Error).message}`, 'Check the host folder has room and is writable.');
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (fault) {
+    fs.rmSync(tmp, { force: true });
+    await inside.done;
+    throw fault;
+  }
+  fs.renameSync(tmp, dest);
+  return { path: dest, bytes: got, mode: mode & 0o777 };
+}
+
+/** Copies the regular host file hostPath into the running sandbox at sandboxPath. */
+export async function pushFile(name: string, hostPath: string, sandboxPath: string, opts: PushOptions = {}, paths?: Paths): Promise<CopyResult> {
+  checkInside(sandboxPath);
+  let fd: number;
+  try {
+    // Not blocking: a FIFO given by mistake is refused below instead of waiting for a writer.
+    fd = fs.openSync(hostPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SandtrayError('NOT_FOUND', `${hostPath}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`, 'Give a regular file you can read.');
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new SandtrayError('INVALID_ARGUMENT', `${hostPath} is ${st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO' : 'not a regular file'}`, 'Only regular files are copied.');
+    const mode = opts.mode ?? st.mode & 0o777;
+    const base = path.basename(hostPath);
+    const inside = runInside(name, ['push', sandboxPath, mode.toString(8), String(opts.uid ?? 0), String(opts.gid ?? opts.uid ?? 0), opts.createDirs ? '1' : '', base], paths);
+    let out = '';
+    inside.stdout.setEncoding('utf8');
+    inside.stdout.on('data', (d: string) => {
+      if (out.length < 8192) out += d;
+    });
+    const size = st.size;
+    const write = (b: Buffer): Promise<void> => new Promise((resolve) => (inside.stdin.write(b) ? resolve() : inside.stdin.once('drain', resolve)));
+    let ended = false;
+    void inside.done.then(() => {
+      ended = true;
+      inside.stdin.emit('drain');
+    });
+    await write(Buffer.from(`${size}\n`));
+    const buf = Buffer.alloc(65536);
+    let sent = 0;
+    while (sent < size && !ended) {
+      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, size - sent), sent);
+      if (n === 0) break;
+      await write(Buffer.from(buf.subarray(0, n)));
+      sent += n;
+    }
+    inside.stdin.end();
+    const { code, stderr } = await inside.done;
+    if (code !== 0) throw insideError(name, `${name}:${sandboxPath}`, stderr, code);
+    if (sent !== size) throw new SandtrayError('INVALID_ARGUMENT', `${hostPath} shrank while it was copied`, 'Try again once nothing writes to it.');
+    return { path: out.trim() || sandboxPath, bytes: sent, mode };
+  } finally {
+    fs.closeSync(fd);
+  }
+}

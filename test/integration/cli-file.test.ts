@@ -1,0 +1,122 @@
+// `file push` and `file pull` on a running sandbox: owners and modes kept, and no link planted
+// inside (absolute or `..`) ever leads the copy to a host file; each beside a positive control that
+// shows the same link followed from the host does reach the host file.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { sandtrayEnv } from '../lib/sandtray.js';
+
+const e = sandtrayEnv('cli-file');
+let pid1 = 0;
+const host = (f: string) => path.join(e.dir, f);
+
+before(async () => {
+  await e.ok(['launch', 'box']);
+  pid1 = (JSON.parse(await e.ok(['list', '--json'])) as { name: string; pid: number }[]).find((s) => s.name === 'box')!.pid;
+  assert.ok(pid1 > 0);
+});
+after(() => e.cleanup());
+
+const inside = async (script: string) => e.ok(['exec', 'box', '--', 'sh', '-c', script]);
+
+test('push then pull: content, mode and owner (root inside is you) kept', { timeout: 120_000 }, async () => {
+  const src = host('notes.txt');
+  const data = Buffer.concat([Buffer.from('line one\n'), Buffer.alloc(300_000, 7), Buffer.from([0, 255, 10])]);
+  fs.writeFileSync(src, data);
+  fs.chmodSync(src, 0o751);
+  await e.ok(['file', 'push', 'box', src, '/tmp/']);
+  assert.equal((await inside('stat -c "%u:%g %a %s" /tmp/notes.txt')).trim(), `0:0 751 ${data.length}`);
+  const onHost = fs.statSync(`/proc/${pid1}/root/tmp/notes.txt`);
+  assert.equal(onHost.uid, process.getuid!(), 'root inside is the user on the host');
+
+  await e.ok(['file', 'push', '--mode', '0600', '--uid', '1000', '--gid', '100', '-p', 'box', src, '/srv/a/b/renamed']);
+  assert.equal((await inside('stat -c "%u:%g %a" /srv/a/b/renamed')).trim(), '1000:100 600');
+  // A trailing slash names a folder, made with -p.
+  await e.ok(['file', 'push', '-p', 'box', src, '/srv/new/dir/']);
+  assert.equal((await inside('stat -c "%u:%g %a" /srv/new/dir /srv/new/dir/notes.txt')).trim(), '0:0 755\n0:0 751');
+
+  await inside('printf "from inside" > /tmp/out.bin; chmod 4640 /tmp/out.bin');
+  await e.ok(['file', 'pull', 'box', '/tmp/out.bin', e.dir]);
+  assert.equal(fs.readFileSync(host('out.bin'), 'utf8'), 'from inside');
+  assert.equal(fs.statSync(host('out.bin')).mode & 0o7777, 0o640, 'permission bits kept, set-user-id dropped');
+  await e.ok(['file', 'pull', 'box', '/tmp/notes.txt', host('back.txt')]);
+  assert.deepEqual(fs.readFileSync(host('back.txt')), data);
+  assert.equal(fs.statSync(host('back.txt')).mode & 0o777, 0o751);
+});
+
+test('pull never reads a host file through a link planted inside (absolute or ..)', { timeout: 120_000 }, async () => {
+  const secret = host('secret');
+  fs.writeFileSync(secret, 'host secret\n', { mode: 0o600 });
+  const up = '../'.repeat(12);
+  await inside(`ln -s ${secret} /tmp/abs; ln -s ${up}${secret.slice(1)} /tmp/rel; mkdir -p /tmp/d; ln -s ${e.dir} /tmp/d/dir`);
+  // Positive control: the same link followed from the host leads to the host's file.
+  assert.equal(fs.readFileSync(`/proc/${pid1}/root/tmp/abs`, 'utf8'), 'host secret\n', 'control: the absolute link leads out when resolved from the host');
+  // A `..` link stops at the root of the sandbox's mount namespace even through /proc (the
+  // kernel's walk does not climb above a namespace's root mount): only the absolute link needs
+  // the copy to run inside; the `..` one is checked as a regression.
+  assert.throws(() => fs.readFileSync(`/proc/${pid1}/root/tmp/rel`), { code: 'ENOENT' });
+  for (const link of ['/tmp/abs', '/tmp/rel', '/tmp/d/dir/secret']) {
+    const dest = host(`pulled-${path.basename(link)}`);
+    const r = await e.run(['file', 'pull', 'box', link, dest]);
+    assert.equal(r.exitCode, 1, `${link}: ${r.stderr}`);
+    assert.match(r.stderr, /No such file or directory/);
+    assert.equal(fs.existsSync(dest), false, `${link}: nothing written`);
+  }
+  // The sandbox is alive and the same path works once it names a file inside.
+  await inside(`rm /tmp/abs; mkdir -p ${path.dirname(secret)}; echo inside > ${secret}; ln -s ${secret} /tmp/abs`);
+  await e.ok(['file', 'pull', 'box', '/tmp/abs', host('pulled-inside')]);
+  assert.equal(fs.readFileSync(host('pulled-inside'), 'utf8'), 'inside\n');
+  await inside(`rm -rf ${path.dirname(secret)}`);
+});
+
+test('push never writes a host file through a link planted inside', { timeout: 120_000 }, async () => {
+  const control = host('control');
+  const victim = host('victim');
+  fs.writeFileSync(control, 'untouched\n');
+  fs.writeFileSync(victim, 'untouched\n');
+  await inside(`ln -s ${control} /tmp/control; ln -s ${victim} /tmp/victim; ln -s ${e.dir} /tmp/hostdir`);
+  fs.writeFileSync(`/proc/${pid1}/root/tmp/control`, 'overwritten\n');
+  assert.equal(fs.readFileSync(control, 'utf8'), 'overwritten\n', 'control: the link leads out when followed from the host');
+  const src = host('payload');
+  fs.writeFileSync(src, 'payload\n');
+  await e.ok(['file', 'push', 'box', src, '/tmp/victim']);
+  assert.equal(fs.readFileSync(victim, 'utf8'), 'untouched\n');
+  assert.equal((await inside('test -L /tmp/victim || cat /tmp/victim')).trim(), 'payload', 'the link inside was replaced by the file');
+  const r = await e.run(['file', 'push', 'box', src, '/tmp/hostdir/dropped']);
+  assert.equal(r.exitCode, 1);
+  assert.match(r.stderr, /no such folder/);
+  assert.equal(fs.existsSync(host('dropped')), false);
+  const r2 = await e.run(['file', 'push', '-p', 'box', src, '/tmp/hostdir/x/dropped']);
+  assert.equal(r2.exitCode, 1, 'mkdir does not follow the link out either');
+  assert.equal(fs.existsSync(host('x')), false);
+});
+
+test('FIFOs, devices and folders are refused without hanging; a host link is not written through', { timeout: 120_000 }, async () => {
+  await inside('mkfifo /tmp/fifo; mkdir -p /tmp/folder');
+  for (const [p, what] of [['/tmp/fifo', /a FIFO/], ['/dev/zero', /a device/], ['/tmp/folder', /a folder/]] as const) {
+    const r = await e.run(['file', 'pull', 'box', p, host('x')]);
+    assert.equal(r.exitCode, 1);
+    assert.match(r.stderr, what);
+    assert.equal(fs.existsSync(host('x')), false);
+  }
+  const target = host('link-target');
+  fs.writeFileSync(target, 'keep\n');
+  fs.symlinkSync(target, host('hostlink'));
+  await inside('echo new > /tmp/new');
+  const r = await e.run(['file', 'pull', 'box', '/tmp/new', host('hostlink')]);
+  assert.equal(r.exitCode, 1);
+  assert.match(r.stderr, /is a symbolic link/);
+  assert.equal(fs.readFileSync(target, 'utf8'), 'keep\n');
+  const ro = await e.run(['file', 'push', 'box', target, '/usr/planted']);
+  assert.equal(ro.exitCode, 1);
+  assert.match(ro.stderr, /Read-only file system/);
+  const usage = await e.run(['file', 'push', 'box', target]);
+  assert.equal(usage.exitCode, 2);
+  const rel = await e.run(['file', 'push', 'box', target, 'tmp/x']);
+  assert.equal(rel.exitCode, 1);
+  assert.match(rel.stderr, /absolute path/);
+  // No temporary file stays behind anywhere.
+  assert.equal((await inside('ls -a /tmp /usr | grep -c sandtray-push || true')).trim(), '0');
+  assert.deepEqual(fs.readdirSync(e.dir).filter((f) => f.includes('.sandtray-')), []);
+});
