@@ -165,6 +165,7 @@ const NOT_YET_LAYERED = [
   'helpers/network/vpn.ts -> helpers/vpn/agent.js',
   'helpers/network/vpn.ts -> helpers/vpn/apply.js',
   'helpers/network/vpn.ts -> helpers/vpn/jail.js',
+  'helpers/network/vpn.ts -> helpers/vpn/kinds.js',
   'helpers/network/vpn.ts -> helpers/vpn/load.js',
   'helpers/network/vpn.ts -> helpers/vpn/management.js',
   'helpers/network/vpn.ts -> helpers/vpn/openvpn.js',
