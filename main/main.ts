@@ -14,6 +14,7 @@ import { hasStatusNotifierWatcher, trayLikelyAvailable } from './system/tray-sup
 import { TrayView } from './tray/electron-tray.js';
 import { appIconFile, panelIsDark } from './tray/icons.js';
 import { trayModel, type TrayAction } from './tray/model.js';
+import { WindowTrust, windowSteps } from './window/lifecycle.js';
 import { createManagerWindow, type ManagerWindow } from './window/manager.js';
 import { rendererUrl } from './window/options.js';
 
@@ -41,7 +42,7 @@ if (!app.requestSingleInstanceLock({ files: initialFiles })) {
 function start(): void {
   let manager: ManagerWindow | null = null;
   let tray: TrayView | null = null;
-  const trusted = { webContentsIds: new Set<number>(), rendererUrl: rendererUrl() };
+  const trusted = new WindowTrust(rendererUrl());
   const busy = new Set<string>();
 
   const broadcast = (event: SandtrayEvent): void => {
@@ -67,20 +68,23 @@ function start(): void {
 
   function showWindow(view?: View, name?: string): void {
     if (!manager) {
+      let pending = view ? { view, name: name ?? null } : null;
       manager = createManagerWindow({
         icon: appIconFile(),
-        onReady: (id) => {
-          trusted.webContentsIds.add(id);
-          services.secrets.replay();
-          if (view) broadcast({ type: 'navigate', view, name: name ?? null });
-        },
-        onClosed: (id) => {
-          trusted.webContentsIds.delete(id);
-          services.releaseOwner(id);
-          manager = null;
-          // Without a tray there is nothing left to click: closing the window quits the app.
-          if (!tray) app.quit();
-        },
+        steps: windowSteps(trusted, {
+          onLoaded: () => {
+            services.secrets.replay();
+            if (pending) broadcast({ type: 'navigate', ...pending });
+            pending = null;
+          },
+          release: (id) => services.releaseOwner(id),
+          onClosed: () => {
+            manager = null;
+            // Without a tray there is nothing left to click: closing the window quits the app.
+            if (!tray) app.quit();
+          },
+        }),
+        onCrash: (reason) => notify('The Sandtray window stopped', `Its page ended (${reason}) and was opened again. Shells open in it were closed; sandboxes keep running.`),
       });
       return;
     }

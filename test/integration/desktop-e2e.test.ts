@@ -66,7 +66,8 @@ before(async () => {
     openSystemTerminal: () => '/usr/bin/true',
   });
   services.feed.start();
-  bridge = await startBridge(services.handlers);
+  // The window steps main takes (main/main.ts): prompts replayed once loaded, shells ended with the page.
+  bridge = await startBridge(services.handlers, { onLoaded: () => services.secrets.replay(), release: (id) => services.releaseOwner(id) });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -75,7 +76,7 @@ before(async () => {
   page.on('pageerror', (e) => {
     throw e;
   });
-  await page.goto(bridge.url);
+  await page.goto(bridge.newWindow().url);
   await bridge.waitForClients();
 });
 
@@ -93,6 +94,15 @@ after(async () => {
     }
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('first launch: the list is there at once, no call refused', async () => {
+  // Nothing changes after the page loads, so only the page's own first calls can fill the list:
+  // they run before did-finish-load, and main must already trust the window then.
+  await page.waitForSelector('#sandbox-list .sb-item, #content .empty-state');
+  assert.equal(await page.locator('#content .empty-state').count(), 0, 'the window says "No sandboxes yet" with two sandboxes made');
+  assert.deepEqual(await page.$$eval('#sandbox-list .sb-item', (l) => l.map((e) => e.getAttribute('data-name'))), ['alpha', 'builder']);
+  assert.equal(bridge.refused, 0);
 });
 
 test('the list shows every sandbox with its live state', async () => {
