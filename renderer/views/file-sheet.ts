@@ -3,7 +3,7 @@ import type { OpenedFile } from '../../main/ipc/contract.js';
 import { call } from '../api.js';
 import { h } from '../dom.js';
 import { openDialog } from '../ui/dialog.js';
-import { toast, toastError } from '../ui/toast.js';
+import { toast } from '../ui/toast.js';
 import { issuesView, profileSummaryView, vpnSummaryView, vpnVerdictView } from './summary.js';
 
 const shown = new Set<string>();
@@ -38,6 +38,7 @@ export function showOpenedFile(f: OpenedFile, onDone: (name: string) => void): v
   const act = async (start: boolean, btn: HTMLButtonElement): Promise<void> => {
     btn.disabled = true;
     btn.classList.add('busy');
+    d.error(null);
     try {
       const r = await call('file-accept', { token: f.token, name: name.value.trim(), start });
       acted = true;
@@ -45,7 +46,8 @@ export function showOpenedFile(f: OpenedFile, onDone: (name: string) => void): v
       d.close();
       onDone(r.name);
     } catch (err) {
-      toastError(err);
+      d.error(err);
+      name.focus();
     } finally {
       btn.disabled = false;
       btn.classList.remove('busy');

@@ -3,18 +3,20 @@ import type { ProfileEntry } from '../../main/ipc/contract.js';
 import { call } from '../api.js';
 import { h } from '../dom.js';
 import { openDialog } from '../ui/dialog.js';
-import { toast, toastError } from '../ui/toast.js';
+import { toast } from '../ui/toast.js';
 
 const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export async function showNewSandbox(onCreated: (name: string) => void, preselect?: string): Promise<void> {
   let profiles: ProfileEntry[] = [];
+  let listError: unknown = null;
   try {
     profiles = await call('list-profiles', {});
   } catch (err) {
-    toastError(err);
+    listError = err;
   }
   const d = openDialog({ title: 'New sandbox', subtitle: 'Profiles are applied in the order you pick them; later ones win key by key.', icon: 'plus', className: 'dialog-medium' });
+  if (listError) d.error(listError, 'Cannot list the profiles');
   const name = h('input', { class: 'input', id: 'new-name', placeholder: 'e.g. dev or work-vpn', spellcheck: 'false', autocomplete: 'off' });
   const nameHint = h('span', { class: 'field-hint' }, 'Lowercase letters, digits and "-".');
   const picked: string[] = preselect ? [preselect] : [];
@@ -55,13 +57,15 @@ export async function showNewSandbox(onCreated: (name: string) => void, preselec
     }
     create.disabled = true;
     create.classList.add('busy');
+    d.error(null);
     try {
       await call('create-from-profile', { name: name.value, profiles: picked, start: start.checked });
       toast('ok', `${start.checked ? 'Created and started' : 'Created'} ${name.value}`);
       d.close();
       onCreated(name.value);
     } catch (err) {
-      toastError(err);
+      d.error(err);
+      name.focus();
     } finally {
       create.disabled = false;
       create.classList.remove('busy');

@@ -302,6 +302,15 @@ test('opening an .ovpn file shows its servers and imports a private copy', async
   assert.match(text ?? '', /What Sandtray does with this file.*Left out.*dev \(line 2\) · Sandtray sets this itself/s);
   assert.equal(await page.inputValue('#file-name'), 'work-vpn');
   await shot('import-vpn');
+  // A refused import says why in the sheet itself (a toast would sit behind the modal).
+  await page.fill('#file-name', 'alpha');
+  await page.click('#file-create');
+  await page.waitForSelector('.file-sheet .dialog-error:not([hidden])');
+  assert.match(await page.textContent('.file-sheet .dialog-error') ?? '', /alpha/);
+  assert.equal(await page.locator('.toast').count(), 0, 'no error behind the dialog');
+  assert.equal(fs.existsSync(path.join(env['XDG_CONFIG_HOME']!, 'sandtray', 'vpn', 'alpha.ovpn')), false, 'a refused import leaves no copy');
+  await shot('import-vpn-error', true);
+  await page.fill('#file-name', 'work-vpn');
   await page.click('#file-create');
   await page.waitForSelector('.file-sheet', { state: 'detached' });
   const copy = path.join(env['XDG_CONFIG_HOME']!, 'sandtray', 'vpn', 'work-vpn.ovpn');
@@ -326,6 +335,13 @@ test('a sandbox that dies on its own is reported', async () => {
 test('new sandbox dialog: profiles in the order picked, created and started', async () => {
   await page.click('#sidebar-new');
   await page.waitForSelector('#new-name');
+  // A name in use: the dialog says so itself and stays open.
+  await page.fill('#new-name', 'alpha');
+  await page.click('#new-create');
+  await page.waitForSelector('dialog .dialog-error:not([hidden])');
+  assert.match(await page.textContent('dialog .dialog-error') ?? '', /alpha/);
+  assert.equal(await page.locator('.toast-error').count(), 0, 'no error behind the dialog');
+  await shot('new-sandbox-error', true);
   await page.fill('#new-name', 'picked');
   await page.check('.pick input[value="shell"]');
   await shot('new-sandbox');
