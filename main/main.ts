@@ -64,6 +64,7 @@ function start(): void {
     notify: (n) => notify(n.title, n.body, () => showWindow()),
     onSandboxes: () => renderTray(),
     keyring: keytarKeyring(),
+    pickVpnFile,
   });
 
   function showWindow(view?: View, name?: string): void {
@@ -129,13 +130,19 @@ function start(): void {
     }
   }
 
-  async function importVpn(): Promise<void> {
-    const res = await dialog.showOpenDialog({
+  async function pickVpnFile(): Promise<string | null> {
+    const opts: Electron.OpenDialogOptions = {
       title: 'Import VPN configuration',
       properties: ['openFile'],
       filters: [{ name: 'VPN configurations', extensions: ['ovpn', 'conf'] }],
-    });
-    if (!res.canceled) openFiles(res.filePaths);
+    };
+    const res = manager ? await dialog.showOpenDialog(manager.window, opts) : await dialog.showOpenDialog(opts);
+    return res.canceled ? null : (res.filePaths[0] ?? null);
+  }
+
+  async function importVpn(): Promise<void> {
+    const file = await pickVpnFile();
+    if (file) openFiles([file]);
   }
 
   const run = (a: TrayAction): void => {

@@ -129,6 +129,7 @@ function handle(e: SandtrayEvent): void {
       break;
     case 'navigate':
       if (e.view === 'new') void showNewSandbox(select);
+      else if (e.view === 'import') void importVpn();
       else if (e.view === 'profiles') location.hash = '#/profiles';
       else if (e.name) location.hash = `#/sandbox/${e.name}/${e.view}`;
       break;
@@ -151,13 +152,26 @@ function renderHostChecks(checks: readonly HostCheck[]): void {
   ));
 }
 
+/** "Import VPN...": main's file chooser, then the same sheet a double-clicked file gets. */
+async function importVpn(): Promise<void> {
+  try {
+    const f = await call('pick-vpn-file', {});
+    if (f) showOpenedFile(f, select);
+  } catch (err) {
+    toastError(err, 'Cannot import');
+  }
+}
+
 async function boot(): Promise<void> {
   const newBtn = h('button', { class: 'btn primary btn-block', id: 'sidebar-new' }, icon('plus', 14), 'New sandbox');
   newBtn.addEventListener('click', () => void showNewSandbox(select));
+  const importBtn = h('button', { class: 'btn btn-block', id: 'sidebar-import' }, icon('lock', 14), 'Import VPN…');
+  importBtn.addEventListener('click', () => void importVpn());
   document.body.append(h('div', { class: 'app' },
     h('aside', { class: 'sidebar' },
       h('div', { class: 'brand' }, h('span', { class: 'brand-mark' }, icon('tray', 20)), h('span', { class: 'brand-name' }, 'Sandtray')),
       newBtn,
+      importBtn,
       h('div', { class: 'sb-section' }, 'Sandboxes'),
       list,
       h('div', { class: 'sb-foot' }, h('a', { class: 'nav-profiles', href: '#/profiles' }, icon('layers', 16), 'Profiles')),

@@ -21,6 +21,8 @@ export interface ServiceOptions {
   onSandboxes?(update: FeedUpdate): void;
   keyring: Keyring;
   openSystemTerminal?(argv: string[]): string;
+  /** The desktop's file chooser for a VPN configuration (the window's "Import VPN..."); null when cancelled. */
+  pickVpnFile?(): Promise<string | null>;
 }
 
 export interface Services {
@@ -62,6 +64,7 @@ export function createServices(opts: ServiceOptions): Services {
     files,
     refresh: () => feed.refresh(),
     openSystemTerminal: opts.openSystemTerminal ?? ((argv) => openInSystemTerminal(argv)),
+    ...(opts.pickVpnFile ? { pickVpnFile: opts.pickVpnFile } : {}),
   });
   return {
     feed,

@@ -5,11 +5,12 @@ import { sandtrayPaths, type Paths } from '../../helpers/core/paths.js';
 import { listSandboxes } from '../../helpers/inspect/info.js';
 import { watchStates, type StateEvent, type Watcher } from '../../helpers/inspect/monitor.js';
 import { summarySchema, type SandboxSummary } from '../ipc/contract.js';
+import { appsOf } from './apps.js';
 import { withVpnStatus } from './vpn-status.js';
 
 /** Current summaries, parsed with the contract (engine fields such as a VPN status pass when present). */
 export function readSummaries(paths: Paths = sandtrayPaths()): SandboxSummary[] {
-  return listSandboxes(paths).map((s) => withVpnStatus(summarySchema.parse(s)));
+  return listSandboxes(paths).map((s) => withVpnStatus(summarySchema.parse({ ...s, apps: appsOf(s.name, paths) })));
 }
 
 export interface FeedUpdate {

@@ -21,8 +21,10 @@ import type { OpenedFiles } from '../files/opened.js';
 import type { LogFollowers } from '../logs/follow.js';
 import { userProfilesDir, validateProfileText } from '../profile/validate-text.js';
 import type { SecretBroker } from '../secrets/broker.js';
-import { cliArgv } from '../system/cli.js';
+import { appVersion, cliArgv } from '../system/cli.js';
 import type { TerminalSessions } from '../terminal/sessions.js';
+import { verifyText, verifyVpn } from '../../helpers/vpn/verify.js';
+import { openApp } from './apps.js';
 import { readSummaries } from './feed.js';
 import { withVpnStatus } from './vpn-status.js';
 
@@ -35,6 +37,8 @@ export interface HandlerDeps {
   refresh(): void;
   /** Opens argv in the user's terminal emulator; returns which one. */
   openSystemTerminal(argv: string[]): string;
+  /** The desktop's file chooser for a VPN configuration; null when cancelled. */
+  pickVpnFile?(): Promise<string | null>;
 }
 
 function summaryOf(name: string): SandboxSummary {
@@ -141,7 +145,16 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { ok: true as const };
     },
     'file-pending': () => deps.files.pending(),
-    'file-accept': ({ token, name, start }) => after(deps.files.accept(token, name, start)),
+    'file-accept': ({ token, name, start, store, credentials }) => after(deps.files.accept(token, name, start, { ...(store ? { store } : {}), ...(credentials ? { credentials } : {}) })),
+    'pick-vpn-file': async () => {
+      const file = deps.pickVpnFile ? await deps.pickVpnFile() : null;
+      return file === null ? null : deps.files.add(file);
+    },
+    'vpn-verify': async ({ name }) => {
+      const r = await verifyVpn(name);
+      return { ...r, text: verifyText(r, appVersion()) };
+    },
+    'open-app': ({ name, app }) => after(openApp(name, app)),
     'file-dismiss': ({ token }) => {
       deps.files.dismiss(token);
       return { ok: true as const };

@@ -11,7 +11,7 @@ import { PROFILE_EXT } from '../../helpers/profile/load.js';
 import { listNames } from '../../helpers/runtime/store.js';
 import type { OpenedFile } from '../ipc/contract.js';
 import { validateProfileText } from '../profile/validate-text.js';
-import { importVpnConfig } from './import-vpn.js';
+import { importVpnConfig, type VpnImportChoices } from './import-vpn.js';
 import { inspectVpnText } from './vpn-config.js';
 
 const MAX_FILE_BYTES = 256 * 1024;
@@ -100,7 +100,7 @@ export class OpenedFiles {
    * Acts on a file: a profile becomes a sandbox (started if asked), a VPN configuration is imported.
    * The file is read again here: what is created is what is on disk now, checked again.
    */
-  async accept(tokenValue: string, name: string, start: boolean): Promise<{ name: string; message: string }> {
+  async accept(tokenValue: string, name: string, start: boolean, vpn: VpnImportChoices = {}): Promise<{ name: string; message: string }> {
     const opened = this.get(tokenValue);
     if (opened.kind === 'profile') {
       await createSandbox(name, { profiles: [opened.path], paths: this.paths() });
@@ -109,7 +109,7 @@ export class OpenedFiles {
       const rt = await startSandbox(name, this.paths());
       return { name, message: `Created and started ${name} (pid ${rt.init?.pid ?? '?'})` };
     }
-    const message = await importVpnConfig(opened.kind, opened.path, name, start, this.paths());
+    const message = await importVpnConfig(opened.kind, opened.path, name, start, this.paths(), vpn);
     this.entries.delete(tokenValue);
     return { name, message };
   }

@@ -27,6 +27,9 @@ export const OPERATIONS = [
   'file-accept',
   'file-dismiss',
   'host-check',
+  'pick-vpn-file',
+  'vpn-verify',
+  'open-app',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 

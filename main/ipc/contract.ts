@@ -33,6 +33,8 @@ export const summarySchema = z.object({
   startedAt: z.string().nullable(),
   problem: z.string().nullable(),
   vpn: vpnStatusSchema.nullable().optional(),
+  /** The profile's apps (`apps:`), what the tray and the window offer to open in this sandbox. */
+  apps: z.array(z.object({ name: z.string(), title: z.string() })).default([]),
 });
 
 const idLine = z.object({ inside: z.number(), outside: z.number(), count: z.number() });
@@ -120,6 +122,20 @@ export const vpnVerdictSchema = z.object({
   }),
 });
 
+export const secretStoreSchema = z.enum(['keyring', 'file']);
+
+/** The report of `sandtray vpn verify` (helpers/vpn/verify.ts), with the text to paste into a bug report. */
+export const verifyReportSchema = z.object({
+  name: z.string(),
+  type: z.enum(['openvpn', 'wireguard']),
+  tunnel: z.string(),
+  device: z.string(),
+  time: z.string(),
+  checks: z.array(z.object({ check: z.string(), ok: z.boolean(), detail: z.string() })),
+  verdict: z.enum(['no leak found', 'leak found']),
+  text: z.string(),
+});
+
 const openedBase = { token, file: z.string(), path: z.string(), suggestedName: z.string(), issues: z.array(profileIssueSchema) };
 /** A file handed to the app (double-click, second launch, tray import), waiting for the user. */
 export const openedFileSchema = z.discriminatedUnion('kind', [
@@ -183,11 +199,25 @@ export const CONTRACT = {
   },
   'file-pending': { request: empty, reply: z.array(openedFileSchema) },
   'file-accept': {
-    request: z.strictObject({ token, name: nameSchema, start: z.boolean() }),
+    request: z.strictObject({
+      token,
+      name: nameSchema,
+      start: z.boolean(),
+      /** Where the VPN's secrets go: the Secret Service, or 0600 files (the user's consent, given in the sheet). */
+      store: secretStoreSchema.optional(),
+      /** The user name and password the sheet asked for (OpenVPN auth-user-pass), stored with the import. */
+      credentials: z.strictObject({ username: z.string().min(1).max(4096), password: z.string().min(1).max(4096) }).optional(),
+    }),
     reply: z.object({ name: z.string(), message: z.string() }),
   },
   'file-dismiss': { request: z.strictObject({ token }), reply: ok },
   'host-check': { request: empty, reply: z.object({ checks: z.array(checkSchema) }) },
+  /** Main's file chooser for a VPN configuration; null when the user cancelled it. */
+  'pick-vpn-file': { request: empty, reply: openedFileSchema.nullable() },
+  /** `sandtray vpn verify`: the leak check from inside a running VPN sandbox, and its verdict. */
+  'vpn-verify': { request: byName, reply: verifyReportSchema },
+  /** `sandtray open NAME APP`: starts the sandbox if needed, then the app, detached. */
+  'open-app': { request: z.strictObject({ name: nameSchema, app: nameSchema }), reply: z.object({ message: z.string() }) },
 } as const satisfies Record<Operation, { request: z.ZodType; reply: z.ZodType }>;
 
 export type Request<K extends Operation> = z.input<(typeof CONTRACT)[K]['request']>;
@@ -207,6 +237,8 @@ export type VpnVerdictView = z.output<typeof vpnVerdictSchema>;
 export type OpenedFile = z.output<typeof openedFileSchema>;
 export type ProfileEntry = z.output<typeof profileEntrySchema>;
 export type HostCheck = z.output<typeof checkSchema>;
+export type VerifyReportView = z.output<typeof verifyReportSchema>;
+export type SecretStoreChoice = z.output<typeof secretStoreSchema>;
 
 /** Views the window can be asked to show (from the tray or a file hand-off). */
 export const viewSchema = z.enum(['overview', 'logs', 'terminal', 'new', 'profiles', 'import']);

@@ -23,6 +23,7 @@ let bridge: Bridge;
 let browser: Browser;
 let page: Page;
 const notices: Notice[] = [];
+const picked: string[] = [];
 const stored = new Map<string, string>();
 const keyring: Keyring = {
   get: async (a) => stored.get(a) ?? null,
@@ -64,6 +65,8 @@ before(async () => {
     notify: (n) => notices.push(n),
     keyring,
     openSystemTerminal: () => '/usr/bin/true',
+    // The file chooser of "Import VPN…": the files a test lined up, as if the user picked them.
+    pickVpnFile: async () => picked.shift() ?? null,
   });
   services.feed.start();
   // The window steps main takes (main/main.ts): prompts replayed once loaded, shells ended with the page.
@@ -84,7 +87,7 @@ after(async () => {
   await browser?.close();
   await bridge?.close();
   services?.close();
-  for (const n of ['alpha', 'builder', 'opened', 'picked', 'work-vpn']) await cli('delete', '--force', n).catch(() => undefined);
+  for (const n of ['alpha', 'builder', 'opened', 'picked', 'work-vpn', 'home-wg']) await cli('delete', '--force', n).catch(() => undefined);
   if (dir) {
     // The test's read-only folder of links must be writable again to be removed.
     try {
@@ -311,8 +314,23 @@ test('opening an .ovpn file shows its servers and imports a private copy', async
   assert.equal(fs.existsSync(path.join(env['XDG_CONFIG_HOME']!, 'sandtray', 'vpn', 'alpha.ovpn')), false, 'a refused import leaves no copy');
   await shot('import-vpn-error', true);
   await page.fill('#file-name', 'work-vpn');
+  // One sheet asks everything: the user name and password the server wants, and where to keep them
+  // (the file store, consented to here, said as what it is).
+  assert.match(await page.textContent('.file-sheet .secrets-part') ?? '', /0600 files under ~\/\.config\/sandtray\/secrets\/.*Any program running as you can read them/);
+  await page.fill('#file-username', 'alice');
+  await page.fill('#file-password', 'correct horse');
+  await page.check('#file-store-file');
+  await shot('import-vpn-credentials');
   await page.click('#file-create');
   await page.waitForSelector('.file-sheet', { state: 'detached' });
+  const secretDir = path.join(env['XDG_CONFIG_HOME']!, 'sandtray', 'secrets', 'work-vpn');
+  for (const [key, value] of [['username', 'alice'], ['password', 'correct horse']] as const) {
+    const f = fs.readdirSync(secretDir).find((x) => x.startsWith(key));
+    assert.ok(f, `${key} is in the file store: ${fs.readdirSync(secretDir).join(', ')}`);
+    assert.equal(fs.statSync(path.join(secretDir, f)).mode & 0o777, 0o600);
+    assert.equal(fs.readFileSync(path.join(secretDir, f), 'utf8').trim(), value);
+  }
+  assert.match(await cli('info', 'work-vpn'), /kept in files/, '`info` says where its secrets are');
   const copy = path.join(env['XDG_CONFIG_HOME']!, 'sandtray', 'vpn', 'work-vpn.ovpn');
   // The app imports through the engine's importer, as `sandtray vpn import` does.
   const stored = fs.readFileSync(copy, 'utf8');
@@ -321,6 +339,41 @@ test('opening an .ovpn file shows its servers and imports a private copy', async
   assert.equal(fs.statSync(copy).mode & 0o777, 0o600, 'the copy may hold keys: private');
   const made = JSON.parse(await cli('info', 'work-vpn', '--json')) as { network: string };
   assert.equal(made.network, 'vpn');
+});
+
+test('Import VPN… in the window: the keyring refused says so in the sheet, nothing is left; the file store, chosen, works', async () => {
+  const file = path.join(dir, 'home-wg.conf');
+  const key = Buffer.alloc(32, 7).toString('base64');
+  const peer = Buffer.alloc(32, 9).toString('base64');
+  fs.writeFileSync(file, ['[Interface]', `PrivateKey = ${key}`, 'Address = 198.18.7.2/32', 'DNS = 198.18.7.1', '', '[Peer]', `PublicKey = ${peer}`, 'Endpoint = 198.18.7.1:51820', 'AllowedIPs = 0.0.0.0/0', ''].join('\n'));
+  picked.push(file);
+  await page.click('#sidebar-import');
+  await page.waitForSelector('.file-sheet #file-create');
+  assert.equal(await page.inputValue('#file-name'), 'home-wg');
+  assert.equal(await page.isChecked('#file-store-keyring'), true, 'the keyring unless the user says otherwise');
+  await page.click('#file-create');
+  await page.waitForSelector('.file-sheet .dialog-error:not([hidden])');
+  assert.match(await page.textContent('.file-sheet .dialog-error') ?? '', /No keyring.*In a file only you can read/s);
+  assert.equal(await cliState('home-wg'), 'MISSING', 'a refused import leaves no sandbox');
+  assert.equal(fs.existsSync(path.join(env['XDG_CONFIG_HOME']!, 'sandtray', 'vpn', 'home-wg.conf')), false);
+  await shot('import-wireguard-no-keyring', true);
+  await page.check('#file-store-file');
+  await page.click('#file-create');
+  await page.waitForSelector('.file-sheet', { state: 'detached' });
+  const secretDir = path.join(env['XDG_CONFIG_HOME']!, 'sandtray', 'secrets', 'home-wg');
+  const f = fs.readdirSync(secretDir).find((x) => x.startsWith('private-key'));
+  assert.ok(f);
+  assert.equal(fs.readFileSync(path.join(secretDir, f), 'utf8').trim(), key);
+  assert.doesNotMatch(fs.readFileSync(path.join(env['XDG_CONFIG_HOME']!, 'sandtray', 'vpn', 'home-wg.conf'), 'utf8'), new RegExp(key.replace(/[+/=]/g, '.')), 'the key is not in the stored configuration');
+  // Cancel leaves nothing.
+  picked.push(file);
+  await page.click('#sidebar-import');
+  await page.waitForSelector('.file-sheet #file-create');
+  await page.fill('#file-name', 'never-made');
+  await page.click('.file-sheet .dialog-foot .btn:has-text("Cancel")');
+  await page.waitForSelector('.file-sheet', { state: 'detached' });
+  assert.equal(await cliState('never-made'), 'MISSING');
+  assert.equal(services.files.pending().length, 0);
 });
 
 test('a sandbox that dies on its own is reported', async () => {

@@ -165,7 +165,7 @@ test('notices: a sandbox that ends on its own, and a VPN that drops', () => {
   assert.equal(recordedExitCode(path.join(dir, 'none.json')), null);
   fs.rmSync(dir, { recursive: true });
 
-  const s = (state: SandboxSummary['state'], vpn: SandboxSummary['vpn']): SandboxSummary => ({ name: 'work', state, pid: 1, network: 'openvpn', profiles: [], startedAt: null, problem: null, vpn });
+  const s = (state: SandboxSummary['state'], vpn: SandboxSummary['vpn']): SandboxSummary => ({ name: 'work', state, pid: 1, network: 'openvpn', profiles: [], startedAt: null, problem: null, apps: [], vpn });
   assert.equal(vpnDropNotices([s('RUNNING', { state: 'up' })], [s('RUNNING', { state: 'down', detail: 'ping timeout' })])[0]?.title, 'VPN down in work');
   assert.deepEqual(vpnDropNotices([s('RUNNING', { state: 'up' })], [s('STOPPED', { state: 'down' })]), [], 'stopping is not a drop');
   assert.deepEqual(vpnDropNotices([s('RUNNING', { state: 'connecting' })], [s('RUNNING', { state: 'down' })]), []);

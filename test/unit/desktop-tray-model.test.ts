@@ -7,7 +7,7 @@ import { findItem, formatUptime, quitLabel, trayModel, type MenuItem } from '../
 const NOW = new Date('2026-01-01T12:00:00Z');
 
 function sb(name: string, over: Partial<SandboxSummary> = {}): SandboxSummary {
-  return { name, state: 'STOPPED', pid: null, network: 'none', profiles: ['shell'], startedAt: null, problem: null, ...over };
+  return { name, state: 'STOPPED', pid: null, network: 'none', profiles: ['shell'], startedAt: null, problem: null, apps: [], ...over };
 }
 const running = (name: string, over: Partial<SandboxSummary> = {}): SandboxSummary =>
   sb(name, { state: 'RUNNING', pid: 4242, startedAt: '2026-01-01T11:55:00Z', ...over });
