@@ -3,6 +3,7 @@ import type { SandboxInfo, SandboxSummary } from '../../main/ipc/contract.js';
 import { ApiError, call } from '../api.js';
 import { h, icon, replace } from '../dom.js';
 import { confirmDialog } from '../ui/dialog.js';
+import { showLeakCheck } from './leak-check.js';
 import { STATE_TEXT, networkText } from '../ui/format.js';
 import { toast, toastError } from '../ui/toast.js';
 import { LogView } from './logs.js';
@@ -69,7 +70,7 @@ export class SandboxPage {
     this.renderHead();
     this.renderTabs();
     if (tab === 'overview') {
-      if (this.info) replace(this.body, overviewView(this.info));
+      if (this.info) replace(this.body, this.overview(this.info));
       void this.loadInfo();
     } else if (tab === 'logs') {
       if (!this.log) {
@@ -98,6 +99,42 @@ export class SandboxPage {
     return h('div', { class: 'term-bar' }, h('span', { class: 'muted small' }, 'Shell inside ', h('strong', {}, this.name), ' — closing the tab ends this shell only; the sandbox keeps running.'), h('span', { class: 'spacer' }), copy, paste);
   }
 
+  /** The details, with the actions that belong in them: Check for leaks and the sandbox's apps. */
+  private overview(info: SandboxInfo): HTMLElement {
+    const running = this.summary.state === 'RUNNING';
+    const isVpn = Boolean(info.vpn) || ['vpn', 'openvpn', 'wireguard'].includes(info.network) || info.profile?.network.mode === 'vpn';
+    let vpnAction: HTMLElement | null = null;
+    if (isVpn) {
+      const check = h('button', { class: 'btn', id: 'action-verify', disabled: !running }, icon('shield', 14), 'Check for leaks');
+      check.addEventListener('click', () => showLeakCheck(this.name));
+      vpnAction = h('div', { class: 'sees-action' }, check, running ? null : h('span', { class: 'muted small' }, ' Start it to check the tunnel.'));
+    }
+    const apps = this.summary.apps.length
+      ? h('section', { class: 'card card-wide apps', id: 'card-apps' },
+          h('header', { class: 'card-head' }, icon('external', 16), h('h2', {}, 'Apps')),
+          h('div', { class: 'card-body app-buttons' }, this.summary.apps.map((a) => {
+            const b = h('button', { class: 'btn', 'data-app': a.name }, icon('play', 14), `${a.title}`);
+            b.addEventListener('click', () => void this.openApp(a.name, a.title, b));
+            return b;
+          }), h('p', { class: 'muted small' }, running ? 'Each opens inside this sandbox.' : 'Opening one starts the sandbox first.')))
+      : null;
+    return overviewView(info, { vpnAction, apps });
+  }
+
+  private async openApp(app: string, title: string, btn: HTMLButtonElement): Promise<void> {
+    btn.disabled = true;
+    btn.classList.add('busy');
+    try {
+      await call('open-app', { name: this.name, app });
+      toast('ok', `Opened ${title} in ${this.name}`);
+    } catch (err) {
+      toastError(err, `Could not open ${title}`);
+    } finally {
+      btn.disabled = false;
+      btn.classList.remove('busy');
+    }
+  }
+
   private scheduleRefresh(): void {
     if (this.refreshTimer !== null) clearInterval(this.refreshTimer);
     this.refreshTimer = null;
@@ -111,7 +148,7 @@ export class SandboxPage {
       this.info = info;
       if (this.tab === 'overview' && this.el.isConnected) {
         const scroll = this.body.scrollTop;
-        replace(this.body, overviewView(info));
+        replace(this.body, this.overview(info));
         this.body.scrollTop = scroll;
       }
     } catch (err) {

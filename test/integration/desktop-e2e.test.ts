@@ -87,7 +87,7 @@ after(async () => {
   await browser?.close();
   await bridge?.close();
   services?.close();
-  for (const n of ['alpha', 'builder', 'opened', 'picked', 'work-vpn', 'home-wg']) await cli('delete', '--force', n).catch(() => undefined);
+  for (const n of ['alpha', 'builder', 'opened', 'picked', 'work-vpn', 'home-wg', 'office']) await cli('delete', '--force', n).catch(() => undefined);
   if (dir) {
     // The test's read-only folder of links must be writable again to be removed.
     try {
@@ -289,6 +289,10 @@ test('opening a .sandtray file shows what it may see and offers Create and start
   const shown = await page.$$eval('#risks li', (lis) => lis.map((li) => [li.getAttribute('data-key'), li.textContent]));
   assert.deepEqual(shown, cliRisks.map((r) => [r.key, `${r.message.charAt(0).toUpperCase()}${r.message.slice(1)}.`]));
   assert.ok(cliRisks.some((r) => r.key === 'network.mode'));
+  // The page leads with what the sandbox can see, not with pid 1 and namespace numbers.
+  assert.equal(await page.$eval('.overview > :first-child', (e) => e.id), 'card-sees');
+  assert.equal(await page.textContent('#network-badge'), 'your network');
+  assert.match(await page.textContent('#sees-files') ?? '', /shared-link \(really .*\/shared\) → \/shared read-write/);
   await shot('details-risks');
 });
 
@@ -412,6 +416,27 @@ test('delete from the window asks first, then removes it everywhere', async () =
   await page.click('dialog .btn.danger');
   await page.waitForSelector('.sb-item[data-name="picked"]', { state: 'detached', timeout: 30_000 });
   assert.equal(await cliState('picked'), 'MISSING');
+});
+
+test('the apps of a sandbox: offered in the window, opened as `sandtray open` does', async () => {
+  const prof = path.join(dir, 'office.sandtray');
+  fs.writeFileSync(prof, ['apiVersion: sandtray/v1', 'description: Apps for the desktop', 'network:', '  mode: none', 'apps:', '  - {name: clock, title: Clock, command: [sh, -c, "echo app-ran > /tmp/app-mark; exec sleep 300"]}', ''].join('\n'));
+  await cli('create', 'office', '--profile', prof);
+  await page.click('.sb-item[data-name="office"]');
+  await page.waitForSelector('#card-apps button[data-app="clock"]');
+  assert.equal((await page.textContent('#card-apps button[data-app="clock"]'))?.trim(), 'Clock');
+  await shot('details-apps');
+  await page.click('#card-apps button[data-app="clock"]');
+  // Stopped: it starts first, then the app runs inside.
+  await page.waitForSelector('.sb-item[data-name="office"][data-state="RUNNING"]', { timeout: 30_000 });
+  let mark = '';
+  for (let i = 0; i < 100 && !mark.includes('app-ran'); i++) {
+    mark = await cli('exec', 'office', '--', 'sh', '-c', 'cat /tmp/app-mark 2>/dev/null; true');
+    if (!mark.includes('app-ran')) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match(mark, /app-ran/);
+  assert.match(await cli('ps', 'office'), /sleep 300/);
+  await cli('stop', 'office');
 });
 
 test('dark mode', async () => {
