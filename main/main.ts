@@ -169,6 +169,15 @@ function start(): void {
       case 'show-logs':
         showWindow('logs', a.name);
         break;
+      case 'check-leaks':
+        showWindow('leaks', a.name);
+        break;
+      case 'open-app':
+        void Promise.resolve(services.handlers['open-app']({ name: a.name, app: a.app }, { senderId: OWNER_TRAY })).catch((err: unknown) => {
+          const e = asSandtrayError(err);
+          notify(`Could not open ${a.app} in ${a.name}`, `${e.message.split('\n')[0]}${e.hint ? `\n${e.hint}` : ''}`, () => showWindow('logs', a.name));
+        });
+        break;
       case 'new-sandbox':
         showWindow('new');
         break;
@@ -181,6 +190,11 @@ function start(): void {
       case 'quit':
         app.quit();
         break;
+      default: {
+        // Every action of the model is handled: a new one is a type error here.
+        const unhandled: never = a;
+        void unhandled;
+      }
     }
   };
 

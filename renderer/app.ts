@@ -5,6 +5,7 @@ import { call, onEvent } from './api.js';
 import { h, icon, replace } from './dom.js';
 import { toast, toastError } from './ui/toast.js';
 import { showOpenedFile } from './views/file-sheet.js';
+import { showLeakCheck } from './views/leak-check.js';
 import { showNewSandbox } from './views/new-sandbox.js';
 import { ProfilesPage } from './views/profiles.js';
 import { SandboxPage, findTerminal } from './views/sandbox-page.js';
@@ -130,6 +131,10 @@ function handle(e: SandtrayEvent): void {
     case 'navigate':
       if (e.view === 'new') void showNewSandbox(select);
       else if (e.view === 'import') void importVpn();
+      else if (e.view === 'leaks' && e.name) {
+        location.hash = `#/sandbox/${e.name}/overview`;
+        showLeakCheck(e.name);
+      }
       else if (e.view === 'profiles') location.hash = '#/profiles';
       else if (e.name) location.hash = `#/sandbox/${e.name}/${e.view}`;
       break;

@@ -241,7 +241,7 @@ export type VerifyReportView = z.output<typeof verifyReportSchema>;
 export type SecretStoreChoice = z.output<typeof secretStoreSchema>;
 
 /** Views the window can be asked to show (from the tray or a file hand-off). */
-export const viewSchema = z.enum(['overview', 'logs', 'terminal', 'new', 'profiles', 'import']);
+export const viewSchema = z.enum(['overview', 'logs', 'terminal', 'new', 'profiles', 'import', 'leaks']);
 
 /** Everything main pushes to the window, on EVENT_CHANNEL. */
 export const eventSchema = z.discriminatedUnion('type', [
