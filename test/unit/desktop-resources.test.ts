@@ -62,6 +62,46 @@ test('the MIME XML is well formed and update-mime-database accepts it', async ()
   }
 });
 
+test('a .conf file is a WireGuard configuration only when it is one (gio, with the MIME XML installed)', async () => {
+  const update = tool('update-mime-database', 'shared-mime-info');
+  const gio = tool('gio', 'libglib2.0-bin');
+  const xml = fs.readFileSync(path.join(RES, 'linux', 'sandtray-mime.xml'), 'utf8');
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-gio-'));
+  const files = path.join(root, 'files');
+  fs.mkdirSync(files);
+  const write = (name: string, text: string): string => {
+    fs.writeFileSync(path.join(files, name), text);
+    return path.join(files, name);
+  };
+  const wg = write('wg0.conf', '[Interface]\nPrivateKey = x\nAddress = 198.18.0.2/32\n');
+  const commented = write('se-got-wg-001.conf', '# Mullvad WireGuard\n\n[Interface]\nAddress = 198.18.0.2/32\n');
+  const nginx = write('nginx.conf', 'server {\n  listen 80;\n}\n');
+  const fonts = write('fonts.conf', '<?xml version="1.0"?>\n<fontconfig></fontconfig>\n');
+  const typeOf = async (data: string, file: string): Promise<string> => {
+    const r = await execa(gio, ['info', '-a', 'standard::content-type', file], { env: { XDG_DATA_HOME: data, XDG_DATA_DIRS: '/usr/share', PATH: process.env['PATH'] ?? '' }, extendEnv: false });
+    return /content-type: (\S+)/.exec(r.stdout)?.[1] ?? r.stdout;
+  };
+  const install = async (name: string, text: string): Promise<string> => {
+    const data = path.join(root, name);
+    fs.mkdirSync(path.join(data, 'mime', 'packages'), { recursive: true });
+    fs.writeFileSync(path.join(data, 'mime', 'packages', 'sandtray.xml'), text);
+    await execa(update, [path.join(data, 'mime')], { env: { XDG_DATA_DIRS: '/usr/share', PATH: process.env['PATH'] ?? '' } });
+    return data;
+  };
+  try {
+    // Control: claimed by name, every .conf becomes a WireGuard configuration.
+    const byName = await install('by-name', xml.replace('<magic priority="80">', '<glob pattern="*.conf" weight="20"/>\n    <magic priority="80">'));
+    assert.equal(await typeOf(byName, nginx), 'application/x-wireguard-profile');
+    const data = await install('shipped', xml);
+    assert.equal(await typeOf(data, wg), 'application/x-wireguard-profile');
+    assert.equal(await typeOf(data, commented), 'application/x-wireguard-profile');
+    assert.notEqual(await typeOf(data, nginx), 'application/x-wireguard-profile');
+    assert.notEqual(await typeOf(data, fonts), 'application/x-wireguard-profile');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
 // The AppArmor profile, its installer and the launcher: test/unit/apparmor.test.ts.
 
 test("electron-builder's own schema accepts the configuration; the .deb depends on the engine's tools", async () => {
@@ -76,7 +116,9 @@ test("electron-builder's own schema accepts the configuration; the .deb depends 
   for (const dep of ['bubblewrap', 'uidmap', 'passt', 'openvpn', 'wireguard-tools']) assert.ok(config['deb'].depends.includes(dep), dep);
   for (const f of [config['deb'].afterInstall, config['deb'].afterRemove, config['linux'].icon]) assert.ok(fs.existsSync(path.join(ROOT, f)), f);
   assert.equal(config['asar'], false, 'the CLI runs the engine from real files through ELECTRON_RUN_AS_NODE');
-  assert.deepEqual(config['fileAssociations'].map((a: { ext: string }) => a.ext), ['sandtray', 'ovpn', 'conf']);
+  // .conf is not claimed by name: WireGuard files are known by content (the MIME magic rule).
+  assert.deepEqual(config['fileAssociations'].map((a: { ext: string }) => a.ext), ['sandtray', 'ovpn']);
+  assert.ok(config['linux'].mimeTypes.includes('application/x-wireguard-profile'));
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { main: string };
   assert.equal(pkg.main, 'dist/main/main.js');
 });
