@@ -1,16 +1,17 @@
 // The Electron main process: tray, manager window, file hand-off and notifications around the
 // in-process engine. Quitting closes the app only; sandboxes are separate processes and keep running.
 import { spawnSync } from 'node:child_process';
-import { BrowserWindow, Notification, app, dialog, nativeTheme } from 'electron';
+import { BrowserWindow, Menu, Notification, app, dialog, nativeTheme } from 'electron';
 import { asSandtrayError } from '../helpers/core/errors.js';
 import { createServices, type Services } from './app/services.js';
+import { desktopUserData, startPlan } from './app/startup.js';
 import { cliArgsFrom, filesFromArgv } from './files/argv.js';
 import type { SandtrayEvent, View } from './ipc/contract.js';
 import { registerIpc, sendEvent } from './ipc/electron-ipc.js';
 import { connectEnginePrompt } from './secrets/engine-prompt.js';
 import { keytarKeyring } from './secrets/keyring.js';
 import { CLI_SCRIPT } from './system/cli.js';
-import { hasStatusNotifierWatcher, trayLikelyAvailable } from './system/tray-support.js';
+import { hasStatusNotifierWatcher } from './system/tray-support.js';
 import { TrayView } from './tray/electron-tray.js';
 import { appIconFile, panelIsDark } from './tray/icons.js';
 import { trayModel, type TrayAction } from './tray/model.js';
@@ -36,6 +37,10 @@ if (!app.requestSingleInstanceLock({ files: initialFiles })) {
   app.quit();
 } else {
   app.setName('Sandtray');
+  // Electron's caches and storage, not beside the user's profiles in ~/.config/sandtray.
+  app.setPath('userData', desktopUserData(app.getPath('appData')));
+  // Packaged builds have no application menu: Electron's default one offers Reload and DevTools.
+  if (app.isPackaged) Menu.setApplicationMenu(null);
   void app.whenReady().then(start);
 }
 
@@ -203,14 +208,15 @@ function start(): void {
   connectEnginePrompt(services.secrets);
   services.feed.start();
 
-  if (trayLikelyAvailable(process.env['XDG_CURRENT_DESKTOP'], hasStatusNotifierWatcher())) {
+  const plan = startPlan({ statusNotifierWatcher: hasStatusNotifierWatcher(), files: initialFiles, argv: process.argv.slice(1) });
+  if (plan.tray) {
     tray = new TrayView(run, () => panelIsDark(process.env['XDG_CURRENT_DESKTOP'], nativeTheme.shouldUseDarkColors));
     renderTray();
     nativeTheme.on('updated', renderTray);
     // Uptimes in the menu age; the states themselves arrive as events.
     setInterval(renderTray, 60_000).unref();
   }
-  if (!tray || initialFiles.length || process.argv.includes('--show')) showWindow();
+  if (!tray || plan.showWindow) showWindow();
   openFiles(initialFiles);
 
   app.on('second-instance', (_e, argv, cwd, data) => {

@@ -439,6 +439,27 @@ test('the apps of a sandbox: offered in the window, opened as `sandtray open` do
   await cli('stop', 'office');
 });
 
+test('a reload of the page ends the shells the old page had open; the sandbox keeps running', async () => {
+  await cli('start', 'alpha');
+  await page.click('.sb-item[data-name="alpha"]');
+  await page.waitForSelector('.sb-item[data-name="alpha"][data-state="RUNNING"]');
+  await page.click('#action-shell');
+  await page.waitForFunction(() => document.querySelector('.xterm-rows')?.textContent?.includes('#'), null, { timeout: 15_000 });
+  const tabs = services.terminals.list();
+  assert.equal(tabs.length, 1);
+  const pids = services.terminals.pidsOf(tabs[0]!.id);
+  assert.ok(pids.length >= 1);
+  await page.reload();
+  await bridge.waitForClients();
+  await page.waitForSelector('#sandbox-list .sb-item[data-name="alpha"]');
+  for (let i = 0; i < 100 && (pids.some((p) => fs.existsSync(`/proc/${p}`)) || services.terminals.count > 0); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(services.terminals.count, 0, 'the old page\'s shell was ended');
+  assert.deepEqual(pids.filter((p) => fs.existsSync(`/proc/${p}`)), []);
+  assert.equal(await cliState('alpha'), 'RUNNING');
+  assert.equal(bridge.refused, 0, 'the reloaded page is trusted from its first call');
+  await cli('stop', 'alpha');
+});
+
 test('dark mode', async () => {
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.click('.sb-item[data-name="builder"]');

@@ -116,6 +116,15 @@ test("electron-builder's own schema accepts the configuration; the .deb depends 
   for (const dep of ['bubblewrap', 'uidmap', 'passt', 'openvpn', 'wireguard-tools']) assert.ok(config['deb'].depends.includes(dep), dep);
   for (const f of [config['deb'].afterInstall, config['deb'].afterRemove, config['linux'].icon]) assert.ok(fs.existsSync(path.join(ROOT, f)), f);
   assert.equal(config['asar'], false, 'the CLI runs the engine from real files through ELECTRON_RUN_AS_NODE');
+  // Electron's desktopName names the entry the package installs, and that entry is the validated file.
+  const pkgJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { desktopName?: string; devDependencies: Record<string, string> };
+  assert.equal(pkgJson.desktopName, `${config['linux'].executableName}.desktop`);
+  assert.match(fs.readFileSync(path.join(RES, 'linux', 'after-install.sh'), 'utf8'), new RegExp(`install -D -m 644 \\$APP/linux/sandtray\\.desktop /usr/share/applications/${pkgJson.desktopName!.replace('.', '\\.')}`));
+  // Electron is pinned to one version, below 43.3 (open tray regressions on GNOME and KDE from there).
+  const electron = pkgJson.devDependencies['electron'] ?? '';
+  assert.match(electron, /^\d+\.\d+\.\d+$/, `electron ${electron} is not pinned`);
+  const [maj, min] = electron.split('.').map(Number) as [number, number];
+  assert.ok(maj < 43 || (maj === 43 && min < 3), electron);
   // .conf is not claimed by name: WireGuard files are known by content (the MIME magic rule).
   assert.deepEqual(config['fileAssociations'].map((a: { ext: string }) => a.ext), ['sandtray', 'ovpn']);
   assert.ok(config['linux'].mimeTypes.includes('application/x-wireguard-profile'));
