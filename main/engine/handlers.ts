@@ -25,6 +25,7 @@ import { appVersion, cliArgv } from '../system/cli.js';
 import type { TerminalSessions } from '../terminal/sessions.js';
 import { verifyText, verifyVpn } from '../../helpers/vpn/verify.js';
 import { openApp } from './apps.js';
+import { relativeSourceIssues } from '../profile/saved-copy.js';
 import { readSummaries } from './feed.js';
 import { withVpnStatus } from './vpn-status.js';
 
@@ -54,6 +55,14 @@ function descriptionOf(file: string): string {
   } catch {
     return '';
   }
+}
+
+/** The editor's check: the engine's, plus what only a copy in the profiles folder gets wrong. */
+function validateForProfilesFolder(text: string): ReturnType<typeof validateProfileText> {
+  const dir = userProfilesDir(sandtrayPaths().config);
+  const v = validateProfileText(text, dir);
+  const extra = relativeSourceIssues(text, dir);
+  return extra.length ? { ...v, valid: false, issues: [...v.issues, ...extra] } : v;
 }
 
 /** Builds the handler table. */
@@ -104,10 +113,14 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const file = profileFile(name);
       return { name, text: fs.readFileSync(file, 'utf8'), shipped: file.startsWith(SHIPPED_PROFILES + path.sep), file };
     },
-    'validate-profile-text': ({ text }) => validateProfileText(text, userProfilesDir(sandtrayPaths().config)),
+    'validate-profile-text': ({ text }) => validateForProfilesFolder(text),
     'save-profile': ({ name, text }) => {
       const dir = userProfilesDir(sandtrayPaths().config);
-      const v = validateProfileText(text, dir);
+      // Examples are read-only templates: a copy under the same name would replace one for good.
+      if (fs.existsSync(path.join(SHIPPED_PROFILES, `${name}.sandtray`))) {
+        throw new SandtrayError('ALREADY_EXISTS', `"${name}" is an example that ships with Sandtray`, 'Examples are read-only templates: save your copy under another name.');
+      }
+      const v = validateForProfilesFolder(text);
       if (!v.valid) {
         throw new SandtrayError('INVALID_PROFILE', `Not saved: the profile has ${v.issues.length} problem${v.issues.length === 1 ? '' : 's'}:\n  ${v.issues.map((i) => `${i.path}: ${i.message}`).join('\n  ')}`, 'Fix the marked lines first.');
       }

@@ -236,6 +236,44 @@ test('the profile editor shows schema errors inline before saving', async () => 
   await shot('editor-valid');
 });
 
+test('examples are read-only templates: Save as copy, with folders named in full; edits are not lost by switching', async () => {
+  await page.click('.plist-item[data-name="dev"]');
+  await page.waitForFunction(() => (document.querySelector('#profile-text') as HTMLTextAreaElement | null)?.value.includes('Development shell'));
+  assert.equal(await page.inputValue('#profile-name'), 'my-dev', 'a copy gets a name of its own');
+  assert.match(await page.textContent('#profile-save') ?? '', /Save as copy/);
+  // The example's ../.. means its project; in the profiles folder it would mean ~/.config.
+  await page.waitForFunction(() => document.querySelector('#profile-problems')?.textContent?.includes('mounts[0].source'));
+  assert.match(await page.textContent('#profile-problems') ?? '', /"\.\.\/\.\." is relative: in your profiles folder it would mean a folder under/);
+  assert.equal(await page.isDisabled('#profile-save'), true);
+  await shot('editor-example');
+  // Saving under the example's own name is refused by main, whatever the window sends.
+  await assert.rejects(async () => services.handlers['save-profile']({ name: 'dev', text: 'apiVersion: sandtray/v1\n' }, { senderId: 1 }), /example that ships with Sandtray/);
+  const text = (await page.inputValue('#profile-text')).replace('source: ../..', `source: ${dir}`);
+  await page.fill('#profile-text', text);
+  await page.waitForSelector('#profile-status .badge-ok', { timeout: 5_000 });
+  // Unsaved edits: switching asks first; "Cancel" keeps them.
+  await page.click('.plist-item[data-name="shell"]');
+  await page.waitForSelector('dialog .btn.danger');
+  assert.match(await page.textContent('dialog') ?? '', /Discard your changes\?/);
+  await shot('editor-discard', true);
+  await page.click('dialog .btn:has-text("Cancel")');
+  assert.equal(await page.inputValue('#profile-text'), text);
+  assert.equal(await page.inputValue('#profile-name'), 'my-dev');
+  await page.click('#profile-save');
+  await page.waitForSelector('.plist-item[data-name="my-dev"]');
+  const saved = fs.readFileSync(path.join(env['XDG_CONFIG_HOME']!, 'sandtray', 'profiles', 'my-dev.sandtray'), 'utf8');
+  assert.match(saved, new RegExp(`source: ${dir.replace(/[/.-]/g, '\\$&')}`));
+  assert.ok(fs.existsSync(path.join(PROFILES, 'dev.sandtray')), 'the example is untouched');
+  // Narrow window: the editor keeps its width and nothing overflows sideways.
+  await page.setViewportSize({ width: 800, height: 600 });
+  await page.waitForTimeout(100);
+  const widths = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, code: document.querySelector('.code')!.getBoundingClientRect().width }));
+  assert.ok(widths.doc <= 800, `the page is ${widths.doc}px wide`);
+  assert.ok(widths.code >= 400, `the editor is ${widths.code}px wide`);
+  await shot('editor-800');
+  await page.setViewportSize({ width: 1280, height: 800 });
+});
+
 test('the credential dialog sends the password to main once and remembers it in the keyring', async () => {
   await page.click('.sb-item[data-name="alpha"]');
   const first = services.secrets.request({ sandbox: 'alpha', account: 'alpha/auth-user-pass', label: 'Password for alice@vpn.example.test', detail: 'OpenVPN asks for the account password of vpn.example.test.' });
