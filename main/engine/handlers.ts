@@ -26,6 +26,8 @@ import type { TerminalSessions } from '../terminal/sessions.js';
 import { verifyText, verifyVpn } from '../../helpers/vpn/verify.js';
 import { openApp } from './apps.js';
 import { relativeSourceIssues } from '../profile/saved-copy.js';
+import { summarizeProfile } from '../profile/summary.js';
+import { expandRecord } from '../../helpers/profile/resolve.js';
 import { readSummaries } from './feed.js';
 import { withVpnStatus } from './vpn-status.js';
 
@@ -168,6 +170,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { ...r, text: verifyText(r, appVersion()) };
     },
     'open-app': ({ name, app }) => after(openApp(name, app)),
+    'preview-sandbox': ({ name, profiles }) => summarizeProfile(expandRecord({ name, profiles, overrides: null }).profile),
     'file-dismiss': ({ token }) => {
       deps.files.dismiss(token);
       return { ok: true as const };

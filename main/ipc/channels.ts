@@ -30,6 +30,7 @@ export const OPERATIONS = [
   'pick-vpn-file',
   'vpn-verify',
   'open-app',
+  'preview-sandbox',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 

@@ -216,6 +216,11 @@ export const CONTRACT = {
   'pick-vpn-file': { request: empty, reply: openedFileSchema.nullable() },
   /** `sandtray vpn verify`: the leak check from inside a running VPN sandbox, and its verdict. */
   'vpn-verify': { request: byName, reply: verifyReportSchema },
+  /** What a sandbox made from these profiles (in this order) would see, before it is created. */
+  'preview-sandbox': {
+    request: z.strictObject({ name: nameSchema, profiles: z.array(nameSchema).max(16) }),
+    reply: profileSummarySchema,
+  },
   /** `sandtray open NAME APP`: starts the sandbox if needed, then the app, detached. */
   'open-app': { request: z.strictObject({ name: nameSchema, app: nameSchema }), reply: z.object({ message: z.string() }) },
 } as const satisfies Record<Operation, { request: z.ZodType; reply: z.ZodType }>;

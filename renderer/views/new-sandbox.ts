@@ -2,7 +2,8 @@
 import type { ProfileEntry } from '../../main/ipc/contract.js';
 import { call } from '../api.js';
 import { h } from '../dom.js';
-import { openDialog } from '../ui/dialog.js';
+import { errorParts, openDialog } from '../ui/dialog.js';
+import { profileSummaryView } from './summary.js';
 import { toast } from '../ui/toast.js';
 
 const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -21,8 +22,21 @@ export async function showNewSandbox(onCreated: (name: string) => void, preselec
   const nameHint = h('span', { class: 'field-hint' }, 'Lowercase letters, digits and "-".');
   const picked: string[] = preselect ? [preselect] : [];
   const order = h('div', { class: 'chips' });
+  // What it will see, from main's expansion of the picked profiles, before anything is created.
+  const preview = h('div', { class: 'new-preview', id: 'new-preview', 'aria-live': 'polite' });
+  let previewSeq = 0;
+  const renderPreview = async (): Promise<void> => {
+    const seq = ++previewSeq;
+    try {
+      const sum = await call('preview-sandbox', { name: NAME_RE.test(name.value) ? name.value : 'preview', profiles: picked });
+      if (seq === previewSeq) preview.replaceChildren(profileSummaryView(sum));
+    } catch (err) {
+      if (seq === previewSeq) preview.replaceChildren(h('p', { class: 'field-error' }, errorParts(err).message));
+    }
+  };
   const renderOrder = (): void => {
     order.replaceChildren(...(picked.length ? picked.map((p, i) => h('span', { class: 'chip' }, `${i + 1}. ${p}`)) : [h('span', { class: 'muted small' }, 'No profile: the defaults (private home, no network).')]));
+    void renderPreview();
   };
   const list = h('div', { class: 'profile-picks' }, profiles.map((p) => {
     const box = h('input', { type: 'checkbox', value: p.name, checked: picked.includes(p.name) });
@@ -39,6 +53,7 @@ export async function showNewSandbox(onCreated: (name: string) => void, preselec
   d.body.append(
     h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Name'), name, nameHint),
     h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'Profiles'), list, order),
+    h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'What it will see'), preview),
     h('label', { class: 'check' }, start, h('span', {}, 'Start it right away')),
   );
   const create = h('button', { class: 'btn primary', id: 'new-create' }, 'Create');

@@ -439,6 +439,13 @@ test('new sandbox dialog: profiles in the order picked, created and started', as
   await shot('new-sandbox-error', true);
   await page.fill('#new-name', 'picked');
   await page.check('.pick input[value="shell"]');
+  // What it will see, before Create: the expansion of the picked profiles.
+  await page.waitForFunction(() => document.querySelector('#new-preview')?.textContent?.includes('No network'));
+  await page.check('.pick input[value="dev"]');
+  await page.waitForFunction(() => document.querySelector('#new-preview')?.textContent?.includes('/work'));
+  assert.match(await page.textContent('#new-preview') ?? '', /read-write/);
+  await page.uncheck('.pick input[value="dev"]');
+  await page.waitForFunction(() => !document.querySelector('#new-preview')?.textContent?.includes('/work'));
   await shot('new-sandbox');
   await page.click('#new-create');
   await page.waitForSelector('.sb-item[data-name="picked"][data-state="RUNNING"]', { timeout: 30_000 });
