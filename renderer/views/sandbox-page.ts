@@ -24,7 +24,8 @@ export class SandboxPage {
   readonly el: HTMLElement;
   private readonly head = h('header', { class: 'page-head' });
   private readonly tabs = h('nav', { class: 'tabs', role: 'tablist' });
-  private readonly body = h('div', { class: 'tab-body' });
+  // Focusable: it scrolls, and the keyboard must be able to scroll it.
+  private readonly body = h('div', { class: 'tab-body', tabindex: '0', role: 'region', 'aria-label': 'Sandbox details' });
   private tab: Tab = 'overview';
   private log: LogView | null = null;
   private info: SandboxInfo | null = null;
@@ -261,16 +262,23 @@ export class SandboxPage {
       return b;
     };
     const menu = h('div', { class: 'menu-wrap' });
-    const more = h('button', { class: 'btn btn-icon', title: 'More actions', id: 'action-more', 'aria-haspopup': 'menu' }, icon('more', 16));
+    const more = h('button', { class: 'btn btn-icon', title: 'More actions', 'aria-label': 'More actions', id: 'action-more', 'aria-haspopup': 'menu', 'aria-expanded': String(this.menuOpen) }, icon('more', 16));
     more.addEventListener('click', (e) => {
       e.stopPropagation();
       this.menuOpen = !this.menuOpen;
       this.renderHead();
+      if (this.menuOpen) (this.head.querySelector('.menu-item:not([disabled])') as HTMLElement | null)?.focus();
+    });
+    more.addEventListener('keydown', (e) => {
+      if (e.key === 'ArrowDown' && !this.menuOpen) {
+        e.preventDefault();
+        more.click();
+      }
     });
     menu.append(more);
     if (this.menuOpen) {
       const item = (label: string, iconName: Parameters<typeof icon>[0], on: () => void, disabled = false, danger = false): HTMLElement => {
-        const b = h('button', { class: `menu-item${danger ? ' danger' : ''}`, disabled }, icon(iconName, 14), label);
+        const b = h('button', { class: `menu-item${danger ? ' danger' : ''}`, role: 'menuitem', disabled }, icon(iconName, 14), label);
         b.addEventListener('click', () => {
           this.menuOpen = false;
           this.renderHead();
@@ -278,14 +286,34 @@ export class SandboxPage {
         });
         return b;
       };
-      menu.append(h('div', { class: 'menu', role: 'menu' },
+      const list = h('div', { class: 'menu', role: 'menu', 'aria-label': 'More actions' },
         item('Open in system terminal', 'external', () => void call('open-system-terminal', { name: this.name }).then((r) => toast('info', `Opened in ${r.terminal.replace(/^.*\//, '')}`)).catch((e: unknown) => toastError(e)), !running),
         item('Show log', 'log', () => {
           location.hash = `#/sandbox/${this.name}/logs`;
         }),
-        h('div', { class: 'menu-sep' }),
+        h('div', { class: 'menu-sep', role: 'separator' }),
         item('Delete…', 'trash', () => void this.remove(), false, true),
-      ));
+      );
+      // Arrows move between the items, Escape closes the menu and gives focus back to its button.
+      list.addEventListener('keydown', (e) => {
+        const items = Array.from(list.querySelectorAll<HTMLElement>('.menu-item:not([disabled])'));
+        const at = items.indexOf(document.activeElement as HTMLElement);
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          e.stopPropagation();
+          this.menuOpen = false;
+          this.renderHead();
+          (this.head.querySelector('#action-more') as HTMLElement | null)?.focus();
+        } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+          e.preventDefault();
+          const next = items[(at + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length];
+          next?.focus();
+        } else if (e.key === 'Home' || e.key === 'End') {
+          e.preventDefault();
+          (e.key === 'Home' ? items[0] : items[items.length - 1])?.focus();
+        }
+      });
+      menu.append(list);
     }
     const vpnDown = running && s.vpn?.state === 'down';
     replace(this.head,
