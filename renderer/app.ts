@@ -43,7 +43,31 @@ function select(name: string): void {
   location.hash = `#/sandbox/${name}`;
 }
 
+let lastView = '';
+
+/**
+ * After a navigation to another view, focus goes to its heading (not to the page body), so a
+ * keyboard or screen reader user starts where the new view starts. Tabs of one sandbox keep focus.
+ */
+function focusHeading(): void {
+  const r = route();
+  const key = r.kind === 'sandbox' ? `sandbox:${r.name}` : r.kind === 'profiles' ? 'profiles' : 'home';
+  if (key === lastView) return;
+  const first = lastView === '';
+  lastView = key;
+  if (first) return;
+  const heading = content.querySelector<HTMLElement>('h1, h2');
+  if (!heading) return;
+  heading.tabIndex = -1;
+  heading.focus({ preventScroll: true });
+}
+
 async function render(): Promise<void> {
+  await renderView();
+  focusHeading();
+}
+
+async function renderView(): Promise<void> {
   const r = route();
   const selected = r.kind === 'sandbox' ? r.name : null;
   renderSandboxList(list, sandboxes, selected);
@@ -62,7 +86,7 @@ async function render(): Promise<void> {
     const first = sandboxes[0];
     if (first) {
       history.replaceState(null, '', `#/sandbox/${first.name}`);
-      return render();
+      return renderView();
     }
     replace(content, emptyState());
     return;

@@ -538,6 +538,9 @@ test('every main view passes axe-core in both themes (no critical or serious vio
   await page.evaluate(() => document.querySelectorAll('.toast').forEach((t) => t.remove()));
   await page.click('.sb-item[data-name="builder"]');
   await page.waitForSelector('#card-profile');
+  // Focus moves to the new view's heading, not to the page body.
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'builder');
   await accessible('details', found);
   await page.click('.tab:has-text("Log")');
   await page.waitForSelector('#log-text');
