@@ -580,6 +580,48 @@ test('every main view passes axe-core in both themes (no critical or serious vio
   assert.deepEqual(found, []);
 });
 
+test('screenshots of every main view at 1280x800 and 800x600, light and dark', async () => {
+  const views: [string, () => Promise<void>, () => Promise<void>][] = [
+    ['details', async () => {
+      await page.click('.sb-item[data-name="opened"]');
+      await page.waitForSelector('#card-sees');
+    }, async () => undefined],
+    ['log', async () => {
+      await page.click('.tab:has-text("Log")');
+      await page.waitForSelector('#log-text');
+    }, async () => page.click('.tab:has-text("Overview")')],
+    ['profiles', async () => {
+      await page.click('.nav-profiles');
+      await page.waitForSelector('#profile-text');
+    }, async () => undefined],
+    ['new-sandbox', async () => {
+      await page.click('#sidebar-new');
+      await page.waitForSelector('#new-preview .summary');
+    }, async () => page.keyboard.press('Escape')],
+    ['import-sheet', async () => {
+      const file = path.join(dir, 'shots.ovpn');
+      fs.writeFileSync(file, ['client', 'dev tun', 'remote vpn.example.test 1194', 'auth-user-pass', ''].join('\n'));
+      bridge.emit({ type: 'file-opened', file: services.files.add(file) });
+      await page.waitForSelector('.file-sheet #file-create');
+    }, async () => page.keyboard.press('Escape')],
+  ];
+  for (const [name, open, close] of views) {
+    await open();
+    for (const size of [{ width: 1280, height: 800 }, { width: 800, height: 600 }]) {
+      await page.setViewportSize(size);
+      for (const scheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: scheme });
+        await shot(`view-${name}-${size.width}x${size.height}-${scheme}`);
+        // Nothing spills sideways out of the window.
+        assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${name} ${size.width}x${size.height} overflows sideways`);
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.emulateMedia({ colorScheme: 'light' });
+    await close();
+  }
+});
+
 test('dark mode', async () => {
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.click('.sb-item[data-name="builder"]');
