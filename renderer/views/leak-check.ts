@@ -6,7 +6,7 @@ import { openDialog } from '../ui/dialog.js';
 import { toast } from '../ui/toast.js';
 
 export function showLeakCheck(name: string): void {
-  const d = openDialog({ title: `Leak check of ${name}`, subtitle: 'From inside the sandbox: its devices, routes and DNS servers. No packet is sent.', icon: 'shield', className: 'dialog-medium leak-check' });
+  const d = openDialog({ title: `Leak check of ${name}`, subtitle: 'Checked from inside the sandbox; no packet is sent.', icon: 'shield', className: 'dialog-medium leak-check' });
   const status = h('p', { class: 'muted', id: 'leak-status', role: 'status' }, 'Checking…');
   d.body.append(status);
   const close = h('button', { class: 'btn primary' }, 'Close');
