@@ -4,11 +4,11 @@ import { execFileSync } from 'node:child_process';
 import { which } from '../../helpers/host/tools.js';
 
 /** Asks the session bus whether a StatusNotifierWatcher is running; null when we cannot tell. */
-export function hasStatusNotifierWatcher(): boolean | null {
+export function hasStatusNotifierWatcher(env: NodeJS.ProcessEnv = process.env): boolean | null {
   const gdbus = which('gdbus');
-  if (!gdbus || !process.env['DBUS_SESSION_BUS_ADDRESS']) return null;
+  if (!gdbus || !env['DBUS_SESSION_BUS_ADDRESS']) return null;
   try {
-    const out = execFileSync(gdbus, ['call', '--session', '--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus', '--method', 'org.freedesktop.DBus.NameHasOwner', 'org.kde.StatusNotifierWatcher'], { timeout: 2000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync(gdbus, ['call', '--session', '--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus', '--method', 'org.freedesktop.DBus.NameHasOwner', 'org.kde.StatusNotifierWatcher'], { timeout: 2000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env });
     return out.includes('true');
   } catch {
     return null;

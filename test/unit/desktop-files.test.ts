@@ -1,5 +1,7 @@
 // The desktop's pure pieces: file hand-off arguments, VPN file summaries, profile text validation
 // with line numbers, plain-words summaries, terminal emulator choice, notices and tray support.
+import { execFileSync, spawn } from 'node:child_process';
+import { hasStatusNotifierWatcher } from '../../main/system/tray-support.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -236,4 +238,25 @@ test('a VPN that never comes up is reported once per start, after the grace peri
   assert.deepEqual(vpnNeverUpNotices([vpn('down')], at(100), t2, u2, 60), [], 'it came up once: a drop is vpnDropNotices\'s');
   const plain = { ...vpn(null), network: 'nat', vpn: null };
   assert.deepEqual(vpnNeverUpNotices([plain], at(1000), new Set(), new Set(), 60), []);
+});
+
+test('the tray check asks a real session bus: no StatusNotifierWatcher there is "no tray"; no bus is "cannot tell"', async () => {
+  assert.equal(hasStatusNotifierWatcher({ PATH: process.env['PATH'] ?? '' }), null, 'no bus address');
+  const daemon = spawn('dbus-daemon', ['--session', '--nofork', '--print-address=1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const address = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      daemon.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('\n')) resolve(out.trim());
+      });
+      daemon.once('exit', (code) => reject(new Error(`dbus-daemon exited with ${code}`)));
+    });
+    assert.equal(hasStatusNotifierWatcher({ PATH: process.env['PATH'] ?? '', DBUS_SESSION_BUS_ADDRESS: address }), false);
+    // Control: the same call on the same bus answers true for a name that has an owner (the bus's own).
+    const own = execFileSync('gdbus', ['call', '--session', '--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus', '--method', 'org.freedesktop.DBus.NameHasOwner', 'org.freedesktop.DBus'], { env: { PATH: process.env['PATH'] ?? '', DBUS_SESSION_BUS_ADDRESS: address }, encoding: 'utf8' });
+    assert.match(own, /true/);
+  } finally {
+    daemon.kill();
+  }
 });
