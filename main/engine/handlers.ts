@@ -155,8 +155,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       runningSandbox(name);
       return { terminal: deps.openSystemTerminal(cliArgv(['shell', name])) };
     },
-    'secret-reply': async ({ promptId, secret, remember }) => {
-      await deps.secrets.reply(promptId, secret, remember);
+    'secret-reply': async ({ promptId, secret, remember, password }) => {
+      await deps.secrets.reply(promptId, secret, remember, password);
       return { ok: true as const };
     },
     'file-pending': () => deps.files.pending(),

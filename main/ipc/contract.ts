@@ -194,7 +194,7 @@ export const CONTRACT = {
   'terminal-close': { request: z.strictObject({ id: token }), reply: ok },
   'open-system-terminal': { request: byName, reply: z.object({ terminal: z.string() }) },
   'secret-reply': {
-    request: z.strictObject({ promptId: token, secret: z.string().max(4096).nullable(), remember: z.boolean() }),
+    request: z.strictObject({ promptId: token, secret: z.string().max(4096).nullable(), remember: z.boolean(), password: z.string().min(1).max(4096).optional() }),
     reply: ok,
   },
   'file-pending': { request: empty, reply: z.array(openedFileSchema) },
@@ -255,7 +255,8 @@ export const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('terminal-data'), id: token, data: z.string() }),
   z.object({ type: z.literal('terminal-exit'), id: token, exitCode: z.number().int().nullable() }),
   z.object({ type: z.literal('log-data'), followId: token, text: z.string() }),
-  z.object({ type: z.literal('secret-prompt'), promptId: token, sandbox: z.string(), label: z.string(), detail: z.string().nullable(), canRemember: z.boolean(), oneTime: z.boolean().optional(), echo: z.boolean().optional() }),
+  /** `withPassword`: a user name prompt that asks for the password in the same dialog. */
+  z.object({ type: z.literal('secret-prompt'), promptId: token, sandbox: z.string(), label: z.string(), detail: z.string().nullable(), canRemember: z.boolean(), oneTime: z.boolean().optional(), echo: z.boolean().optional(), withPassword: z.boolean().optional() }),
   z.object({ type: z.literal('secret-cancel'), promptId: token }),
   z.object({ type: z.literal('file-opened'), file: openedFileSchema }),
   z.object({ type: z.literal('navigate'), view: viewSchema, name: z.string().nullable() }),

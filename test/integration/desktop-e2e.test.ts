@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { createServices, type Services } from '../../main/app/services.js';
 import type { Notice } from '../../main/engine/notices.js';
 import type { Keyring } from '../../main/secrets/keyring.js';
+import { enginePrompt } from '../../main/secrets/engine-prompt.js';
 import { startBridge, type Bridge } from '../lib/desktop-bridge.js';
 import { BIN, PROFILES, ROOT, sandtrayEnv } from '../lib/sandtray.js';
 
@@ -322,6 +323,22 @@ test('the credential dialog sends the password to main once and remembers it in 
   assert.equal(await page.locator('#secret-remember').count(), 0, 'no remember box for one-time codes');
   await page.keyboard.press('Escape');
   assert.match(await cancelled, /Cancelled/);
+});
+
+test('the engine asks for a user name, then a password: one dialog asks for both', async () => {
+  const ask = enginePrompt(services.secrets);
+  // The engine's questions, in the order and words helpers/secrets/resolve.ts asks them.
+  const user = ask('VPN user name for sandbox alpha: ', { sandbox: 'alpha', key: 'username', label: 'VPN user name' });
+  await page.waitForSelector('#secret-password');
+  await page.fill('#secret-input', 'alice');
+  await page.fill('#secret-password', 'hunter2 battery');
+  await shot('credential-dialog-both', true);
+  await page.click('#secret-submit');
+  assert.equal(await user, 'alice');
+  await page.waitForSelector('#secret-input', { state: 'detached' });
+  // The password question that follows is answered without a second dialog.
+  assert.equal(await ask('VPN password for sandbox alpha: ', { sandbox: 'alpha', key: 'password', label: 'VPN password' }), 'hunter2 battery');
+  assert.equal(await page.locator('#secret-input').count(), 0, 'no second dialog');
 });
 
 test('opening a .sandtray file shows what it may see and offers Create and start', async () => {
