@@ -23,7 +23,10 @@ type Tab = 'overview' | 'logs' | number;
 export class SandboxPage {
   readonly el: HTMLElement;
   private readonly head = h('header', { class: 'page-head' });
-  private readonly tabs = h('nav', { class: 'tabs', role: 'tablist' });
+  // The row of views (Overview, Log, shells): links to views, each shell with a close button of its
+  // own the keyboard reaches, then "+".
+  private readonly tabs = h('div', { class: 'tabs' });
+  private readonly tablist = h('nav', { class: 'tablist', 'aria-label': 'Views of this sandbox' });
   // Focusable: it scrolls, and the keyboard must be able to scroll it.
   private readonly body = h('div', { class: 'tab-body', tabindex: '0', role: 'region', 'aria-label': 'Sandbox details' });
   private tab: Tab = 'overview';
@@ -159,25 +162,30 @@ export class SandboxPage {
 
   private renderTabs(): void {
     const tabBtn = (label: (Node | null)[], tab: Tab, closable?: TerminalTab): HTMLElement => {
-      const a = h('button', { class: `tab${this.tab === tab ? ' active' : ''}`, role: 'tab', 'aria-selected': String(this.tab === tab) }, ...label);
+      const a = h('button', { class: `tab${this.tab === tab ? ' active' : ''}`, ...(this.tab === tab ? { 'aria-current': 'page' } : {}) }, ...label);
       a.addEventListener('click', () => {
         location.hash = `#/sandbox/${this.name}/${tab}`;
       });
       if (closable) {
-        const x = h('span', { class: 'tab-close', title: 'Close this shell', role: 'button', 'aria-label': 'Close this shell' }, icon('x', 12));
+        // A real button of its own next to the tab, so the keyboard reaches it.
+        const label = `Close ${a.textContent ?? 'this shell'}`;
+        const x = h('button', { class: 'tab-close', title: label, 'aria-label': label }, icon('x', 12));
         x.addEventListener('click', (e) => {
           e.stopPropagation();
           this.closeTerminal(closable);
         });
-        a.append(x);
+        return h('span', { class: `tab-wrap${this.tab === tab ? ' active' : ''}`, role: 'presentation' }, a, x);
       }
       return a;
     };
     const terms = terminals.get(this.name) ?? [];
-    replace(this.tabs,
+    replace(this.tablist,
       tabBtn([icon('info', 14), h('span', {}, 'Overview')], 'overview'),
       tabBtn([icon('log', 14), h('span', {}, 'Log')], 'logs'),
       terms.map((t, i) => tabBtn([icon('terminal', 14), h('span', {}, `Shell ${i + 1}`), t.exited ? h('span', { class: 'tab-ended' }, 'ended') : null], i, t)),
+    );
+    replace(this.tabs,
+      this.tablist,
       this.summary.state === 'RUNNING' ? (() => {
         const plus = h('button', { class: 'tab tab-add', title: 'Open a shell', id: 'tab-new-shell' }, icon('plus', 14));
         plus.addEventListener('click', () => void this.openShell());

@@ -46,6 +46,7 @@ async function cliState(name: string): Promise<string> {
   return all.find((s) => s.name === name)?.state ?? 'MISSING';
 }
 
+const axeFound: string[] = [];
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[]; failureSummary?: string }[] }
 
@@ -191,7 +192,13 @@ test('a terminal tab runs a shell inside; typing a command shows its output', as
   assert.equal(tabs.length, 1);
   const pids = services.terminals.pidsOf(tabs[0]!.id);
   assert.ok(pids.length >= 1, 'the tab has a session');
-  await page.click('.tab .tab-close');
+  // The close button is a button of its own the keyboard reaches: Tab from the shell's tab, Enter.
+  await page.focus('.tab-wrap .tab');
+  await page.keyboard.press('Tab');
+  assert.match(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? ''), /^Close Shell 1/);
+  await accessible('terminal', axeFound);
+  await page.focus('.tab-close');
+  await page.keyboard.press('Enter');
   // Closing the tab ends that shell's session only: the sandbox keeps running.
   for (let i = 0; i < 100 && (pids.some((p) => fs.existsSync(`/proc/${p}`)) || services.terminals.count > 0); i++) await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(pids.filter((p) => fs.existsSync(`/proc/${p}`)), [], 'the shell session is gone');
@@ -200,6 +207,7 @@ test('a terminal tab runs a shell inside; typing a command shows its output', as
   for (let i = 0; i < 100 && /script|bash/.test(await cli('ps', 'alpha')); i++) await new Promise((r) => setTimeout(r, 50));
   assert.doesNotMatch(await cli('ps', 'alpha'), /script|bash/);
   assert.equal(await cliState('alpha'), 'RUNNING');
+  assert.deepEqual(axeFound, []);
 });
 
 test('the log view follows new lines', async () => {
