@@ -1,19 +1,21 @@
 // The Electron main process: tray, manager window, file hand-off and notifications around the
 // in-process engine. Quitting closes the app only; sandboxes are separate processes and keep running.
 import { spawnSync } from 'node:child_process';
-import { BrowserWindow, Notification, app, dialog, nativeTheme } from 'electron';
+import { BrowserWindow, Menu, Notification, app, dialog, nativeTheme } from 'electron';
 import { asSandtrayError } from '../helpers/api/index.js';
 import { createServices, type Services } from './app/services.js';
+import { desktopUserData, startPlan } from './app/startup.js';
 import { cliArgsFrom, filesFromArgv } from './files/argv.js';
 import type { SandtrayEvent, View } from './ipc/contract.js';
 import { registerIpc, sendEvent } from './ipc/electron-ipc.js';
 import { connectEnginePrompt } from './secrets/engine-prompt.js';
 import { engineKeyring } from './secrets/engine-keyring.js';
 import { CLI_SCRIPT } from './system/cli.js';
-import { hasStatusNotifierWatcher, trayLikelyAvailable } from './system/tray-support.js';
+import { hasStatusNotifierWatcher } from './system/tray-support.js';
 import { TrayView } from './tray/electron-tray.js';
 import { appIconFile, panelIsDark } from './tray/icons.js';
 import { trayModel, type TrayAction } from './tray/model.js';
+import { WindowTrust, windowSteps } from './window/lifecycle.js';
 import { createManagerWindow, type ManagerWindow } from './window/manager.js';
 import { rendererUrl } from './window/options.js';
 
@@ -35,13 +37,17 @@ if (!app.requestSingleInstanceLock({ files: initialFiles })) {
   app.quit();
 } else {
   app.setName('Sandtray');
+  // Electron's caches and storage, not beside the user's profiles in ~/.config/sandtray.
+  app.setPath('userData', desktopUserData(app.getPath('appData')));
+  // Packaged builds have no application menu: Electron's default one offers Reload and DevTools.
+  if (app.isPackaged) Menu.setApplicationMenu(null);
   void app.whenReady().then(start);
 }
 
 function start(): void {
   let manager: ManagerWindow | null = null;
   let tray: TrayView | null = null;
-  const trusted = { webContentsIds: new Set<number>(), rendererUrl: rendererUrl() };
+  const trusted = new WindowTrust(rendererUrl());
   const busy = new Set<string>();
 
   const broadcast = (event: SandtrayEvent): void => {
@@ -63,24 +69,28 @@ function start(): void {
     notify: (n) => notify(n.title, n.body, () => showWindow()),
     onSandboxes: () => renderTray(),
     keyring: engineKeyring(),
+    pickVpnFile,
   });
 
   function showWindow(view?: View, name?: string): void {
     if (!manager) {
+      let pending = view ? { view, name: name ?? null } : null;
       manager = createManagerWindow({
         icon: appIconFile(),
-        onReady: (id) => {
-          trusted.webContentsIds.add(id);
-          services.secrets.replay();
-          if (view) broadcast({ type: 'navigate', view, name: name ?? null });
-        },
-        onClosed: (id) => {
-          trusted.webContentsIds.delete(id);
-          services.releaseOwner(id);
-          manager = null;
-          // Without a tray there is nothing left to click: closing the window quits the app.
-          if (!tray) app.quit();
-        },
+        steps: windowSteps(trusted, {
+          onLoaded: () => {
+            services.secrets.replay();
+            if (pending) broadcast({ type: 'navigate', ...pending });
+            pending = null;
+          },
+          release: (id) => services.releaseOwner(id),
+          onClosed: () => {
+            manager = null;
+            // Without a tray there is nothing left to click: closing the window quits the app.
+            if (!tray) app.quit();
+          },
+        }),
+        onCrash: (reason) => notify('The Sandtray window stopped', `Its page ended (${reason}) and was opened again. Shells open in it were closed; sandboxes keep running.`),
       });
       return;
     }
@@ -125,13 +135,19 @@ function start(): void {
     }
   }
 
-  async function importVpn(): Promise<void> {
-    const res = await dialog.showOpenDialog({
+  async function pickVpnFile(): Promise<string | null> {
+    const opts: Electron.OpenDialogOptions = {
       title: 'Import VPN configuration',
       properties: ['openFile'],
       filters: [{ name: 'VPN configurations', extensions: ['ovpn', 'conf'] }],
-    });
-    if (!res.canceled) openFiles(res.filePaths);
+    };
+    const res = manager ? await dialog.showOpenDialog(manager.window, opts) : await dialog.showOpenDialog(opts);
+    return res.canceled ? null : (res.filePaths[0] ?? null);
+  }
+
+  async function importVpn(): Promise<void> {
+    const file = await pickVpnFile();
+    if (file) openFiles([file]);
   }
 
   const run = (a: TrayAction): void => {
@@ -158,6 +174,15 @@ function start(): void {
       case 'show-logs':
         showWindow('logs', a.name);
         break;
+      case 'check-leaks':
+        showWindow('leaks', a.name);
+        break;
+      case 'open-app':
+        void Promise.resolve(services.handlers['open-app']({ name: a.name, app: a.app }, { senderId: OWNER_TRAY })).catch((err: unknown) => {
+          const e = asSandtrayError(err);
+          notify(`Could not open ${a.app} in ${a.name}`, `${e.message.split('\n')[0]}${e.hint ? `\n${e.hint}` : ''}`, () => showWindow('logs', a.name));
+        });
+        break;
       case 'new-sandbox':
         showWindow('new');
         break;
@@ -170,6 +195,11 @@ function start(): void {
       case 'quit':
         app.quit();
         break;
+      default: {
+        // Every action of the model is handled: a new one is a type error here.
+        const unhandled: never = a;
+        void unhandled;
+      }
     }
   };
 
@@ -178,14 +208,15 @@ function start(): void {
   connectEnginePrompt(services.secrets);
   services.feed.start();
 
-  if (trayLikelyAvailable(process.env['XDG_CURRENT_DESKTOP'], hasStatusNotifierWatcher())) {
+  const plan = startPlan({ statusNotifierWatcher: hasStatusNotifierWatcher(), files: initialFiles, argv: process.argv.slice(1) });
+  if (plan.tray) {
     tray = new TrayView(run, () => panelIsDark(process.env['XDG_CURRENT_DESKTOP'], nativeTheme.shouldUseDarkColors));
     renderTray();
     nativeTheme.on('updated', renderTray);
     // Uptimes in the menu age; the states themselves arrive as events.
     setInterval(renderTray, 60_000).unref();
   }
-  if (!tray || initialFiles.length || process.argv.includes('--show')) showWindow();
+  if (!tray || plan.showWindow) showWindow();
   openFiles(initialFiles);
 
   app.on('second-instance', (_e, argv, cwd, data) => {

@@ -5,6 +5,7 @@ import { call, onEvent } from './api.js';
 import { h, icon, replace } from './dom.js';
 import { toast, toastError } from './ui/toast.js';
 import { showOpenedFile } from './views/file-sheet.js';
+import { showLeakCheck } from './views/leak-check.js';
 import { showNewSandbox } from './views/new-sandbox.js';
 import { ProfilesPage } from './views/profiles.js';
 import { SandboxPage, findTerminal } from './views/sandbox-page.js';
@@ -42,7 +43,31 @@ function select(name: string): void {
   location.hash = `#/sandbox/${name}`;
 }
 
+let lastView = '';
+
+/**
+ * After a navigation to another view, focus goes to its heading (not to the page body), so a
+ * keyboard or screen reader user starts where the new view starts. Tabs of one sandbox keep focus.
+ */
+function focusHeading(): void {
+  const r = route();
+  const key = r.kind === 'sandbox' ? `sandbox:${r.name}` : r.kind === 'profiles' ? 'profiles' : 'home';
+  if (key === lastView) return;
+  const first = lastView === '';
+  lastView = key;
+  if (first) return;
+  const heading = content.querySelector<HTMLElement>('h1, h2');
+  if (!heading) return;
+  heading.tabIndex = -1;
+  heading.focus({ preventScroll: true });
+}
+
 async function render(): Promise<void> {
+  await renderView();
+  focusHeading();
+}
+
+async function renderView(): Promise<void> {
   const r = route();
   const selected = r.kind === 'sandbox' ? r.name : null;
   renderSandboxList(list, sandboxes, selected);
@@ -61,7 +86,7 @@ async function render(): Promise<void> {
     const first = sandboxes[0];
     if (first) {
       history.replaceState(null, '', `#/sandbox/${first.name}`);
-      return render();
+      return renderView();
     }
     replace(content, emptyState());
     return;
@@ -129,6 +154,11 @@ function handle(e: SandtrayEvent): void {
       break;
     case 'navigate':
       if (e.view === 'new') void showNewSandbox(select);
+      else if (e.view === 'import') void importVpn();
+      else if (e.view === 'leaks' && e.name) {
+        location.hash = `#/sandbox/${e.name}/overview`;
+        showLeakCheck(e.name);
+      }
       else if (e.view === 'profiles') location.hash = '#/profiles';
       else if (e.name) location.hash = `#/sandbox/${e.name}/${e.view}`;
       break;
@@ -151,13 +181,26 @@ function renderHostChecks(checks: readonly HostCheck[]): void {
   ));
 }
 
+/** "Import VPN...": main's file chooser, then the same sheet a double-clicked file gets. */
+async function importVpn(): Promise<void> {
+  try {
+    const f = await call('pick-vpn-file', {});
+    if (f) showOpenedFile(f, select);
+  } catch (err) {
+    toastError(err, 'Cannot import');
+  }
+}
+
 async function boot(): Promise<void> {
   const newBtn = h('button', { class: 'btn primary btn-block', id: 'sidebar-new' }, icon('plus', 14), 'New sandbox');
   newBtn.addEventListener('click', () => void showNewSandbox(select));
+  const importBtn = h('button', { class: 'btn btn-block', id: 'sidebar-import' }, icon('lock', 14), 'Import VPN…');
+  importBtn.addEventListener('click', () => void importVpn());
   document.body.append(h('div', { class: 'app' },
     h('aside', { class: 'sidebar' },
       h('div', { class: 'brand' }, h('span', { class: 'brand-mark' }, icon('tray', 20)), h('span', { class: 'brand-name' }, 'Sandtray')),
       newBtn,
+      importBtn,
       h('div', { class: 'sb-section' }, 'Sandboxes'),
       list,
       h('div', { class: 'sb-foot' }, h('a', { class: 'nav-profiles', href: '#/profiles' }, icon('layers', 16), 'Profiles')),

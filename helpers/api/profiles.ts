@@ -8,6 +8,8 @@ import { profileRisks, riskHost, type Risk } from '../profile/risks.js';
 import { validateProfileText, type ProfileIssue } from '../profile/validate-text.js';
 import type { Profile } from '../profile/schema.js';
 import { ensurePrivateDir, writeFileAtomic } from '../runtime/store.js';
+import { SHIPPED_PROFILES } from '../profile/resolve.js';
+import { relativeSourceIssues } from '../profile/saved-copy.js';
 
 export { formatIssues, formatPath } from '../profile/issues.js';
 export { loadLayerFile, parseLayer, PROFILE_EXT, resolveLayerSources } from '../profile/load.js';
@@ -36,13 +38,23 @@ export function userProfilesDir(paths: Paths = sandtrayPaths()): string {
  */
 export function validateProfile(text: string, baseDir: string = userProfilesDir(), home?: string): ProfileValidation {
   const v = validateProfileText(text, baseDir);
-  return { ...v, risks: v.profile ? profileRisks(v.profile, riskHost(home === undefined ? {} : { home })) : [] };
+  // In the user's profiles folder a relative source would mean a folder under ~/.config: a saved
+  // copy (of an example, say) must name its folders in full.
+  const extra = path.resolve(baseDir) === path.resolve(userProfilesDir()) ? relativeSourceIssues(text, baseDir) : [];
+  const issues = [...v.issues, ...extra];
+  return { ...v, valid: v.valid && !extra.length, issues, risks: v.profile ? profileRisks(v.profile, riskHost(home === undefined ? {} : { home })) : [] };
 }
 
 /** Saves valid profile text under a name in the user's profiles folder; refuses text with problems. */
 export function saveProfile(name: string, text: string, paths: Paths = sandtrayPaths()): { name: string; file: string } {
   const dir = userProfilesDir(paths);
-  const v = validateProfileText(text, dir);
+  // Examples are read-only templates: a copy under the same name would replace one for good.
+  if (fs.existsSync(path.join(SHIPPED_PROFILES, `${name}${PROFILE_EXT}`))) {
+    throw new SandtrayError('ALREADY_EXISTS', `"${name}" is an example that ships with Sandtray`, 'Examples are read-only templates: save your copy under another name.');
+  }
+  const base = validateProfileText(text, dir);
+  const extra = relativeSourceIssues(text, dir);
+  const v = { valid: base.valid && !extra.length, issues: [...base.issues, ...extra] };
   if (!v.valid) {
     throw new SandtrayError('INVALID_PROFILE', `Not saved: the profile has ${v.issues.length} problem${v.issues.length === 1 ? '' : 's'}:\n  ${v.issues.map((i) => `${i.path}: ${i.message}`).join('\n  ')}`, 'Fix the marked lines first.');
   }

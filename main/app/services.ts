@@ -3,9 +3,9 @@
 import { OpenedFiles } from '../files/opened.js';
 import { createHandlers } from '../engine/handlers.js';
 import { SandboxFeed, type FeedUpdate } from '../engine/feed.js';
-import { stopNoticeFromDisk, vpnDropNotices, type Notice } from '../engine/notices.js';
+import { stopNoticeFromDisk, vpnDropNotices, vpnNeverUpNotices, type Notice } from '../engine/notices.js';
 import type { Handlers } from '../ipc/dispatch.js';
-import type { SandtrayEvent } from '../ipc/contract.js';
+import type { SandboxSummary, SandtrayEvent } from '../ipc/contract.js';
 import { LogFollowers } from '../logs/follow.js';
 import { SecretBroker } from '../secrets/broker.js';
 import type { Keyring } from '../secrets/keyring.js';
@@ -21,6 +21,10 @@ export interface ServiceOptions {
   onSandboxes?(update: FeedUpdate): void;
   keyring: Keyring;
   openSystemTerminal?(argv: string[]): string;
+  /** Seconds a VPN may take to come up before the user is told (default 60). */
+  vpnUpGraceSec?: number;
+  /** The desktop's file chooser for a VPN configuration (the window's "Import VPN..."); null when cancelled. */
+  pickVpnFile?(): Promise<string | null>;
 }
 
 export interface Services {
@@ -46,8 +50,17 @@ export function createServices(opts: ServiceOptions): Services {
       }
     }
     for (const n of vpnDropNotices(u.previous, u.sandboxes)) opts.notify(n);
+    checkVpnUp(u.sandboxes);
     opts.onSandboxes?.(u);
   });
+  // A tunnel that never comes up changes nothing on disk once it gave up retrying: a timer asks too.
+  const toldNeverUp = new Set<string>();
+  const seenUp = new Set<string>();
+  function checkVpnUp(sandboxes: readonly SandboxSummary[]): void {
+    for (const n of vpnNeverUpNotices(sandboxes, new Date(), toldNeverUp, seenUp, opts.vpnUpGraceSec)) opts.notify(n);
+  }
+  const vpnTimer = setInterval(() => checkVpnUp(feed.sandboxes), 15_000);
+  vpnTimer.unref();
   const terminals = new TerminalSessions({
     data: (id, data) => opts.emit({ type: 'terminal-data', id, data }),
     exit: (id, exitCode) => opts.emit({ type: 'terminal-exit', id, exitCode }),
@@ -62,6 +75,7 @@ export function createServices(opts: ServiceOptions): Services {
     files,
     refresh: () => feed.refresh(),
     openSystemTerminal: opts.openSystemTerminal ?? ((argv) => openInSystemTerminal(argv)),
+    ...(opts.pickVpnFile ? { pickVpnFile: opts.pickVpnFile } : {}),
   });
   return {
     feed,
@@ -75,6 +89,7 @@ export function createServices(opts: ServiceOptions): Services {
       logs.closeOwner(owner);
     },
     close() {
+      clearInterval(vpnTimer);
       feed.close();
       terminals.closeAll();
     },

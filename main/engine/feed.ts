@@ -3,11 +3,12 @@
 // within milliseconds.
 import { listSandboxes, sandtrayPaths, watchStates, type Paths, type StateEvent, type Watcher } from '../../helpers/api/index.js';
 import { summarySchema, type SandboxSummary } from '../ipc/contract.js';
+import { appsOf } from './apps.js';
 import { withVpnStatus } from './vpn-status.js';
 
 /** Current summaries, parsed with the contract (engine fields such as a VPN status pass when present). */
 export function readSummaries(paths: Paths = sandtrayPaths()): SandboxSummary[] {
-  return listSandboxes(paths).map((s) => withVpnStatus(summarySchema.parse(s)));
+  return listSandboxes(paths).map((s) => withVpnStatus(summarySchema.parse({ ...s, apps: appsOf(s.name, paths) })));
 }
 
 export interface FeedUpdate {

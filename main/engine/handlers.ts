@@ -3,15 +3,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { createSandbox, deleteSandbox, doctor, launchSandbox, listProfiles, profileFile, restartSandbox, runningSandbox, sandboxInfo, saveProfile, SandtrayError, SHIPPED_PROFILES, startSandbox, stopSandbox } from '../../helpers/api/index.js';
+import { createSandbox, deleteSandbox, doctor, expandRecord, verifyText, verifyVpn, launchSandbox, listProfiles, profileFile, restartSandbox, runningSandbox, sandboxInfo, saveProfile, SandtrayError, SHIPPED_PROFILES, startSandbox, stopSandbox } from '../../helpers/api/index.js';
 import type { Handlers } from '../ipc/dispatch.js';
 import { infoSchema, type SandboxSummary } from '../ipc/contract.js';
 import type { OpenedFiles } from '../files/opened.js';
 import type { LogFollowers } from '../logs/follow.js';
 import { validateProfileText } from '../profile/validate-text.js';
 import type { SecretBroker } from '../secrets/broker.js';
-import { cliArgv } from '../system/cli.js';
+import { appVersion, cliArgv } from '../system/cli.js';
 import type { TerminalSessions } from '../terminal/sessions.js';
+import { openApp } from './apps.js';
+import { summarizeProfile } from '../profile/summary.js';
 import { readSummaries } from './feed.js';
 import { withVpnStatus } from './vpn-status.js';
 
@@ -24,6 +26,8 @@ export interface HandlerDeps {
   refresh(): void;
   /** Opens argv in the user's terminal emulator; returns which one. */
   openSystemTerminal(argv: string[]): string;
+  /** The desktop's file chooser for a VPN configuration; null when cancelled. */
+  pickVpnFile?(): Promise<string | null>;
 }
 
 function summaryOf(name: string): SandboxSummary {
@@ -107,12 +111,22 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       runningSandbox(name);
       return { terminal: deps.openSystemTerminal(cliArgv(['shell', name])) };
     },
-    'secret-reply': async ({ promptId, secret, remember }) => {
-      await deps.secrets.reply(promptId, secret, remember);
+    'secret-reply': async ({ promptId, secret, remember, password }) => {
+      await deps.secrets.reply(promptId, secret, remember, password);
       return { ok: true as const };
     },
     'file-pending': () => deps.files.pending(),
-    'file-accept': ({ token, name, start }) => after(deps.files.accept(token, name, start)),
+    'file-accept': ({ token, name, start, store, credentials }) => after(deps.files.accept(token, name, start, { ...(store ? { store } : {}), ...(credentials ? { credentials } : {}) })),
+    'pick-vpn-file': async () => {
+      const file = deps.pickVpnFile ? await deps.pickVpnFile() : null;
+      return file === null ? null : deps.files.add(file);
+    },
+    'vpn-verify': async ({ name }) => {
+      const r = await verifyVpn(name);
+      return { ...r, text: verifyText(r, appVersion()) };
+    },
+    'open-app': ({ name, app }) => after(openApp(name, app)),
+    'preview-sandbox': ({ name, profiles }) => summarizeProfile(expandRecord({ name, profiles, overrides: null }).profile),
     'file-dismiss': ({ token }) => {
       deps.files.dismiss(token);
       return { ok: true as const };

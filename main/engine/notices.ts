@@ -35,3 +35,28 @@ export function vpnDropNotices(before: readonly SandboxSummary[], after: readonl
   }
   return out;
 }
+
+/** How long a VPN sandbox may run without its tunnel up before the user is told. */
+export const VPN_UP_GRACE_SEC = 60;
+
+/**
+ * VPN sandboxes running for longer than the grace period whose tunnel never came up (no report
+ * of "up" since this start), each once per start: `told` keeps "name@startedAt" keys.
+ */
+export function vpnNeverUpNotices(sandboxes: readonly SandboxSummary[], now: Date, told: Set<string>, seenUp: Set<string>, graceSec = VPN_UP_GRACE_SEC): Notice[] {
+  const out: Notice[] = [];
+  for (const s of sandboxes) {
+    if (s.state !== 'RUNNING' || !s.startedAt) continue;
+    const isVpn = Boolean(s.vpn) || ['vpn', 'openvpn', 'wireguard'].includes(s.network);
+    if (!isVpn) continue;
+    const key = `${s.name}@${s.startedAt}`;
+    if (s.vpn?.state === 'up') seenUp.add(key);
+    if (seenUp.has(key) || told.has(key)) continue;
+    const ran = (now.getTime() - Date.parse(s.startedAt)) / 1000;
+    if (ran < graceSec) continue;
+    told.add(key);
+    const why = s.vpn?.detail ? `: ${s.vpn.detail.split('\n')[0]}` : '';
+    out.push({ title: `VPN in ${s.name} did not come up`, body: `The tunnel is still not up after ${Math.round(ran)} s${why}. Nothing inside reaches the network; see its log.` });
+  }
+  return out;
+}

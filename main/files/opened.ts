@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createSandbox, launchSandbox, listNames, PROFILE_EXT, SandtrayError, sandtrayPaths, type Paths } from '../../helpers/api/index.js';
 import type { OpenedFile } from '../ipc/contract.js';
 import { validateProfileText } from '../profile/validate-text.js';
-import { importVpnConfig } from './import-vpn.js';
+import { importVpnConfig, type VpnImportChoices } from './import-vpn.js';
 import { inspectVpnText } from './vpn-config.js';
 
 const MAX_FILE_BYTES = 256 * 1024;
@@ -95,7 +95,7 @@ export class OpenedFiles {
    * Acts on a file: a profile becomes a sandbox (started if asked), a VPN configuration is imported.
    * The file is read again here: what is created is what is on disk now, checked again.
    */
-  async accept(tokenValue: string, name: string, start: boolean): Promise<{ name: string; message: string }> {
+  async accept(tokenValue: string, name: string, start: boolean, vpn: VpnImportChoices = {}): Promise<{ name: string; message: string }> {
     const opened = this.get(tokenValue);
     if (opened.kind === 'profile') {
       if (!start) {
@@ -108,7 +108,7 @@ export class OpenedFiles {
       this.entries.delete(tokenValue);
       return { name, message: `Created and started ${name} (pid ${rt.init?.pid ?? '?'})` };
     }
-    const message = await importVpnConfig(opened.kind, opened.path, name, start, this.paths());
+    const message = await importVpnConfig(opened.kind, opened.path, name, start, this.paths(), vpn);
     this.entries.delete(tokenValue);
     return { name, message };
   }

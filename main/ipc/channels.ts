@@ -27,6 +27,10 @@ export const OPERATIONS = [
   'file-accept',
   'file-dismiss',
   'host-check',
+  'pick-vpn-file',
+  'vpn-verify',
+  'open-app',
+  'preview-sandbox',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 

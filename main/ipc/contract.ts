@@ -33,6 +33,8 @@ export const summarySchema = z.object({
   startedAt: z.string().nullable(),
   problem: z.string().nullable(),
   vpn: vpnStatusSchema.nullable().optional(),
+  /** The profile's apps (`apps:`), what the tray and the window offer to open in this sandbox. */
+  apps: z.array(z.object({ name: z.string(), title: z.string() })).default([]),
 });
 
 const idLine = z.object({ inside: z.number(), outside: z.number(), count: z.number() });
@@ -120,6 +122,20 @@ export const vpnVerdictSchema = z.object({
   }),
 });
 
+export const secretStoreSchema = z.enum(['keyring', 'file']);
+
+/** The report of `sandtray vpn verify` (helpers/vpn/verify.ts), with the text to paste into a bug report. */
+export const verifyReportSchema = z.object({
+  name: z.string(),
+  type: z.enum(['openvpn', 'wireguard']),
+  tunnel: z.string(),
+  device: z.string(),
+  time: z.string(),
+  checks: z.array(z.object({ check: z.string(), ok: z.boolean(), detail: z.string() })),
+  verdict: z.enum(['no leak found', 'leak found']),
+  text: z.string(),
+});
+
 const openedBase = { token, file: z.string(), path: z.string(), suggestedName: z.string(), issues: z.array(profileIssueSchema) };
 /** A file handed to the app (double-click, second launch, tray import), waiting for the user. */
 export const openedFileSchema = z.discriminatedUnion('kind', [
@@ -178,16 +194,35 @@ export const CONTRACT = {
   'terminal-close': { request: z.strictObject({ id: token }), reply: ok },
   'open-system-terminal': { request: byName, reply: z.object({ terminal: z.string() }) },
   'secret-reply': {
-    request: z.strictObject({ promptId: token, secret: z.string().max(4096).nullable(), remember: z.boolean() }),
+    request: z.strictObject({ promptId: token, secret: z.string().max(4096).nullable(), remember: z.boolean(), password: z.string().min(1).max(4096).optional() }),
     reply: ok,
   },
   'file-pending': { request: empty, reply: z.array(openedFileSchema) },
   'file-accept': {
-    request: z.strictObject({ token, name: nameSchema, start: z.boolean() }),
+    request: z.strictObject({
+      token,
+      name: nameSchema,
+      start: z.boolean(),
+      /** Where the VPN's secrets go: the Secret Service, or 0600 files (the user's consent, given in the sheet). */
+      store: secretStoreSchema.optional(),
+      /** The user name and password the sheet asked for (OpenVPN auth-user-pass), stored with the import. */
+      credentials: z.strictObject({ username: z.string().min(1).max(4096), password: z.string().min(1).max(4096) }).optional(),
+    }),
     reply: z.object({ name: z.string(), message: z.string() }),
   },
   'file-dismiss': { request: z.strictObject({ token }), reply: ok },
   'host-check': { request: empty, reply: z.object({ checks: z.array(checkSchema) }) },
+  /** Main's file chooser for a VPN configuration; null when the user cancelled it. */
+  'pick-vpn-file': { request: empty, reply: openedFileSchema.nullable() },
+  /** `sandtray vpn verify`: the leak check from inside a running VPN sandbox, and its verdict. */
+  'vpn-verify': { request: byName, reply: verifyReportSchema },
+  /** What a sandbox made from these profiles (in this order) would see, before it is created. */
+  'preview-sandbox': {
+    request: z.strictObject({ name: nameSchema, profiles: z.array(nameSchema).max(16) }),
+    reply: profileSummarySchema,
+  },
+  /** `sandtray open NAME APP`: starts the sandbox if needed, then the app, detached. */
+  'open-app': { request: z.strictObject({ name: nameSchema, app: nameSchema }), reply: z.object({ message: z.string() }) },
 } as const satisfies Record<Operation, { request: z.ZodType; reply: z.ZodType }>;
 
 export type Request<K extends Operation> = z.input<(typeof CONTRACT)[K]['request']>;
@@ -207,9 +242,11 @@ export type VpnVerdictView = z.output<typeof vpnVerdictSchema>;
 export type OpenedFile = z.output<typeof openedFileSchema>;
 export type ProfileEntry = z.output<typeof profileEntrySchema>;
 export type HostCheck = z.output<typeof checkSchema>;
+export type VerifyReportView = z.output<typeof verifyReportSchema>;
+export type SecretStoreChoice = z.output<typeof secretStoreSchema>;
 
 /** Views the window can be asked to show (from the tray or a file hand-off). */
-export const viewSchema = z.enum(['overview', 'logs', 'terminal', 'new', 'profiles', 'import']);
+export const viewSchema = z.enum(['overview', 'logs', 'terminal', 'new', 'profiles', 'import', 'leaks']);
 
 /** Everything main pushes to the window, on EVENT_CHANNEL. */
 export const eventSchema = z.discriminatedUnion('type', [
@@ -218,7 +255,8 @@ export const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('terminal-data'), id: token, data: z.string() }),
   z.object({ type: z.literal('terminal-exit'), id: token, exitCode: z.number().int().nullable() }),
   z.object({ type: z.literal('log-data'), followId: token, text: z.string() }),
-  z.object({ type: z.literal('secret-prompt'), promptId: token, sandbox: z.string(), label: z.string(), detail: z.string().nullable(), canRemember: z.boolean(), oneTime: z.boolean().optional(), echo: z.boolean().optional() }),
+  /** `withPassword`: a user name prompt that asks for the password in the same dialog. */
+  z.object({ type: z.literal('secret-prompt'), promptId: token, sandbox: z.string(), label: z.string(), detail: z.string().nullable(), canRemember: z.boolean(), oneTime: z.boolean().optional(), echo: z.boolean().optional(), withPassword: z.boolean().optional() }),
   z.object({ type: z.literal('secret-cancel'), promptId: token }),
   z.object({ type: z.literal('file-opened'), file: openedFileSchema }),
   z.object({ type: z.literal('navigate'), view: viewSchema, name: z.string().nullable() }),

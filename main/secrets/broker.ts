@@ -18,6 +18,8 @@ export interface SecretRequest {
   oneTime?: boolean;
   /** The answer may be shown as it is typed. */
   echo?: boolean;
+  /** A user name whose password (this keyring account) is asked in the same dialog. */
+  passwordAccount?: string;
 }
 
 interface Pending {
@@ -31,6 +33,8 @@ type PromptEvent = Extract<SandtrayEvent, { type: 'secret-prompt' | 'secret-canc
 
 export class SecretBroker {
   private readonly pending = new Map<string, Pending>();
+  /** Passwords given with their user name, kept until the engine asks for them (two minutes at most). */
+  private readonly handed = new Map<string, { secret: string; until: number }>();
 
   constructor(
     private readonly keyring: Keyring,
@@ -40,6 +44,9 @@ export class SecretBroker {
 
   /** The secret for a request: the keyring's, or the user's answer. Rejects with SECRET when cancelled. */
   async request(req: SecretRequest): Promise<string> {
+    const given = this.handed.get(req.account);
+    this.handed.delete(req.account);
+    if (given && given.until > Date.now()) return given.secret;
     let stored: string | null = null;
     try {
       if (!req.oneTime) stored = await this.keyring.get(req.account);
@@ -61,7 +68,7 @@ export class SecretBroker {
   }
 
   /** The window's answer; null means cancelled. */
-  async reply(promptId: string, secret: string | null, remember: boolean): Promise<void> {
+  async reply(promptId: string, secret: string | null, remember: boolean, password?: string): Promise<void> {
     const p = this.pending.get(promptId);
     if (!p) throw new SandtrayError('NOT_FOUND', 'That prompt is no longer waiting', 'It may have timed out; try again.');
     this.pending.delete(promptId);
@@ -70,9 +77,11 @@ export class SecretBroker {
       p.reject(new SandtrayError('SECRET', `Cancelled: no password for ${p.req.sandbox}`));
       return;
     }
+    if (password !== undefined && p.req.passwordAccount) this.handed.set(p.req.passwordAccount, { secret: password, until: Date.now() + 120_000 });
     if (remember && p.req.canRemember !== false && !p.req.oneTime) {
       try {
         await this.keyring.set(p.req.account, secret);
+        if (password !== undefined && p.req.passwordAccount) await this.keyring.set(p.req.passwordAccount, password);
       } catch (err) {
         p.resolve(secret);
         throw new SandtrayError('SECRET', `Could not store the password in the keyring: ${(err as Error).message}`, 'It was used this time; check that a keyring (GNOME Keyring, KWallet) is running.');
@@ -98,6 +107,6 @@ export class SecretBroker {
 function promptEvent(promptId: string, req: SecretRequest): PromptEvent {
   return {
     type: 'secret-prompt', promptId, sandbox: req.sandbox, label: req.label, detail: req.detail ?? null, canRemember: req.canRemember !== false && !req.oneTime,
-    ...(req.oneTime ? { oneTime: true } : {}), ...(req.echo ? { echo: true } : {}),
+    ...(req.oneTime ? { oneTime: true } : {}), ...(req.echo ? { echo: true } : {}), ...(req.passwordAccount ? { withPassword: true } : {}),
   };
 }

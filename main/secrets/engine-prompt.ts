@@ -17,7 +17,9 @@ export function enginePrompt(broker: SecretBroker): EnginePrompt {
       if (need.oneTime) {
         return await broker.request({ sandbox, account, label, canRemember: false, oneTime: true, echo: need.echo === true, detail: 'A one-time code is asked at every start and never stored.' });
       }
-      return await broker.request({ sandbox, account, label, canRemember: true, detail: null });
+      // The engine asks for the user name, then the password: one dialog asks for both.
+      if (key === 'username') return await broker.request({ sandbox, account, label: 'VPN user name', canRemember: true, detail: null, passwordAccount: `${sandbox}/password` });
+      return await broker.request({ sandbox, account, label, canRemember: key !== null, detail: null });
     } catch {
       return null;
     }

@@ -4,9 +4,16 @@ import { Menu, Tray, nativeImage, type MenuItemConstructorOptions } from 'electr
 import type { MenuItem, TrayAction, TrayModel } from './model.js';
 import { trayIconFile } from './icons.js';
 
-/** Electron's menu template for the model; `&` would start a mnemonic, so it is doubled. */
+/**
+ * Electron's menu template for the model. A `&` in a label would start a mnemonic, so it is doubled;
+ * the model's own mnemonic letter gets the one `&`.
+ */
 export function menuTemplate(items: readonly MenuItem[], run: (a: TrayAction) => void): MenuItemConstructorOptions[] {
-  const label = (s: string): string => s.replace(/&/g, '&&');
+  const label = (s: string, mnemonic?: string): string => {
+    const escaped = s.replace(/&/g, '&&');
+    const at = mnemonic ? escaped.indexOf(mnemonic) : -1;
+    return at < 0 ? escaped : `${escaped.slice(0, at)}&${escaped.slice(at)}`;
+  };
   return items.map((it): MenuItemConstructorOptions => {
     switch (it.kind) {
       case 'separator':
@@ -14,9 +21,9 @@ export function menuTemplate(items: readonly MenuItem[], run: (a: TrayAction) =>
       case 'label':
         return { id: it.id, label: label(it.label), enabled: false };
       case 'submenu':
-        return { id: it.id, label: label(it.label), submenu: menuTemplate(it.items, run) };
+        return { id: it.id, label: label(it.label, it.mnemonic), submenu: menuTemplate(it.items, run) };
       case 'action':
-        return { id: it.id, label: label(it.label), enabled: it.enabled, click: () => run(it.action) };
+        return { id: it.id, label: label(it.label, it.mnemonic), enabled: it.enabled, click: () => run(it.action) };
     }
   });
 }

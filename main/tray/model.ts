@@ -4,13 +4,15 @@ import type { SandboxSummary, SandboxState } from '../ipc/contract.js';
 
 /** What a menu item does when clicked. */
 export type TrayAction =
-  | { type: 'start' | 'stop' | 'restart' | 'open-shell' | 'open-system-terminal' | 'show-details' | 'show-logs'; name: string }
+  | { type: 'start' | 'stop' | 'restart' | 'open-shell' | 'open-system-terminal' | 'show-details' | 'show-logs' | 'check-leaks'; name: string }
+  | { type: 'open-app'; name: string; app: string }
   | { type: 'new-sandbox' | 'import-vpn' | 'open-window' | 'quit' };
 
 export type MenuItem =
-  | { kind: 'action'; id: string; label: string; enabled: boolean; action: TrayAction }
+  /** `mnemonic`: the letter of the label the keyboard picks it with (Alt+letter), when it has one. */
+  | { kind: 'action'; id: string; label: string; enabled: boolean; action: TrayAction; mnemonic?: string }
   | { kind: 'label'; id: string; label: string }
-  | { kind: 'submenu'; id: string; label: string; items: MenuItem[] }
+  | { kind: 'submenu'; id: string; label: string; items: MenuItem[]; mnemonic?: string }
   | { kind: 'separator'; id: string };
 
 /** Which icon the tray shows: a VPN that is down wins over "something runs". */
@@ -61,10 +63,35 @@ export function formatUptime(seconds: number): string {
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
+/** Sandboxes up to this many are listed at the top of the menu; past it, the rest go in a submenu. */
+export const TOP_LEVEL_SANDBOXES = 8;
+/** Longest label the menu shows; detail beyond it is in the window. */
+export const MAX_LABEL = 48;
+
+/** A running VPN sandbox whose tunnel is not up yet (no status counts as not up). */
+export function vpnIsConnecting(s: SandboxSummary): boolean {
+  return s.state === 'RUNNING' && isVpnSandbox(s) && s.vpn?.state !== 'up' && s.vpn?.state !== 'down';
+}
+
+/** How many sandboxes are not stopped: the tooltip and Quit count the same way. */
+export function activeCount(sandboxes: readonly SandboxSummary[]): number {
+  return sandboxes.filter((s) => s.state !== 'STOPPED').length;
+}
+
+/** One glyph and word for a sandbox's state, as its row shows it at a glance. */
+export function glance(s: SandboxSummary): string {
+  if (s.problem) return '⚠ Needs attention';
+  if (vpnIsDown(s)) return '⚠ VPN down';
+  if (vpnIsConnecting(s)) return '◐ Connecting…';
+  if (s.state === 'RUNNING') return isVpnSandbox(s) ? '● Connected' : '● Running';
+  if (s.state === 'STOPPED') return '○ Stopped';
+  return `◐ ${STATE_LABEL[s.state]}`;
+}
+
 function networkLine(s: SandboxSummary): string {
-  if (s.network === 'host') return 'Network: host (not isolated: can reach your desktop and local services)';
-  if (s.network === 'none') return 'Network: none (loopback only)';
-  if (s.network === 'nat') return 'Network: NAT (isolated namespace)';
+  if (s.network === 'host') return 'Network: your own (not isolated)';
+  if (s.network === 'none') return 'Network: none';
+  if (s.network === 'nat') return 'Network: internet through NAT';
   return `Network: ${s.network}`;
 }
 
@@ -74,7 +101,7 @@ function tunnelLine(s: SandboxSummary): string {
   const what = v.type === 'wireguard' ? 'WireGuard' : v.type === 'openvpn' ? 'OpenVPN' : 'Tunnel';
   if (v.state === 'up') return `${what}: up${v.address ? ` · ${v.address}` : ''}`;
   if (v.state === 'connecting') return `${what}: connecting…`;
-  return `${what}: down${v.detail ? ` (${v.detail})` : ''} · no traffic leaves the sandbox`;
+  return short(`${what} down${v.detail ? `: ${v.detail}` : ''}`);
 }
 
 function statusLine(s: SandboxSummary, now: Date): string {
@@ -86,38 +113,46 @@ function statusLine(s: SandboxSummary, now: Date): string {
 }
 
 function sandboxLabel(s: SandboxSummary): string {
-  let label = `${s.name} — ${STATE_LABEL[s.state]}`;
-  if (vpnIsDown(s)) label += ' · VPN down';
-  else if (s.state === 'RUNNING' && s.vpn?.state === 'up' && s.vpn.address) label += ` · ${s.vpn.address}`;
-  if (s.problem) label += ' · needs attention';
-  return label;
+  const address = s.state === 'RUNNING' && s.vpn?.state === 'up' && s.vpn.address && !s.problem ? ` · ${s.vpn.address}` : '';
+  return short(`${s.name} — ${glance(s)}${address}`);
 }
 
 function sandboxItems(s: SandboxSummary, busy: boolean, now: Date): MenuItem[] {
   const id = (what: string): string => `sandbox:${s.name}:${what}`;
   const running = s.state === 'RUNNING' && !busy;
-  const act = (what: Exclude<TrayAction['type'], 'new-sandbox' | 'import-vpn' | 'open-window' | 'quit'>, label: string, enabled: boolean): MenuItem => ({
+  const act = (what: Exclude<TrayAction['type'], 'new-sandbox' | 'import-vpn' | 'open-window' | 'quit' | 'open-app'>, label: string, enabled: boolean, mnemonic?: string): MenuItem => ({
     kind: 'action',
     id: id(what),
     label,
     enabled,
     action: { type: what, name: s.name },
+    ...(mnemonic ? { mnemonic } : {}),
   });
   const items: MenuItem[] = [{ kind: 'label', id: id('status'), label: statusLine(s, now) }];
-  if (s.problem) items.push({ kind: 'label', id: id('problem'), label: `Problem: ${truncate(firstLine(s.problem), 90)}` });
+  if (s.problem) items.push({ kind: 'label', id: id('problem'), label: short(`Problem: ${firstLine(s.problem)}`) });
   items.push({ kind: 'label', id: id('network'), label: networkLine(s) });
   if (isVpnSandbox(s)) items.push({ kind: 'label', id: id('tunnel'), label: tunnelLine(s) });
   items.push(
     { kind: 'separator', id: id('sep1') },
-    act('start', 'Start', s.state === 'STOPPED' && !busy && !s.problem),
-    act('stop', 'Stop', running),
-    act('restart', 'Restart', running),
+    act('start', 'Start', s.state === 'STOPPED' && !busy && !s.problem, 'S'),
+    act('stop', 'Stop', running, 't'),
+    act('restart', 'Restart', running, 'R'),
+  );
+  if (s.apps.length) {
+    items.push({ kind: 'separator', id: id('sep-apps') });
+    // Opening an app starts its sandbox when needed, as `sandtray open` does.
+    for (const a of s.apps) items.push({ kind: 'action', id: id(`app:${a.name}`), label: short(`Open ${a.title}`), enabled: !busy && !s.problem, action: { type: 'open-app', name: s.name, app: a.name } });
+  }
+  items.push(
     { kind: 'separator', id: id('sep2') },
-    act('open-shell', 'Open shell', running),
-    act('open-system-terminal', 'Open in system terminal', running),
+    act('open-shell', 'Open shell', running, 'h'),
+    act('open-system-terminal', 'Open in system terminal', running, 'y'),
+  );
+  if (isVpnSandbox(s)) items.push(act('check-leaks', 'Check for leaks', running, 'k'));
+  items.push(
     { kind: 'separator', id: id('sep3') },
-    act('show-details', 'Show details', true),
-    act('show-logs', 'Logs', true),
+    act('show-details', 'Show details', true, 'd'),
+    act('show-logs', 'Logs', true, 'L'),
   );
   return items;
 }
@@ -132,17 +167,29 @@ export function trayModel(input: TrayInput): TrayModel {
 
   const items: MenuItem[] = [];
   if (!sandboxes.length) items.push({ kind: 'label', id: 'empty', label: 'No sandboxes yet' });
-  for (const s of sandboxes) {
-    items.push({ kind: 'submenu', id: `sandbox:${s.name}`, label: sandboxLabel(s), items: sandboxItems(s, busy.has(s.name), now) });
+  const row = (s: SandboxSummary): MenuItem => ({ kind: 'submenu', id: `sandbox:${s.name}`, label: sandboxLabel(s), items: sandboxItems(s, busy.has(s.name), now) });
+  if (sandboxes.length <= TOP_LEVEL_SANDBOXES) {
+    items.push(...sandboxes.map(row));
+  } else {
+    // Many sandboxes: the ones that run or need attention stay on top, all of them in a submenu.
+    const first = sandboxes.filter((s) => s.state !== 'STOPPED' || s.problem).slice(0, TOP_LEVEL_SANDBOXES - 1);
+    items.push(...first.map(row));
+    items.push({ kind: 'submenu', id: 'all-sandboxes', label: `All sandboxes (${sandboxes.length})`, mnemonic: 'A', items: sandboxes.map(row) });
   }
-  const running = sandboxes.filter((s) => s.state === 'RUNNING').length;
+  const apps = sandboxes.flatMap((s) => s.apps.map((a) => ({ s, a })));
+  if (apps.length) {
+    items.push({
+      kind: 'submenu', id: 'apps', label: 'Open app', mnemonic: 'p',
+      items: apps.map(({ s, a }) => ({ kind: 'action', id: `app:${s.name}:${a.name}`, label: short(`${a.title} in ${s.name}`), enabled: !busy.has(s.name) && !s.problem, action: { type: 'open-app', name: s.name, app: a.name } })),
+    });
+  }
   items.push(
     { kind: 'separator', id: 'sep-actions' },
-    { kind: 'action', id: 'new-sandbox', label: 'New sandbox…', enabled: true, action: { type: 'new-sandbox' } },
-    { kind: 'action', id: 'import-vpn', label: 'Import VPN config…', enabled: true, action: { type: 'import-vpn' } },
+    { kind: 'action', id: 'new-sandbox', label: 'New sandbox…', enabled: true, action: { type: 'new-sandbox' }, mnemonic: 'N' },
+    { kind: 'action', id: 'import-vpn', label: 'Import VPN…', enabled: true, action: { type: 'import-vpn' }, mnemonic: 'I' },
     { kind: 'separator', id: 'sep-app' },
-    { kind: 'action', id: 'open-window', label: 'Open Sandtray', enabled: true, action: { type: 'open-window' } },
-    { kind: 'action', id: 'quit', label: quitLabel(running), enabled: true, action: { type: 'quit' } },
+    { kind: 'action', id: 'open-window', label: 'Open Sandtray', enabled: true, action: { type: 'open-window' }, mnemonic: 'O' },
+    { kind: 'action', id: 'quit', label: quitLabel(active.length), enabled: true, action: { type: 'quit' }, mnemonic: 'Q' },
   );
 
   const icon: TrayIcon = down.length ? 'vpn-down' : active.length ? 'running' : 'idle';
@@ -150,15 +197,21 @@ export function trayModel(input: TrayInput): TrayModel {
 }
 
 /** Quitting never stops sandboxes; the label says so, with how many keep running. */
-export function quitLabel(running: number): string {
-  if (running === 0) return 'Quit Sandtray (sandboxes keep running)';
-  return `Quit Sandtray (${running} running sandbox${running === 1 ? '' : 'es'} keep${running === 1 ? 's' : ''} running)`;
+export function quitLabel(active: number): string {
+  if (active === 0) return 'Quit Sandtray';
+  return `Quit Sandtray (${active} keep${active === 1 ? 's' : ''} running)`;
 }
 
 function tooltip(active: number, down: readonly SandboxSummary[]): string {
   let t = active ? `Sandtray: ${active} running` : 'Sandtray: nothing running';
   if (down.length) t += `; VPN down in ${down.map((s) => s.name).join(', ')}`;
   return t;
+}
+
+/** A label the menu can show: first line, no command lines in backquotes, at most MAX_LABEL characters. */
+export function short(s: string): string {
+  const clean = firstLine(s).replace(/\s*[(:;,]?\s*`[^`]*`[^.;]*/g, '').replace(/\s+/g, ' ').trim();
+  return truncate(clean, MAX_LABEL);
 }
 
 function firstLine(s: string): string {

@@ -1,5 +1,6 @@
 // The manager window: created with the fixed security options, locked to our renderer file.
 import { BrowserWindow, nativeTheme, session, shell } from 'electron';
+import type { WindowSteps } from './lifecycle.js';
 import { PRELOAD_BUNDLE, RENDERER_INDEX, isAllowedNavigation, isAllowedPermission, isAllowedRequest, rendererUrl, windowOptions } from './options.js';
 
 let hardened = false;
@@ -20,11 +21,17 @@ export interface ManagerWindow {
   reveal(): void;
 }
 
-/** Creates the window; `onClosed` lets main release what the window owned. */
-export function createManagerWindow(opts: { icon?: string; onClosed(id: number): void; onReady(id: number): void }): ManagerWindow {
+/**
+ * Creates the window and reports its steps to main in Electron's order: created at once (the page
+ * may call before it finished loading), loaded, reset on a reload or a crashed renderer, closed.
+ */
+export function createManagerWindow(opts: { icon?: string; steps: WindowSteps; onCrash?(reason: string): void }): ManagerWindow {
   hardenSession();
   const win = new BrowserWindow(windowOptions({ preload: PRELOAD_BUNDLE, dark: nativeTheme.shouldUseDarkColors, ...(opts.icon ? { icon: opts.icon } : {}) }));
   const id = win.webContents.id;
+  const { steps } = opts;
+  let crashes = 0;
+  steps.created(id);
   const url = rendererUrl();
   const wc = win.webContents;
   wc.on('will-navigate', (e, target) => {
@@ -37,9 +44,22 @@ export function createManagerWindow(opts: { icon?: string; onClosed(id: number):
     if (/^https:\/\//.test(target)) void shell.openExternal(target);
     return { action: 'deny' };
   });
-  wc.on('did-finish-load', () => opts.onReady(id));
+  // A new document in the main frame (a reload, Ctrl+R in a development build): the old page's
+  // shells and log views end with it instead of running on unseen.
+  wc.on('did-start-navigation', (details) => {
+    if (details.isMainFrame && !details.isSameDocument) steps.reset(id);
+  });
+  wc.on('did-finish-load', () => steps.loaded(id));
+  wc.on('render-process-gone', (_e, details) => {
+    steps.reset(id);
+    if (details.reason === 'clean-exit') return;
+    opts.onCrash?.(details.reason);
+    // A fresh page replaces the dead one, three times at most: one that keeps dying stays closed.
+    crashes += 1;
+    if (crashes <= 3 && details.reason !== 'launch-failed' && details.reason !== 'integrity-failure' && !win.isDestroyed()) wc.reload();
+  });
   win.once('ready-to-show', () => win.show());
-  win.on('closed', () => opts.onClosed(id));
+  win.on('closed', () => steps.closed(id));
   void win.loadFile(RENDERER_INDEX);
   return {
     window: win,

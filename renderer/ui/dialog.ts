@@ -1,17 +1,31 @@
 // Modal dialogs on the native <dialog> element: focus trapping and Escape come for free.
+import { ApiError } from '../api.js';
 import { h, icon } from '../dom.js';
 
 export interface DialogParts {
   dialog: HTMLDialogElement;
   body: HTMLElement;
   footer: HTMLElement;
+  /**
+   * Shows what went wrong inside this dialog, above its buttons (a toast would sit behind the
+   * modal); null clears it.
+   */
+  error(err: unknown, context?: string): void;
   close(): void;
+}
+
+/** The message and what to do about it, from an engine error or anything thrown. */
+export function errorParts(err: unknown, context?: string): { message: string; hint: string | null } {
+  const raw = err instanceof ApiError ? err.message : err instanceof Error ? err.message : String(err);
+  const first = raw.split('\n')[0] ?? raw;
+  return { message: context ? `${context}: ${first}` : first, hint: err instanceof ApiError ? err.hint ?? null : null };
 }
 
 /** Opens a modal with a title; the caller fills body and footer. Escape or the × closes it. */
 export function openDialog(opts: { title: string; subtitle?: string; icon?: Parameters<typeof icon>[0]; className?: string; onClose?(): void }): DialogParts {
   const body = h('div', { class: 'dialog-body' });
   const footer = h('footer', { class: 'dialog-foot' });
+  const errorBox = h('div', { class: 'callout callout-err dialog-error', role: 'alert', hidden: true });
   const closeBtn = h('button', { class: 'icon-btn', title: 'Close', 'aria-label': 'Close' }, icon('x', 16));
   const dialog = h('dialog', { class: `dialog ${opts.className ?? ''}` },
     h('header', { class: 'dialog-head' },
@@ -20,6 +34,7 @@ export function openDialog(opts: { title: string; subtitle?: string; icon?: Para
       closeBtn,
     ),
     body,
+    errorBox,
     footer,
   );
   let closed = false;
@@ -37,7 +52,18 @@ export function openDialog(opts: { title: string; subtitle?: string; icon?: Para
   });
   document.body.append(dialog);
   dialog.showModal();
-  return { dialog, body, footer, close };
+  const error = (err: unknown, context?: string): void => {
+    if (err === null) {
+      errorBox.hidden = true;
+      errorBox.replaceChildren();
+      return;
+    }
+    const { message, hint } = errorParts(err, context);
+    errorBox.replaceChildren(icon('alert', 18), h('div', {}, h('div', { class: 'dialog-error-msg' }, message), hint ? h('div', { class: 'dialog-error-hint' }, hint) : null));
+    errorBox.hidden = false;
+    errorBox.scrollIntoView({ block: 'nearest' });
+  };
+  return { dialog, body, footer, error, close };
 }
 
 /** A yes/no question; resolves true when confirmed. */

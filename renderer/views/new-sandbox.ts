@@ -2,25 +2,41 @@
 import type { ProfileEntry } from '../../main/ipc/contract.js';
 import { call } from '../api.js';
 import { h } from '../dom.js';
-import { openDialog } from '../ui/dialog.js';
-import { toast, toastError } from '../ui/toast.js';
+import { errorParts, openDialog } from '../ui/dialog.js';
+import { profileSummaryView } from './summary.js';
+import { toast } from '../ui/toast.js';
 
 const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export async function showNewSandbox(onCreated: (name: string) => void, preselect?: string): Promise<void> {
   let profiles: ProfileEntry[] = [];
+  let listError: unknown = null;
   try {
     profiles = await call('list-profiles', {});
   } catch (err) {
-    toastError(err);
+    listError = err;
   }
   const d = openDialog({ title: 'New sandbox', subtitle: 'Profiles are applied in the order you pick them; later ones win key by key.', icon: 'plus', className: 'dialog-medium' });
+  if (listError) d.error(listError, 'Cannot list the profiles');
   const name = h('input', { class: 'input', id: 'new-name', placeholder: 'e.g. dev or work-vpn', spellcheck: 'false', autocomplete: 'off' });
   const nameHint = h('span', { class: 'field-hint' }, 'Lowercase letters, digits and "-".');
   const picked: string[] = preselect ? [preselect] : [];
   const order = h('div', { class: 'chips' });
+  // What it will see, from main's expansion of the picked profiles, before anything is created.
+  const preview = h('div', { class: 'new-preview', id: 'new-preview', 'aria-live': 'polite' });
+  let previewSeq = 0;
+  const renderPreview = async (): Promise<void> => {
+    const seq = ++previewSeq;
+    try {
+      const sum = await call('preview-sandbox', { name: NAME_RE.test(name.value) ? name.value : 'preview', profiles: picked });
+      if (seq === previewSeq) preview.replaceChildren(profileSummaryView(sum));
+    } catch (err) {
+      if (seq === previewSeq) preview.replaceChildren(h('p', { class: 'field-error' }, errorParts(err).message));
+    }
+  };
   const renderOrder = (): void => {
     order.replaceChildren(...(picked.length ? picked.map((p, i) => h('span', { class: 'chip' }, `${i + 1}. ${p}`)) : [h('span', { class: 'muted small' }, 'No profile: the defaults (private home, no network).')]));
+    void renderPreview();
   };
   const list = h('div', { class: 'profile-picks' }, profiles.map((p) => {
     const box = h('input', { type: 'checkbox', value: p.name, checked: picked.includes(p.name) });
@@ -37,6 +53,7 @@ export async function showNewSandbox(onCreated: (name: string) => void, preselec
   d.body.append(
     h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Name'), name, nameHint),
     h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'Profiles'), list, order),
+    h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'What it will see'), preview),
     h('label', { class: 'check' }, start, h('span', {}, 'Start it right away')),
   );
   const create = h('button', { class: 'btn primary', id: 'new-create' }, 'Create');
@@ -55,13 +72,15 @@ export async function showNewSandbox(onCreated: (name: string) => void, preselec
     }
     create.disabled = true;
     create.classList.add('busy');
+    d.error(null);
     try {
       await call('create-from-profile', { name: name.value, profiles: picked, start: start.checked });
       toast('ok', `${start.checked ? 'Created and started' : 'Created'} ${name.value}`);
       d.close();
       onCreated(name.value);
     } catch (err) {
-      toastError(err);
+      d.error(err);
+      name.focus();
     } finally {
       create.disabled = false;
       create.classList.remove('busy');

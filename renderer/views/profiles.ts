@@ -3,6 +3,7 @@
 import type { ProfileEntry, ProfileIssue } from '../../main/ipc/contract.js';
 import { call } from '../api.js';
 import { h, icon, replace } from '../dom.js';
+import { confirmDialog } from '../ui/dialog.js';
 import { toast, toastError } from '../ui/toast.js';
 import { issuesView, profileSummaryView } from './summary.js';
 
@@ -34,10 +35,11 @@ export class ProfilesPage {
   private valid = false;
   private current: string | null = null;
   private dirty = false;
+  private shipped = false;
 
   constructor(private readonly onCreateFrom: (profile: string) => void) {
     const newBtn = h('button', { class: 'btn btn-small', id: 'profile-new' }, icon('plus', 14), 'New');
-    newBtn.addEventListener('click', () => this.load(null));
+    newBtn.addEventListener('click', () => void this.confirmLeave().then((ok) => (ok ? this.load(null) : undefined)));
     this.textarea.addEventListener('input', () => {
       this.dirty = true;
       this.renderLines([]);
@@ -80,7 +82,26 @@ export class ProfilesPage {
 
   async show(name: string | null): Promise<void> {
     await this.refreshList();
-    if (name !== this.current || !this.textarea.value) await this.load(name);
+    if (name === this.current && this.textarea.value) return;
+    if (!(await this.confirmLeave())) {
+      history.replaceState(null, '', this.current ? `#/profiles/${this.current}` : '#/profiles');
+      for (const el of Array.from(this.list.querySelectorAll('.plist-item'))) el.classList.toggle('active', (el as HTMLElement).dataset['name'] === this.current);
+      return;
+    }
+    await this.load(name);
+  }
+
+  /** Switching profiles would throw unsaved edits away: asks first; true when the editor may change. */
+  private async confirmLeave(): Promise<boolean> {
+    if (!this.dirty) return true;
+    const ok = await confirmDialog('Discard your changes?', `${this.current ? `"${this.current}"` : 'The new profile'} has changes that are not saved.`, 'Discard changes', true);
+    if (!ok) this.textarea.focus();
+    return ok;
+  }
+
+  /** True while the editor holds edits that are not saved. */
+  get unsaved(): boolean {
+    return this.dirty;
   }
 
   private async refreshList(): Promise<void> {
@@ -105,6 +126,7 @@ export class ProfilesPage {
   private async load(name: string | null): Promise<void> {
     this.current = name;
     this.dirty = false;
+    this.shipped = false;
     if (!name) {
       this.nameInput.value = '';
       this.nameInput.disabled = false;
@@ -113,9 +135,13 @@ export class ProfilesPage {
     } else {
       try {
         const p = await call('read-profile', { name });
-        this.nameInput.value = p.name;
+        this.shipped = p.shipped;
+        // An example is a read-only template: saving makes a copy under a name of the user's own.
+        this.nameInput.value = p.shipped ? `my-${p.name}` : p.name;
         this.textarea.value = p.text;
-        this.note.textContent = p.shipped ? `Example shipped with Sandtray. Saving keeps your own copy under this name, in your profiles folder.` : p.file;
+        this.note.textContent = p.shipped
+          ? 'An example shipped with Sandtray, read-only. "Save as copy" writes your own profile under the name above; folders it names relative to the example must be named in full there.'
+          : p.file;
       } catch (err) {
         toastError(err);
       }
@@ -153,6 +179,7 @@ export class ProfilesPage {
       ? h('span', { class: 'badge badge-ok' }, icon('check', 12), 'valid')
       : h('span', { class: 'badge badge-err' }, icon('alert', 12), `${problems} problem${problems === 1 ? '' : 's'}`));
     this.save.disabled = !this.valid || !nameOk;
+    this.save.replaceChildren(icon('check', 14), this.shipped ? 'Save as copy' : 'Save');
     this.save.title = !nameOk ? 'Give the profile a name: lowercase letters, digits and "-"' : this.valid ? 'Save (Ctrl+S)' : 'Fix the problems first';
     this.createBtn.disabled = !this.current || this.dirty;
   }

@@ -3,6 +3,7 @@ import type { SandboxInfo, SandboxSummary } from '../../main/ipc/contract.js';
 import { ApiError, call } from '../api.js';
 import { h, icon, replace } from '../dom.js';
 import { confirmDialog } from '../ui/dialog.js';
+import { showLeakCheck } from './leak-check.js';
 import { STATE_TEXT, networkText } from '../ui/format.js';
 import { toast, toastError } from '../ui/toast.js';
 import { LogView } from './logs.js';
@@ -22,8 +23,12 @@ type Tab = 'overview' | 'logs' | number;
 export class SandboxPage {
   readonly el: HTMLElement;
   private readonly head = h('header', { class: 'page-head' });
-  private readonly tabs = h('nav', { class: 'tabs', role: 'tablist' });
-  private readonly body = h('div', { class: 'tab-body' });
+  // The row of views (Overview, Log, shells): links to views, each shell with a close button of its
+  // own the keyboard reaches, then "+".
+  private readonly tabs = h('div', { class: 'tabs' });
+  private readonly tablist = h('nav', { class: 'tablist', 'aria-label': 'Views of this sandbox' });
+  // Focusable: it scrolls, and the keyboard must be able to scroll it.
+  private readonly body = h('div', { class: 'tab-body', tabindex: '0', role: 'region', 'aria-label': 'Sandbox details' });
   private tab: Tab = 'overview';
   private log: LogView | null = null;
   private info: SandboxInfo | null = null;
@@ -69,7 +74,7 @@ export class SandboxPage {
     this.renderHead();
     this.renderTabs();
     if (tab === 'overview') {
-      if (this.info) replace(this.body, overviewView(this.info));
+      if (this.info) replace(this.body, this.overview(this.info));
       void this.loadInfo();
     } else if (tab === 'logs') {
       if (!this.log) {
@@ -98,6 +103,42 @@ export class SandboxPage {
     return h('div', { class: 'term-bar' }, h('span', { class: 'muted small' }, 'Shell inside ', h('strong', {}, this.name), ' — closing the tab ends this shell only; the sandbox keeps running.'), h('span', { class: 'spacer' }), copy, paste);
   }
 
+  /** The details, with the actions that belong in them: Check for leaks and the sandbox's apps. */
+  private overview(info: SandboxInfo): HTMLElement {
+    const running = this.summary.state === 'RUNNING';
+    const isVpn = Boolean(info.vpn) || ['vpn', 'openvpn', 'wireguard'].includes(info.network) || info.profile?.network.mode === 'vpn';
+    let vpnAction: HTMLElement | null = null;
+    if (isVpn) {
+      const check = h('button', { class: 'btn', id: 'action-verify', disabled: !running }, icon('shield', 14), 'Check for leaks');
+      check.addEventListener('click', () => showLeakCheck(this.name));
+      vpnAction = h('div', { class: 'sees-action' }, check, running ? null : h('span', { class: 'muted small' }, ' Start it to check the tunnel.'));
+    }
+    const apps = this.summary.apps.length
+      ? h('section', { class: 'card card-wide apps', id: 'card-apps' },
+          h('header', { class: 'card-head' }, icon('external', 16), h('h2', {}, 'Apps')),
+          h('div', { class: 'card-body app-buttons' }, this.summary.apps.map((a) => {
+            const b = h('button', { class: 'btn', 'data-app': a.name }, icon('play', 14), `${a.title}`);
+            b.addEventListener('click', () => void this.openApp(a.name, a.title, b));
+            return b;
+          }), h('p', { class: 'muted small' }, running ? 'Each opens inside this sandbox.' : 'Opening one starts the sandbox first.')))
+      : null;
+    return overviewView(info, { vpnAction, apps });
+  }
+
+  private async openApp(app: string, title: string, btn: HTMLButtonElement): Promise<void> {
+    btn.disabled = true;
+    btn.classList.add('busy');
+    try {
+      await call('open-app', { name: this.name, app });
+      toast('ok', `Opened ${title} in ${this.name}`);
+    } catch (err) {
+      toastError(err, `Could not open ${title}`);
+    } finally {
+      btn.disabled = false;
+      btn.classList.remove('busy');
+    }
+  }
+
   private scheduleRefresh(): void {
     if (this.refreshTimer !== null) clearInterval(this.refreshTimer);
     this.refreshTimer = null;
@@ -111,7 +152,7 @@ export class SandboxPage {
       this.info = info;
       if (this.tab === 'overview' && this.el.isConnected) {
         const scroll = this.body.scrollTop;
-        replace(this.body, overviewView(info));
+        replace(this.body, this.overview(info));
         this.body.scrollTop = scroll;
       }
     } catch (err) {
@@ -121,25 +162,30 @@ export class SandboxPage {
 
   private renderTabs(): void {
     const tabBtn = (label: (Node | null)[], tab: Tab, closable?: TerminalTab): HTMLElement => {
-      const a = h('button', { class: `tab${this.tab === tab ? ' active' : ''}`, role: 'tab', 'aria-selected': String(this.tab === tab) }, ...label);
+      const a = h('button', { class: `tab${this.tab === tab ? ' active' : ''}`, ...(this.tab === tab ? { 'aria-current': 'page' } : {}) }, ...label);
       a.addEventListener('click', () => {
         location.hash = `#/sandbox/${this.name}/${tab}`;
       });
       if (closable) {
-        const x = h('span', { class: 'tab-close', title: 'Close this shell', role: 'button', 'aria-label': 'Close this shell' }, icon('x', 12));
+        // A real button of its own next to the tab, so the keyboard reaches it.
+        const label = `Close ${a.textContent ?? 'this shell'}`;
+        const x = h('button', { class: 'tab-close', title: label, 'aria-label': label }, icon('x', 12));
         x.addEventListener('click', (e) => {
           e.stopPropagation();
           this.closeTerminal(closable);
         });
-        a.append(x);
+        return h('span', { class: `tab-wrap${this.tab === tab ? ' active' : ''}`, role: 'presentation' }, a, x);
       }
       return a;
     };
     const terms = terminals.get(this.name) ?? [];
-    replace(this.tabs,
+    replace(this.tablist,
       tabBtn([icon('info', 14), h('span', {}, 'Overview')], 'overview'),
       tabBtn([icon('log', 14), h('span', {}, 'Log')], 'logs'),
       terms.map((t, i) => tabBtn([icon('terminal', 14), h('span', {}, `Shell ${i + 1}`), t.exited ? h('span', { class: 'tab-ended' }, 'ended') : null], i, t)),
+    );
+    replace(this.tabs,
+      this.tablist,
       this.summary.state === 'RUNNING' ? (() => {
         const plus = h('button', { class: 'tab tab-add', title: 'Open a shell', id: 'tab-new-shell' }, icon('plus', 14));
         plus.addEventListener('click', () => void this.openShell());
@@ -224,16 +270,23 @@ export class SandboxPage {
       return b;
     };
     const menu = h('div', { class: 'menu-wrap' });
-    const more = h('button', { class: 'btn btn-icon', title: 'More actions', id: 'action-more', 'aria-haspopup': 'menu' }, icon('more', 16));
+    const more = h('button', { class: 'btn btn-icon', title: 'More actions', 'aria-label': 'More actions', id: 'action-more', 'aria-haspopup': 'menu', 'aria-expanded': String(this.menuOpen) }, icon('more', 16));
     more.addEventListener('click', (e) => {
       e.stopPropagation();
       this.menuOpen = !this.menuOpen;
       this.renderHead();
+      if (this.menuOpen) (this.head.querySelector('.menu-item:not([disabled])') as HTMLElement | null)?.focus();
+    });
+    more.addEventListener('keydown', (e) => {
+      if (e.key === 'ArrowDown' && !this.menuOpen) {
+        e.preventDefault();
+        more.click();
+      }
     });
     menu.append(more);
     if (this.menuOpen) {
       const item = (label: string, iconName: Parameters<typeof icon>[0], on: () => void, disabled = false, danger = false): HTMLElement => {
-        const b = h('button', { class: `menu-item${danger ? ' danger' : ''}`, disabled }, icon(iconName, 14), label);
+        const b = h('button', { class: `menu-item${danger ? ' danger' : ''}`, role: 'menuitem', disabled }, icon(iconName, 14), label);
         b.addEventListener('click', () => {
           this.menuOpen = false;
           this.renderHead();
@@ -241,14 +294,34 @@ export class SandboxPage {
         });
         return b;
       };
-      menu.append(h('div', { class: 'menu', role: 'menu' },
+      const list = h('div', { class: 'menu', role: 'menu', 'aria-label': 'More actions' },
         item('Open in system terminal', 'external', () => void call('open-system-terminal', { name: this.name }).then((r) => toast('info', `Opened in ${r.terminal.replace(/^.*\//, '')}`)).catch((e: unknown) => toastError(e)), !running),
         item('Show log', 'log', () => {
           location.hash = `#/sandbox/${this.name}/logs`;
         }),
-        h('div', { class: 'menu-sep' }),
+        h('div', { class: 'menu-sep', role: 'separator' }),
         item('Delete…', 'trash', () => void this.remove(), false, true),
-      ));
+      );
+      // Arrows move between the items, Escape closes the menu and gives focus back to its button.
+      list.addEventListener('keydown', (e) => {
+        const items = Array.from(list.querySelectorAll<HTMLElement>('.menu-item:not([disabled])'));
+        const at = items.indexOf(document.activeElement as HTMLElement);
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          e.stopPropagation();
+          this.menuOpen = false;
+          this.renderHead();
+          (this.head.querySelector('#action-more') as HTMLElement | null)?.focus();
+        } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+          e.preventDefault();
+          const next = items[(at + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length];
+          next?.focus();
+        } else if (e.key === 'Home' || e.key === 'End') {
+          e.preventDefault();
+          (e.key === 'Home' ? items[0] : items[items.length - 1])?.focus();
+        }
+      });
+      menu.append(list);
     }
     const vpnDown = running && s.vpn?.state === 'down';
     replace(this.head,

@@ -27,8 +27,11 @@ export function showSecretPrompt(p: Prompt): void {
   // A user name is not secret: show it as it is typed (and a code the VPN file says to echo).
   const input = h('input', { type: p.echo || /user ?name/i.test(p.label) ? 'text' : 'password', id: 'secret-input', class: 'input', autocomplete: 'off', spellcheck: 'false', 'aria-label': p.label });
   const remember = h('input', { type: 'checkbox', id: 'secret-remember' });
+  // A user name and its password in one dialog, as the server asks for both.
+  const password = p.withPassword ? h('input', { type: 'password', id: 'secret-password', class: 'input', autocomplete: 'off', 'aria-label': 'VPN password' }) : null;
   const form = h('form', { class: 'form' },
-    h('label', { class: 'field' }, h('span', { class: 'field-label' }, p.label), input),
+    h('label', { class: 'field' }, h('span', { class: 'field-label' }, p.withPassword ? 'User name' : p.label), input),
+    password ? h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Password'), password) : null,
     p.detail ? h('p', { class: 'muted small' }, p.detail) : null,
     p.canRemember ? h('label', { class: 'check' }, remember, h('span', {}, 'Remember in keyring')) : null,
     p.canRemember ? h('p', { class: 'muted small check-hint' }, 'Kept by your desktop keyring, never by Sandtray, and never shown again.') : null,
@@ -42,14 +45,19 @@ export function showSecretPrompt(p: Prompt): void {
       input.focus();
       return;
     }
+    if (password && !password.value) {
+      password.focus();
+      return;
+    }
     answered = true;
     connect.disabled = true;
     try {
-      await call('secret-reply', { promptId: p.promptId, secret: input.value, remember: p.canRemember && remember.checked });
+      await call('secret-reply', { promptId: p.promptId, secret: input.value, remember: p.canRemember && remember.checked, ...(password ? { password: password.value } : {}) });
     } catch (err) {
       toastError(err);
     } finally {
       input.value = '';
+      if (password) password.value = '';
       d.close();
     }
   };

@@ -14,6 +14,9 @@ install -D -m 644 $APP/completion/sandtray.bash /usr/share/bash-completion/compl
 install -D -m 644 $APP/completion/_sandtray /usr/share/zsh/vendor-completions/_sandtray
 install -D -m 644 $APP/completion/sandtray.fish /usr/share/fish/vendor_completions.d/sandtray.fish
 install -D -m 644 $APP/linux/sandtray-mime.xml /usr/share/mime/packages/sandtray.xml
+# The launcher entry the tests validate, under the name Electron's desktopName gives (package.json),
+# in place of the one electron-builder generates.
+install -D -m 644 $APP/linux/sandtray.desktop /usr/share/applications/sandtray-desktop.desktop
 if command -v update-mime-database >/dev/null 2>&1; then update-mime-database /usr/share/mime || true; fi
 if command -v update-desktop-database >/dev/null 2>&1; then update-desktop-database -q /usr/share/applications || true; fi
 # The launcher every sandbox chain starts with (helpers/host/close-fds.ts uses it only when root

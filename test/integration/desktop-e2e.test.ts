@@ -5,11 +5,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { execa } from 'execa';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createServices, type Services } from '../../main/app/services.js';
 import type { Notice } from '../../main/engine/notices.js';
 import type { Keyring } from '../../main/secrets/keyring.js';
+import { enginePrompt } from '../../main/secrets/engine-prompt.js';
 import { startBridge, type Bridge } from '../lib/desktop-bridge.js';
 import { BIN, PROFILES, ROOT, sandtrayEnv } from '../lib/sandtray.js';
 
@@ -23,6 +25,7 @@ let bridge: Bridge;
 let browser: Browser;
 let page: Page;
 const notices: Notice[] = [];
+const picked: string[] = [];
 const stored = new Map<string, string>();
 const keyring: Keyring = {
   get: async (a) => stored.get(a) ?? null,
@@ -41,6 +44,34 @@ async function cli(...args: string[]): Promise<string> {
 async function cliState(name: string): Promise<string> {
   const all = JSON.parse(await cli('list', '--json')) as { name: string; state: string }[];
   return all.find((s) => s.name === name)?.state ?? 'MISSING';
+}
+
+const axeFound: string[] = [];
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[]; failureSummary?: string }[] }
+
+/** axe-core on the page as it is now; critical and serious violations, described. */
+async function axeProblems(): Promise<string[]> {
+  // Injected through DevTools, which the page's CSP does not govern; the page itself loads nothing new.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const r = await (window as unknown as { axe: { run(ctx: Document, o: unknown): Promise<{ violations: unknown[] }> } }).axe.run(document, { resultTypes: ['violations'] });
+    return r.violations;
+  }) as AxeViolation[];
+  return violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
+    .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')}${n.failureSummary ? ` [${n.failureSummary.replace(/\s+/g, ' ').slice(0, 160)}]` : ''}`).join('; ')}`);
+}
+
+/** The view as it is now, in both themes: axe-core finds no critical or serious problem. */
+async function accessible(view: string, found: string[]): Promise<void> {
+  // Colours are judged as they end, not halfway through a transition.
+  await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; animation: none !important; }' });
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.waitForTimeout(50);
+    for (const p of await axeProblems()) found.push(`${view} (${scheme}): ${p}`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
 }
 
 async function shot(name: string, keepToasts = false): Promise<void> {
@@ -64,9 +95,12 @@ before(async () => {
     notify: (n) => notices.push(n),
     keyring,
     openSystemTerminal: () => '/usr/bin/true',
+    // The file chooser of "Import VPN…": the files a test lined up, as if the user picked them.
+    pickVpnFile: async () => picked.shift() ?? null,
   });
   services.feed.start();
-  bridge = await startBridge(services.handlers);
+  // The window steps main takes (main/main.ts): prompts replayed once loaded, shells ended with the page.
+  bridge = await startBridge(services.handlers, { onLoaded: () => services.secrets.replay(), release: (id) => services.releaseOwner(id) });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -75,7 +109,7 @@ before(async () => {
   page.on('pageerror', (e) => {
     throw e;
   });
-  await page.goto(bridge.url);
+  await page.goto(bridge.newWindow().url);
   await bridge.waitForClients();
 });
 
@@ -83,7 +117,7 @@ after(async () => {
   await browser?.close();
   await bridge?.close();
   services?.close();
-  for (const n of ['alpha', 'builder', 'opened', 'picked', 'work-vpn']) await cli('delete', '--force', n).catch(() => undefined);
+  for (const n of ['alpha', 'builder', 'opened', 'picked', 'work-vpn', 'home-wg', 'office']) await cli('delete', '--force', n).catch(() => undefined);
   if (dir) {
     // The test's read-only folder of links must be writable again to be removed.
     try {
@@ -93,6 +127,15 @@ after(async () => {
     }
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('first launch: the list is there at once, no call refused', async () => {
+  // Nothing changes after the page loads, so only the page's own first calls can fill the list:
+  // they run before did-finish-load, and main must already trust the window then.
+  await page.waitForSelector('#sandbox-list .sb-item, #content .empty-state');
+  assert.equal(await page.locator('#content .empty-state').count(), 0, 'the window says "No sandboxes yet" with two sandboxes made');
+  assert.deepEqual(await page.$$eval('#sandbox-list .sb-item', (l) => l.map((e) => e.getAttribute('data-name'))), ['alpha', 'builder']);
+  assert.equal(bridge.refused, 0);
 });
 
 test('the list shows every sandbox with its live state', async () => {
@@ -149,7 +192,13 @@ test('a terminal tab runs a shell inside; typing a command shows its output', as
   assert.equal(tabs.length, 1);
   const pids = services.terminals.pidsOf(tabs[0]!.id);
   assert.ok(pids.length >= 1, 'the tab has a session');
-  await page.click('.tab .tab-close');
+  // The close button is a button of its own the keyboard reaches: Tab from the shell's tab, Enter.
+  await page.focus('.tab-wrap .tab');
+  await page.keyboard.press('Tab');
+  assert.match(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? ''), /^Close Shell 1/);
+  await accessible('terminal', axeFound);
+  await page.focus('.tab-close');
+  await page.keyboard.press('Enter');
   // Closing the tab ends that shell's session only: the sandbox keeps running.
   for (let i = 0; i < 100 && (pids.some((p) => fs.existsSync(`/proc/${p}`)) || services.terminals.count > 0); i++) await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(pids.filter((p) => fs.existsSync(`/proc/${p}`)), [], 'the shell session is gone');
@@ -158,6 +207,7 @@ test('a terminal tab runs a shell inside; typing a command shows its output', as
   for (let i = 0; i < 100 && /script|bash/.test(await cli('ps', 'alpha')); i++) await new Promise((r) => setTimeout(r, 50));
   assert.doesNotMatch(await cli('ps', 'alpha'), /script|bash/);
   assert.equal(await cliState('alpha'), 'RUNNING');
+  assert.deepEqual(axeFound, []);
 });
 
 test('the log view follows new lines', async () => {
@@ -223,6 +273,44 @@ test('the profile editor shows schema errors inline before saving', async () => 
   await shot('editor-valid');
 });
 
+test('examples are read-only templates: Save as copy, with folders named in full; edits are not lost by switching', async () => {
+  await page.click('.plist-item[data-name="dev"]');
+  await page.waitForFunction(() => (document.querySelector('#profile-text') as HTMLTextAreaElement | null)?.value.includes('Development shell'));
+  assert.equal(await page.inputValue('#profile-name'), 'my-dev', 'a copy gets a name of its own');
+  assert.match(await page.textContent('#profile-save') ?? '', /Save as copy/);
+  // The example's ../.. means its project; in the profiles folder it would mean ~/.config.
+  await page.waitForFunction(() => document.querySelector('#profile-problems')?.textContent?.includes('mounts[0].source'));
+  assert.match(await page.textContent('#profile-problems') ?? '', /"\.\.\/\.\." is relative: in your profiles folder it would mean a folder under/);
+  assert.equal(await page.isDisabled('#profile-save'), true);
+  await shot('editor-example');
+  // Saving under the example's own name is refused by main, whatever the window sends.
+  await assert.rejects(async () => services.handlers['save-profile']({ name: 'dev', text: 'apiVersion: sandtray/v1\n' }, { senderId: 1 }), /example that ships with Sandtray/);
+  const text = (await page.inputValue('#profile-text')).replace('source: ../..', `source: ${dir}`);
+  await page.fill('#profile-text', text);
+  await page.waitForSelector('#profile-status .badge-ok', { timeout: 5_000 });
+  // Unsaved edits: switching asks first; "Cancel" keeps them.
+  await page.click('.plist-item[data-name="shell"]');
+  await page.waitForSelector('dialog .btn.danger');
+  assert.match(await page.textContent('dialog') ?? '', /Discard your changes\?/);
+  await shot('editor-discard', true);
+  await page.click('dialog .btn:has-text("Cancel")');
+  assert.equal(await page.inputValue('#profile-text'), text);
+  assert.equal(await page.inputValue('#profile-name'), 'my-dev');
+  await page.click('#profile-save');
+  await page.waitForSelector('.plist-item[data-name="my-dev"]');
+  const saved = fs.readFileSync(path.join(env['XDG_CONFIG_HOME']!, 'sandtray', 'profiles', 'my-dev.sandtray'), 'utf8');
+  assert.match(saved, new RegExp(`source: ${dir.replace(/[/.-]/g, '\\$&')}`));
+  assert.ok(fs.existsSync(path.join(PROFILES, 'dev.sandtray')), 'the example is untouched');
+  // Narrow window: the editor keeps its width and nothing overflows sideways.
+  await page.setViewportSize({ width: 800, height: 600 });
+  await page.waitForTimeout(100);
+  const widths = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, code: document.querySelector('.code')!.getBoundingClientRect().width }));
+  assert.ok(widths.doc <= 800, `the page is ${widths.doc}px wide`);
+  assert.ok(widths.code >= 400, `the editor is ${widths.code}px wide`);
+  await shot('editor-800');
+  await page.setViewportSize({ width: 1280, height: 800 });
+});
+
 test('the credential dialog sends the password to main once and remembers it in the keyring', async () => {
   await page.click('.sb-item[data-name="alpha"]');
   const first = services.secrets.request({ sandbox: 'alpha', account: 'alpha/auth-user-pass', label: 'Password for alice@vpn.example.test', detail: 'OpenVPN asks for the account password of vpn.example.test.' });
@@ -243,6 +331,22 @@ test('the credential dialog sends the password to main once and remembers it in 
   assert.equal(await page.locator('#secret-remember').count(), 0, 'no remember box for one-time codes');
   await page.keyboard.press('Escape');
   assert.match(await cancelled, /Cancelled/);
+});
+
+test('the engine asks for a user name, then a password: one dialog asks for both', async () => {
+  const ask = enginePrompt(services.secrets);
+  // The engine's questions, in the order and words helpers/secrets/resolve.ts asks them.
+  const user = ask('VPN user name for sandbox alpha: ', { sandbox: 'alpha', key: 'username', label: 'VPN user name' });
+  await page.waitForSelector('#secret-password');
+  await page.fill('#secret-input', 'alice');
+  await page.fill('#secret-password', 'hunter2 battery');
+  await shot('credential-dialog-both', true);
+  await page.click('#secret-submit');
+  assert.equal(await user, 'alice');
+  await page.waitForSelector('#secret-input', { state: 'detached' });
+  // The password question that follows is answered without a second dialog.
+  assert.equal(await ask('VPN password for sandbox alpha: ', { sandbox: 'alpha', key: 'password', label: 'VPN password' }), 'hunter2 battery');
+  assert.equal(await page.locator('#secret-input').count(), 0, 'no second dialog');
 });
 
 test('opening a .sandtray file shows what it may see and offers Create and start', async () => {
@@ -276,6 +380,10 @@ test('opening a .sandtray file shows what it may see and offers Create and start
   const shown = await page.$$eval('#risks li', (lis) => lis.map((li) => [li.getAttribute('data-key'), li.textContent]));
   assert.deepEqual(shown, cliRisks.map((r) => [r.key, `${r.message.charAt(0).toUpperCase()}${r.message.slice(1)}.`]));
   assert.ok(cliRisks.some((r) => r.key === 'network.mode'));
+  // The page leads with what the sandbox can see, not with pid 1 and namespace numbers.
+  assert.equal(await page.$eval('.overview > :first-child', (e) => e.id), 'card-sees');
+  assert.equal(await page.textContent('#network-badge'), 'your network');
+  assert.match(await page.textContent('#sees-files') ?? '', /shared-link \(really .*\/shared\) → \/shared read-write/);
   await shot('details-risks');
 });
 
@@ -292,8 +400,32 @@ test('opening an .ovpn file shows its servers and imports a private copy', async
   assert.match(text ?? '', /What Sandtray does with this file.*Left out.*dev \(line 2\) · Sandtray sets this itself/s);
   assert.equal(await page.inputValue('#file-name'), 'work-vpn');
   await shot('import-vpn');
+  // A refused import says why in the sheet itself (a toast would sit behind the modal).
+  await page.fill('#file-name', 'alpha');
+  await page.click('#file-create');
+  await page.waitForSelector('.file-sheet .dialog-error:not([hidden])');
+  assert.match(await page.textContent('.file-sheet .dialog-error') ?? '', /alpha/);
+  assert.equal(await page.locator('.toast').count(), 0, 'no error behind the dialog');
+  assert.equal(fs.existsSync(path.join(env['XDG_CONFIG_HOME']!, 'sandtray', 'vpn', 'alpha.ovpn')), false, 'a refused import leaves no copy');
+  await shot('import-vpn-error', true);
+  await page.fill('#file-name', 'work-vpn');
+  // One sheet asks everything: the user name and password the server wants, and where to keep them
+  // (the file store, consented to here, said as what it is).
+  assert.match(await page.textContent('.file-sheet .secrets-part') ?? '', /0600 files under ~\/\.config\/sandtray\/secrets\/.*Any program running as you can read them/);
+  await page.fill('#file-username', 'alice');
+  await page.fill('#file-password', 'correct horse');
+  await page.check('#file-store-file');
+  await shot('import-vpn-credentials');
   await page.click('#file-create');
   await page.waitForSelector('.file-sheet', { state: 'detached' });
+  const secretDir = path.join(env['XDG_CONFIG_HOME']!, 'sandtray', 'secrets', 'work-vpn');
+  for (const [key, value] of [['username', 'alice'], ['password', 'correct horse']] as const) {
+    const f = fs.readdirSync(secretDir).find((x) => x.startsWith(key));
+    assert.ok(f, `${key} is in the file store: ${fs.readdirSync(secretDir).join(', ')}`);
+    assert.equal(fs.statSync(path.join(secretDir, f)).mode & 0o777, 0o600);
+    assert.equal(fs.readFileSync(path.join(secretDir, f), 'utf8').trim(), value);
+  }
+  assert.match(await cli('info', 'work-vpn'), /kept in files/, '`info` says where its secrets are');
   const copy = path.join(env['XDG_CONFIG_HOME']!, 'sandtray', 'vpn', 'work-vpn.ovpn');
   // The app imports through the engine's importer, as `sandtray vpn import` does.
   const stored = fs.readFileSync(copy, 'utf8');
@@ -302,6 +434,41 @@ test('opening an .ovpn file shows its servers and imports a private copy', async
   assert.equal(fs.statSync(copy).mode & 0o777, 0o600, 'the copy may hold keys: private');
   const made = JSON.parse(await cli('info', 'work-vpn', '--json')) as { network: string };
   assert.equal(made.network, 'vpn');
+});
+
+test('Import VPN… in the window: the keyring refused says so in the sheet, nothing is left; the file store, chosen, works', async () => {
+  const file = path.join(dir, 'home-wg.conf');
+  const key = Buffer.alloc(32, 7).toString('base64');
+  const peer = Buffer.alloc(32, 9).toString('base64');
+  fs.writeFileSync(file, ['[Interface]', `PrivateKey = ${key}`, 'Address = 198.18.7.2/32', 'DNS = 198.18.7.1', '', '[Peer]', `PublicKey = ${peer}`, 'Endpoint = 198.18.7.1:51820', 'AllowedIPs = 0.0.0.0/0', ''].join('\n'));
+  picked.push(file);
+  await page.click('#sidebar-import');
+  await page.waitForSelector('.file-sheet #file-create');
+  assert.equal(await page.inputValue('#file-name'), 'home-wg');
+  assert.equal(await page.isChecked('#file-store-keyring'), true, 'the keyring unless the user says otherwise');
+  await page.click('#file-create');
+  await page.waitForSelector('.file-sheet .dialog-error:not([hidden])');
+  assert.match(await page.textContent('.file-sheet .dialog-error') ?? '', /No keyring.*In a file only you can read/s);
+  assert.equal(await cliState('home-wg'), 'MISSING', 'a refused import leaves no sandbox');
+  assert.equal(fs.existsSync(path.join(env['XDG_CONFIG_HOME']!, 'sandtray', 'vpn', 'home-wg.conf')), false);
+  await shot('import-wireguard-no-keyring', true);
+  await page.check('#file-store-file');
+  await page.click('#file-create');
+  await page.waitForSelector('.file-sheet', { state: 'detached' });
+  const secretDir = path.join(env['XDG_CONFIG_HOME']!, 'sandtray', 'secrets', 'home-wg');
+  const f = fs.readdirSync(secretDir).find((x) => x.startsWith('private-key'));
+  assert.ok(f);
+  assert.equal(fs.readFileSync(path.join(secretDir, f), 'utf8').trim(), key);
+  assert.doesNotMatch(fs.readFileSync(path.join(env['XDG_CONFIG_HOME']!, 'sandtray', 'vpn', 'home-wg.conf'), 'utf8'), new RegExp(key.replace(/[+/=]/g, '.')), 'the key is not in the stored configuration');
+  // Cancel leaves nothing.
+  picked.push(file);
+  await page.click('#sidebar-import');
+  await page.waitForSelector('.file-sheet #file-create');
+  await page.fill('#file-name', 'never-made');
+  await page.click('.file-sheet .dialog-foot .btn:has-text("Cancel")');
+  await page.waitForSelector('.file-sheet', { state: 'detached' });
+  assert.equal(await cliState('never-made'), 'MISSING');
+  assert.equal(services.files.pending().length, 0);
 });
 
 test('a sandbox that dies on its own is reported', async () => {
@@ -316,8 +483,22 @@ test('a sandbox that dies on its own is reported', async () => {
 test('new sandbox dialog: profiles in the order picked, created and started', async () => {
   await page.click('#sidebar-new');
   await page.waitForSelector('#new-name');
+  // A name in use: the dialog says so itself and stays open.
+  await page.fill('#new-name', 'alpha');
+  await page.click('#new-create');
+  await page.waitForSelector('dialog .dialog-error:not([hidden])');
+  assert.match(await page.textContent('dialog .dialog-error') ?? '', /alpha/);
+  assert.equal(await page.locator('.toast-error').count(), 0, 'no error behind the dialog');
+  await shot('new-sandbox-error', true);
   await page.fill('#new-name', 'picked');
   await page.check('.pick input[value="shell"]');
+  // What it will see, before Create: the expansion of the picked profiles.
+  await page.waitForFunction(() => document.querySelector('#new-preview')?.textContent?.includes('No network'));
+  await page.check('.pick input[value="dev"]');
+  await page.waitForFunction(() => document.querySelector('#new-preview')?.textContent?.includes('/work'));
+  assert.match(await page.textContent('#new-preview') ?? '', /read-write/);
+  await page.uncheck('.pick input[value="dev"]');
+  await page.waitForFunction(() => !document.querySelector('#new-preview')?.textContent?.includes('/work'));
   await shot('new-sandbox');
   await page.click('#new-create');
   await page.waitForSelector('.sb-item[data-name="picked"][data-state="RUNNING"]', { timeout: 30_000 });
@@ -333,6 +514,137 @@ test('delete from the window asks first, then removes it everywhere', async () =
   await page.click('dialog .btn.danger');
   await page.waitForSelector('.sb-item[data-name="picked"]', { state: 'detached', timeout: 30_000 });
   assert.equal(await cliState('picked'), 'MISSING');
+});
+
+test('the apps of a sandbox: offered in the window, opened as `sandtray open` does', async () => {
+  const prof = path.join(dir, 'office.sandtray');
+  fs.writeFileSync(prof, ['apiVersion: sandtray/v1', 'description: Apps for the desktop', 'network:', '  mode: none', 'apps:', '  - {name: clock, title: Clock, command: [sh, -c, "echo app-ran > /tmp/app-mark; exec sleep 300"]}', ''].join('\n'));
+  await cli('create', 'office', '--profile', prof);
+  await page.click('.sb-item[data-name="office"]');
+  await page.waitForSelector('#card-apps button[data-app="clock"]');
+  assert.equal((await page.textContent('#card-apps button[data-app="clock"]'))?.trim(), 'Clock');
+  await shot('details-apps');
+  await page.click('#card-apps button[data-app="clock"]');
+  // Stopped: it starts first, then the app runs inside.
+  await page.waitForSelector('.sb-item[data-name="office"][data-state="RUNNING"]', { timeout: 30_000 });
+  let mark = '';
+  for (let i = 0; i < 100 && !mark.includes('app-ran'); i++) {
+    mark = await cli('exec', 'office', '--', 'sh', '-c', 'cat /tmp/app-mark 2>/dev/null; true');
+    if (!mark.includes('app-ran')) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match(mark, /app-ran/);
+  assert.match(await cli('ps', 'office'), /sleep 300/);
+  await cli('stop', 'office');
+});
+
+test('a reload of the page ends the shells the old page had open; the sandbox keeps running', async () => {
+  await cli('start', 'alpha');
+  await page.click('.sb-item[data-name="alpha"]');
+  await page.waitForSelector('.sb-item[data-name="alpha"][data-state="RUNNING"]');
+  await page.click('#action-shell');
+  await page.waitForFunction(() => document.querySelector('.xterm-rows')?.textContent?.includes('#'), null, { timeout: 15_000 });
+  const tabs = services.terminals.list();
+  assert.equal(tabs.length, 1);
+  const pids = services.terminals.pidsOf(tabs[0]!.id);
+  assert.ok(pids.length >= 1);
+  await page.reload();
+  await bridge.waitForClients();
+  await page.waitForSelector('#sandbox-list .sb-item[data-name="alpha"]');
+  for (let i = 0; i < 100 && (pids.some((p) => fs.existsSync(`/proc/${p}`)) || services.terminals.count > 0); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(services.terminals.count, 0, 'the old page\'s shell was ended');
+  assert.deepEqual(pids.filter((p) => fs.existsSync(`/proc/${p}`)), []);
+  assert.equal(await cliState('alpha'), 'RUNNING');
+  assert.equal(bridge.refused, 0, 'the reloaded page is trusted from its first call');
+  await cli('stop', 'alpha');
+});
+
+test('every main view passes axe-core in both themes (no critical or serious violation)', async () => {
+  const found: string[] = [];
+  await page.evaluate(() => document.querySelectorAll('.toast').forEach((t) => t.remove()));
+  await page.click('.sb-item[data-name="builder"]');
+  await page.waitForSelector('#card-profile');
+  // Focus moves to the new view's heading, not to the page body.
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'builder');
+  await accessible('details', found);
+  await page.click('.tab:has-text("Log")');
+  await page.waitForSelector('#log-text');
+  await accessible('log', found);
+  await page.click('.tab:has-text("Overview")');
+  // The menu works from the keyboard: it opens with focus on its first item, arrows move, Escape closes.
+  await page.focus('#action-more');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.menu');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('role')), 'menuitem');
+  // builder is stopped: its first enabled item is Show log, then Delete.
+  assert.match(await page.evaluate(() => document.activeElement?.textContent ?? ''), /Show log/);
+  await page.keyboard.press('ArrowDown');
+  assert.match(await page.evaluate(() => document.activeElement?.textContent ?? ''), /Delete/);
+  await accessible('more actions menu', found);
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('.menu', { state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'action-more');
+  await page.click('.nav-profiles');
+  await page.waitForSelector('#profile-text');
+  await accessible('profiles', found);
+  await page.click('#sidebar-new');
+  await page.waitForSelector('#new-name');
+  await accessible('new sandbox', found);
+  await page.keyboard.press('Escape');
+  const prompt = services.secrets.request({ sandbox: 'alpha', account: 'alpha/axe', label: 'VPN password', canRemember: true }).catch(() => undefined);
+  await page.waitForSelector('#secret-input');
+  await accessible('credential dialog', found);
+  await page.keyboard.press('Escape');
+  await prompt;
+  const file = path.join(dir, 'axe.ovpn');
+  fs.writeFileSync(file, ['client', 'dev tun', 'remote vpn.example.test 1194', 'auth-user-pass', ''].join('\n'));
+  bridge.emit({ type: 'file-opened', file: services.files.add(file) });
+  await page.waitForSelector('.file-sheet #file-create');
+  await accessible('import sheet', found);
+  await page.keyboard.press('Escape');
+  assert.deepEqual(found, []);
+});
+
+test('screenshots of every main view at 1280x800 and 800x600, light and dark', async () => {
+  const views: [string, () => Promise<void>, () => Promise<void>][] = [
+    ['details', async () => {
+      await page.click('.sb-item[data-name="opened"]');
+      await page.waitForSelector('#card-sees');
+    }, async () => undefined],
+    ['log', async () => {
+      await page.click('.tab:has-text("Log")');
+      await page.waitForSelector('#log-text');
+    }, async () => page.click('.tab:has-text("Overview")')],
+    ['profiles', async () => {
+      await page.click('.nav-profiles');
+      await page.waitForSelector('#profile-text');
+    }, async () => undefined],
+    ['new-sandbox', async () => {
+      await page.click('#sidebar-new');
+      await page.waitForSelector('#new-preview .summary');
+    }, async () => page.keyboard.press('Escape')],
+    ['import-sheet', async () => {
+      const file = path.join(dir, 'shots.ovpn');
+      fs.writeFileSync(file, ['client', 'dev tun', 'remote vpn.example.test 1194', 'auth-user-pass', ''].join('\n'));
+      bridge.emit({ type: 'file-opened', file: services.files.add(file) });
+      await page.waitForSelector('.file-sheet #file-create');
+    }, async () => page.keyboard.press('Escape')],
+  ];
+  for (const [name, open, close] of views) {
+    await open();
+    for (const size of [{ width: 1280, height: 800 }, { width: 800, height: 600 }]) {
+      await page.setViewportSize(size);
+      for (const scheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: scheme });
+        await shot(`view-${name}-${size.width}x${size.height}-${scheme}`);
+        // Nothing spills sideways out of the window.
+        assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${name} ${size.width}x${size.height} overflows sideways`);
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.emulateMedia({ colorScheme: 'light' });
+    await close();
+  }
 });
 
 test('dark mode', async () => {

@@ -59,7 +59,7 @@ test('a start from the CLI shows in the tray within 200 ms', async () => {
   changes.length = 0;
   await e.ok(['start', 'live']);
   const exited = Date.now();
-  const seen = await when((m) => statusOf(m, 'live') === 'live — Running');
+  const seen = await when((m) => statusOf(m, 'live') === 'live — ● Running');
   assert.ok(seen - exited <= LIMIT_MS, `seen ${seen - exited} ms after the CLI returned`);
   assert.equal(changes.at(-1)!.model.icon, 'running');
 });
@@ -69,7 +69,7 @@ test('pid 1 killed from outside: the tray shows it stopped within 200 ms and a n
   const info = JSON.parse(await e.ok(['info', 'live', '--json'])) as { pid: number };
   const killed = Date.now();
   process.kill(info.pid, 'SIGKILL');
-  const seen = await when((m) => statusOf(m, 'live') === 'live — Stopped');
+  const seen = await when((m) => statusOf(m, 'live') === 'live — ○ Stopped');
   assert.ok(seen - killed <= LIMIT_MS, `seen ${seen - killed} ms after the kill`);
   for (let i = 0; i < 20 && !notices.length; i++) await new Promise((r) => setTimeout(r, 10));
   assert.equal(notices.length, 1);
@@ -80,12 +80,12 @@ test('pid 1 killed from outside: the tray shows it stopped within 200 ms and a n
 test('a stop from the CLI shows within 200 ms and is not reported as unexpected', async () => {
   await e.ok(['stop', 'live']).catch(() => undefined); // clears the leftovers of the kill
   await e.ok(['start', 'live']);
-  await when((m) => statusOf(m, 'live') === 'live — Running');
+  await when((m) => statusOf(m, 'live') === 'live — ● Running');
   changes.length = 0;
   notices.length = 0;
   await e.ok(['stop', 'live']);
   const exited = Date.now();
-  const seen = await when((m) => statusOf(m, 'live') === 'live — Stopped' && m.icon === 'idle');
+  const seen = await when((m) => statusOf(m, 'live') === 'live — ○ Stopped' && m.icon === 'idle');
   assert.ok(seen - exited <= LIMIT_MS, `seen ${seen - exited} ms after the CLI returned`);
   await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(notices, []);
@@ -94,7 +94,7 @@ test('a stop from the CLI shows within 200 ms and is not reported as unexpected'
 test('create and delete elsewhere add and remove the menu entry', async () => {
   changes.length = 0;
   await e.ok(['create', 'other']);
-  await when((m) => statusOf(m, 'other') === 'other — Stopped');
+  await when((m) => statusOf(m, 'other') === 'other — ○ Stopped');
   await e.ok(['delete', 'other']);
   await when((m) => statusOf(m, 'other') === 'absent');
   assert.ok(fs.existsSync(e.dir));

@@ -2,86 +2,157 @@
 // the same typed API as the preload, implemented by the same main-side dispatcher and handlers. A
 // shim script in the page maps window.sandtray onto it, so the real UI runs in a real browser
 // against the real engine; only the transport differs from Electron's IPC.
+//
+// It keeps Electron's order of events, which is what main's window handling depends on:
+// - the window exists (main's `created` step) before its page is requested;
+// - messages from a page reach main in the order the page sent them, as on one IPC channel: every
+//   message carries a sequence number and the bridge handles them strictly in that order, however
+//   the browser's connections deliver them;
+// - `did-finish-load` (main's `loaded` step) is a message the page sends after its load event, so
+//   it reaches main behind the calls the page's scripts made while loading;
+// - a second load of a window's page (a reload) is a new document in the same window (`reset`);
+// - events reach only the windows main trusts, and a page gets them once its script listens.
+// Each call is judged by main's own frame check (`isTrustedSender`): the bridge reports a page of
+// its own origin as main's renderer file, anything else as what it is.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDispatcher, type Handlers } from '../../main/ipc/dispatch.js';
+import { createDispatcher, frameSenderPolicy, type Handlers, type SenderInfo } from '../../main/ipc/dispatch.js';
 import { eventSchema, type SandtrayEvent } from '../../main/ipc/contract.js';
-import { CSP } from '../../main/window/options.js';
+import { WindowTrust, windowSteps, type WindowHooks } from '../../main/window/lifecycle.js';
+import { CSP, rendererUrl } from '../../main/window/options.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const RENDERER_DIR = path.join(ROOT, 'dist', 'renderer');
 
 const SHIM = `(() => {
   const token = document.currentScript.dataset.token;
+  const doc = Math.random().toString(36).slice(2);
+  let seq = 0;
   const listeners = new Set();
-  const events = new EventSource('/events?token=' + encodeURIComponent(token));
-  events.onmessage = (m) => { const e = JSON.parse(m.data); for (const l of listeners) l(e); };
+  const post = (msg) => fetch('/msg', { method: 'POST', headers: { 'content-type': 'application/json', 'x-bridge-token': token }, body: JSON.stringify({ doc, seq: ++seq, ...msg }) }).then((r) => r.json());
+  let events = null;
+  window.addEventListener('load', () => { void post({ kind: 'loaded' }); });
   window.sandtray = Object.freeze({
-    invoke: (op, request) => fetch('/invoke', { method: 'POST', headers: { 'content-type': 'application/json', 'x-bridge-token': token }, body: JSON.stringify({ op, payload: request }) }).then((r) => r.json()),
-    onEvent: (l) => { listeners.add(l); return () => listeners.delete(l); },
+    invoke: (op, request) => post({ kind: 'invoke', op, payload: request }),
+    onEvent: (l) => {
+      if (!events) {
+        events = new EventSource('/events?token=' + encodeURIComponent(token));
+        events.onmessage = (m) => { const e = JSON.parse(m.data); for (const x of listeners) x(e); };
+      }
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
   });
 })();`;
 
-interface BridgeSender {
-  token: string | undefined;
-  origin: string | undefined;
+interface BridgeWindow {
+  id: number;
+  token: string;
+  /** Documents this window has shown, each with its next expected message number and the ones early. */
+  docs: Map<string, { next: number; early: Map<number, () => void> }>;
+  loads: number;
+  events: Set<http.ServerResponse>;
 }
 
 export interface Bridge {
-  url: string;
+  /** Opens a window (main's `created` step) and returns the URL its page loads. */
+  newWindow(): { id: number; url: string };
+  /** The window of a page URL from newWindow. */
+  closeWindow(id: number): void;
   emit(event: SandtrayEvent): void;
   /** Resolves once at least n pages listen to events. */
   waitForClients(n?: number): Promise<void>;
+  /** How many calls main refused as not coming from a trusted window. */
+  readonly refused: number;
+  readonly trust: WindowTrust;
   close(): Promise<void>;
 }
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png' };
 
-export async function startBridge(handlers: Handlers): Promise<Bridge> {
-  const token = randomBytes(16).toString('hex');
-  const clients = new Set<http.ServerResponse>();
+export async function startBridge(handlers: Handlers, hooks: Partial<WindowHooks> = {}): Promise<Bridge> {
+  const windows = new Map<string, BridgeWindow>();
+  const byId = new Map<number, BridgeWindow>();
+  let nextId = 100;
   let origin = '';
-  // The same dispatcher main uses; the sender check is the bridge's: our token, from our own origin.
-  const dispatch = createDispatcher<BridgeSender>(handlers, {
-    allowed: (s) => s.token === token && s.origin === origin,
-    context: () => ({ senderId: 1 }),
-  });
+  let refused = 0;
+  const fileUrl = rendererUrl();
+  const trust = new WindowTrust(fileUrl);
+  const steps = windowSteps(trust, { release: () => undefined, ...hooks });
+  // The same dispatcher and sender policy main uses.
+  const dispatch = createDispatcher<SenderInfo>(handlers, frameSenderPolicy(trust));
+
+  function senderOf(req: http.IncomingMessage, w: BridgeWindow | undefined): SenderInfo {
+    const from = req.headers.origin ?? '';
+    return { webContentsId: w?.id ?? -1, frameUrl: from === origin ? fileUrl : from, isMainFrame: true };
+  }
+
+  function onMessage(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+    const w = windows.get(req.headers['x-bridge-token'] as string);
+    let msg: { doc?: unknown; seq?: unknown; kind?: unknown; op?: unknown; payload?: unknown } = {};
+    try {
+      msg = JSON.parse(body) as typeof msg;
+    } catch {
+      // dispatch rejects it
+    }
+    const reply = (v: unknown): void => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(v));
+    };
+    const handle = (): void => {
+      if (msg.kind === 'loaded') {
+        if (w) steps.loaded(w.id);
+        reply({ ok: true, value: null });
+        return;
+      }
+      // The sender check runs synchronously in dispatch, so the order of handling is the order checked.
+      const pending = dispatch(msg.op, msg.payload, senderOf(req, w));
+      void pending.then((env) => {
+        if (!env.ok && env.error.code === 'FORBIDDEN') refused += 1;
+        reply(env);
+      });
+    };
+    if (!w || typeof msg.doc !== 'string' || typeof msg.seq !== 'number') {
+      handle();
+      return;
+    }
+    let d = w.docs.get(msg.doc);
+    if (!d) {
+      d = { next: 1, early: new Map() };
+      w.docs.set(msg.doc, d);
+    }
+    d.early.set(msg.seq, handle);
+    for (let run = d.early.get(d.next); run; run = d.early.get(d.next)) {
+      d.early.delete(d.next);
+      d.next += 1;
+      run();
+    }
+  }
+
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', origin);
-    if (req.method === 'POST' && url.pathname === '/invoke') {
+    if (req.method === 'POST' && url.pathname === '/msg') {
       let body = '';
       req.setEncoding('utf8');
       req.on('data', (c: string) => {
         body += c;
       });
-      req.on('end', () => {
-        let msg: { op?: unknown; payload?: unknown } = {};
-        try {
-          msg = JSON.parse(body) as typeof msg;
-        } catch {
-          // dispatch rejects it
-        }
-        const sender = { token: req.headers['x-bridge-token'] as string | undefined, origin: req.headers.origin };
-        void dispatch(msg.op, msg.payload, sender).then((env) => {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(env));
-        });
-      });
+      req.on('end', () => onMessage(req, res, body));
       return;
     }
     if (url.pathname === '/events') {
-      if (url.searchParams.get('token') !== token) {
+      const w = windows.get(url.searchParams.get('token') ?? '');
+      if (!w) {
         res.writeHead(403).end();
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
       res.write(': hello\n\n');
-      clients.add(res);
-      req.on('close', () => clients.delete(res));
+      w.events.add(res);
+      req.on('close', () => w.events.delete(res));
       return;
     }
     if (url.pathname === '/bridge-shim.js') {
@@ -96,28 +167,55 @@ export async function startBridge(handlers: Handlers): Promise<Bridge> {
     }
     let data: string | Buffer = fs.readFileSync(file);
     if (rel === 'index.html') {
+      const w = windows.get(url.searchParams.get('window') ?? '');
+      if (!w) {
+        res.writeHead(404).end('open pages through newWindow()');
+        return;
+      }
+      // A second load of the window's page is a reload: a new document in the same window.
+      if (w.loads++ > 0) steps.reset(w.id);
       // The page keeps the app's CSP except that it may talk to this bridge, and it loads the shim first.
       const csp = CSP.replace("connect-src 'none'", "connect-src 'self'");
       data = data.toString('utf8')
         .replace(/<meta http-equiv="Content-Security-Policy" content="[^"]*">/, `<meta http-equiv="Content-Security-Policy" content="${csp}">`)
-        .replace('<script defer src="renderer.bundle.js">', `<script src="bridge-shim.js" data-token="${token}"></script>\n  <script defer src="renderer.bundle.js">`);
+        .replace('<script defer src="renderer.bundle.js">', `<script src="bridge-shim.js" data-token="${w.token}"></script>\n  <script defer src="renderer.bundle.js">`);
     }
     res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(data);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const all = (): BridgeWindow[] => [...windows.values()];
   return {
-    url: `${origin}/`,
+    newWindow() {
+      const w: BridgeWindow = { id: nextId++, token: randomBytes(16).toString('hex'), docs: new Map(), loads: 0, events: new Set() };
+      windows.set(w.token, w);
+      byId.set(w.id, w);
+      steps.created(w.id);
+      return { id: w.id, url: `${origin}/?window=${w.token}` };
+    },
+    closeWindow(id) {
+      const w = byId.get(id);
+      if (!w) return;
+      for (const c of w.events) c.end();
+      windows.delete(w.token);
+      byId.delete(id);
+      steps.closed(id);
+    },
     emit(event) {
       const line = `data: ${JSON.stringify(eventSchema.parse(event))}\n\n`;
-      for (const c of clients) c.write(line);
+      for (const w of all()) if (trust.has(w.id)) for (const c of w.events) c.write(line);
     },
     async waitForClients(n = 1) {
-      for (let i = 0; i < 200 && clients.size < n; i++) await new Promise((r) => setTimeout(r, 25));
-      if (clients.size < n) throw new Error('the page never connected to the bridge');
+      const count = (): number => all().reduce((k, w) => k + w.events.size, 0);
+      for (let i = 0; i < 400 && count() < n; i++) await new Promise((r) => setTimeout(r, 25));
+      if (count() < n) throw new Error('the page never connected to the bridge');
     },
+    get refused() {
+      return refused;
+    },
+    trust,
     async close() {
-      for (const c of clients) c.end();
+      for (const w of all()) for (const c of w.events) c.end();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

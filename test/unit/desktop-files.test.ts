@@ -1,5 +1,7 @@
 // The desktop's pure pieces: file hand-off arguments, VPN file summaries, profile text validation
 // with line numbers, plain-words summaries, terminal emulator choice, notices and tray support.
+import { execFileSync, spawn } from 'node:child_process';
+import { hasStatusNotifierWatcher } from '../../main/system/tray-support.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -8,7 +10,7 @@ import path from 'node:path';
 import { cliArgsFrom, filesFromArgv } from '../../main/files/argv.js';
 import { fileKind, suggestName } from '../../main/files/opened.js';
 import { inspectOpenVpn, inspectVpnText, inspectWireGuard } from '../../main/files/vpn-config.js';
-import { unexpectedStopNotice, vpnDropNotices } from '../../main/engine/notices.js';
+import { unexpectedStopNotice, vpnDropNotices, vpnNeverUpNotices } from '../../main/engine/notices.js';
 import { recordedExitCode, sandboxDirs } from '../../helpers/api/inspect.js';
 import { sandtrayPaths } from '../../helpers/api/base.js';
 import { summarizeProfile } from '../../main/profile/summary.js';
@@ -16,7 +18,7 @@ import { profileRisks, riskHost } from '../../helpers/profile/risks.js';
 import { validateProfileText } from '../../main/profile/validate-text.js';
 import { cliArgv, CLI_SCRIPT } from '../../main/system/cli.js';
 import { terminalArgv } from '../../main/system/terminal.js';
-import { trayLikelyAvailable } from '../../main/system/tray-support.js';
+import { desktopUserData, startPlan } from '../../main/app/startup.js';
 import { panelIsDark } from '../../main/tray/icons.js';
 import { expandLayers } from '../../helpers/profile/expand.js';
 import type { RuntimeState } from '../../helpers/runtime/state.js';
@@ -139,13 +141,20 @@ test('system terminal: the first emulator found, with its own way of taking a co
   assert.ok(fs.existsSync(CLI_SCRIPT));
 });
 
-test('tray support: GNOME without a StatusNotifier host opens the window instead', () => {
-  assert.equal(trayLikelyAvailable('ubuntu:GNOME', false), false);
-  assert.equal(trayLikelyAvailable('GNOME', null), false);
-  assert.equal(trayLikelyAvailable('GNOME', true), true, 'AppIndicator extension present');
-  assert.equal(trayLikelyAvailable('KDE', null), true);
-  assert.equal(trayLikelyAvailable('XFCE', false), true, 'XFCE has an XEmbed tray');
-  assert.equal(trayLikelyAvailable(undefined, false), false);
+test('start: the session bus decides the tray; --hidden, --show and handed files decide the window', () => {
+  const plan = (statusNotifierWatcher: boolean | null, argv: string[] = [], files: string[] = []) => startPlan({ statusNotifierWatcher, argv, files });
+  // No watcher on the bus (GNOME without AppIndicator, whatever XDG_CURRENT_DESKTOP claims): the window is the app.
+  assert.deepEqual(plan(false), { tray: false, showWindow: true });
+  assert.deepEqual(plan(false, ['--hidden']), { tray: false, showWindow: true }, 'hidden without a tray would leave nothing to click');
+  assert.deepEqual(plan(true), { tray: true, showWindow: false });
+  assert.deepEqual(plan(true, ['--hidden']), { tray: true, showWindow: false });
+  assert.deepEqual(plan(true, ['--show']), { tray: true, showWindow: true });
+  assert.deepEqual(plan(true, ['--hidden'], ['/tmp/a.sandtray']), { tray: true, showWindow: true }, 'a double-clicked file is shown');
+  // The bus cannot be asked: a tray is tried and the window opens too, unless autostarted hidden.
+  assert.deepEqual(plan(null), { tray: true, showWindow: true });
+  assert.deepEqual(plan(null, ['--hidden']), { tray: true, showWindow: false });
+  // Electron's own data stays out of the folder of the user's profiles.
+  assert.equal(desktopUserData('/home/u/.config'), '/home/u/.config/sandtray-desktop');
   assert.equal(panelIsDark('ubuntu:GNOME', false), true);
   assert.equal(panelIsDark('KDE', false), false);
   assert.equal(panelIsDark('KDE', true), true);
@@ -177,7 +186,7 @@ test('notices: a sandbox that ends on its own, and a VPN that drops', async () =
   const { vpnFromAgent } = await import('../../main/engine/vpn-status.js');
   const { vpnDriver } = await import('../../helpers/network/vpn.js');
   const agent = (state: VpnState, message: string | null = null) => vpnFromAgent({ type: 'openvpn', state, message, addresses: ['198.19.50.2/24'] })!;
-  const s = (state: SandboxSummary['state'], vpn: SandboxSummary['vpn']): SandboxSummary => ({ name: 'work', state, pid: 1, network: vpnDriver.mode, profiles: [], startedAt: null, problem: null, vpn });
+  const s = (state: SandboxSummary['state'], vpn: SandboxSummary['vpn']): SandboxSummary => ({ name: 'work', state, pid: 1, network: vpnDriver.mode, profiles: [], startedAt: null, problem: null, apps: [], vpn });
   assert.equal(vpnDriver.mode, 'vpn');
   assert.equal(vpnDropNotices([s('RUNNING', agent('connected'))], [s('RUNNING', agent('failed', 'ping timeout'))])[0]?.title, 'VPN down in work');
   assert.match(vpnDropNotices([s('RUNNING', agent('connected'))], [s('RUNNING', agent('failed', 'ping timeout'))])[0]!.body, /\(ping timeout\)/);
@@ -268,5 +277,47 @@ test("the dialog gets the engine's own questions, from the engine's own path, an
       else process.env[k] = v;
     }
     fs.rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('a VPN that never comes up is reported once per start, after the grace period; one that came up is not', () => {
+  const start = '2026-01-01T12:00:00.000Z';
+  const at = (sec: number): Date => new Date(Date.parse(start) + sec * 1000);
+  const vpn = (state: 'up' | 'connecting' | 'down' | null, startedAt = start): SandboxSummary => ({ name: 'work', state: 'RUNNING', pid: 1, network: 'vpn', profiles: [], startedAt, problem: null, apps: [], vpn: state ? { state, detail: state === 'down' ? 'AUTH_FAILED' : null } : null });
+  const told = new Set<string>();
+  const up = new Set<string>();
+  assert.deepEqual(vpnNeverUpNotices([vpn('connecting')], at(30), told, up, 60), [], 'within the grace period');
+  const n = vpnNeverUpNotices([vpn('down')], at(61), told, up, 60);
+  assert.equal(n.length, 1);
+  assert.equal(n[0]!.title, 'VPN in work did not come up');
+  assert.match(n[0]!.body, /AUTH_FAILED/);
+  assert.deepEqual(vpnNeverUpNotices([vpn('down')], at(200), told, up, 60), [], 'once per start');
+  assert.equal(vpnNeverUpNotices([vpn(null, '2026-01-01T13:00:00.000Z')], at(3700), told, up, 60).length, 1, 'again after a new start, also with no report at all');
+  const t2 = new Set<string>();
+  const u2 = new Set<string>();
+  assert.deepEqual(vpnNeverUpNotices([vpn('up')], at(10), t2, u2, 60), []);
+  assert.deepEqual(vpnNeverUpNotices([vpn('down')], at(100), t2, u2, 60), [], 'it came up once: a drop is vpnDropNotices\'s');
+  const plain = { ...vpn(null), network: 'nat', vpn: null };
+  assert.deepEqual(vpnNeverUpNotices([plain], at(1000), new Set(), new Set(), 60), []);
+});
+
+test('the tray check asks a real session bus: no StatusNotifierWatcher there is "no tray"; no bus is "cannot tell"', async () => {
+  assert.equal(hasStatusNotifierWatcher({ PATH: process.env['PATH'] ?? '' }), null, 'no bus address');
+  const daemon = spawn('dbus-daemon', ['--session', '--nofork', '--print-address=1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const address = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      daemon.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('\n')) resolve(out.trim());
+      });
+      daemon.once('exit', (code) => reject(new Error(`dbus-daemon exited with ${code}`)));
+    });
+    assert.equal(hasStatusNotifierWatcher({ PATH: process.env['PATH'] ?? '', DBUS_SESSION_BUS_ADDRESS: address }), false);
+    // Control: the same call on the same bus answers true for a name that has an owner (the bus's own).
+    const own = execFileSync('gdbus', ['call', '--session', '--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus', '--method', 'org.freedesktop.DBus.NameHasOwner', 'org.freedesktop.DBus'], { env: { PATH: process.env['PATH'] ?? '', DBUS_SESSION_BUS_ADDRESS: address }, encoding: 'utf8' });
+    assert.match(own, /true/);
+  } finally {
+    daemon.kill();
   }
 });

@@ -62,6 +62,46 @@ test('the MIME XML is well formed and update-mime-database accepts it', async ()
   }
 });
 
+test('a .conf file is a WireGuard configuration only when it is one (gio, with the MIME XML installed)', async () => {
+  const update = tool('update-mime-database', 'shared-mime-info');
+  const gio = tool('gio', 'libglib2.0-bin');
+  const xml = fs.readFileSync(path.join(RES, 'linux', 'sandtray-mime.xml'), 'utf8');
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-gio-'));
+  const files = path.join(root, 'files');
+  fs.mkdirSync(files);
+  const write = (name: string, text: string): string => {
+    fs.writeFileSync(path.join(files, name), text);
+    return path.join(files, name);
+  };
+  const wg = write('wg0.conf', '[Interface]\nPrivateKey = x\nAddress = 198.18.0.2/32\n');
+  const commented = write('se-got-wg-001.conf', '# Mullvad WireGuard\n\n[Interface]\nAddress = 198.18.0.2/32\n');
+  const nginx = write('nginx.conf', 'server {\n  listen 80;\n}\n');
+  const fonts = write('fonts.conf', '<?xml version="1.0"?>\n<fontconfig></fontconfig>\n');
+  const typeOf = async (data: string, file: string): Promise<string> => {
+    const r = await execa(gio, ['info', '-a', 'standard::content-type', file], { env: { XDG_DATA_HOME: data, XDG_DATA_DIRS: '/usr/share', PATH: process.env['PATH'] ?? '' }, extendEnv: false });
+    return /content-type: (\S+)/.exec(r.stdout)?.[1] ?? r.stdout;
+  };
+  const install = async (name: string, text: string): Promise<string> => {
+    const data = path.join(root, name);
+    fs.mkdirSync(path.join(data, 'mime', 'packages'), { recursive: true });
+    fs.writeFileSync(path.join(data, 'mime', 'packages', 'sandtray.xml'), text);
+    await execa(update, [path.join(data, 'mime')], { env: { XDG_DATA_DIRS: '/usr/share', PATH: process.env['PATH'] ?? '' } });
+    return data;
+  };
+  try {
+    // Control: claimed by name, every .conf becomes a WireGuard configuration.
+    const byName = await install('by-name', xml.replace('<magic priority="80">', '<glob pattern="*.conf" weight="20"/>\n    <magic priority="80">'));
+    assert.equal(await typeOf(byName, nginx), 'application/x-wireguard-profile');
+    const data = await install('shipped', xml);
+    assert.equal(await typeOf(data, wg), 'application/x-wireguard-profile');
+    assert.equal(await typeOf(data, commented), 'application/x-wireguard-profile');
+    assert.notEqual(await typeOf(data, nginx), 'application/x-wireguard-profile');
+    assert.notEqual(await typeOf(data, fonts), 'application/x-wireguard-profile');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
 // The AppArmor profile, its installer and the launcher: test/unit/apparmor.test.ts.
 
 test("electron-builder's own schema accepts the configuration; the .deb depends on the engine's tools", async () => {
@@ -76,7 +116,7 @@ test("electron-builder's own schema accepts the configuration; the .deb depends 
   // Each key of linux.desktop becomes one Key=Value line of the packaged entry: no nested objects.
   for (const [k, v] of Object.entries(config['linux'].desktop as Record<string, unknown>)) assert.equal(typeof v, 'string', `linux.desktop.${k} is a line of the entry`);
   // npm ci is quiet on the Node versions package.json names: no packaging tool asks for a newer one.
-  const pkgJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+  const pkgJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string }; desktopName?: string; devDependencies: Record<string, string> };
   const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { engines?: { node?: string } | string[] }> };
   const floor = Number(/>=\s*(\d+)/.exec(pkgJson.engines.node)?.[1]);
   for (const [where, p] of Object.entries(lock.packages)) {
@@ -87,7 +127,17 @@ test("electron-builder's own schema accepts the configuration; the .deb depends 
   for (const dep of ['bubblewrap', 'uidmap', 'passt', 'openvpn', 'wireguard-tools']) assert.ok(config['deb'].depends.includes(dep), dep);
   for (const f of [config['deb'].afterInstall, config['deb'].afterRemove, config['linux'].icon]) assert.ok(fs.existsSync(path.join(ROOT, f)), f);
   assert.equal(config['asar'], false, 'the CLI runs the engine from real files through ELECTRON_RUN_AS_NODE');
-  assert.deepEqual(config['fileAssociations'].map((a: { ext: string }) => a.ext), ['sandtray', 'ovpn', 'conf']);
+  // Electron's desktopName names the entry the package installs, and that entry is the validated file.
+  assert.equal(pkgJson.desktopName, `${config['linux'].executableName}.desktop`);
+  assert.match(fs.readFileSync(path.join(RES, 'linux', 'after-install.sh'), 'utf8'), new RegExp(`install -D -m 644 \\$APP/linux/sandtray\\.desktop /usr/share/applications/${pkgJson.desktopName!.replace('.', '\\.')}`));
+  // Electron is pinned to one version, below 43.3 (open tray regressions on GNOME and KDE from there).
+  const electron = pkgJson.devDependencies['electron'] ?? '';
+  assert.match(electron, /^\d+\.\d+\.\d+$/, `electron ${electron} is not pinned`);
+  const [maj, min] = electron.split('.').map(Number) as [number, number];
+  assert.ok(maj < 43 || (maj === 43 && min < 3), electron);
+  // .conf is not claimed by name: WireGuard files are known by content (the MIME magic rule).
+  assert.deepEqual(config['fileAssociations'].map((a: { ext: string }) => a.ext), ['sandtray', 'ovpn']);
+  assert.ok(config['linux'].mimeTypes.includes('application/x-wireguard-profile'));
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { main: string };
   assert.equal(pkg.main, 'dist/main/main.js');
 });

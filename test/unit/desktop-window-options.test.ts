@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CSP, PRELOAD_BUNDLE, RENDERER_INDEX, isAllowedNavigation, isAllowedPermission, isAllowedRequest, rendererUrl, windowOptions } from '../../main/window/options.js';
 import { ROOT } from '../lib/sandtray.js';
+import { isTrustedSender } from '../../main/ipc/dispatch.js';
+import { WindowTrust, windowSteps } from '../../main/window/lifecycle.js';
 
 test('webPreferences: isolated, sandboxed, no Node anywhere', () => {
   for (const dark of [false, true]) {
@@ -79,4 +81,24 @@ test('the window module wires the guards (new windows denied, navigation and web
   assert.match(src, /onBeforeRequest[^]*isAllowedRequest/);
   assert.match(src, /setPermissionRequestHandler/);
   assert.match(src, /new BrowserWindow\(windowOptions\(/);
+});
+
+test('a window is trusted from its creation, before did-finish-load, and each call still shows its frame', () => {
+  const trust = new WindowTrust(rendererUrl());
+  const released: number[] = [];
+  const steps = windowSteps(trust, { release: (id) => released.push(id) });
+  const ours = { webContentsId: 7, frameUrl: rendererUrl(), isMainFrame: true };
+  assert.equal(isTrustedSender(ours, trust), false, 'no window yet');
+  steps.created(7);
+  // The page's first calls come before did-finish-load.
+  assert.equal(isTrustedSender(ours, trust), true);
+  assert.equal(isTrustedSender({ ...ours, frameUrl: 'https://example.test/' }, trust), false, 'a navigated frame is not ours');
+  assert.equal(isTrustedSender({ ...ours, isMainFrame: false }, trust), false, 'a subframe is not ours');
+  steps.loaded(7);
+  steps.reset(7);
+  assert.deepEqual(released, [7], 'a reload ends what the old page owned');
+  assert.equal(isTrustedSender(ours, trust), true, 'the reloaded page is still our window');
+  steps.closed(7);
+  assert.equal(isTrustedSender(ours, trust), false);
+  assert.deepEqual(released, [7, 7]);
 });
