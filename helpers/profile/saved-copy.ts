@@ -1,6 +1,6 @@
 // What changes when profile text is saved into the user's profiles folder rather than read where it
 // ships: a relative mount source resolves against the file's own folder, so the shipped `dev`
-// example's `../..` (its project) would mean ~/.config in a copy. Such sources are problems in the
+// example's `.` (the folder a sandbox is created from) would mean ~/.config in a copy. Such sources are problems in the
 // editor: the copy must name the folder itself. Shipped examples keep their names (read-only).
 import YAML from 'yaml';
 import type { ProfileIssue } from './validate-text.js';
