@@ -155,8 +155,24 @@ export async function startTestHost(opts: { names: Record<string, string>; serve
     });
   }).catch(abandon);
   const pid = Number(fs.readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
-  const holder = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number)
-    .find((c) => fs.readFileSync(`/proc/${c}/comm`, 'utf8').trim() === 'sleep');
+  // The holder was forked before pid 1 said "ready", but on a loaded machine it may not have
+  // become `sleep` yet: look until it has (bounded).
+  const holderNow = (): number | undefined => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number)
+        .find((c) => {
+          try {
+            return fs.readFileSync(`/proc/${c}/comm`, 'utf8').trim() === 'sleep';
+          } catch {
+            return false;
+          }
+        });
+    } catch {
+      return undefined;
+    }
+  };
+  let holder: number | undefined;
+  await until(() => (holder = holderNow()) !== undefined, 30_000, 'the test host has a holder process').catch(abandon);
   if (!holder) return abandon(new Error('the test host has no holder process'));
   // Into the first user namespace (its owner may enter it, and only from there its network, mount
   // and pid namespaces), then into the second one, as the user: pid 1 there holds it.
