@@ -172,7 +172,8 @@ export function readWgQuick(text: string): WgConfig {
         break;
       }
       case 'persistentkeepalive':
-        peer.persistentKeepalive = value === 'off' ? null : Number(value);
+        // wg's "off" is 0; both stay in the stored file, so the log can say the file turned it off.
+        peer.persistentKeepalive = value === 'off' ? 0 : Number(value);
         if (peer.persistentKeepalive !== null && (!Number.isInteger(peer.persistentKeepalive) || peer.persistentKeepalive < 0 || peer.persistentKeepalive > 65535)) return refuse(no, name, `${value} is out of range`);
         break;
       default:
@@ -218,7 +219,7 @@ export function formatWgQuick(cfg: Omit<WgConfig, 'verdict'>, store: 'keyring' |
     if (p.presharedKey) out.push('PresharedKey = keyring');
     if (p.endpoint) out.push(`Endpoint = ${p.endpoint.host.includes(':') ? `[${p.endpoint.host}]` : p.endpoint.host}:${p.endpoint.port}`);
     out.push(`AllowedIPs = ${p.allowedIps.join(', ')}`);
-    if (p.persistentKeepalive) out.push(`PersistentKeepalive = ${p.persistentKeepalive}`);
+    if (p.persistentKeepalive !== null) out.push(`PersistentKeepalive = ${p.persistentKeepalive}`);
   }
   return out.join('\n') + '\n';
 }

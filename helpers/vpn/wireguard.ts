@@ -27,10 +27,12 @@ export async function createKernelWg(uplinkPid: number): Promise<boolean> {
 }
 
 /**
- * PersistentKeepalive when the file sets none (or one too long to help). The uplink reaches the
- * peer through pasta, which forgets a UDP flow idle for about 180 s (Debian 12's passt), and
- * wireguard-go never changes its source port: an idle tunnel without keepalives would stay dead.
- * 25 s is what wg-quick's documentation suggests for peers behind NAT.
+ * PersistentKeepalive when the file sets none, turns it off (0 or off) or sets one too long to
+ * help. The uplink reaches the peer through pasta, which forgets a UDP flow idle for more than
+ * 180 s (UDP_CONN_TIMEOUT in Debian 12's passt) and never opens it again for that source port, and
+ * wireguard-go never changes its source port: an idle tunnel without keepalives would stay dead
+ * until a restart. An explicit off is overridden too: it saves traffic on a direct link, but behind
+ * pasta it only buys a tunnel that dies. 25 s is what wg-quick's documentation suggests behind NAT.
  */
 export const DEFAULT_KEEPALIVE_SEC = 25;
 /** A keepalive longer than this leaves pasta's flow idle too long. */
@@ -42,7 +44,7 @@ export function peerKeepalives(cfg: WgConfig): { values: number[]; notes: string
   const values = cfg.peers.map((p, i) => {
     const k = p.persistentKeepalive;
     if (k && k <= MAX_KEEPALIVE_SEC) return k;
-    const why = k ? `its PersistentKeepalive of ${k} s is too long` : 'it sets no PersistentKeepalive';
+    const why = k ? `its PersistentKeepalive of ${k} s is too long` : k === 0 ? 'its PersistentKeepalive is off' : 'it sets no PersistentKeepalive';
     notes.push(`peer ${i + 1}: ${why}; pasta forgets a UDP flow idle for about 180 s and the tunnel would not come back, so Sandtray sends a keepalive every ${DEFAULT_KEEPALIVE_SEC} s`);
     return DEFAULT_KEEPALIVE_SEC;
   });

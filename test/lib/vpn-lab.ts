@@ -283,3 +283,72 @@ export async function stopAllLab(): Promise<void> {
   await Promise.all(procs.map((p) => Promise.race([p, sleep(3000)])));
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 }
+
+export interface PlainWgClient {
+  ns: ServerNs;
+  /** Fetches http://HOST:8080/ through the tunnel; the body, or `ERR code`. */
+  http(host: string, timeoutMs?: number): Promise<string>;
+  /** wireguard-go's process is still running. */
+  alive(): boolean;
+  /** Moves wireguard-go to another UDP source port (a new flow through pasta). */
+  rebind(): Promise<void>;
+  /**
+   * pasta relays the tunnel's UDP flow through a host socket bound to wireguard-go's own source
+   * port: true while that socket is open (read from the host's /proc/net/udp).
+   */
+  hostFlow(): boolean;
+}
+
+/** True when a UDP socket of the host (this process's network namespace) is bound to port. */
+export function hostUdpPortOpen(port: number): boolean {
+  return ['/proc/net/udp', '/proc/net/udp6'].some((file) => {
+    try {
+      return fs.readFileSync(file, 'utf8').split('\n').slice(1).filter(Boolean).some((l) => parseInt(l.trim().split(/\s+/)[1]!.split(':')[1]!, 16) === port);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * A WireGuard client outside Sandtray: wireguard-go with the peer's client file as it stands (no
+ * keepalive added), in a namespace of its own behind plain pasta, whose gateway address is the
+ * host's loopback. A control for what Sandtray's own settings change.
+ */
+export async function startPlainWgClient(label: string, link: string, peer: WgPeer): Promise<PlainWgClient> {
+  const field = (k: string) => {
+    const m = new RegExp(`^${k} = (.+)$`, 'm').exec(peer.clientConfig);
+    if (!m) throw new Error(`${k} missing from the peer's client file`);
+    return m[1]!.trim();
+  };
+  const address = field('Address');
+  const keepalive = /^PersistentKeepalive = (\d+)$/m.exec(peer.clientConfig);
+  const ns = await serverNs(label, link, {});
+  const gw = link.replace(/\.\d+$/, '.1');
+  const wg = ns.spawn(['wireguard-go', '--foreground', 'wg0'], 'wireguard-go.log', { LOG_LEVEL: 'error' });
+  let running = true;
+  void wg.then(() => { running = false; });
+  await until(() => fs.existsSync(`/proc/${ns.pid}/root/var/run/wireguard/wg0.sock`), 10_000, `wireguard-go of ${label}`);
+  let sourcePort = await freePort();
+  const conf = [
+    '[Interface]', `PrivateKey = ${field('PrivateKey')}`, `ListenPort = ${sourcePort}`, '[Peer]', `PublicKey = ${field('PublicKey')}`,
+    `Endpoint = ${gw}:${peer.port}`, `AllowedIPs = ${address.replace(/\.\d+\/\d+$/, '.0/24')}`,
+    ...(keepalive ? [`PersistentKeepalive = ${keepalive[1]}`] : []), '',
+  ].join('\n');
+  await ns.exec(['sh', '-c', 'cat | wg setconf wg0 /dev/stdin'], conf);
+  await ns.exec(['ip', 'address', 'add', address, 'dev', 'wg0']);
+  await ns.exec(['ip', 'link', 'set', 'wg0', 'up']);
+  return {
+    ns,
+    async http(host, timeoutMs = 5000) {
+      const js = `fetch('http://${host}:8080/',{signal:AbortSignal.timeout(${timeoutMs})}).then(r=>r.text()).then(t=>process.stdout.write(t),e=>{process.stdout.write('ERR '+(e.cause?.code||e.name||e.message));})`;
+      return (await ns.exec([process.execPath, '-e', js])).trim();
+    },
+    alive: () => running,
+    async rebind() {
+      sourcePort = await freePort();
+      await ns.exec(['wg', 'set', 'wg0', 'listen-port', String(sourcePort)]);
+    },
+    hostFlow: () => hostUdpPortOpen(sourcePort),
+  };
+}

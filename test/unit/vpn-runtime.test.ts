@@ -9,7 +9,7 @@ import { scrubClientLine, scrubMessage } from '../../helpers/vpn/management.js';
 import { CONNECT_TIMEOUT_SEC, openvpnArgv } from '../../helpers/vpn/openvpn.js';
 import { openvpnTunnel, wireguardTunnel } from '../../helpers/vpn/tunnel.js';
 import { DEFAULT_KEEPALIVE_SEC, peerKeepalives, wgSetconfText } from '../../helpers/vpn/wireguard.js';
-import { parseWgQuick } from '../../helpers/vpn/wireguard-config.js';
+import { formatWgQuick, parseWgQuick } from '../../helpers/vpn/wireguard-config.js';
 
 const KEY = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
 const wg = (peer: string) => parseWgQuick(`[Interface]\nAddress = 198.19.9.2/24\n[Peer]\nPublicKey = ${KEY}\nEndpoint = 127.0.0.1:51820\nAllowedIPs = 0.0.0.0/0, ::/0\n${peer}`);
@@ -73,6 +73,13 @@ test('WireGuard: a keepalive when the file sets none, the file\'s own otherwise'
   assert.deepEqual(peerKeepalives(own), { values: [10], notes: [] });
   assert.match(wgSetconfText(own, KEY, [null], '198.19.255.1'), /\nPersistentKeepalive = 10\n/);
   assert.deepEqual(peerKeepalives(wg('PersistentKeepalive = 600\n')).values, [DEFAULT_KEEPALIVE_SEC]);
+  // An explicit off (0 or "off", as wg reads both) is overridden as well, and said so.
+  for (const off of ['0', 'off']) {
+    const k = peerKeepalives(wg(`PersistentKeepalive = ${off}\n`));
+    assert.deepEqual(k.values, [DEFAULT_KEEPALIVE_SEC]);
+    assert.match(k.notes[0]!, /^peer 1: its PersistentKeepalive is off; pasta .* every 25 s$/);
+    assert.match(formatWgQuick(wg(`PersistentKeepalive = ${off}\n`)), /\nPersistentKeepalive = 0\n/, 'the stored file keeps the off');
+  }
 });
 
 test('WireGuard states: idle is not reconnecting, and no message counts seconds', () => {
