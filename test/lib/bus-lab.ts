@@ -3,8 +3,8 @@
 // program that, like a browser, hands its URL to a running instance that owns a well-known name.
 import fs from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
+import { until } from './vpn-lab.js';
 
 /** org.freedesktop.Notifications and org.example.Secret; every call is written to the log (argv[1]). */
 export const SERVICES_PY = String.raw`
@@ -83,14 +83,6 @@ export interface BusLab {
   stop: () => Promise<void>;
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Starts dbus-daemon on a path and an abstract socket in dir, and the services on it. */
 export async function startBusLab(dir: string): Promise<BusLab> {
@@ -114,7 +106,7 @@ export async function startBusLab(dir: string): Promise<BusLab> {
   ].join('\n'));
   const daemon = execa('dbus-daemon', [`--config-file=${conf}`, '--nofork', '--nopidfile'], { reject: false, cleanup: true, stdio: ['ignore', 'ignore', 'pipe'] });
   procs.push(daemon);
-  await until('the session bus', () => fs.existsSync(sock));
+  await until(() => fs.existsSync(sock), 20_000, 'the session bus');
   const pathAddress = `unix:path=${sock}`;
   const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', DBUS_SESSION_BUS_ADDRESS: pathAddress, HOME: dir };
   const spawn = (cmd: string, args: string[]): ResultPromise => {
@@ -123,7 +115,7 @@ export async function startBusLab(dir: string): Promise<BusLab> {
     return p;
   };
   spawn('python3', ['-c', SERVICES_PY, logFile]);
-  await until('the bus services', () => fs.readFileSync(logFile, 'utf8').includes('ready'));
+  await until(() => fs.readFileSync(logFile, 'utf8').includes('ready'), 20_000, 'the bus services');
   return {
     pathAddress,
     abstractAddress: `unix:abstract=${abstract}`,
