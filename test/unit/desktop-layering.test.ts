@@ -257,8 +257,8 @@ test('inside helpers/, no folder imports a higher layer and the folders form no 
 
 test('the engine starts processes through host/spawn.ts (execa, with an environment built there) or the attached terminal', () => {
   // run-attached.ts relays a terminal and must not load execa (`exec` starts quickly); the CLI's
-  // `open` starts an app detached from it with the environment attachSpec built.
-  const childProcess = new Set(['helpers/attach/run-attached.ts', 'helpers/cli/commands.ts', 'helpers/host/spawn-child.ts']);
+  // `open` (lifecycle/open-app.ts) starts an app detached from it with the environment attachSpec built.
+  const childProcess = new Set(['helpers/attach/run-attached.ts', 'helpers/lifecycle/open-app.ts', 'helpers/host/spawn-child.ts']);
   const bad: string[] = [];
   for (const f of tsFiles(path.join(ROOT, 'helpers'))) {
     for (const i of importsOf(f)) {
