@@ -51,7 +51,12 @@ export async function planSandbox(name: string, paths: Paths = sandtrayPaths(), 
  * last start, opts.onProfileChange hears which keys (or, with refuseProfileChanges, the start is
  * refused with PROFILE_CHANGED so the caller can ask first).
  */
-export async function startSandbox(name: string, paths: Paths = sandtrayPaths(), opts: ProfileChangeOptions = {}): Promise<RuntimeState> {
+export interface StartOptions extends ProfileChangeOptions {
+  /** The secrets the network driver needs, already asked for (restart asks before it stops). */
+  secrets?: Record<string, string>;
+}
+
+export async function startSandbox(name: string, paths: Paths = sandtrayPaths(), opts: StartOptions = {}): Promise<RuntimeState> {
   // SIGINT, SIGHUP and SIGTERM end the start at its next step, which reverts all it did; SIGKILL
   // cannot be caught, so each process is recorded the moment it exists (see launch's hooks).
   const interrupts = new Interrupts(`The start of sandbox "${name}"`, (sig) => {
@@ -68,7 +73,7 @@ export async function startSandbox(name: string, paths: Paths = sandtrayPaths(),
   }
 }
 
-async function startLocked(name: string, paths: Paths, opts: ProfileChangeOptions, interrupts: Interrupts): Promise<RuntimeState> {
+async function startLocked(name: string, paths: Paths, opts: StartOptions, interrupts: Interrupts): Promise<RuntimeState> {
   // Every folder touched below belongs to us and no one else can write it (core/trust.ts).
   ensureSandtrayDirs(paths);
   readRecord(name, paths);
@@ -92,7 +97,8 @@ async function startLocked(name: string, paths: Paths, opts: ProfileChangeOption
       noticeProfileChanges(dirs, layerFiles, opts);
       // Secrets are asked for before anything is launched: a prompt left unanswered (a closed
       // terminal, a quit app) then leaves nothing running.
-      if (driver.secrets) secrets = await interrupts.race(driver.secrets(name, profile));
+      if (opts.secrets) secrets = opts.secrets;
+      else if (driver.secrets) secrets = await interrupts.race(driver.secrets(name, profile));
       interrupts.check();
     } catch (err) {
       if (leaseTaken) await releaseIds(name, paths).catch(() => undefined);
