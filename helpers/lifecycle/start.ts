@@ -8,7 +8,7 @@ import { readHostFacts } from '../host/facts.js';
 import { selfId } from '../host/proc.js';
 import { assignIdMap, releaseIds } from '../idmap/assign.js';
 import { buildPlan, type Plan } from '../plan/build.js';
-import { checkProfileOnHost } from '../profile/check.js';
+import { checkProfileOnHost } from './host-checks.js';
 import { expandRecord } from '../profile/resolve.js';
 import { launch, writeEtc } from '../runtime/launch.js';
 import { logEvent, logTail, sandboxOutputFile } from '../runtime/log.js';
