@@ -9,6 +9,7 @@ import { selfId } from '../host/proc.js';
 import { assignIdMap, releaseIds } from '../idmap/assign.js';
 import { buildPlan, type Plan } from '../plan/build.js';
 import { checkProfileOnHost } from './host-checks.js';
+import { cliRuntime, planInputs } from './plan-inputs.js';
 import { expandRecord } from '../profile/resolve.js';
 import { launch, writeEtc } from '../runtime/launch.js';
 import { logEvent, logTail, sandboxOutputFile } from '../runtime/log.js';
@@ -38,7 +39,7 @@ export async function planSandbox(name: string, paths: Paths = sandtrayPaths(), 
   const assigned = await assignIdMap(profile, facts, { name, paths, takeLease: opts.takeLease ?? false, sizeIsDefault: origins['idmap.size'] === 'default' });
   try {
     const dirs = sandboxDirs(name, paths);
-    const plan = buildPlan(name, profile, assigned.map, facts, { etcDir: dirs.etc, homeDir: dirs.home, busSocket: busSocketPath(dirs) });
+    const plan = buildPlan(name, profile, planInputs(profile, assigned.map), facts, { etcDir: dirs.etc, homeDir: dirs.home, busSocket: busSocketPath(dirs) }, { runtime: profile.nesting ? cliRuntime() : null });
     return { plan, idmapNote: assigned.note, profile, leaseTaken: assigned.leaseTaken, layerFiles };
   } catch (err) {
     if (assigned.leaseTaken) await releaseIds(name, paths).catch(() => undefined);
