@@ -278,14 +278,14 @@ test('examples are read-only templates: Save as copy, with folders named in full
   await page.waitForFunction(() => (document.querySelector('#profile-text') as HTMLTextAreaElement | null)?.value.includes('Development shell'));
   assert.equal(await page.inputValue('#profile-name'), 'my-dev', 'a copy gets a name of its own');
   assert.match(await page.textContent('#profile-save') ?? '', /Save as copy/);
-  // The example's ../.. means its project; in the profiles folder it would mean ~/.config.
+  // The example's . means the folder it is created from; in the profiles folder it would mean ~/.config.
   await page.waitForFunction(() => document.querySelector('#profile-problems')?.textContent?.includes('mounts[0].source'));
-  assert.match(await page.textContent('#profile-problems') ?? '', /"\.\.\/\.\." is relative: in your profiles folder it would mean a folder under/);
+  assert.match(await page.textContent('#profile-problems') ?? '', /"\." is relative: in your profiles folder it would mean a folder under/);
   assert.equal(await page.isDisabled('#profile-save'), true);
   await shot('editor-example');
   // Saving under the example's own name is refused by main, whatever the window sends.
   await assert.rejects(async () => services.handlers['save-profile']({ name: 'dev', text: 'apiVersion: sandtray/v1\n' }, { senderId: 1 }), /example that ships with Sandtray/);
-  const text = (await page.inputValue('#profile-text')).replace('source: ../..', `source: ${dir}`);
+  const text = (await page.inputValue('#profile-text')).replace(/source: \.$/m, `source: ${dir}`);
   await page.fill('#profile-text', text);
   await page.waitForSelector('#profile-status .badge-ok', { timeout: 5_000 });
   // Unsaved edits: switching asks first; "Cancel" keeps them.

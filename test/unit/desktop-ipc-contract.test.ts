@@ -35,7 +35,7 @@ test('every operation has a channel and request and reply schemas', () => {
     'list', 'info', 'start', 'stop', 'restart', 'delete', 'create-from-profile', 'list-profiles', 'read-profile',
     'validate-profile-text', 'save-profile', 'log-read', 'log-follow', 'log-unfollow', 'terminal-open', 'terminal-input',
     'terminal-resize', 'terminal-close', 'open-system-terminal', 'secret-reply', 'file-pending', 'file-accept', 'file-dismiss',
-    'host-check',
+    'host-check', 'pick-vpn-file', 'vpn-verify', 'open-app', 'preview-sandbox',
   ]);
   for (const op of OPERATIONS) {
     assert.equal(CHANNELS[op], `sandtray:${op}`);
