@@ -6,6 +6,7 @@ export * from './base.js';
 export * from './inspect.js';
 export * from './lifecycle.js';
 export * from './attach.js';
+export * from './apps.js';
 export * from './events.js';
 export * from './profiles.js';
 export * from './vpn.js';

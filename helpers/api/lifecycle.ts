@@ -7,12 +7,13 @@ import { createSandbox, type CreateOptions } from '../lifecycle/create.js';
 import { deleteSandbox } from '../lifecycle/delete.js';
 import { planSandbox, startSandbox } from '../lifecycle/start.js';
 import { stopSandbox } from '../lifecycle/stop.js';
+import { networkDriver } from '../network/drivers.js';
 import { pendingProfileChanges, type ProfileChangeOptions } from '../runtime/applied.js';
 import type { RuntimeState } from '../runtime/state.js';
 import type { SandboxRecord } from '../runtime/store.js';
 
 export { createSandbox, type CreateOptions } from '../lifecycle/create.js';
-export { planSandbox, startSandbox } from '../lifecycle/start.js';
+export { planSandbox, startSandbox, type StartOptions } from '../lifecycle/start.js';
 export { stopSandbox, DEFAULT_STOP_TIMEOUT, type StopOptions } from '../lifecycle/stop.js';
 export { deleteSandbox } from '../lifecycle/delete.js';
 export { exportEntry, unexportEntries, type EntryApp } from '../lifecycle/desktop-entry.js';
@@ -28,8 +29,8 @@ export interface RestartOptions extends ProfileChangeOptions {
 
 /**
  * Stops and starts a sandbox. The start must be able to succeed before anything is stopped: a
- * profile that no longer validates (or, with refuseProfileChanges, that changed) leaves the
- * sandbox running, with the reason. A sandbox that was not running is just started.
+ * profile that no longer validates (or, with refuseProfileChanges, that changed), or a secret
+ * prompt that was cancelled, leaves the sandbox running, with the reason. A sandbox that was not running is just started.
  */
 export async function restartSandbox(name: string, opts: RestartOptions = {}): Promise<RuntimeState> {
   const { force = false, timeoutSec, paths, ...change } = opts;
@@ -37,11 +38,15 @@ export async function restartSandbox(name: string, opts: RestartOptions = {}): P
     const changed = pendingProfileChanges(name, paths);
     if (changed.length) throw new SandtrayError('PROFILE_CHANGED', changed.map((l) => l.replace(/^warning: /, '')).join('\n'), 'Review the profile, then restart again to apply it.');
   }
-  await planSandbox(name, paths);
+  const { plan, profile } = await planSandbox(name, paths);
+  // Secrets (a VPN password) are asked for before anything is stopped: a cancelled prompt leaves
+  // the sandbox running as it was.
+  const driver = networkDriver(plan.network.mode);
+  const secrets = driver.secrets ? await driver.secrets(name, profile) : undefined;
   await stopSandbox(name, { force, ...(timeoutSec === undefined ? {} : { timeoutSec }), ...(paths ? { paths } : {}) }).catch((err: unknown) => {
     if (!(err instanceof SandtrayError && err.code === 'WRONG_STATE')) throw err;
   });
-  return startSandbox(name, paths, change);
+  return startSandbox(name, paths, { ...change, ...(secrets ? { secrets } : {}) });
 }
 
 /**

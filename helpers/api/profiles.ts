@@ -5,7 +5,8 @@ import { SandtrayError } from '../core/errors.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
 import { PROFILE_EXT } from '../profile/load.js';
 import { profileRisks, riskHost, type Risk } from '../profile/risks.js';
-import { validateProfileText, type ProfileIssue } from '../profile/validate-text.js';
+import type { ProfileIssue } from '../profile/validate-text.js';
+import { validateProfileText } from '../lifecycle/host-checks.js';
 import type { Profile } from '../profile/schema.js';
 import { ensurePrivateDir, writeFileAtomic } from '../runtime/store.js';
 import { SHIPPED_PROFILES } from '../profile/resolve.js';
@@ -14,10 +15,10 @@ import { relativeSourceIssues } from '../profile/saved-copy.js';
 export { formatIssues, formatPath } from '../profile/issues.js';
 export { loadLayerFile, parseLayer, PROFILE_EXT, resolveLayerSources } from '../profile/load.js';
 export { expandLayers } from '../profile/expand.js';
-export { checkProfileOnHost } from '../profile/check.js';
+export { checkProfileOnHost, validateProfileText } from '../lifecycle/host-checks.js';
 export { expandRecord, listProfiles, profileFile, profileRef, SHIPPED_PROFILES } from '../profile/resolve.js';
 export { API_VERSION, layerSchema, nameSchema, profileJsonSchema, type Layer } from '../profile/schema.js';
-export { validateProfileText, type ProfileIssue, type TextValidation } from '../profile/validate-text.js';
+export type { ProfileIssue, TextValidation } from '../profile/validate-text.js';
 
 export interface ProfileValidation {
   valid: boolean;

@@ -256,58 +256,19 @@ const open: Command = async (args) => {
   const { positionals } = parse(args, {});
   const [name, appName] = positionals;
   if (!name || !appName || positionals.length > 2) throw usageError('sandtray open needs a sandbox name and an app', 'Usage: sandtray open NAME APP (the apps are listed by `sandtray info NAME`).');
-  const { readRecord, sandboxDirs } = await import('../api/inspect.js');
-  const { expandRecord, startSandbox } = await import('./use-lifecycle.js');
-  const { attachSpec } = await import('./use-attach.js');
-  const { profile } = expandRecord(readRecord(name));
-  const app = profile.apps.find((a) => a.name === appName);
-  if (!app) {
-    const known = profile.apps.map((a) => a.name);
-    throw new SandtrayError('NOT_FOUND', `Sandbox "${name}" has no app "${appName}"`, known.length ? `Its apps: ${known.join(', ')}.` : `Add one to its profile, e.g. apps: [{name: ${appName}, command: [${appName}]}].`);
-  }
-  const { sandboxState } = await import('../api/inspect.js');
-  if (sandboxState(name).state === 'STOPPED') await startSandbox(name, undefined, profileChangeOpts);
-  const { sandboxOutputFile } = await import('../api/inspect.js');
-  const { spawn } = await import('node:child_process');
-  const spec = attachSpec(name, app.command);
-  // Its output goes where pid 1's does: the sandbox's own output file, which is the sandbox's already.
-  const out = fs.openSync(sandboxOutputFile(sandboxDirs(name).log), 'a', 0o600);
-  try {
-    const child = spawn(spec.argv[0]!, spec.argv.slice(1), { detached: true, stdio: ['ignore', out, out], env: spec.env, cwd: '/' });
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', reject);
-    });
-    child.unref();
-  } catch (err) {
-    fs.rmSync(spec.envFile, { force: true });
-    throw err;
-  } finally {
-    fs.closeSync(out);
-  }
+  const { openSandboxApp } = await import('../api/apps.js');
+  const { app } = await openSandboxApp(name, appName, profileChangeOpts);
   console.log(visible(`Opened ${app.title ?? app.name} in ${name} (its output: \`sandtray log ${name}\`)`));
   return 0;
 };
-
-/** The app APP of sandbox NAME's expanded profile, for export; the same error as open's when it has none. */
-async function appOf(name: string, appName: string) {
-  const { readRecord } = await import('../api/inspect.js');
-  const { expandRecord } = await import('../api/profiles.js');
-  const { profile } = expandRecord(readRecord(name));
-  const app = profile.apps.find((a) => a.name === appName);
-  if (!app) {
-    const known = profile.apps.map((a) => a.name);
-    throw new SandtrayError('NOT_FOUND', `Sandbox "${name}" has no app "${appName}"`, known.length ? `Its apps: ${known.join(', ')}.` : `Add one to its profile, e.g. apps: [{name: ${appName}, command: [${appName}]}].`);
-  }
-  return { app, profile };
-}
 
 /** `export NAME APP`: a desktop entry that runs `sandtray open NAME APP` (cli/desktop-entry.ts). */
 const exportCmd: Command = async (args) => {
   const { positionals } = parse(args, TABLE.export.options);
   const [name, appName] = positionals;
   if (!name || !appName || positionals.length > 2) throw usageError('sandtray export needs a sandbox name and an app', `Usage: sandtray ${TABLE.export.usage[0]} (the apps are listed by \`sandtray info NAME\`).`);
-  const { app, profile } = await appOf(name, appName);
+  const { sandboxApp } = await import('../api/apps.js');
+  const { app, profile } = sandboxApp(name, appName);
   const { exportEntry } = await import('../api/lifecycle.js');
   const file = exportEntry(name, app);
   if (!profile.display.wayland && !profile.display.x11) process.stderr.write(`warning: the profile of ${name} grants no display (display: {wayland: true} or {x11: true}): the app's windows cannot open\n`);

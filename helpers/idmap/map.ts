@@ -1,19 +1,9 @@
 // Builds a sandbox's uid/gid maps and turns them into arguments for newuidmap and newgidmap.
 import { SandtrayError } from '../core/errors.js';
 import { formatRanges, type IdRange } from './rangeset.js';
+import type { IdMap, MapLine } from '../core/ids.js';
 
-/** One line of /proc/PID/uid_map: `count` ids from `inside` map to `outside` on the host. */
-export interface MapLine {
-  inside: number;
-  outside: number;
-  count: number;
-}
-
-/** The uid and gid maps of one user namespace. */
-export interface IdMap {
-  uid: MapLine[];
-  gid: MapLine[];
-}
+export type { IdMap, MapLine } from '../core/ids.js';
 
 // Since Linux 4.15 a map may have up to 340 lines (5 before).
 const MAX_LINES = 340;

@@ -1,10 +1,7 @@
 // Pure set algebra over integer id ranges; the id map allocator is built on it (Incus shared/idmap).
+import type { IdRange } from '../core/ids.js';
 
-/** A run of `size` consecutive ids starting at `start`. */
-export interface IdRange {
-  start: number;
-  size: number;
-}
+export type { IdRange } from '../core/ids.js';
 
 /** Sorts ranges and merges adjacent and overlapping ones; empty ranges disappear. */
 export function normalize(ranges: readonly IdRange[]): IdRange[] {

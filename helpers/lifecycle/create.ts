@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { SandtrayError } from '../core/errors.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
 import { Revert } from '../core/revert.js';
-import { checkProfileOnHost } from '../profile/check.js';
+import { checkProfileOnHost } from './host-checks.js';
 import { expandRecord, profileFile, SHIPPED_PROFILES } from '../profile/resolve.js';
 import { parseLayer } from '../profile/load.js';
 import path from 'node:path';

@@ -8,7 +8,8 @@ import { readHostFacts } from '../host/facts.js';
 import { selfId } from '../host/proc.js';
 import { assignIdMap, releaseIds } from '../idmap/assign.js';
 import { buildPlan, type Plan } from '../plan/build.js';
-import { checkProfileOnHost } from '../profile/check.js';
+import { checkProfileOnHost } from './host-checks.js';
+import { cliRuntime, planInputs } from './plan-inputs.js';
 import { expandRecord } from '../profile/resolve.js';
 import { launch, writeEtc } from '../runtime/launch.js';
 import { logEvent, logTail, sandboxOutputFile } from '../runtime/log.js';
@@ -38,7 +39,7 @@ export async function planSandbox(name: string, paths: Paths = sandtrayPaths(), 
   const assigned = await assignIdMap(profile, facts, { name, paths, takeLease: opts.takeLease ?? false, sizeIsDefault: origins['idmap.size'] === 'default' });
   try {
     const dirs = sandboxDirs(name, paths);
-    const plan = buildPlan(name, profile, assigned.map, facts, { etcDir: dirs.etc, homeDir: dirs.home, busSocket: busSocketPath(dirs) });
+    const plan = buildPlan(name, profile, planInputs(profile, assigned.map), facts, { etcDir: dirs.etc, homeDir: dirs.home, busSocket: busSocketPath(dirs) }, { runtime: profile.nesting ? cliRuntime() : null });
     return { plan, idmapNote: assigned.note, profile, leaseTaken: assigned.leaseTaken, layerFiles };
   } catch (err) {
     if (assigned.leaseTaken) await releaseIds(name, paths).catch(() => undefined);
@@ -51,7 +52,12 @@ export async function planSandbox(name: string, paths: Paths = sandtrayPaths(), 
  * last start, opts.onProfileChange hears which keys (or, with refuseProfileChanges, the start is
  * refused with PROFILE_CHANGED so the caller can ask first).
  */
-export async function startSandbox(name: string, paths: Paths = sandtrayPaths(), opts: ProfileChangeOptions = {}): Promise<RuntimeState> {
+export interface StartOptions extends ProfileChangeOptions {
+  /** The secrets the network driver needs, already asked for (restart asks before it stops). */
+  secrets?: Record<string, string>;
+}
+
+export async function startSandbox(name: string, paths: Paths = sandtrayPaths(), opts: StartOptions = {}): Promise<RuntimeState> {
   // SIGINT, SIGHUP and SIGTERM end the start at its next step, which reverts all it did; SIGKILL
   // cannot be caught, so each process is recorded the moment it exists (see launch's hooks).
   const interrupts = new Interrupts(`The start of sandbox "${name}"`, (sig) => {
@@ -68,7 +74,7 @@ export async function startSandbox(name: string, paths: Paths = sandtrayPaths(),
   }
 }
 
-async function startLocked(name: string, paths: Paths, opts: ProfileChangeOptions, interrupts: Interrupts): Promise<RuntimeState> {
+async function startLocked(name: string, paths: Paths, opts: StartOptions, interrupts: Interrupts): Promise<RuntimeState> {
   // Every folder touched below belongs to us and no one else can write it (core/trust.ts).
   ensureSandtrayDirs(paths);
   readRecord(name, paths);
@@ -92,7 +98,8 @@ async function startLocked(name: string, paths: Paths, opts: ProfileChangeOption
       noticeProfileChanges(dirs, layerFiles, opts);
       // Secrets are asked for before anything is launched: a prompt left unanswered (a closed
       // terminal, a quit app) then leaves nothing running.
-      if (driver.secrets) secrets = await interrupts.race(driver.secrets(name, profile));
+      if (opts.secrets) secrets = opts.secrets;
+      else if (driver.secrets) secrets = await interrupts.race(driver.secrets(name, profile));
       interrupts.check();
     } catch (err) {
       if (leaseTaken) await releaseIds(name, paths).catch(() => undefined);

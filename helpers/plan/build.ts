@@ -1,20 +1,15 @@
 // Profile -> plan: every mount, id map and argv decided before anything runs, so it can be shown and tested.
 import path from 'node:path';
-import type { HostFacts } from '../host/facts.js';
-import { HOST_ETC_FILES, ROOT_LINKS } from '../host/facts.js';
-import type { IdMap } from '../idmap/map.js';
-import { delegatedRange, subIdFiles } from '../idmap/delegate.js';
-import type { IdRange } from '../idmap/rangeset.js';
-import { usernsArgv } from '../idmap/userns.js';
+import type { IdMap, IdRange } from '../core/ids.js';
+import { HOST_ETC_FILES, ROOT_LINKS, type HostFacts } from './host-facts.js';
 import { effectiveCapSet, type CapName } from '../confine/caps.js';
 import { enterArgv } from '../confine/enter.js';
 import { compileSeccomp, seccompArch, type FilterPolicy } from '../confine/seccomp.js';
 import { SandtrayError } from '../core/errors.js';
 import type { Profile } from '../profile/schema.js';
-import { networkDriver } from '../network/drivers.js';
 import { etcFiles, SANDBOX_PATH } from './etc-files.js';
 import { INIT_NAME } from './init-script.js';
-import { cliRuntime, NEST_BIN, nestingMounts, type CliRuntime } from './nesting.js';
+import { NEST_BIN, nestingMounts, type CliRuntime } from './nesting.js';
 import { graphicsPlan, readGraphicsHost, wantsSession, type BusProxyPlan, type GraphicsHost } from './graphics.js';
 
 const NO_GRAPHICS: GraphicsHost = { wayland: null, x11: null, xauthority: null, pulse: null, pipewire: null, dri: false };
@@ -84,18 +79,43 @@ export { HOST_ENV } from './host-env.js';
 
 const BASE_NAMESPACES = ['user', 'mount', 'uts', 'ipc', 'pid', 'cgroup'];
 
+/**
+ * What the planner is given rather than reads: the id map and what the id map allocator derives
+ * from it, and what the network driver says (lifecycle/plan-inputs.ts gathers them).
+ */
+export interface PlanInputs {
+  ids: {
+    map: IdMap;
+    /** nesting: the range handed on to nested sandboxes (idmap/delegate.ts). */
+    delegated: IdRange | null;
+    /** The /etc/subuid and /etc/subgid naming it. */
+    subIdFiles: { subuid: string; subgid: string };
+    /** argv of the user namespace holders (idmap/userns.ts). */
+    holders: string[];
+  };
+  network: {
+    /** The sandbox gets a network namespace of its own. */
+    ownNamespace: boolean;
+    /** The sandbox's /etc/resolv.conf. */
+    resolvConf: string;
+    /** What the driver sets up, one line a step. */
+    steps: string[];
+  };
+}
+
 export interface PlanOptions {
-  /** Where the CLI runs from, for nesting sandboxes; this process's own unless given. */
+  /** Where the CLI runs from, for nesting sandboxes (plan-inputs.ts cliRuntime()); none unless given. */
   runtime?: CliRuntime | null;
   /** The desktop session's sockets, for display/audio/gpu; read from this process's environment unless given. */
   graphics?: GraphicsHost;
 }
 
 /** Compiles an expanded profile into a launch plan; pure apart from the facts passed in. */
-export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: HostFacts, dirs: PlanDirs, opts: PlanOptions = {}): Plan {
-  const nesting = profile.nesting ? { delegated: delegatedRange(idmap) } : null;
+export function buildPlan(name: string, profile: Profile, inputs: PlanInputs, facts: HostFacts, dirs: PlanDirs, opts: PlanOptions = {}): Plan {
+  const { ids, network: driver } = inputs;
+  const idmap = ids.map;
+  const nesting = profile.nesting ? { delegated: ids.delegated } : null;
   const path_ = nesting ? `${NEST_BIN}:${SANDBOX_PATH}` : SANDBOX_PATH;
-  const driver = networkDriver(profile.network.mode);
   const shell = profile.shell ?? (facts.exists['/bin/bash'] || facts.exists['/usr/bin/bash'] ? '/bin/bash' : '/bin/sh');
   const mounts: MountOp[] = [
     { op: 'ro-bind', source: '/usr', target: '/usr', why: 'host programs, read-only' },
@@ -129,7 +149,7 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
   }
   // A nesting sandbox's /etc/subuid and /etc/subgid name its root, so the nested sandtray and
   // other rootless tools (podman, newuidmap) find the delegated ids.
-  const etc = { ...etcFiles(name, profile, shell, driver.resolvConf(profile), path_), ...(nesting ? subIdFiles(nesting.delegated) : {}) };
+  const etc = { ...etcFiles(name, profile, shell, driver.resolvConf, path_), ...(nesting ? ids.subIdFiles : {}) };
   for (const f of Object.keys(etc).sort()) {
     mounts.push({ op: 'bind', source: path.join(dirs.etcDir, f), target: `/etc/${f}`, why: 'generated for this sandbox' });
   }
@@ -143,7 +163,7 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
     const op = m.optional ? (m.readOnly ? 'ro-bind-try' : 'bind-try') : m.readOnly ? 'ro-bind' : 'bind';
     mounts.push({ op, source: m.source, target: m.target, why: m.readOnly ? 'profile mount, read-only' : 'profile mount, writable' });
   }
-  if (nesting) mounts.push(...nestingMounts(opts.runtime === undefined ? cliRuntime() : opts.runtime));
+  if (nesting) mounts.push(...nestingMounts(opts.runtime ?? null));
   const desktop = graphicsPlan(profile, wantsSession(profile) ? (opts.graphics ?? readGraphicsHost()) : NO_GRAPHICS, dirs.busSocket ?? null);
   mounts.push(...desktop.mounts);
 
@@ -190,9 +210,9 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
     '--',
     ...enterArgv(PERL, { mode: 'init', usernsFd: LAUNCH_FDS.innerUserns, newNet: namespaces.includes('net') }, { arch, caps, seccomp, envFd: LAUNCH_FDS.env }, ['/bin/sh', '-c', 'eval "$SANDTRAY_INIT"', INIT_NAME]),
   ];
-  const holders = usernsArgv(idmap, { nesting: profile.nesting });
+  const holders = ids.holders;
   const confine = { caps, seccomp: { ...policy, arch, instructions: seccomp.length / 8 } };
-  return { name, hostname: profile.hostname, idmap, nesting, mounts, namespaces, network: { mode: profile.network.mode, steps: driver.describe(profile) }, etc, env, shell, command, workdir, holders, desktop: desktop.notes, busProxy: desktop.busProxy, stopWhenIdle: profile.stopWhenIdle, confine, argv };
+  return { name, hostname: profile.hostname, idmap, nesting, mounts, namespaces, network: { mode: profile.network.mode, steps: driver.steps }, etc, env, shell, command, workdir, holders, desktop: desktop.notes, busProxy: desktop.busProxy, stopWhenIdle: profile.stopWhenIdle, confine, argv };
 }
 
 /** bwrap options for the mount operations, in order. */

@@ -1,8 +1,6 @@
 // What `nesting: true` adds to a plan: the sandtray CLI and its runtime, read-only, on PATH.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { which } from '../host/tools.js';
 import type { MountOp } from './build.js';
 
 /** Where the CLI's files appear inside a nesting sandbox. */
@@ -14,31 +12,6 @@ export const NEST_BIN = '/opt/sandtray/bin';
 export interface CliRuntime {
   root: string;
   node: string;
-}
-
-/**
- * The runtime this very process runs from, so the nested CLI is the same version as ours; null
- * when there is no plain folder to bind (a packaged app keeps its code in an archive).
- */
-export function cliRuntime(): CliRuntime | null {
-  // dist/helpers/plan/nesting.js -> the project folder.
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-  // Inside Electron (the tray) execPath is Electron itself, not node: use the host's node.
-  const node = process.versions['electron'] ? which('node') : process.execPath;
-  if (!node || !isDir(path.join(root, 'dist')) || !isDir(path.join(root, 'node_modules'))) return null;
-  try {
-    return { root, node: fs.realpathSync(node) };
-  } catch {
-    return null;
-  }
-}
-
-function isDir(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** Read-only binds of the CLI and node, and the `sandtray` link on PATH (none without a runtime). */

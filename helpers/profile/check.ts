@@ -1,9 +1,12 @@
-// Checks of an expanded profile against the host: mount sources exist, targets are sane.
+// Checks of an expanded profile against the host: mount sources exist, targets are sane. What
+// only the layers above can tell (the network driver's rules, the tools a profile needs) comes in
+// as hostProblems (lifecycle/host-checks.ts), so the profile model imports nothing above it.
 import fs from 'node:fs';
 import { SandtrayError } from '../core/errors.js';
 import { normalizeInside, type Profile } from './schema.js';
-import { networkDriver } from '../network/drivers.js';
-import { which } from '../host/tools.js';
+
+/** The problems of a profile only the host's network drivers and tools can name. */
+export type HostProblems = (p: Profile) => string[];
 
 // Targets Sandtray manages: replacing them, or anything below /proc and /dev, would undo what
 // the plan sets up there (the sandbox's own /proc, the minimal /dev, the host's /usr).
@@ -18,8 +21,8 @@ export function reservedTarget(target: string): string | null {
   return under ? `${t} lies in ${under.slice(0, -1)}, which is managed by Sandtray` : null;
 }
 
-/** Throws INVALID_PROFILE naming each mount whose source is missing or target is reserved. */
-export function checkProfileOnHost(p: Profile): void {
+/** Throws INVALID_PROFILE naming each mount whose source is missing or target is reserved, and each of hostProblems'. */
+export function checkProfile(p: Profile, hostProblems: HostProblems): void {
   const problems: string[] = [];
   p.mounts.forEach((m, i) => {
     const reserved = reservedTarget(m.target);
@@ -27,9 +30,7 @@ export function checkProfileOnHost(p: Profile): void {
     if (!m.optional && !fs.existsSync(m.source)) problems.push(`mounts[${i}].source: ${m.source} does not exist`);
   });
   if (p.home !== 'private' && p.home !== 'tmpfs' && !fs.existsSync(p.home)) problems.push(`home: ${p.home} does not exist`);
-  problems.push(...networkDriver(p.network.mode).validate(p));
-  // Refused before anything is made, rather than half-way through the start.
-  if (p.dbus.mode === 'filtered' && !which('xdg-dbus-proxy')) problems.push('dbus.mode: filtered needs xdg-dbus-proxy, which is not installed (sudo apt install xdg-dbus-proxy), or set dbus: none');
+  problems.push(...hostProblems(p));
   if (problems.length) {
     throw new SandtrayError('INVALID_PROFILE', `The profile cannot be used on this host:\n  ${problems.join('\n  ')}`, 'Create the missing folders, mark the mount "optional: true", or change the profile.');
   }

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Node } from 'yaml';
 import { asSandtrayError } from '../core/errors.js';
-import { checkProfileOnHost } from './check.js';
+import { checkProfile, type HostProblems } from './check.js';
 import { expandLayers } from './expand.js';
 import { formatIssues, formatPath } from './issues.js';
 import { parseLayer } from './load.js';
@@ -73,7 +73,7 @@ function issueFromLine(line: string, doc: Doc, lc: LineCounter): ProfileIssue {
  * Validates text as a profile saved in baseDir (relative mount sources resolve against it). Host
  * problems (a missing folder) are issues too: such a profile would be refused at create.
  */
-export function validateProfileText(text: string, baseDir: string): TextValidation {
+export function validateProfileText(text: string, baseDir: string, hostProblems: HostProblems): TextValidation {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true, strict: true });
   if (doc.errors.length) {
@@ -102,7 +102,7 @@ export function validateProfileText(text: string, baseDir: string): TextValidati
   const layer = parseLayer(text, 'editor', baseDir);
   const { profile } = expandLayers('preview', [{ origin: 'editor', layer }]);
   try {
-    checkProfileOnHost(profile);
+    checkProfile(profile, hostProblems);
   } catch (err) {
     const lines = asSandtrayError(err).message.split('\n').slice(1);
     return { valid: false, issues: lines.map((l) => issueFromLine(l, doc, lc)), profile };

@@ -47,7 +47,7 @@ export function vpnNeverUpNotices(sandboxes: readonly SandboxSummary[], now: Dat
   const out: Notice[] = [];
   for (const s of sandboxes) {
     if (s.state !== 'RUNNING' || !s.startedAt) continue;
-    const isVpn = Boolean(s.vpn) || ['vpn', 'openvpn', 'wireguard'].includes(s.network);
+    const isVpn = Boolean(s.vpn) || s.network === 'vpn';
     if (!isVpn) continue;
     const key = `${s.name}@${s.startedAt}`;
     if (s.vpn?.state === 'up') seenUp.add(key);

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createSandbox, launchSandbox, listNames, PROFILE_EXT, SandtrayError, sandtrayPaths, type Paths } from '../../helpers/api/index.js';
-import type { OpenedFile } from '../ipc/contract.js';
+import type { OpenedFile, VpnType } from '../ipc/contract.js';
 import { validateProfileText } from '../profile/validate-text.js';
 import { importVpnConfig, type VpnImportChoices } from './import-vpn.js';
 import { inspectVpnText } from './vpn-config.js';
@@ -12,7 +12,7 @@ import { inspectVpnText } from './vpn-config.js';
 const MAX_FILE_BYTES = 256 * 1024;
 
 /** The file kinds the app opens, by extension. */
-export function fileKind(file: string): 'profile' | 'openvpn' | 'wireguard' | null {
+export function fileKind(file: string): 'profile' | VpnType | null {
   const ext = path.extname(file).toLowerCase();
   if (ext === PROFILE_EXT) return 'profile';
   if (ext === '.ovpn') return 'openvpn';

@@ -3,9 +3,14 @@
 // renderer imports only the types (`import type`).
 import { z } from 'zod';
 import { nameSchema } from '../../helpers/api/profiles.js';
+import { vpnTypes } from '../../helpers/api/vpn.js';
 import type { Operation } from './channels.js';
 
 export { CHANNELS, EVENT_CHANNEL, OPERATIONS, isOperation, type Operation } from './channels.js';
+
+/** The VPN types, the engine's one list (helpers/profile/schema.ts); the window takes the type. */
+export const VPN_TYPES = vpnTypes;
+export type VpnType = (typeof VPN_TYPES)[number];
 
 const MAX_PROFILE_TEXT = 256 * 1024;
 const MAX_TERMINAL_INPUT = 64 * 1024;
@@ -18,7 +23,7 @@ export const stateSchema = z.enum(['STOPPED', 'STARTING', 'RUNNING', 'STOPPING',
 
 /** Tunnel status of a VPN sandbox; absent for other sandboxes and until the engine reports it. */
 export const vpnStatusSchema = z.object({
-  type: z.enum(['openvpn', 'wireguard']).optional(),
+  type: z.enum(VPN_TYPES).optional(),
   state: z.enum(['up', 'connecting', 'down']),
   address: z.string().nullable().optional(),
   detail: z.string().nullable().optional(),
@@ -127,7 +132,7 @@ export const secretStoreSchema = z.enum(['keyring', 'file']);
 /** The report of `sandtray vpn verify` (helpers/vpn/verify.ts), with the text to paste into a bug report. */
 export const verifyReportSchema = z.object({
   name: z.string(),
-  type: z.enum(['openvpn', 'wireguard']),
+  type: z.enum(VPN_TYPES),
   tunnel: z.string(),
   device: z.string(),
   time: z.string(),
@@ -140,7 +145,7 @@ const openedBase = { token, file: z.string(), path: z.string(), suggestedName: z
 /** A file handed to the app (double-click, second launch, tray import), waiting for the user. */
 export const openedFileSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('profile'), ...openedBase, valid: z.boolean(), summary: profileSummarySchema.nullable() }),
-  z.object({ kind: z.enum(['openvpn', 'wireguard']), ...openedBase, valid: z.boolean(), supported: z.boolean(), summary: vpnFileSummarySchema.nullable(), verdict: vpnVerdictSchema.nullable() }),
+  z.object({ kind: z.enum(VPN_TYPES), ...openedBase, valid: z.boolean(), supported: z.boolean(), summary: vpnFileSummarySchema.nullable(), verdict: vpnVerdictSchema.nullable() }),
 ]);
 
 export const profileEntrySchema = z.object({ name: z.string(), file: z.string(), shipped: z.boolean(), description: z.string() });

@@ -1,5 +1,6 @@
 // The tray menu as a pure function of engine state: no Electron here, so it is tested as plain data
 // and the Electron adapter only renders what this returns.
+import { VPN_KINDS } from '../../helpers/api/vpn.js';
 import type { SandboxSummary, SandboxState } from '../ipc/contract.js';
 
 /** What a menu item does when clicked. */
@@ -40,11 +41,9 @@ const STATE_LABEL: Record<SandboxState, string> = {
   ABORTING: 'Aborting…',
 };
 
-const VPN_MODES = new Set(['openvpn', 'wireguard', 'vpn']);
-
 /** True for a sandbox whose network is a VPN tunnel. */
 export function isVpnSandbox(s: SandboxSummary): boolean {
-  return Boolean(s.vpn) || VPN_MODES.has(s.network);
+  return Boolean(s.vpn) || s.network === 'vpn';
 }
 
 /** True when a running VPN sandbox reports its tunnel down (its kill switch means: no network at all). */
@@ -98,7 +97,7 @@ function networkLine(s: SandboxSummary): string {
 function tunnelLine(s: SandboxSummary): string {
   const v = s.vpn;
   if (!v) return s.state === 'RUNNING' ? 'Tunnel: status unknown' : 'Tunnel: down (sandbox stopped)';
-  const what = v.type === 'wireguard' ? 'WireGuard' : v.type === 'openvpn' ? 'OpenVPN' : 'Tunnel';
+  const what = v.type ? VPN_KINDS[v.type].label : 'Tunnel';
   if (v.state === 'up') return `${what}: up${v.address ? ` · ${v.address}` : ''}`;
   if (v.state === 'connecting') return `${what}: connecting…`;
   return short(`${what} down${v.detail ? `: ${v.detail}` : ''}`);

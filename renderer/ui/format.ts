@@ -1,5 +1,5 @@
 // Words and numbers as the window shows them.
-import type { SandboxState } from '../../main/ipc/contract.js';
+import type { SandboxState, VpnType } from '../../main/ipc/contract.js';
 
 export const STATE_TEXT: Record<SandboxState, string> = {
   STOPPED: 'Stopped',
@@ -24,9 +24,10 @@ export const NETWORK_TEXT: Record<string, string> = {
   nat: 'Private NAT network',
   host: 'Shares your network and your desktop',
   vpn: 'VPN tunnel only',
-  openvpn: 'OpenVPN tunnel only',
-  wireguard: 'WireGuard tunnel only',
 };
+
+/** The name of each VPN type the engine knows (a new type fails the build until it is named here). */
+export const VPN_NAME: Record<VpnType, string> = { openvpn: 'OpenVPN', wireguard: 'WireGuard' };
 
 export function networkText(mode: string): string {
   return NETWORK_TEXT[mode] ?? mode;

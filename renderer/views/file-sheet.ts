@@ -1,8 +1,9 @@
 // A file handed to the app: what it is, what the sandbox would see, and Create / Create and start.
-import type { OpenedFile, SecretStoreChoice } from '../../main/ipc/contract.js';
+import type { OpenedFile, SecretStoreChoice, VpnType } from '../../main/ipc/contract.js';
 import { ApiError, call } from '../api.js';
 import { h } from '../dom.js';
 import { openDialog } from '../ui/dialog.js';
+import { VPN_NAME } from '../ui/format.js';
 import { toast } from '../ui/toast.js';
 import { issuesView, profileSummaryView, vpnSummaryView, vpnVerdictView } from './summary.js';
 
@@ -14,7 +15,7 @@ export function showOpenedFile(f: OpenedFile, onDone: (name: string) => void): v
   const isProfile = f.kind === 'profile';
   let acted = false;
   const d = openDialog({
-    title: isProfile ? `Open profile ${f.file}` : `Import ${f.kind === 'openvpn' ? 'OpenVPN' : 'WireGuard'} configuration`,
+    title: isProfile ? `Open profile ${f.file}` : `Import ${VPN_NAME[f.kind]} configuration`,
     subtitle: f.path,
     icon: isProfile ? 'file' : 'lock',
     className: 'dialog-wide file-sheet',
@@ -76,7 +77,7 @@ export function showOpenedFile(f: OpenedFile, onDone: (name: string) => void): v
  * out loud) 0600 files; and the user name and password when the server wants them, so connecting
  * asks nothing more.
  */
-function secretsPart(f: Extract<OpenedFile, { kind: 'openvpn' | 'wireguard' }>): {
+function secretsPart(f: Extract<OpenedFile, { kind: VpnType }>): {
   el: HTMLElement;
   store(): SecretStoreChoice;
   choices(): { store: SecretStoreChoice; credentials?: { username: string; password: string } };

@@ -3,6 +3,7 @@
 import { call } from '../api.js';
 import { h, icon } from '../dom.js';
 import { openDialog } from '../ui/dialog.js';
+import { VPN_NAME } from '../ui/format.js';
 import { toast } from '../ui/toast.js';
 
 export function showLeakCheck(name: string): void {
@@ -18,7 +19,7 @@ export function showLeakCheck(name: string): void {
     const leak = r.verdict !== 'no leak found';
     status.replaceWith(
       h('div', { class: `callout ${leak ? 'callout-err' : 'callout-ok'}`, id: 'leak-verdict', 'data-verdict': r.verdict }, icon(leak ? 'alert' : 'check', 18),
-        h('div', {}, h('strong', {}, leak ? 'Leak found' : 'No leak found'), h('div', { class: 'small' }, `${r.type === 'openvpn' ? 'OpenVPN' : 'WireGuard'} tunnel ${r.tunnel} on ${r.device}; ${r.checks.filter((c) => !c.ok).length} of ${r.checks.length} checks failed.`))),
+        h('div', {}, h('strong', {}, leak ? 'Leak found' : 'No leak found'), h('div', { class: 'small' }, `${VPN_NAME[r.type]} tunnel ${r.tunnel} on ${r.device}; ${r.checks.filter((c) => !c.ok).length} of ${r.checks.length} checks failed.`))),
       h('ul', { class: 'leak-checks' }, r.checks.map((c) => h('li', { class: c.ok ? 'ok' : 'leak', 'data-check': c.check },
         h('span', { class: `badge ${c.ok ? 'badge-ok' : 'badge-err'}` }, c.ok ? 'ok' : 'LEAK'), ' ', h('strong', {}, c.check), h('span', { class: 'muted' }, ` ${c.detail}`)))),
     );

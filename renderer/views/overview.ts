@@ -63,7 +63,7 @@ function profileRows(info: SandboxInfo): (Node | string)[][] {
 
 function tunnel(info: SandboxInfo): HTMLElement | null {
   const v = info.vpn;
-  const isVpn = Boolean(v) || ['vpn', 'openvpn', 'wireguard'].includes(info.network);
+  const isVpn = Boolean(v) || info.network === 'vpn';
   if (!isVpn) return null;
   if (!v) return h('div', { class: 'tunnel tunnel-unknown' }, icon('lock', 16), info.state === 'RUNNING' ? 'Tunnel status not reported yet' : 'Tunnel down: the sandbox is stopped');
   const text = v.state === 'up' ? `Tunnel up${v.address ? ` · ${v.address}` : ''}` : v.state === 'connecting' ? 'Connecting…' : `Tunnel down${v.detail ? ` · ${v.detail}` : ''} — nothing leaves the sandbox`;

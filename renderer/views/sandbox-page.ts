@@ -106,7 +106,7 @@ export class SandboxPage {
   /** The details, with the actions that belong in them: Check for leaks and the sandbox's apps. */
   private overview(info: SandboxInfo): HTMLElement {
     const running = this.summary.state === 'RUNNING';
-    const isVpn = Boolean(info.vpn) || ['vpn', 'openvpn', 'wireguard'].includes(info.network) || info.profile?.network.mode === 'vpn';
+    const isVpn = Boolean(info.vpn) || info.network === 'vpn' || info.profile?.network.mode === 'vpn';
     let vpnAction: HTMLElement | null = null;
     if (isVpn) {
       const check = h('button', { class: 'btn', id: 'action-verify', disabled: !running }, icon('shield', 14), 'Check for leaks');

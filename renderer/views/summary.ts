@@ -1,7 +1,7 @@
 // "What this sandbox may see": a profile summary in plain words, shared by the file sheet and the editor.
-import type { ProfileIssue, ProfileSummary, VpnFileSummary, VpnVerdictView } from '../../main/ipc/contract.js';
+import type { ProfileIssue, ProfileSummary, VpnFileSummary, VpnType, VpnVerdictView } from '../../main/ipc/contract.js';
 import { h, icon } from '../dom.js';
-import { networkText } from '../ui/format.js';
+import { networkText, VPN_NAME } from '../ui/format.js';
 
 function row(iconName: Parameters<typeof icon>[0], title: string, ...content: (Node | string | null)[]): HTMLElement {
   return h('div', { class: 'sum-row' }, h('div', { class: 'sum-icon' }, icon(iconName, 18)), h('div', { class: 'sum-text' }, h('div', { class: 'sum-title' }, title), ...content));
@@ -27,9 +27,9 @@ export function profileSummaryView(s: ProfileSummary): HTMLElement {
   );
 }
 
-export function vpnSummaryView(kind: 'openvpn' | 'wireguard', s: VpnFileSummary): HTMLElement {
+export function vpnSummaryView(kind: VpnType, s: VpnFileSummary): HTMLElement {
   return h('div', { class: 'summary' },
-    row('network', kind === 'openvpn' ? 'OpenVPN servers' : 'WireGuard peers', s.remotes.length
+    row('network', kind === 'wireguard' ? 'WireGuard peers' : `${VPN_NAME[kind]} servers`, s.remotes.length
       ? h('ul', { class: 'sum-list' }, s.remotes.map((r) => h('li', {}, h('code', {}, r.host), r.port ? ` port ${r.port}` : '', r.proto ? ` · ${r.proto}` : '')))
       : h('p', { class: 'muted' }, 'none')),
     s.addresses.length ? row('cpu', 'Tunnel addresses', h('p', {}, s.addresses.join(', '))) : null,

@@ -163,3 +163,26 @@ test('events are checked against the contract too', () => {
   assert.equal((prompt as Record<string, unknown>)['secret'], undefined);
   assert.ok(!eventSchema.safeParse({ type: 'run-command', cmd: 'x' }).success);
 });
+
+test('the VPN types are the engine\'s one list, not restated in main/ or renderer/', async () => {
+  const { VPN_TYPES } = await import('../../main/ipc/contract.js');
+  const { vpnTypes } = await import('../../helpers/profile/schema.js');
+  assert.equal(VPN_TYPES, vpnTypes, 'the contract re-exports the engine\'s list itself');
+  const { vpnStatusSchema } = await import('../../main/ipc/contract.js');
+  for (const t of vpnTypes) assert.equal(vpnStatusSchema.parse({ type: t, state: 'up' }).type, t);
+  assert.throws(() => vpnStatusSchema.parse({ type: 'ipsec', state: 'up' }));
+  // A union or list of the type names written out by hand, in the sources of main/ and renderer/.
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { ROOT } = await import('../lib/sandtray.js');
+  const restated: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts') && /'openvpn'\s*[|,]\s*'wireguard'|'wireguard'\s*[|,]\s*'openvpn'/.test(fs.readFileSync(p, 'utf8'))) restated.push(path.relative(ROOT, p));
+    }
+  };
+  for (const top of ['main', 'renderer']) walk(path.join(ROOT, top));
+  assert.deepEqual(restated, []);
+});

@@ -95,7 +95,7 @@ test('sandboxes are listed by name whatever order the engine gives', () => {
 
 test('a VPN that is down wins the icon, and says so in label, tooltip and tunnel line', () => {
   const m = trayModel({
-    sandboxes: [running('work', { network: 'openvpn', vpn: { type: 'openvpn', state: 'down', detail: 'server unreachable' } }), running('dev')],
+    sandboxes: [running('work', { network: 'vpn', vpn: { type: 'openvpn', state: 'down', detail: 'server unreachable' } }), running('dev')],
     now: NOW,
   });
   assert.equal(m.icon, 'vpn-down');
@@ -112,11 +112,11 @@ test('a VPN that is up shows its address; connecting and unknown are said plainl
   const connecting = trayModel({ sandboxes: [running('wg', { network: 'wireguard', vpn: { state: 'connecting' } })], now: NOW });
   assert.equal(label(connecting.items, 'sandbox:wg:tunnel'), 'Tunnel: connecting…');
   assert.equal(label(connecting.items, 'sandbox:wg'), 'wg — ◐ Connecting…', 'connecting does not look like connected');
-  const unknown = trayModel({ sandboxes: [running('ovpn', { network: 'openvpn' })], now: NOW });
+  const unknown = trayModel({ sandboxes: [running('ovpn', { network: 'vpn' })], now: NOW });
   assert.equal(label(unknown.items, 'sandbox:ovpn:tunnel'), 'Tunnel: status unknown');
   assert.equal(label(unknown.items, 'sandbox:ovpn'), 'ovpn — ◐ Connecting…');
   assert.equal(unknown.icon, 'running', 'no report is not "down"');
-  const stopped = trayModel({ sandboxes: [sb('ovpn', { network: 'openvpn', vpn: { state: 'down' } })], now: NOW });
+  const stopped = trayModel({ sandboxes: [sb('ovpn', { network: 'vpn', vpn: { state: 'down' } })], now: NOW });
   assert.equal(stopped.icon, 'idle', 'a stopped VPN sandbox is not a dropped tunnel');
 });
 
@@ -142,7 +142,7 @@ test('uptimes read naturally', () => {
 });
 
 test('the model is plain data (serializable, no functions)', () => {
-  const m = trayModel({ sandboxes: [running('a', { network: 'openvpn', vpn: { state: 'up', address: '198.18.0.2' } }), sb('b')], now: NOW });
+  const m = trayModel({ sandboxes: [running('a', { network: 'vpn', vpn: { state: 'up', address: '198.18.0.2' } }), sb('b')], now: NOW });
   assert.deepEqual(JSON.parse(JSON.stringify(m)), m);
 });
 

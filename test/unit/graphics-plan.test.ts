@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildPlan, mountArgs } from '../../helpers/plan/build.js';
+import { planInputs } from '../../helpers/lifecycle/plan-inputs.js';
 import { graphicsPlan, parseXauthority, readGraphicsHost, xauthorityFor, type GraphicsHost } from '../../helpers/plan/graphics.js';
 import { expandLayers } from '../../helpers/profile/expand.js';
 import { parseLayer } from '../../helpers/profile/load.js';
@@ -27,7 +28,7 @@ function expand(yaml: string) {
   return expandLayers('box', [{ origin: 'p', layer: parseLayer(`apiVersion: sandtray/v1\n${yaml}`, 'p') }]);
 }
 function plan(yaml: string, graphics: GraphicsHost = session) {
-  return buildPlan('box', expand(yaml).profile, map, facts, dirs, { runtime: null, graphics });
+  return buildPlan('box', expand(yaml).profile, planInputs(expand(yaml).profile, map), facts, dirs, { runtime: null, graphics });
 }
 
 test('the keys are strict, have defaults, and remember their origin', () => {
@@ -101,7 +102,7 @@ test('a grant the session cannot serve binds nothing and says why', () => {
 
 test('dbus: filtered binds the socket of a proxy of its own, none binds no bus', () => {
   const bus: GraphicsHost = { ...session, dbus: 'unix:path=/run/user/1000/bus' };
-  const withSocket = (yaml: string) => buildPlan('box', expand(yaml).profile, map, facts, { ...dirs, busSocket: '/run/user/1000/sandtray/box/bus' }, { runtime: null, graphics: bus });
+  const withSocket = (yaml: string) => buildPlan('box', expand(yaml).profile, planInputs(expand(yaml).profile, map), facts, { ...dirs, busSocket: '/run/user/1000/sandtray/box/bus' }, { runtime: null, graphics: bus });
   const p = withSocket('dbus: {mode: filtered, talk: [org.example.Editor]}');
   assert.deepEqual(p.busProxy, {
     address: 'unix:path=/run/user/1000/bus',

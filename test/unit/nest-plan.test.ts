@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildPlan } from '../../helpers/plan/build.js';
+import { planInputs } from '../../helpers/lifecycle/plan-inputs.js';
 import { NEST_APP, NEST_BIN } from '../../helpers/plan/nesting.js';
 import { expandLayers } from '../../helpers/profile/expand.js';
 import { parseLayer } from '../../helpers/profile/load.js';
@@ -20,7 +21,7 @@ const runtime = { root: '/srv/sandtray', node: '/opt/node/bin/node' };
 
 function plan(yaml: string, rt: typeof runtime | null = runtime) {
   const { profile } = expandLayers('box', [{ origin: 'p', layer: parseLayer(`apiVersion: sandtray/v1\n${yaml}`, 'p') }]);
-  return buildPlan('box', profile, big, facts, dirs, { runtime: rt });
+  return buildPlan('box', profile, planInputs(profile, big), facts, dirs, { runtime: rt });
 }
 
 test('nesting: true binds the CLI read-only, puts it first on PATH and delegates ids through /etc/subuid', () => {

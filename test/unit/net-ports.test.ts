@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseLayer } from '../../helpers/profile/load.js';
 import { expandLayers } from '../../helpers/profile/expand.js';
-import { checkProfileOnHost } from '../../helpers/profile/check.js';
+import { checkProfileOnHost } from '../../helpers/lifecycle/host-checks.js';
 import { profileRisks, riskHost, isLoopbackAddress } from '../../helpers/profile/risks.js';
 import { pastaArgv, portSpecs } from '../../helpers/network/pasta.js';
 import { SandtrayError } from '../../helpers/core/errors.js';

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildPlan, LAUNCH_FDS, PERL } from '../../helpers/plan/build.js';
+import { planInputs } from '../../helpers/lifecycle/plan-inputs.js';
 import { expandLayers } from '../../helpers/profile/expand.js';
 import { parseLayer } from '../../helpers/profile/load.js';
 import type { HostFacts } from '../../helpers/host/facts.js';
@@ -20,7 +21,7 @@ const dirs = { etcDir: '/data/box/etc', homeDir: '/data/box/home' };
 
 function plan(yaml: string, name = 'box') {
   const { profile } = expandLayers(name, [{ origin: 'p', layer: parseLayer(`apiVersion: sandtray/v1\n${yaml}`, 'p') }]);
-  return buildPlan(name, profile, map, facts, dirs);
+  return buildPlan(name, profile, planInputs(profile, map), facts, dirs);
 }
 
 test('the launch chain: user namespace holders, then bwrap in the outer one, then the enter step and the init', () => {
@@ -84,7 +85,7 @@ test('host /etc files: regular ones copied at start, links into /usr made again,
     etcKinds: { 'ld.so.cache': 'file', services: 'file', localtime: 'link:/usr/share/zoneinfo/Etc/UTC', alternatives: 'other' },
   };
   const { profile } = expandLayers('box', [{ origin: 'p', layer: parseLayer('apiVersion: sandtray/v1\n', 'p') }]);
-  const p = buildPlan('box', profile, map, withKinds, dirs);
+  const p = buildPlan('box', profile, planInputs(profile, map), withKinds, dirs);
   const m = (target: string) => p.mounts.find((x) => x.target === target);
   assert.equal(m('/etc/ld.so.cache')?.op, 'copy');
   assert.equal(m('/etc/services')?.op, 'copy');

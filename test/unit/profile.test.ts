@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseLayer, loadLayerFile } from '../../helpers/profile/load.js';
 import { expandLayers } from '../../helpers/profile/expand.js';
 import { profileJsonSchema } from '../../helpers/profile/schema.js';
-import { checkProfileOnHost } from '../../helpers/profile/check.js';
+import { checkProfileOnHost } from '../../helpers/lifecycle/host-checks.js';
 import { SandtrayError } from '../../helpers/core/errors.js';
 import { parseOverrides } from '../../helpers/cli/overrides.js';
 
