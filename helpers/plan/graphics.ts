@@ -120,7 +120,7 @@ export function busProxyArgs(talk: readonly string[]): string[] {
     '--filter',
     ...names.map((n) => `--talk=${n}`),
     // The portal's signals come back on its own object paths (its Request and Session objects).
-    '--broadcast=org.freedesktop.portal.*=@/org/freedesktop/portal/*',
+    '--broadcast=org.freedesktop.portal.Desktop=@/org/freedesktop/portal/*',
   ];
 }
 
