@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { sandtrayEnv } from '../lib/sandtray.js';
+import { sandtrayEnv, writeProfile } from '../lib/sandtray.js';
 
 const e = sandtrayEnv('cli-file');
 let pid1 = 0;
@@ -119,4 +119,45 @@ test('FIFOs, devices and folders are refused without hanging; a host link is not
   // No temporary file stays behind anywhere.
   assert.equal((await inside('ls -a /tmp /usr | grep -c sandtray-push || true')).trim(), '0');
   assert.deepEqual(fs.readdirSync(e.dir).filter((f) => f.includes('.sandtray-')), []);
+});
+
+test('pull never follows a link the sandbox planted in a folder it can write, however the path names it', { timeout: 120_000 }, async () => {
+  // A host folder bound read-write: the sandbox can put links in it that name host paths.
+  const shared = host('shared');
+  const secret = host('precious');
+  fs.mkdirSync(shared);
+  fs.mkdirSync(secret);
+  fs.writeFileSync(path.join(secret, 'rc'), 'the owner\'s file\n');
+  const prof = writeProfile(e, 'shared', `apiVersion: sandtray/v1\nnetwork: {mode: none}\nmounts: [{source: ${shared}, target: /shared, readOnly: false}]\n`);
+  await e.ok(['launch', 'sharer', '--profile', prof]);
+  await e.ok(['exec', 'sharer', '--', 'sh', '-c', `printf planted > /tmp/rc; ln -s ${secret} /shared/out; mkdir /shared/sub; ln -s ${secret} /shared/sub/deeper`]);
+  // The positive control: what the links lead to from the host is the owner's folder.
+  assert.equal(fs.readFileSync(path.join(shared, 'out', 'rc'), 'utf8'), 'the owner\'s file\n');
+  assert.equal(fs.readFileSync(path.join(shared, 'sub', 'deeper', 'rc'), 'utf8'), 'the owner\'s file\n');
+  // The sandbox is alive and a pull into the shared folder itself works.
+  await e.ok(['file', 'pull', 'sharer', '/tmp/rc', shared]);
+  assert.equal(fs.readFileSync(path.join(shared, 'rc'), 'utf8'), 'planted');
+  for (const dest of [path.join(shared, 'out'), `${path.join(shared, 'out')}/`, path.join(shared, 'out', 'rc'), path.join(shared, 'sub', 'deeper', 'rc'), path.join(shared, 'sub', 'deeper')]) {
+    const r = await e.run(['file', 'pull', 'sharer', '/tmp/rc', dest]);
+    assert.equal(r.exitCode, 1, `${dest}: ${r.stderr}`);
+    assert.match(r.stderr, /symbolic link/, dest);
+    assert.equal(fs.readFileSync(path.join(secret, 'rc'), 'utf8'), 'the owner\'s file\n', dest);
+  }
+  assert.deepEqual(fs.readdirSync(secret), ['rc']);
+  // A link of the owner's outside what the sandbox can write is followed as before.
+  fs.symlinkSync(secret, host('mine'));
+  await e.ok(['file', 'pull', 'sharer', '/tmp/rc', host('mine')]);
+  assert.equal(fs.readFileSync(path.join(secret, 'rc'), 'utf8'), 'planted');
+  await e.ok(['delete', '--force', 'sharer']);
+});
+
+test('pull refuses a file larger than the room on the host before writing a byte', { timeout: 120_000 }, async () => {
+  // A sparse file inside that claims far more than any disk here holds.
+  await inside('truncate -s 1P /tmp/huge && stat -c %s /tmp/huge');
+  const r = await e.run(['file', 'pull', 'box', '/tmp/huge', host('huge')]);
+  assert.equal(r.exitCode, 1, r.stderr);
+  assert.match(r.stderr, /has room for/);
+  assert.equal(fs.existsSync(host('huge')), false);
+  assert.deepEqual(fs.readdirSync(e.dir).filter((f) => f.includes('.sandtray-')), []);
+  await inside('rm /tmp/huge');
 });
