@@ -344,12 +344,25 @@ export async function pullFile(name: string, sandboxPath: string, hostPath: stri
 export async function pushFile(name: string, hostPath: string, sandboxPath: string, opts: PushOptions = {}, paths?: Paths): Promise<CopyResult> {
   checkInside(sandboxPath);
   let fd: number;
+  // A link the sandbox planted in a folder it can write (shared/notes.txt -> ~/.ssh/id_rsa) would
+  // hand it a file of the owner's: the folder is resolved as for a pull, and in such a folder the
+  // file itself is opened without following a link.
+  const writable = writableByTheSandbox(name, paths);
+  const abs = path.resolve(hostPath);
+  const dir = realFolder(path.dirname(abs), writable);
+  const dirFd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   try {
+    if (fs.readlinkSync(`/proc/self/fd/${dirFd}`) !== dir) throw new SandtrayError('INVALID_ARGUMENT', `${dir} changed while it was checked`, 'Something replaced a folder on the way; try again, and check what writes there.');
+    const noFollow = writable.some((w) => within(dir, w)) ? fs.constants.O_NOFOLLOW : 0;
     // Not blocking: a FIFO given by mistake is refused below instead of waiting for a writer.
-    fd = fs.openSync(hostPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+    fd = fs.openSync(`/proc/self/fd/${dirFd}/${path.basename(abs)}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY | noFollow);
   } catch (err) {
+    if (err instanceof SandtrayError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw new SandtrayError('INVALID_ARGUMENT', `${hostPath} is a symbolic link in a folder the sandbox can write; Sandtray does not follow it`, 'The sandbox may have put it there. Give the file it points to, if that is what you mean.');
     throw new SandtrayError('NOT_FOUND', `${hostPath}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`, 'Give a regular file you can read.');
+  } finally {
+    fs.closeSync(dirFd);
   }
   try {
     const st = fs.fstatSync(fd);

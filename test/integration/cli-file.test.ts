@@ -144,6 +144,15 @@ test('pull never follows a link the sandbox planted in a folder it can write, ho
     assert.equal(fs.readFileSync(path.join(secret, 'rc'), 'utf8'), 'the owner\'s file\n', dest);
   }
   assert.deepEqual(fs.readdirSync(secret), ['rc']);
+  // Nor does a push read the owner's file through a link planted where the owner expects a file.
+  await e.ok(['exec', 'sharer', '--', 'ln', '-s', path.join(secret, 'rc'), '/shared/notes.txt']);
+  assert.equal(fs.readFileSync(path.join(shared, 'notes.txt'), 'utf8'), 'the owner\'s file\n', 'the link leads to the owner\'s file from the host');
+  for (const src of [path.join(shared, 'notes.txt'), path.join(shared, 'out', 'rc')]) {
+    const push = await e.run(['file', 'push', 'sharer', src, '/tmp/got']);
+    assert.equal(push.exitCode, 1, `${src}: ${push.stderr}`);
+    assert.match(push.stderr, /symbolic link/);
+  }
+  assert.equal((await e.run(['exec', 'sharer', '--', 'test', '-e', '/tmp/got'])).exitCode, 1, 'nothing reached the sandbox');
   // A link of the owner's outside what the sandbox can write is followed as before.
   fs.symlinkSync(secret, host('mine'));
   await e.ok(['file', 'pull', 'sharer', '/tmp/rc', host('mine')]);
