@@ -169,6 +169,17 @@ function runInside(name: string, args: string[], paths?: Paths): Inside {
   return { stdin: child.stdin, stdout: child.stdout, done };
 }
 
+/** This process's umask, read without changing it (022 when /proc cannot tell). */
+function userUmask(): number {
+  try {
+    const m = /^Umask:\s*([0-7]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return parseInt(m[1]!, 8);
+  } catch {
+    // no /proc
+  }
+  return 0o022;
+}
+
 /** A temporary name beside base, for a copy renamed over it once complete. */
 function tempName(base: string): string {
   return `.${base}.sandtray-${crypto.randomBytes(6).toString('hex')}`;
@@ -318,8 +329,10 @@ export async function pullFile(name: string, sandboxPath: string, hostPath: stri
     const { code, stderr } = await inside.done;
     if (code !== 0) throw insideError(name, what, stderr, code);
     if (size < 0 || got !== size) throw new SandtrayError('INTERNAL', `${what}: the copy was cut short (${got} of ${Math.max(size, 0)} bytes)`, 'Try again.');
-    // Permission bits only: a set-user-id bit from inside never becomes one on the host.
-    fs.fchmodSync(fd, mode & 0o777);
+    // Permission bits only, and only those the user's umask lets a new file have: a set-user-id
+    // bit from inside never becomes one on the host, nor a mode that lets other users write the copy.
+    mode = mode & 0o777 & ~userUmask();
+    fs.fchmodSync(fd, mode);
     fs.fsyncSync(fd);
   } catch (err) {
     fault = err instanceof SandtrayError ? err : new SandtrayError('INVALID_ARGUMENT', `${dest}: ${(err as Error).message}`, 'Check the host folder has room and is writable.');

@@ -40,6 +40,12 @@ test('push then pull: content, mode and owner (root inside is you) kept', { time
   await e.ok(['file', 'pull', 'box', '/tmp/out.bin', e.dir]);
   assert.equal(fs.readFileSync(host('out.bin'), 'utf8'), 'from inside');
   assert.equal(fs.statSync(host('out.bin')).mode & 0o7777, 0o640, 'permission bits kept, set-user-id dropped');
+  // A mode from inside that lets everyone write the copy is narrowed by the user's umask.
+  await inside('printf open > /tmp/open.txt; chmod 0666 /tmp/open.txt');
+  await e.ok(['file', 'pull', 'box', '/tmp/open.txt', e.dir]);
+  const umask = parseInt(/^Umask:\s*([0-7]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]!, 8);
+  assert.ok(umask & 0o002, 'the test runs with a umask that keeps others from writing');
+  assert.equal(fs.statSync(host('open.txt')).mode & 0o777, 0o666 & ~umask);
   await e.ok(['file', 'pull', 'box', '/tmp/notes.txt', host('back.txt')]);
   assert.deepEqual(fs.readFileSync(host('back.txt')), data);
   assert.equal(fs.statSync(host('back.txt')).mode & 0o777, 0o751);
