@@ -10,18 +10,22 @@
 export const DBUS_DEFAULT_TALK = ['org.freedesktop.Notifications', 'org.freedesktop.portal.Desktop'] as const;
 
 /**
- * Services of the session bus that run commands on the host for whoever calls them (Flatpak's
- * spawn portal and session helper, systemd's user manager with its transient units, GNOME Shell's
- * Eval, KDE's launcher). No `talk` entry may name them or a family that holds them: a proxy of
- * xdg-dbus-proxy's has no way to allow a family but one of its names.
+ * Services of the session bus that run commands on the host for whoever calls them, at once or
+ * later (Flatpak's spawn portal and session helper, systemd's user manager with its transient
+ * units, GNOME Shell's Eval, GNOME Terminal's Exec, KDE's launcher, and dconf's writer, through
+ * which a custom keyboard shortcut or an autostart command is set). No `talk` entry may name them
+ * or a family that holds them: a proxy of xdg-dbus-proxy's has no way to allow a family but one
+ * of its names.
  */
 export const DBUS_HOST_COMMAND_NAMES = [
   'org.freedesktop.portal.Flatpak',
   'org.freedesktop.Flatpak',
   'org.freedesktop.systemd1',
   'org.gnome.Shell',
+  'org.gnome.Terminal',
   'org.kde.klauncher5',
   'org.kde.KLauncher',
+  'ca.desrt.dconf',
 ] as const;
 
 /** The host-command service a talk entry (a name, or a family `a.b.*`) reaches, if any. */

@@ -5,6 +5,22 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { busSocketPath, startBusProxy } from '../../helpers/network/bus-proxy.js';
 import { sandboxDirs } from '../../helpers/runtime/store.js';
+import { talkReachesHostCommands } from '../../helpers/profile/dbus-talk.js';
+
+test('a talk entry that reaches a service running commands on the host is named, by name or family', () => {
+  for (const [talk, reaches] of [
+    ['org.freedesktop.portal.Flatpak', 'org.freedesktop.portal.Flatpak'],
+    ['org.freedesktop.portal.*', 'org.freedesktop.portal.Flatpak'],
+    ['org.freedesktop.*', 'org.freedesktop.portal.Flatpak'],
+    ['org.freedesktop.Flatpak.*', 'org.freedesktop.Flatpak'],
+    ['org.gnome.*', 'org.gnome.Shell'],
+    ['ca.desrt.dconf', 'ca.desrt.dconf'],
+    ['ca.*', 'ca.desrt.dconf'],
+  ] as const) assert.equal(talkReachesHostCommands(talk), reaches, talk);
+  for (const talk of ['org.freedesktop.Notifications', 'org.freedesktop.portal.Desktop', 'org.freedesktop.FlatpakX', 'org.gnome.ShellX', 'org.example.*', 'org.freedesktop.portal.Flatpak2']) {
+    assert.equal(talkReachesHostCommands(talk), undefined, talk);
+  }
+});
 
 test('the proxy listens in the sandbox runtime folder', () => {
   const dirs = sandboxDirs('office', { config: '/c', data: '/d', state: '/s', runtime: '/run/user/1000/sandtray' });
