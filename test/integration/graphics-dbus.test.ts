@@ -68,7 +68,7 @@ describe('session bus', { timeout: 300_000 }, () => {
     // plan shows the proxy's command line and the socket it binds.
     const planned = await run(['plan', 'filtered']);
     assert.match(planned.stdout, /ro-bind +\S+\/filtered\/bus -> \/run\/user\/0\/bus/);
-    assert.match(planned.stdout, /xdg-dbus-proxy --fd=3 unix:path=\S+ \S+\/bus --filter --talk=org\.freedesktop\.Notifications --talk=org\.freedesktop\.portal\.Desktop '--broadcast=/);
+    assert.match(planned.stdout, /xdg-dbus-proxy --fd=3 unix:path=\S+ \S+\/bus --filter '--call=org\.freedesktop\.Notifications=org\.freedesktop\.Notifications\.\*@\/org\/freedesktop\/Notifications' /);
     await e.ok(['delete', 'filtered'], { env: envBus });
     const launched = await run(['launch', 'filtered', '--profile', prof]);
     assert.equal(launched.exitCode, 0, launched.stderr);
@@ -131,6 +131,24 @@ describe('session bus', { timeout: 300_000 }, () => {
     assert.notEqual(inside.exitCode, 0, inside.stdout);
     assert.match(inside.stderr, /ServiceUnknown|AccessDenied|NameHasNoOwner/);
     assert.doesNotMatch(lab.log(), /spawn from-inside/);
+    // Nor through the unique name of the connection that shows notifications, which here (as GNOME
+    // Shell or Plasma do) serves other objects too: only its notification interface answers.
+    const owner = await run(['exec', 'spawn', '--', 'gdbus', 'call', '--session', '--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus', '--method', 'org.freedesktop.DBus.GetNameOwner', 'org.freedesktop.Notifications']);
+    assert.equal(owner.exitCode, 0, owner.stderr);
+    const unique = /'(:[0-9.]+)'/.exec(owner.stdout)?.[1];
+    assert.ok(unique, owner.stdout);
+    const hostUnique = await lab.onHost('gdbus', ['call', '--session', '--timeout', '10', '--dest', unique, '--object-path', '/org/example/Secret', '--method', 'org.example.Secret.Read']);
+    assert.equal(hostUnique.exitCode, 0, `the positive control: that connection serves the secret (${hostUnique.stderr})`);
+    const readsBefore = lab.log().match(/secret read/g)?.length ?? 0;
+    for (const [obj, method, arg] of [['/org/example/Secret', 'org.example.Secret.Read', []], ['/org/freedesktop/portal/Flatpak', 'org.freedesktop.portal.Flatpak.Spawn', ["b'via-unique'"]]] as const) {
+      const r = await run(['exec', 'spawn', '--', 'gdbus', 'call', '--session', '--timeout', '10', '--dest', unique, '--object-path', obj, '--method', method, ...arg]);
+      assert.notEqual(r.exitCode, 0, `${method} through ${unique}: ${r.stdout}`);
+      assert.match(r.stderr, /AccessDenied|ServiceUnknown/);
+    }
+    const viaUnique = await run(['exec', 'spawn', '--', 'gdbus', 'call', '--session', '--timeout', '10', '--dest', unique, '--object-path', '/org/freedesktop/Notifications', '--method', 'org.freedesktop.Notifications.Notify', 'sandtray-test', '0', '', 'via-unique', 'body', '[]', '{}', '5000']);
+    assert.equal(viaUnique.exitCode, 0, viaUnique.stderr);
+    assert.equal(lab.log().match(/secret read/g)?.length ?? 0, readsBefore);
+    assert.doesNotMatch(lab.log(), /spawn via-unique/);
     await e.ok(['delete', '--force', 'spawn'], { env: envBus });
     // A profile cannot ask for it, by name or through a family that holds it.
     for (const talk of ['org.freedesktop.portal.Flatpak', 'org.freedesktop.portal.*', 'org.freedesktop.*', 'org.freedesktop.systemd1']) {
