@@ -28,6 +28,25 @@ export const DBUS_HOST_COMMAND_NAMES = [
   'ca.desrt.dconf',
 ] as const;
 
+/**
+ * Families that no `talk` entry may reach either: the portal's backends, which do what the portal
+ * asked without asking again (a screenshot, a remote-desktop session, the permission store that
+ * grants apps access), because the portal in front of them is the one that checks.
+ */
+export const DBUS_PORTAL_BACKEND = 'org.freedesktop.impl.portal';
+
+/** Why a talk entry (a name, or a family `a.b.*`) may not be allowed, or undefined. */
+export function talkRefusal(talk: string): string | undefined {
+  const host = talkReachesHostCommands(talk);
+  if (host) return `${talk} reaches ${host}, which runs commands on the host for its callers`;
+  const family = talk.endsWith('.*') ? talk.slice(0, -2) : talk;
+  const b = DBUS_PORTAL_BACKEND;
+  if (family === b || family.startsWith(`${b}.`) || (talk.endsWith('.*') && b.startsWith(`${family}.`))) {
+    return `${talk} reaches the desktop portal's backends (${b}.*), which act without the portal's permission checks`;
+  }
+  return undefined;
+}
+
 /** The host-command service a talk entry (a name, or a family `a.b.*`) reaches, if any. */
 export function talkReachesHostCommands(talk: string): string | undefined {
   // xdg-dbus-proxy's `a.b.*` covers a.b itself and every name below it; a name without it, that name alone.

@@ -2,7 +2,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
-import { talkReachesHostCommands } from './dbus-talk.js';
+import { talkRefusal } from './dbus-talk.js';
 import { CAP_NAMES, parseCapName, type CapName } from '../confine/caps.js';
 
 export const API_VERSION = 'sandtray/v1';
@@ -123,8 +123,8 @@ const busName = z
   .max(255)
   .regex(/^[A-Za-z_-][A-Za-z0-9_-]*(\.[A-Za-z_-][A-Za-z0-9_-]*)*(\.\*|\.[A-Za-z_-][A-Za-z0-9_-]*)$/, 'must be a D-Bus name such as org.freedesktop.Notifications (or org.example.*)')
   .superRefine((n, ctx) => {
-    const host = talkReachesHostCommands(n);
-    if (host) ctx.addIssue({ code: 'custom', message: `${n} reaches ${host}, which runs commands on the host for its callers; no sandbox may call it (name the services the app needs, not a family that holds it)` });
+    const why = talkRefusal(n);
+    if (why) ctx.addIssue({ code: 'custom', message: `${why}; no sandbox may call it (name the services the app needs, not a family that holds it)` });
   });
 export const dbusModes = ['none', 'filtered'] as const;
 export const dbusSchema = z.union([

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { busSocketPath, startBusProxy } from '../../helpers/network/bus-proxy.js';
 import { sandboxDirs } from '../../helpers/runtime/store.js';
-import { talkReachesHostCommands } from '../../helpers/profile/dbus-talk.js';
+import { talkReachesHostCommands, talkRefusal } from '../../helpers/profile/dbus-talk.js';
 
 test('a talk entry that reaches a service running commands on the host is named, by name or family', () => {
   for (const [talk, reaches] of [
@@ -35,4 +35,12 @@ test('a socket path longer than a unix socket can hold is refused with what to d
     return true;
   });
   assert.ok(!fs.existsSync(socket));
+});
+
+test("a talk entry that reaches the portal's backends is refused; the portal itself is not", () => {
+  for (const talk of ['org.freedesktop.impl.portal.PermissionStore', 'org.freedesktop.impl.portal.*', 'org.freedesktop.impl.*', 'org.freedesktop.impl.portal.desktop.gnome']) {
+    assert.match(talkRefusal(talk) ?? '', /backends/, talk);
+  }
+  assert.match(talkRefusal('org.freedesktop.*') ?? '', /runs commands on the host/);
+  for (const talk of ['org.freedesktop.portal.Desktop', 'org.freedesktop.implx', 'org.example.*']) assert.equal(talkRefusal(talk), undefined, talk);
 });
