@@ -123,6 +123,10 @@ const busName = z
   .max(255)
   .regex(/^[A-Za-z_-][A-Za-z0-9_-]*(\.[A-Za-z_-][A-Za-z0-9_-]*)*(\.\*|\.[A-Za-z_-][A-Za-z0-9_-]*)$/, 'must be a D-Bus name such as org.freedesktop.Notifications (or org.example.*)')
   .superRefine((n, ctx) => {
+    if (n.endsWith('.*') && !n.slice(0, -2).includes('.')) {
+      ctx.addIssue({ code: 'custom', message: `${n}: a family needs at least two elements before .* (xdg-dbus-proxy refuses ${n.slice(0, -2)} as a name), e.g. org.example.*` });
+      return;
+    }
     const why = talkRefusal(n);
     if (why) ctx.addIssue({ code: 'custom', message: `${why}; no sandbox may call it (name the services the app needs, not a family that holds it)` });
   });

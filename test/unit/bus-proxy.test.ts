@@ -44,3 +44,11 @@ test("a talk entry that reaches the portal's backends is refused; the portal its
   assert.match(talkRefusal('org.freedesktop.*') ?? '', /runs commands on the host/);
   for (const talk of ['org.freedesktop.portal.Desktop', 'org.freedesktop.implx', 'org.example.*']) assert.equal(talkRefusal(talk), undefined, talk);
 });
+
+test('a talk family of one element, which xdg-dbus-proxy would refuse at start, is refused by the schema', async () => {
+  const { dbusSchema } = await import('../../helpers/profile/schema.js');
+  const one = dbusSchema.safeParse({ mode: 'filtered', talk: ['org.*'] });
+  assert.equal(one.success, false);
+  assert.match(JSON.stringify(one.error?.issues), /at least two elements/);
+  assert.equal(dbusSchema.safeParse({ mode: 'filtered', talk: ['org.example.*', 'org.example.Editor'] }).success, true);
+});
