@@ -21,6 +21,8 @@ import { SandtrayError } from '../core/errors.js';
 import type { Paths } from '../core/paths.js';
 import { requireTool } from '../host/tools.js';
 import { attachSpec } from './attach.js';
+import { readRuntime } from '../runtime/state.js';
+import { sandboxDirs } from '../runtime/store.js';
 
 /**
  * The sandbox's side. pull PATH: open without blocking (a FIFO or terminal cannot hold it up),
@@ -167,40 +169,136 @@ function runInside(name: string, args: string[], paths?: Paths): Inside {
   return { stdin: child.stdin, stdout: child.stdout, done };
 }
 
-/** A temporary name next to file, for a copy renamed over it once complete. */
-function tempBeside(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.sandtray-${crypto.randomBytes(6).toString('hex')}`);
+/** This process's umask, read without changing it (022 when /proc cannot tell). */
+function userUmask(): number {
+  try {
+    const m = /^Umask:\s*([0-7]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return parseInt(m[1]!, 8);
+  } catch {
+    // no /proc
+  }
+  return 0o022;
 }
+
+/** A temporary name beside base, for a copy renamed over it once complete. */
+function tempName(base: string): string {
+  return `.${base}.sandtray-${crypto.randomBytes(6).toString('hex')}`;
+}
+
+/** Host folders the running sandbox can write (its read-write binds): it may plant links there. */
+function writableByTheSandbox(name: string, paths?: Paths): string[] {
+  const rt = readRuntime(sandboxDirs(name, paths));
+  const out: string[] = [];
+  for (const m of rt?.mounts ?? []) {
+    if (!m.source || !['bind', 'bind-try', 'dev-bind', 'dev-bind-try'].includes(m.op)) continue;
+    try {
+      out.push(fs.realpathSync(m.source));
+    } catch {
+      // gone since the start: nothing to plant a link in
+    }
+  }
+  return out;
+}
+
+const within = (p: string, dir: string): boolean => p === dir || p.startsWith(dir === '/' ? '/' : `${dir}/`);
+
+/**
+ * The real folder path p leads to, following its links one by one: a link in a folder the
+ * sandbox can write is refused (the sandbox may have planted it: `shared/out -> /home/USER`),
+ * every other link is followed as the user gave it.
+ */
+function realFolder(p: string, writable: readonly string[]): string {
+  let done = '/';
+  const todo = path.resolve(p).split('/').filter(Boolean);
+  for (let hops = 0; todo.length; ) {
+    const part = todo.shift()!;
+    const next = path.join(done, part);
+    const st = fs.lstatSync(next, { throwIfNoEntry: false });
+    if (!st) throw new SandtrayError('NOT_FOUND', `${next}: no such folder on the host`, 'Create it first.');
+    if (st.isSymbolicLink()) {
+      if (writable.some((w) => within(done, w))) {
+        throw new SandtrayError('INVALID_ARGUMENT', `${next} is a symbolic link in a folder the sandbox can write; Sandtray does not follow it`, 'The sandbox may have put it there. Give a host path without links the sandbox could have made.');
+      }
+      if (++hops > 40) throw new SandtrayError('INVALID_ARGUMENT', `${p}: too many levels of symbolic links`, 'Give another host path.');
+      const target = fs.readlinkSync(next);
+      todo.unshift(...target.split('/').filter(Boolean));
+      if (target.startsWith('/')) done = '/';
+      continue;
+    }
+    if (!st.isDirectory()) throw new SandtrayError('NOT_FOUND', `${next} is not a folder`, 'Give a host folder that exists.');
+    done = next;
+  }
+  return done;
+}
+
+interface HostDest {
+  /** The destination as shown to the user. */
+  dest: string;
+  /** The folder it goes in, opened once: every later step names the file through it. */
+  dirFd: number;
+  base: string;
+}
+
+/** A name in the opened folder: the kernel resolves it there, whatever becomes of the folder's path. */
+const inDir = (d: HostDest, name: string): string => `/proc/self/fd/${d.dirFd}/${name}`;
 
 /**
  * Where a pulled file goes on the host: hostPath, or hostPath/BASENAME when it is a folder. A
  * symbolic link there is refused (someone else may have planted it in a shared folder such as
- * /tmp); so is anything but a regular file to replace.
+ * /tmp); so is anything but a regular file to replace, and any link on the way that lies in a
+ * folder the sandbox can write. The folder is opened once and checked to be the one the path led
+ * to, so swapping a folder on the path for a link afterwards changes nothing.
  */
-function hostDestination(hostPath: string, sandboxPath: string): string {
-  let dest = path.resolve(hostPath);
-  let st = fs.lstatSync(dest, { throwIfNoEntry: false });
-  if (st?.isDirectory() || (st?.isSymbolicLink() && fs.statSync(dest, { throwIfNoEntry: false })?.isDirectory())) {
-    const base = path.posix.basename(sandboxPath);
+function hostDestination(hostPath: string, sandboxPath: string, writable: readonly string[]): HostDest {
+  const abs = path.resolve(hostPath);
+  const st = fs.lstatSync(abs, { throwIfNoEntry: false });
+  let dir: string;
+  let base: string;
+  const isFolder = st?.isDirectory() || (st?.isSymbolicLink() && !writable.some((w) => within(realFolder(path.dirname(abs), writable), w)) && fs.statSync(abs, { throwIfNoEntry: false })?.isDirectory());
+  if (isFolder) {
+    base = path.posix.basename(sandboxPath);
     if (!base || base === '.' || base === '..') throw new SandtrayError('INVALID_ARGUMENT', `${sandboxPath}: no file name to give the copy in ${hostPath}`, 'Name the host file: sandtray file pull NAME PATH HOSTFILE');
-    dest = path.join(dest, base);
-    st = fs.lstatSync(dest, { throwIfNoEntry: false });
+    dir = realFolder(abs, writable);
+  } else {
+    base = path.basename(abs);
+    dir = realFolder(path.dirname(abs), writable);
   }
-  if (st?.isSymbolicLink()) throw new SandtrayError('INVALID_ARGUMENT', `${dest} is a symbolic link; Sandtray does not write through it`, `Give the path it points to (${fs.readlinkSync(dest)}), or remove the link.`);
-  if (st && !st.isFile()) throw new SandtrayError('INVALID_ARGUMENT', `${dest} is there and is not a regular file`, 'Give another host path.');
-  const parent = fs.statSync(path.dirname(dest), { throwIfNoEntry: false });
-  if (!parent?.isDirectory()) throw new SandtrayError('NOT_FOUND', `${path.dirname(dest)}: no such folder on the host`, 'Create it first.');
-  return dest;
+  const dirFd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  const d: HostDest = { dest: path.join(dir, base), dirFd, base };
+  try {
+    if (fs.readlinkSync(`/proc/self/fd/${dirFd}`) !== dir) throw new SandtrayError('INVALID_ARGUMENT', `${dir} changed while it was checked`, 'Something replaced a folder on the way; try again, and check what writes there.');
+    const at = fs.lstatSync(inDir(d, base), { throwIfNoEntry: false });
+    if (at?.isSymbolicLink()) throw new SandtrayError('INVALID_ARGUMENT', `${d.dest} is a symbolic link; Sandtray does not write through it`, `Give the path it points to (${fs.readlinkSync(inDir(d, base))}), or remove the link.`);
+    if (at && !at.isFile()) throw new SandtrayError('INVALID_ARGUMENT', `${d.dest} is there and is not a regular file`, 'Give another host path.');
+  } catch (err) {
+    fs.closeSync(dirFd);
+    throw err;
+  }
+  return d;
 }
 
 /** Copies the regular file sandboxPath out of the running sandbox to hostPath. */
 export async function pullFile(name: string, sandboxPath: string, hostPath: string, paths?: Paths): Promise<CopyResult> {
   checkInside(sandboxPath);
-  const dest = hostDestination(hostPath, sandboxPath);
+  const d = hostDestination(hostPath, sandboxPath, writableByTheSandbox(name, paths));
+  const dest = d.dest;
   const what = `${name}:${sandboxPath}`;
+  let free = Infinity;
+  try {
+    const sf = fs.statfsSync(inDir(d, '.'));
+    free = sf.bavail * sf.bsize;
+  } catch {
+    // cannot tell: the write fails when the disk is full
+  }
+  const tmpName = tempName(d.base);
+  let fd: number;
+  try {
+    fd = fs.openSync(inDir(d, tmpName), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+  } catch (err) {
+    fs.closeSync(d.dirFd);
+    throw new SandtrayError('INVALID_ARGUMENT', `${dest}: ${(err as Error).message}`, 'Check the host folder is writable.');
+  }
   const inside = runInside(name, ['pull', sandboxPath], paths);
-  const tmp = tempBeside(dest);
-  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
   let header = Buffer.alloc(0);
   let mode = -1;
   let size = -1;
@@ -220,6 +318,8 @@ export async function pullFile(name: string, sandboxPath: string, hostPath: stri
         if (!m) throw new SandtrayError('INTERNAL', `${what}: the sandbox's side sent a malformed header`);
         mode = parseInt(m[1]!, 8);
         size = Number(m[2]);
+        // Refused before a byte is written: a sandbox cannot fill the host's disk through a pull.
+        if (size > free) throw new SandtrayError('INVALID_ARGUMENT', `${what} holds ${size} bytes; ${path.dirname(dest)} has room for ${free}`, 'Free some room, or pull into another folder.');
         data = header.subarray(nl + 1);
       }
       if (got + data.length > size) throw new SandtrayError('INTERNAL', `${what}: the sandbox's side sent more than the file's size`);
@@ -229,20 +329,27 @@ export async function pullFile(name: string, sandboxPath: string, hostPath: stri
     const { code, stderr } = await inside.done;
     if (code !== 0) throw insideError(name, what, stderr, code);
     if (size < 0 || got !== size) throw new SandtrayError('INTERNAL', `${what}: the copy was cut short (${got} of ${Math.max(size, 0)} bytes)`, 'Try again.');
-    // Permission bits only: a set-user-id bit from inside never becomes one on the host.
-    fs.fchmodSync(fd, mode & 0o777);
+    // Permission bits only, and only those the user's umask lets a new file have: a set-user-id
+    // bit from inside never becomes one on the host, nor a mode that lets other users write the copy.
+    mode = mode & 0o777 & ~userUmask();
+    fs.fchmodSync(fd, mode);
     fs.fsyncSync(fd);
   } catch (err) {
     fault = err instanceof SandtrayError ? err : new SandtrayError('INVALID_ARGUMENT', `${dest}: ${(err as Error).message}`, 'Check the host folder has room and is writable.');
   } finally {
     fs.closeSync(fd);
   }
-  if (fault) {
-    fs.rmSync(tmp, { force: true });
-    await inside.done;
-    throw fault;
+  try {
+    if (fault) {
+      fs.rmSync(inDir(d, tmpName), { force: true });
+      await inside.done;
+      throw fault;
+    }
+    // Both names through the opened folder: a rename replaces a link at the destination, never follows it.
+    fs.renameSync(inDir(d, tmpName), inDir(d, d.base));
+  } finally {
+    fs.closeSync(d.dirFd);
   }
-  fs.renameSync(tmp, dest);
   return { path: dest, bytes: got, mode: mode & 0o777 };
 }
 
@@ -250,12 +357,25 @@ export async function pullFile(name: string, sandboxPath: string, hostPath: stri
 export async function pushFile(name: string, hostPath: string, sandboxPath: string, opts: PushOptions = {}, paths?: Paths): Promise<CopyResult> {
   checkInside(sandboxPath);
   let fd: number;
+  // A link the sandbox planted in a folder it can write (shared/notes.txt -> ~/.ssh/id_rsa) would
+  // hand it a file of the owner's: the folder is resolved as for a pull, and in such a folder the
+  // file itself is opened without following a link.
+  const writable = writableByTheSandbox(name, paths);
+  const abs = path.resolve(hostPath);
+  const dir = realFolder(path.dirname(abs), writable);
+  const dirFd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   try {
+    if (fs.readlinkSync(`/proc/self/fd/${dirFd}`) !== dir) throw new SandtrayError('INVALID_ARGUMENT', `${dir} changed while it was checked`, 'Something replaced a folder on the way; try again, and check what writes there.');
+    const noFollow = writable.some((w) => within(dir, w)) ? fs.constants.O_NOFOLLOW : 0;
     // Not blocking: a FIFO given by mistake is refused below instead of waiting for a writer.
-    fd = fs.openSync(hostPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+    fd = fs.openSync(`/proc/self/fd/${dirFd}/${path.basename(abs)}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY | noFollow);
   } catch (err) {
+    if (err instanceof SandtrayError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw new SandtrayError('INVALID_ARGUMENT', `${hostPath} is a symbolic link in a folder the sandbox can write; Sandtray does not follow it`, 'The sandbox may have put it there. Give the file it points to, if that is what you mean.');
     throw new SandtrayError('NOT_FOUND', `${hostPath}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`, 'Give a regular file you can read.');
+  } finally {
+    fs.closeSync(dirFd);
   }
   try {
     const st = fs.fstatSync(fd);

@@ -113,14 +113,24 @@ export interface BusProxyPlan {
   args: string[];
 }
 
-/** The proxy's filter options: TALK for the defaults and the profile's names, nothing else seen or owned. */
+/**
+ * The proxy's filter options. The defaults are `--call` rules, not `--talk`: xdg-dbus-proxy lets a
+ * client talk to a name's owner by its unique name too, with every method of every object that
+ * connection serves, and the process that shows notifications is often the desktop shell itself
+ * (GNOME Shell, Plasma), with its own script and screen-capture methods. So the notification
+ * server is called on its interface and object only, and the portal on its own objects; the
+ * profile's `talk` names are talked to whole, as it asked.
+ */
 export function busProxyArgs(talk: readonly string[]): string[] {
-  const names = [...new Set([...DBUS_DEFAULT_TALK, ...talk])];
+  const own = [...new Set(talk)].filter((n) => !(DBUS_DEFAULT_TALK as readonly string[]).includes(n));
   return [
     '--filter',
-    ...names.map((n) => `--talk=${n}`),
+    '--call=org.freedesktop.Notifications=org.freedesktop.Notifications.*@/org/freedesktop/Notifications',
+    '--broadcast=org.freedesktop.Notifications=org.freedesktop.Notifications.*@/org/freedesktop/Notifications',
+    '--call=org.freedesktop.portal.Desktop=*@/org/freedesktop/portal/*',
     // The portal's signals come back on its own object paths (its Request and Session objects).
-    '--broadcast=org.freedesktop.portal.*=@/org/freedesktop/portal/*',
+    '--broadcast=org.freedesktop.portal.Desktop=@/org/freedesktop/portal/*',
+    ...own.map((n) => `--talk=${n}`),
   ];
 }
 

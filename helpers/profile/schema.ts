@@ -2,6 +2,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { talkRefusal } from './dbus-talk.js';
 import { CAP_NAMES, parseCapName, type CapName } from '../confine/caps.js';
 
 export const API_VERSION = 'sandtray/v1';
@@ -120,7 +121,15 @@ export const displaySchema = z.strictObject({
 const busName = z
   .string()
   .max(255)
-  .regex(/^[A-Za-z_-][A-Za-z0-9_-]*(\.[A-Za-z_-][A-Za-z0-9_-]*)*(\.\*|\.[A-Za-z_-][A-Za-z0-9_-]*)$/, 'must be a D-Bus name such as org.freedesktop.Notifications (or org.example.*)');
+  .regex(/^[A-Za-z_-][A-Za-z0-9_-]*(\.[A-Za-z_-][A-Za-z0-9_-]*)*(\.\*|\.[A-Za-z_-][A-Za-z0-9_-]*)$/, 'must be a D-Bus name such as org.freedesktop.Notifications (or org.example.*)')
+  .superRefine((n, ctx) => {
+    if (n.endsWith('.*') && !n.slice(0, -2).includes('.')) {
+      ctx.addIssue({ code: 'custom', message: `${n}: a family needs at least two elements before .* (xdg-dbus-proxy refuses ${n.slice(0, -2)} as a name), e.g. org.example.*` });
+      return;
+    }
+    const why = talkRefusal(n);
+    if (why) ctx.addIssue({ code: 'custom', message: `${why}; no sandbox may call it (name the services the app needs, not a family that holds it)` });
+  });
 export const dbusModes = ['none', 'filtered'] as const;
 export const dbusSchema = z.union([
   z.enum(dbusModes),

@@ -11,7 +11,10 @@
 // Descriptors: the engine passes bwrap's as they are (LAUNCH_FDS; the two user namespace slots
 // hold placeholders that are replaced), and one socket, `report`, on which the step says "ok"
 // just before it becomes bwrap, or "e KIND MESSAGE" and exits. When the engine goes away (the
-// socket ends), the step ends the holders and exits: nothing of the start is left.
+// socket ends), the step ends the holders and exits: nothing of the start is left. Right before
+// it becomes bwrap it closes every descriptor from `report` up, so the engine may skip the bash
+// step that closes inherited descriptors (host/close-fds.ts) without a descriptor opened by
+// another thread at the last moment reaching the sandbox.
 // The holders get only their handshake pipes at 3, 4 and 5, beside stdio.
 import type { MapWriter } from '../idmap/userns.js';
 import type { IdMap, MapLine } from '../idmap/map.js';
@@ -114,6 +117,10 @@ dup_to(fileno($in), $o{innerfd} + 0);
 close $ou; close $in; close $g1w; close $g2w; close $sr;
 report('ok');
 close $rep;
+# bwrap hands every descriptor it holds to pid 1. The engine's are below report; anything at or
+# above it came in unasked (one a thread of the engine opened without close-on-exec just before
+# the spawn, one the engine inherited), and the kernel closes it here whatever its flags.
+if (syscall($o{close_range} + 0, $o{report} + 0, 0xffffffff, 0) < 0) { for my $fd ($o{report} .. 1023) { syscall($o{close} + 0, $fd) } }
 exec { $bwrap[0] } @bwrap;
 fail('internal', "cannot run $bwrap[0]: $!");
 `;

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { sandtrayEnv } from '../lib/sandtray.js';
+import { sandtrayEnv, writeProfile } from '../lib/sandtray.js';
 
 const e = sandtrayEnv('cli-file');
 let pid1 = 0;
@@ -40,6 +40,12 @@ test('push then pull: content, mode and owner (root inside is you) kept', { time
   await e.ok(['file', 'pull', 'box', '/tmp/out.bin', e.dir]);
   assert.equal(fs.readFileSync(host('out.bin'), 'utf8'), 'from inside');
   assert.equal(fs.statSync(host('out.bin')).mode & 0o7777, 0o640, 'permission bits kept, set-user-id dropped');
+  // A mode from inside that lets everyone write the copy is narrowed by the user's umask.
+  await inside('printf open > /tmp/open.txt; chmod 0666 /tmp/open.txt');
+  await e.ok(['file', 'pull', 'box', '/tmp/open.txt', e.dir]);
+  const umask = parseInt(/^Umask:\s*([0-7]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]!, 8);
+  assert.ok(umask & 0o002, 'the test runs with a umask that keeps others from writing');
+  assert.equal(fs.statSync(host('open.txt')).mode & 0o777, 0o666 & ~umask);
   await e.ok(['file', 'pull', 'box', '/tmp/notes.txt', host('back.txt')]);
   assert.deepEqual(fs.readFileSync(host('back.txt')), data);
   assert.equal(fs.statSync(host('back.txt')).mode & 0o777, 0o751);
@@ -119,4 +125,54 @@ test('FIFOs, devices and folders are refused without hanging; a host link is not
   // No temporary file stays behind anywhere.
   assert.equal((await inside('ls -a /tmp /usr | grep -c sandtray-push || true')).trim(), '0');
   assert.deepEqual(fs.readdirSync(e.dir).filter((f) => f.includes('.sandtray-')), []);
+});
+
+test('pull never follows a link the sandbox planted in a folder it can write, however the path names it', { timeout: 120_000 }, async () => {
+  // A host folder bound read-write: the sandbox can put links in it that name host paths.
+  const shared = host('shared');
+  const secret = host('precious');
+  fs.mkdirSync(shared);
+  fs.mkdirSync(secret);
+  fs.writeFileSync(path.join(secret, 'rc'), 'the owner\'s file\n');
+  const prof = writeProfile(e, 'shared', `apiVersion: sandtray/v1\nnetwork: {mode: none}\nmounts: [{source: ${shared}, target: /shared, readOnly: false}]\n`);
+  await e.ok(['launch', 'sharer', '--profile', prof]);
+  await e.ok(['exec', 'sharer', '--', 'sh', '-c', `printf planted > /tmp/rc; ln -s ${secret} /shared/out; mkdir /shared/sub; ln -s ${secret} /shared/sub/deeper`]);
+  // The positive control: what the links lead to from the host is the owner's folder.
+  assert.equal(fs.readFileSync(path.join(shared, 'out', 'rc'), 'utf8'), 'the owner\'s file\n');
+  assert.equal(fs.readFileSync(path.join(shared, 'sub', 'deeper', 'rc'), 'utf8'), 'the owner\'s file\n');
+  // The sandbox is alive and a pull into the shared folder itself works.
+  await e.ok(['file', 'pull', 'sharer', '/tmp/rc', shared]);
+  assert.equal(fs.readFileSync(path.join(shared, 'rc'), 'utf8'), 'planted');
+  for (const dest of [path.join(shared, 'out'), `${path.join(shared, 'out')}/`, path.join(shared, 'out', 'rc'), path.join(shared, 'sub', 'deeper', 'rc'), path.join(shared, 'sub', 'deeper')]) {
+    const r = await e.run(['file', 'pull', 'sharer', '/tmp/rc', dest]);
+    assert.equal(r.exitCode, 1, `${dest}: ${r.stderr}`);
+    assert.match(r.stderr, /symbolic link/, dest);
+    assert.equal(fs.readFileSync(path.join(secret, 'rc'), 'utf8'), 'the owner\'s file\n', dest);
+  }
+  assert.deepEqual(fs.readdirSync(secret), ['rc']);
+  // Nor does a push read the owner's file through a link planted where the owner expects a file.
+  await e.ok(['exec', 'sharer', '--', 'ln', '-s', path.join(secret, 'rc'), '/shared/notes.txt']);
+  assert.equal(fs.readFileSync(path.join(shared, 'notes.txt'), 'utf8'), 'the owner\'s file\n', 'the link leads to the owner\'s file from the host');
+  for (const src of [path.join(shared, 'notes.txt'), path.join(shared, 'out', 'rc')]) {
+    const push = await e.run(['file', 'push', 'sharer', src, '/tmp/got']);
+    assert.equal(push.exitCode, 1, `${src}: ${push.stderr}`);
+    assert.match(push.stderr, /symbolic link/);
+  }
+  assert.equal((await e.run(['exec', 'sharer', '--', 'test', '-e', '/tmp/got'])).exitCode, 1, 'nothing reached the sandbox');
+  // A link of the owner's outside what the sandbox can write is followed as before.
+  fs.symlinkSync(secret, host('mine'));
+  await e.ok(['file', 'pull', 'sharer', '/tmp/rc', host('mine')]);
+  assert.equal(fs.readFileSync(path.join(secret, 'rc'), 'utf8'), 'planted');
+  await e.ok(['delete', '--force', 'sharer']);
+});
+
+test('pull refuses a file larger than the room on the host before writing a byte', { timeout: 120_000 }, async () => {
+  // A sparse file inside that claims far more than any disk here holds.
+  await inside('truncate -s 1P /tmp/huge && stat -c %s /tmp/huge');
+  const r = await e.run(['file', 'pull', 'box', '/tmp/huge', host('huge')]);
+  assert.equal(r.exitCode, 1, r.stderr);
+  assert.match(r.stderr, /has room for/);
+  assert.equal(fs.existsSync(host('huge')), false);
+  assert.deepEqual(fs.readdirSync(e.dir).filter((f) => f.includes('.sandtray-')), []);
+  await inside('rm /tmp/huge');
 });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sandtrayEnv, writeProfile, type Env } from '../lib/sandtray.js';
-import { notifyArgs, secretArgs, SINGLE_PY, startBusLab, type BusLab } from '../lib/bus-lab.js';
+import { notifyArgs, secretArgs, spawnArgs, SINGLE_PY, startBusLab, type BusLab } from '../lib/bus-lab.js';
 
 let dir = '';
 let lab: BusLab;
@@ -68,11 +68,11 @@ describe('session bus', { timeout: 300_000 }, () => {
     // plan shows the proxy's command line and the socket it binds.
     const planned = await run(['plan', 'filtered']);
     assert.match(planned.stdout, /ro-bind +\S+\/filtered\/bus -> \/run\/user\/0\/bus/);
-    assert.match(planned.stdout, /xdg-dbus-proxy --fd=3 unix:path=\S+ \S+\/bus --filter --talk=org\.freedesktop\.Notifications '--talk=org\.freedesktop\.portal\.\*'/);
+    assert.match(planned.stdout, /xdg-dbus-proxy --fd=3 unix:path=\S+ \S+\/bus --filter '--call=org\.freedesktop\.Notifications=org\.freedesktop\.Notifications\.\*@\/org\/freedesktop\/Notifications' /);
     await e.ok(['delete', 'filtered'], { env: envBus });
     const launched = await run(['launch', 'filtered', '--profile', prof]);
     assert.equal(launched.exitCode, 0, launched.stderr);
-    assert.match(launched.stderr, /warning: dbus\.mode: programs inside can call org\.freedesktop\.Notifications, org\.freedesktop\.portal\.\*/);
+    assert.match(launched.stderr, /warning: dbus\.mode: programs inside can call org\.freedesktop\.Notifications, org\.freedesktop\.portal\.Desktop on/);
     const proxies = helpers('filtered').filter((h) => h.what === 'xdg-dbus-proxy');
     assert.equal(proxies.length, 1);
     assert.ok(alive(proxies[0]!.pid));
@@ -99,7 +99,7 @@ describe('session bus', { timeout: 300_000 }, () => {
 
     // info names the proxy; stop ends it.
     const info = await run(['info', 'filtered']);
-    assert.match(info.stdout, /\nDesktop:\n {2}dbus: filtered, through an xdg-dbus-proxy of its own to unix:path=\S+; programs inside may call org\.freedesktop\.Notifications, org\.freedesktop\.portal\.\* and see no other name\n/);
+    assert.match(info.stdout, /\nDesktop:\n {2}dbus: filtered, through an xdg-dbus-proxy of its own to unix:path=\S+; programs inside may call org\.freedesktop\.Notifications, org\.freedesktop\.portal\.Desktop and see no other name\n/);
     await e.ok(['stop', 'filtered'], { env: envBus });
     assert.ok(await gone(proxies[0]!.pid), 'the proxy stopped with the sandbox');
     // Stopped, info says what a start would grant from the session it runs in.
@@ -115,6 +115,48 @@ describe('session bus', { timeout: 300_000 }, () => {
     assert.equal(secret.exitCode, 0, secret.stderr);
     assert.match(secret.stdout, /the-secret/);
     await e.ok(['delete', '--force', 'talk'], { env: envBus });
+  });
+
+  test("filtered: Flatpak's spawn portal, which runs commands on the host, is out of reach", { timeout: 90_000 }, async () => {
+    // The positive control: from the host, the stand-in spawn portal answers and logs the command.
+    const host = await lab.onHost('gdbus', spawnArgs('from-host'));
+    assert.equal(host.exitCode, 0, host.stderr);
+    assert.match(lab.log(), /spawn from-host/);
+    const prof = writeProfile(e, 'spawn', 'apiVersion: sandtray/v1\nnetwork: {mode: none}\ndbus: filtered\n');
+    await e.ok(['launch', 'spawn', '--profile', prof], { env: envBus });
+    // The sandbox is alive and its bus works: a notification gets through.
+    const notify = await run(['exec', 'spawn', '--', 'gdbus', ...notifyArgs('spawn-alive')]);
+    assert.equal(notify.exitCode, 0, notify.stderr);
+    const inside = await run(['exec', 'spawn', '--', 'gdbus', ...spawnArgs('from-inside')]);
+    assert.notEqual(inside.exitCode, 0, inside.stdout);
+    assert.match(inside.stderr, /ServiceUnknown|AccessDenied|NameHasNoOwner/);
+    assert.doesNotMatch(lab.log(), /spawn from-inside/);
+    // Nor through the unique name of the connection that shows notifications, which here (as GNOME
+    // Shell or Plasma do) serves other objects too: only its notification interface answers.
+    const owner = await run(['exec', 'spawn', '--', 'gdbus', 'call', '--session', '--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus', '--method', 'org.freedesktop.DBus.GetNameOwner', 'org.freedesktop.Notifications']);
+    assert.equal(owner.exitCode, 0, owner.stderr);
+    const unique = /'(:[0-9.]+)'/.exec(owner.stdout)?.[1];
+    assert.ok(unique, owner.stdout);
+    const hostUnique = await lab.onHost('gdbus', ['call', '--session', '--timeout', '10', '--dest', unique, '--object-path', '/org/example/Secret', '--method', 'org.example.Secret.Read']);
+    assert.equal(hostUnique.exitCode, 0, `the positive control: that connection serves the secret (${hostUnique.stderr})`);
+    const readsBefore = lab.log().match(/secret read/g)?.length ?? 0;
+    for (const [obj, method, arg] of [['/org/example/Secret', 'org.example.Secret.Read', []], ['/org/freedesktop/portal/Flatpak', 'org.freedesktop.portal.Flatpak.Spawn', ["b'via-unique'"]]] as const) {
+      const r = await run(['exec', 'spawn', '--', 'gdbus', 'call', '--session', '--timeout', '10', '--dest', unique, '--object-path', obj, '--method', method, ...arg]);
+      assert.notEqual(r.exitCode, 0, `${method} through ${unique}: ${r.stdout}`);
+      assert.match(r.stderr, /AccessDenied|ServiceUnknown/);
+    }
+    const viaUnique = await run(['exec', 'spawn', '--', 'gdbus', 'call', '--session', '--timeout', '10', '--dest', unique, '--object-path', '/org/freedesktop/Notifications', '--method', 'org.freedesktop.Notifications.Notify', 'sandtray-test', '0', '', 'via-unique', 'body', '[]', '{}', '5000']);
+    assert.equal(viaUnique.exitCode, 0, viaUnique.stderr);
+    assert.equal(lab.log().match(/secret read/g)?.length ?? 0, readsBefore);
+    assert.doesNotMatch(lab.log(), /spawn via-unique/);
+    await e.ok(['delete', '--force', 'spawn'], { env: envBus });
+    // A profile cannot ask for it, by name or through a family that holds it.
+    for (const talk of ['org.freedesktop.portal.Flatpak', 'org.freedesktop.portal.*', 'org.freedesktop.*', 'org.freedesktop.systemd1', 'org.freedesktop.impl.portal.PermissionStore']) {
+      const bad = writeProfile(e, 'spawn-talk', `apiVersion: sandtray/v1\nnetwork: {mode: none}\ndbus: {mode: filtered, talk: ['${talk}']}\n`);
+      const r = await run(['profile', 'validate', bad]);
+      assert.notEqual(r.exitCode, 0, `${talk} was accepted`);
+      assert.match(r.stderr + r.stdout, /runs commands on the host|without the portal's permission checks/);
+    }
   });
 
   test('the proxy goes when the sandbox ends on its own', { timeout: 60_000 }, async () => {

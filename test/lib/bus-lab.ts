@@ -6,7 +6,11 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { until } from './vpn-lab.js';
 
-/** org.freedesktop.Notifications and org.example.Secret; every call is written to the log (argv[1]). */
+/**
+ * org.freedesktop.Notifications, org.example.Secret and a stand-in for Flatpak's spawn portal
+ * (org.freedesktop.portal.Flatpak, whose Spawn runs a command on the host); every call is written
+ * to the log (argv[1]).
+ */
 export const SERVICES_PY = String.raw`
 import sys, dbus, dbus.service, dbus.mainloop.glib
 from gi.repository import GLib
@@ -23,10 +27,17 @@ class Secret(dbus.service.Object):
     def Read(self):
         log.write('secret read\n')
         return 'the-secret'
+class Spawn(dbus.service.Object):
+    @dbus.service.method('org.freedesktop.portal.Flatpak', in_signature='ay', out_signature='u')
+    def Spawn(self, cmd):
+        log.write('spawn %s\n' % bytes(cmd).decode())
+        return 1
 n = dbus.service.BusName('org.freedesktop.Notifications', bus)
 s = dbus.service.BusName('org.example.Secret', bus)
+f = dbus.service.BusName('org.freedesktop.portal.Flatpak', bus)
 Notifications(n, '/org/freedesktop/Notifications')
 Secret(s, '/org/example/Secret')
+Spawn(f, '/org/freedesktop/portal/Flatpak')
 log.write('ready\n')
 GLib.MainLoop().run()
 `;
@@ -135,5 +146,8 @@ export async function startBusLab(dir: string): Promise<BusLab> {
 /** gdbus arguments that send a notification with this summary. */
 export const notifyArgs = (summary: string): string[] => ['call', '--session', '--timeout', '10', '--dest', 'org.freedesktop.Notifications', '--object-path', '/org/freedesktop/Notifications',
   '--method', 'org.freedesktop.Notifications.Notify', 'sandtray-test', '0', '', summary, 'body', '[]', '{}', '5000'];
+/** gdbus arguments that call the stand-in spawn portal with this command. */
+export const spawnArgs = (cmd: string): string[] => ['call', '--session', '--timeout', '10', '--dest', 'org.freedesktop.portal.Flatpak', '--object-path', '/org/freedesktop/portal/Flatpak',
+  '--method', 'org.freedesktop.portal.Flatpak.Spawn', `b'${cmd}'`];
 /** gdbus arguments that call the service no allow list names. */
 export const secretArgs = ['call', '--session', '--timeout', '10', '--dest', 'org.example.Secret', '--object-path', '/org/example/Secret', '--method', 'org.example.Secret.Read'];

@@ -107,12 +107,19 @@ test('dbus: filtered binds the socket of a proxy of its own, none binds no bus',
   assert.deepEqual(p.busProxy, {
     address: 'unix:path=/run/user/1000/bus',
     socket: '/run/user/1000/sandtray/box/bus',
-    args: ['--filter', '--talk=org.freedesktop.Notifications', '--talk=org.freedesktop.portal.*', '--talk=org.example.Editor', '--broadcast=org.freedesktop.portal.*=@/org/freedesktop/portal/*'],
+    args: [
+      '--filter',
+      '--call=org.freedesktop.Notifications=org.freedesktop.Notifications.*@/org/freedesktop/Notifications',
+      '--broadcast=org.freedesktop.Notifications=org.freedesktop.Notifications.*@/org/freedesktop/Notifications',
+      '--call=org.freedesktop.portal.Desktop=*@/org/freedesktop/portal/*',
+      '--broadcast=org.freedesktop.portal.Desktop=@/org/freedesktop/portal/*',
+      '--talk=org.example.Editor',
+    ],
   });
   assert.ok(p.mounts.some((m) => m.op === 'ro-bind' && m.source === '/run/user/1000/sandtray/box/bus' && m.target === '/run/user/0/bus'));
   assert.equal(p.env['DBUS_SESSION_BUS_ADDRESS'], 'unix:path=/run/user/0/bus');
   assert.equal(p.env['XDG_RUNTIME_DIR'], '/run/user/0');
-  assert.match(p.desktop.join('\n'), /dbus: filtered, through an xdg-dbus-proxy of its own .* may call org\.freedesktop\.Notifications, org\.freedesktop\.portal\.\*, org\.example\.Editor/);
+  assert.match(p.desktop.join('\n'), /dbus: filtered, through an xdg-dbus-proxy of its own .* may call org\.freedesktop\.Notifications, org\.freedesktop\.portal\.Desktop, org\.example\.Editor/);
   // none: no proxy, no bus socket, no address, whatever the session has.
   const n = withSocket('dbus: none\ndisplay: {wayland: true}');
   assert.equal(n.busProxy, null);
