@@ -192,15 +192,15 @@ export async function launchOnce(opts: RunOnceOptions): Promise<RunningOnce> {
     interrupts.check();
     revert.add('stop sandbox processes', () => killRecorded(own));
     const launched = await launch(plan, dirs.log, dirs.exitFile, {
+      // Kept in memory only: they die with this process (parent-death signals); the owner file
+      // needs to name only what outlives it (a lease, network helpers).
       onMonitor: (monitor) => {
         own.monitor = monitor;
-        writeOwner(folder, own);
         interrupts.check();
       },
       onInit: (init, monitor) => {
         own.init = init;
         own.monitor = monitor;
-        writeOwner(folder, own);
         interrupts.check();
       },
     }, true);
@@ -211,7 +211,7 @@ export async function launchOnce(opts: RunOnceOptions): Promise<RunningOnce> {
       writeOwner(folder, own);
     };
     own.helpers = await driver.setup({ name, profile, dirs, init: launched.init, revert, log: (m) => logEvent(dirs.log, m), onHelper });
-    writeOwner(folder, own);
+    if (own.helpers.length) writeOwner(folder, own);
     revert.add('tear down network', () => driver.teardown(own.helpers, dirs));
     interrupts.check();
     revert.success();
