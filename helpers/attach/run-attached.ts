@@ -140,8 +140,22 @@ export function stdioRelays(): Relays {
  * pipe of the child where ours is /dev/null gets nothing: its input ends, its output is dropped.
  * SIGINT, SIGTERM and SIGHUP to us go to `forward`; the child is ended when we exit.
  */
-export async function relayChild(child: ChildProcess, how: Relays, forward: (sig: NodeJS.Signals) => void): Promise<number> {
+export async function relayChild(child: ChildProcess, how: Relays, forward: (sig: NodeJS.Signals) => void, opts: { raw?: boolean } = {}): Promise<number> {
   const exited = exitOf(child, 127);
+  // With raw, our terminal passes every key on as it is typed (Ctrl-C included, as a byte): the
+  // terminal inside does the line editing and the signals, as with ssh -t.
+  const tty = opts.raw && process.stdin.isTTY ? process.stdin : null;
+  const restore = (): void => {
+    try {
+      tty?.setRawMode(false);
+    } catch {
+      // our terminal is gone
+    }
+  };
+  if (tty) {
+    tty.setRawMode(true);
+    process.once('exit', restore);
+  }
   const untie = tieToUs(child, false);
   const handlers: [NodeJS.Signals, () => void][] = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, () => forward(s)]);
   for (const [s, h] of handlers) process.on(s, h);
@@ -162,6 +176,10 @@ export async function relayChild(child: ChildProcess, how: Relays, forward: (sig
   untie();
   for (const [s, h] of handlers) process.off(s, h);
   stopInput();
+  if (tty) {
+    restore();
+    process.off('exit', restore);
+  }
   // Normally the pipes reach their end right after the exit, once what is left in them is read.
   // A process the command left running inside may hold them open: relay what it writes until it
   // pauses, then let go.

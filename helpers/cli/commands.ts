@@ -145,13 +145,15 @@ const run: Command = async (args) => {
   const profiles = (values.profile ?? []).map(one.profileRef);
   const command = positionals.length ? positionals : null;
   // One plan executed once: the command is the sandbox's payload, its state a throw-away folder
-  // (lifecycle/run-once.ts). With a terminal, and for what only the full lifecycle provides (VPN,
-  // a D-Bus proxy, Wayland), create + start + attach + delete.
-  if (!one.haveTerminal()) {
+  // (lifecycle/run-once.ts). For what only the full lifecycle provides (VPN, a D-Bus proxy,
+  // Wayland), create + start + attach + delete.
+  {
+    const tty = one.haveTerminal();
+    const terminal = tty ? { rows: process.stdout.rows ?? 24, cols: process.stdout.columns ?? 80 } : null;
     let running: Awaited<ReturnType<typeof one.launchOnce>> | null = null;
     try {
       running = await one.launchOnce({
-        profiles, overrides, command, env: callerTerm(),
+        profiles, overrides, command, env: callerTerm(), ...(terminal ? { terminal } : {}),
         // run's stderr is the command's: the risks go there only when a person is watching.
         onProfile: (profile) => {
           const risks = process.stderr.isTTY ? profileRisks(profile) : [];
@@ -172,7 +174,7 @@ const run: Command = async (args) => {
           } catch {
             // the sandbox is gone already
           }
-        });
+        }, { raw: tty });
       } finally {
         await r.finish();
       }

@@ -40,6 +40,8 @@ export interface RunOnceOptions {
   overrides?: Omit<Layer, 'apiVersion'> | null;
   /** The command; null: the profile's command (by default a login shell). */
   command: string[] | null;
+  /** The caller's terminal size, when it has one: the command gets a terminal inside (plan/build.ts). */
+  terminal?: { rows: number; cols: number };
   /** Added to the sandbox's environment (the caller's TERM). */
   env?: Record<string, string>;
   paths?: Paths;
@@ -183,7 +185,7 @@ export async function launchOnce(opts: RunOnceOptions): Promise<RunningOnce> {
       writeOwner(folder, own);
       revert.add('release id lease', () => releaseIds(name, paths));
     }
-    const plan = buildPlan(name, profile, assigned.map, facts, { etcDir: dirs.etc, homeDir: dirs.home, busSocket: path.join(folder, 'bus') }, { payload: { argv: opts.command } });
+    const plan = buildPlan(name, profile, assigned.map, facts, { etcDir: dirs.etc, homeDir: dirs.home, busSocket: path.join(folder, 'bus') }, { payload: { argv: opts.command, ...(opts.terminal ? { terminal: opts.terminal } : {}) } });
     const late = needsLifecycle(profile, plan);
     if (late) throw new NeedsLifecycle(late);
     plan.env = { ...plan.env, ...(opts.env ?? {}) };

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { execa } from 'execa';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BIN, pidsWithMarker, sandtrayEnv, writeProfile } from '../lib/sandtray.js';
 
@@ -125,4 +126,30 @@ test('a CLI killed by SIGKILL takes its sandbox with it; the next run collects t
   // The next run collects what the killed one left.
   assert.equal((await e.run(['run', '--', 'true'])).exitCode, 0);
   await nothingLeft(marker);
+});
+
+test('run with a terminal: the command gets a terminal of the sandbox\'s own, of the caller\'s size; keys, Ctrl-C included, reach it', T, async () => {
+  // script(1) plays the user's terminal; the one inside is made by script(1) in the sandbox.
+  const term = (cmd: string, input: string) => execa('script', ['--quiet', '--return', '--command', cmd, '/dev/null'], { env: { ...e.env, SHELL: '/bin/sh' }, extendEnv: false, reject: false, input, timeout: 60_000, cwd: e.dir });
+  const sandtray = `'${process.execPath}' '${BIN}'`;
+  const r = await term(`stty rows 33 cols 101; ${sandtray} run -- sh -c 'readlink /proc/self/fd/0; stty size; exit 5'`, '');
+  assert.equal(r.exitCode, 5, r.stdout);
+  const out = r.stdout.replace(/\r/g, '');
+  assert.match(out, /^(\^@)?\/dev\/pts\/\d+$/m, 'a terminal inside');
+  assert.match(out, /^33 101$/m, 'of the caller\'s size');
+  // Keys pass as typed: a line for the shell, Ctrl-C interrupts its foreground command, not the
+  // run. They are typed once the shell inside shows its prompt (an interactive shell ignores SIGINT).
+  const child = spawn('script', ['--quiet', '--return', '--command', `${sandtray} run -- sh`, '/dev/null'], { env: { ...e.env, SHELL: '/bin/sh' }, cwd: e.dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out2 = '';
+  child.stdout.on('data', (d) => (out2 += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  for (let i = 0; i < 600 && !out2.includes('# '); i++) await sleep(50);
+  assert.match(out2, /# /, 'the shell inside shows its prompt');
+  child.stdin.write('sleep 1000\n');
+  for (let i = 0; i < 600 && !out2.includes('sleep 1000'); i++) await sleep(50);
+  child.stdin.write('\x03');
+  child.stdin.write('echo "after $((6*7))"\nexit 4\n');
+  assert.equal(await exited, 4, out2);
+  assert.match(out2.replace(/\r/g, ''), /after 42$/m);
+  await nothingLeft('run-marker-none');
 });
