@@ -15,7 +15,6 @@ export { createSandbox, type CreateOptions } from '../lifecycle/create.js';
 export { planSandbox, startSandbox } from '../lifecycle/start.js';
 export { stopSandbox, DEFAULT_STOP_TIMEOUT, type StopOptions } from '../lifecycle/stop.js';
 export { deleteSandbox } from '../lifecycle/delete.js';
-export { collectRuns, launchOnce, type RunOnceOptions, type RunningOnce } from '../lifecycle/run-once.js';
 export { exportEntry, unexportEntries, type EntryApp } from '../lifecycle/desktop-entry.js';
 export { pendingProfileChanges, type ProfileChangeOptions } from '../runtime/applied.js';
 export { expandRecord, profileRef } from '../profile/resolve.js';

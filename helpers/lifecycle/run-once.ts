@@ -34,13 +34,14 @@ import { logEvent } from '../runtime/log.js';
 import { checkName, ensurePrivateDir, type SandboxDirs } from '../runtime/store.js';
 import { exampleMounts } from './create.js';
 import { Interrupts } from './interrupt.js';
+import { shQuote } from '../attach/quote.js';
 
 export interface RunOnceOptions {
   profiles: string[];
   overrides?: Omit<Layer, 'apiVersion'> | null;
   /** The command; null: the profile's command (by default a login shell). */
   command: string[] | null;
-  /** The caller's terminal size, when it has one: the command gets a terminal inside (plan/build.ts). */
+  /** The caller's terminal size, when it has one: the command gets a terminal inside (terminalPayload). */
   terminal?: { rows: number; cols: number };
   /** Added to the sandbox's environment (the caller's TERM). */
   env?: Record<string, string>;
@@ -69,6 +70,12 @@ export function needsLifecycle(profile: Profile, plan?: Plan): string | null {
   if (plan?.busProxy) return 'a filtered D-Bus proxy';
   if (plan?.mounts.some((m) => m.target === WAYLAND_INSIDE && 'source' in m)) return 'a Wayland display';
   return null;
+}
+
+/** script(1) running argv on a terminal of the given size, as attach runs a command on a terminal. */
+export function terminalPayload(argv: readonly string[], size: { rows: number; cols: number }): string[] {
+  const ok = Number.isInteger(size.rows) && Number.isInteger(size.cols) && size.rows > 0 && size.cols > 0;
+  return ['/usr/bin/script', '--quiet', '--return', '--command', `${ok ? `stty rows ${size.rows} cols ${size.cols} 2>/dev/null; ` : ''}exec ${argv.map(shQuote).join(' ')}`, '/dev/null'];
 }
 
 /** Thrown when the profile needs the full lifecycle (the caller then takes it); nothing was made. */
@@ -185,7 +192,11 @@ export async function launchOnce(opts: RunOnceOptions): Promise<RunningOnce> {
       writeOwner(folder, own);
       revert.add('release id lease', () => releaseIds(name, paths));
     }
-    const plan = buildPlan(name, profile, assigned.map, facts, { etcDir: dirs.etc, homeDir: dirs.home, busSocket: path.join(folder, 'bus') }, { payload: { argv: opts.command, ...(opts.terminal ? { terminal: opts.terminal } : {}) } });
+    const planDirs = { etcDir: dirs.etc, homeDir: dirs.home, busSocket: path.join(folder, 'bus') };
+    // With a terminal, script(1) inside runs the command (by default the profile's, as the plan
+    // says) on a pseudo-terminal of the sandbox's own devpts, sized as the caller's.
+    const payload = opts.terminal ? terminalPayload(opts.command ?? buildPlan(name, profile, assigned.map, facts, planDirs).command, opts.terminal) : opts.command;
+    const plan = buildPlan(name, profile, assigned.map, facts, planDirs, { payload: { argv: payload } });
     const late = needsLifecycle(profile, plan);
     if (late) throw new NeedsLifecycle(late);
     plan.env = { ...plan.env, ...(opts.env ?? {}) };

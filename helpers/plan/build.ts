@@ -14,7 +14,6 @@ import type { Profile } from '../profile/schema.js';
 import { networkDriver } from '../network/drivers.js';
 import { etcFiles, SANDBOX_PATH } from './etc-files.js';
 import { INIT_NAME } from './init-script.js';
-import { shQuote } from '../attach/quote.js';
 import { cliRuntime, NEST_BIN, nestingMounts, type CliRuntime } from './nesting.js';
 import { graphicsPlan, readGraphicsHost, wantsSession, type BusProxyPlan, type GraphicsHost } from './graphics.js';
 
@@ -94,14 +93,7 @@ export interface PlanOptions {
    * A one-off sandbox (`run`): argv (null: the profile's command) is pid 1's payload, its only child, started in the plan's
    * working directory; pid 1 is the enter step itself and dies with bwrap's monitor (confine/enter.ts).
    */
-  payload?: {
-    argv: readonly string[] | null;
-    /**
-     * The caller has a terminal of this size: script(1) inside gives the command a pseudo-terminal
-     * of the sandbox's own devpts (as attach does), the caller's terminal stays outside.
-     */
-    terminal?: { rows: number; cols: number };
-  };
+  payload?: { argv: readonly string[] | null };
 }
 
 /** Compiles an expanded profile into a launch plan; pure apart from the facts passed in. */
@@ -202,21 +194,12 @@ export function buildPlan(name: string, profile: Profile, idmap: IdMap, facts: H
     '--clearenv', '--setenv', 'PATH', SANDBOX_PATH, '--setenv', 'LANG', 'C.UTF-8',
     '--',
     ...(opts.payload
-      ? enterArgv(PERL, { mode: 'init', usernsFd: LAUNCH_FDS.innerUserns, newNet: namespaces.includes('net'), payload: true }, { arch, caps, seccomp, envFd: LAUNCH_FDS.env, chdir: workdir }, payloadArgv(opts.payload, command))
+      ? enterArgv(PERL, { mode: 'init', usernsFd: LAUNCH_FDS.innerUserns, newNet: namespaces.includes('net'), payload: true }, { arch, caps, seccomp, envFd: LAUNCH_FDS.env, chdir: workdir }, opts.payload.argv ?? command)
       : enterArgv(PERL, { mode: 'init', usernsFd: LAUNCH_FDS.innerUserns, newNet: namespaces.includes('net') }, { arch, caps, seccomp, envFd: LAUNCH_FDS.env }, ['/bin/sh', '-c', 'eval "$SANDTRAY_INIT"', INIT_NAME])),
   ];
   const holders = usernsArgv(idmap, { nesting: profile.nesting });
   const confine = { caps, seccomp: { ...policy, arch, instructions: seccomp.length / 8 } };
   return { name, hostname: profile.hostname, idmap, nesting, mounts, namespaces, network: { mode: profile.network.mode, steps: driver.describe(profile) }, etc, env, shell, command, workdir, holders, desktop: desktop.notes, busProxy: desktop.busProxy, stopWhenIdle: profile.stopWhenIdle, confine, argv };
-}
-
-/** pid 1's payload: the command, or with a terminal, script(1) running it on a terminal of that size. */
-function payloadArgv(payload: NonNullable<PlanOptions['payload']>, command: readonly string[]): string[] {
-  const inner = [...(payload.argv ?? command)];
-  const t = payload.terminal;
-  if (!t) return inner;
-  const size = Number.isInteger(t.rows) && Number.isInteger(t.cols) && t.rows > 0 && t.cols > 0 ? `stty rows ${t.rows} cols ${t.cols} 2>/dev/null; ` : '';
-  return ['/usr/bin/script', '--quiet', '--return', '--command', `${size}exec ${inner.map(shQuote).join(' ')}`, '/dev/null'];
 }
 
 /** bwrap options for the mount operations, in order. */
