@@ -7,6 +7,7 @@ export * from './inspect.js';
 export * from './lifecycle.js';
 export * from './attach.js';
 export * from './apps.js';
+export { collectRuns, launchOnce, type RunOnceOptions, type RunningOnce } from './run.js';
 export * from './events.js';
 export * from './profiles.js';
 export * from './vpn.js';

@@ -122,28 +122,64 @@ function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number 
 
 async function runRelayed(argv: string[], env: Record<string, string>): Promise<number> {
   const [file, ...args] = argv as [string, ...string[]];
-  const how = [0, 1, 2].map(stdioRelay) as ['ignore' | 'pipe', 'ignore' | 'pipe', 'ignore' | 'pipe'];
+  const how = [0, 1, 2].map(stdioRelay) as Relays;
   const child = spawn(file, args, { stdio: how, env, detached: true });
-  const exited = exitOf(child, 127);
-  const untie = tieToUs(child, false);
   // The child is in its own session: pass on the signals a user sends us.
-  const forward = (sig: NodeJS.Signals) => () => killChild(child, sig);
-  const handlers: [NodeJS.Signals, () => void][] = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)]);
+  return relayChild(child, how, (sig) => killChild(child, sig));
+}
+
+type Relays = ['ignore' | 'pipe', 'ignore' | 'pipe', 'ignore' | 'pipe'];
+
+/** How each of our stdio descriptors reaches a child (see stdioRelay). */
+export function stdioRelays(): Relays {
+  return [0, 1, 2].map(stdioRelay) as Relays;
+}
+
+/**
+ * Relays our stdio to a spawned child's pipes (those `how` says to) and returns its exit code. A
+ * pipe of the child where ours is /dev/null gets nothing: its input ends, its output is dropped.
+ * SIGINT, SIGTERM and SIGHUP to us go to `forward`; the child is ended when we exit.
+ */
+export async function relayChild(child: ChildProcess, how: Relays, forward: (sig: NodeJS.Signals) => void, opts: { raw?: boolean } = {}): Promise<number> {
+  const exited = exitOf(child, 127);
+  // With raw, our terminal passes every key on as it is typed (Ctrl-C included, as a byte): the
+  // terminal inside does the line editing and the signals, as with ssh -t.
+  const tty = opts.raw && process.stdin.isTTY ? process.stdin : null;
+  const restore = (): void => {
+    try {
+      tty?.setRawMode(false);
+    } catch {
+      // our terminal is gone
+    }
+  };
+  if (tty) {
+    tty.setRawMode(true);
+    process.once('exit', restore);
+  }
+  const untie = tieToUs(child, false);
+  const handlers: [NodeJS.Signals, () => void][] = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, () => forward(s)]);
   for (const [s, h] of handlers) process.on(s, h);
 
   const stopInput = how[0] === 'pipe' && child.stdin ? relayInput(ourStream(0) as Readable, child.stdin) : () => undefined;
+  if (how[0] !== 'pipe') child.stdin?.end();
   const outputs: Promise<void>[] = [];
   let lastData = Date.now();
   const seen = (): void => {
     lastData = Date.now();
   };
   if (how[1] === 'pipe' && child.stdout) outputs.push(relayOutput(child.stdout, ourStream(1) as Writable, seen));
+  else child.stdout?.resume();
   if (how[2] === 'pipe' && child.stderr) outputs.push(relayOutput(child.stderr, ourStream(2) as Writable, seen));
+  else child.stderr?.resume();
 
   const { code, signal } = await exited;
   untie();
   for (const [s, h] of handlers) process.off(s, h);
   stopInput();
+  if (tty) {
+    restore();
+    process.off('exit', restore);
+  }
   // Normally the pipes reach their end right after the exit, once what is left in them is read.
   // A process the command left running inside may hold them open: relay what it writes until it
   // pauses, then let go.

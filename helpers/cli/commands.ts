@@ -140,17 +140,56 @@ const del: Command = async (args) => {
 
 const run: Command = async (args) => {
   const { values, positionals } = parse(args, TABLE.run.options);
+  const one = await import('./use-run.js');
+  const overrides = { home: 'tmpfs', ...(one.parseOverrides(values.set ?? []) ?? {}) };
+  const profiles = (values.profile ?? []).map(one.profileRef);
+  const command = positionals.length ? positionals : null;
+  // One plan executed once: the command is the sandbox's payload, its state a throw-away folder
+  // (lifecycle/run-once.ts). For what only the full lifecycle provides (VPN, a D-Bus proxy,
+  // Wayland), create + start + attach + delete.
+  {
+    const tty = one.haveTerminal();
+    const terminal = tty ? { rows: process.stdout.rows ?? 24, cols: process.stdout.columns ?? 80 } : null;
+    let running: Awaited<ReturnType<typeof one.launchOnce>> | null = null;
+    try {
+      running = await one.launchOnce({
+        profiles, overrides, command, env: callerTerm(), ...(terminal ? { terminal } : {}),
+        // run's stderr is the command's: the risks go there only when a person is watching.
+        onProfile: (profile) => {
+          const risks = process.stderr.isTTY ? profileRisks(profile) : [];
+          if (risks.length) process.stderr.write(visible(risks.map(formatRisk).join('\n'), { newlines: true }) + '\n');
+        },
+      });
+    } catch (err) {
+      if ((err as { fallback?: boolean }).fallback !== true) throw err;
+    }
+    if (running) {
+      const r = running;
+      try {
+        const how = one.stdioRelays();
+        r.go();
+        return await one.relayChild(r.child, how, (sig) => {
+          try {
+            process.kill(r.init.pid, sig);
+          } catch {
+            // the sandbox is gone already
+          }
+        }, { raw: tty });
+      } finally {
+        await r.finish();
+      }
+    }
+  }
   const { randomBytes } = await import('node:crypto');
-  const { createSandbox, deleteSandbox, parseOverrides, profileRef, startSandbox } = await import('./use-lifecycle.js');
+  const { createSandbox, deleteSandbox, startSandbox } = await import('./use-lifecycle.js');
   const { attachSpec, haveTerminal, runAttached } = await import('./use-attach.js');
   const name = `run-${randomBytes(4).toString('hex')}`;
-  const overrides = { home: 'tmpfs', ...(parseOverrides(values.set ?? []) ?? {}) };
-  const rec = await createSandbox(name, { profiles: (values.profile ?? []).map(profileRef), overrides, ephemeral: true });
+  const rec = await createSandbox(name, { profiles, overrides, ephemeral: true });
   // run's stderr is the command's: the risks go there only when a person is watching.
   if (process.stderr.isTTY) await printRisks(rec);
   try {
     await startSandbox(name);
-    const spec = attachSpec(name, positionals.length ? positionals : null, callerTerm(), undefined, { terminal: haveTerminal() });
+    const spec = attachSpec(name, command, callerTerm(), undefined, { terminal: haveTerminal() });
     return await runAttached(spec.argv, spec.env);
   } finally {
     await deleteSandbox(name, { force: true }).catch(() => undefined);

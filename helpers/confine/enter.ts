@@ -120,6 +120,35 @@ if (!defined $o{'userns-fd'}) {
   sc('prctl', 1, 1, 0, 0, 0);
 }
 if (sc('close_range', 3, 0xffffffff, 0) < 0) { for my $fd (3 .. 1023) { sc('close', $fd) } }
+# A one-off sandbox (sandtray run): pid 1 dies with bwrap's monitor, and so with the CLI, even by SIGKILL.
+# Set last, once no credential changes any more (a change of credentials clears it).
+if ($o{pdeath}) { sc('prctl', 1, 9, 0, 0, 0) == 0 or fail("cannot tie the sandbox to its caller: $!") }
+# A one-off sandbox (sandtray run): this process stays pid 1 and the command becomes its only child.
+# It waits for one line, "go", on stdin, which the engine writes once the network is set up (read a
+# byte at a time: nothing of the command's input is taken); an end of input means the caller went
+# away. It passes the signals the caller sends on to the command and exits with its status, so the
+# sandbox ends with the command. The child of a fork starts with the signals at their defaults.
+if ($o{payload}) {
+  # Confined now, as the init of a started sandbox is once it has exec'd: dumpable again, so that
+  # the engine can open its namespaces (/proc/1/ns) to set up the network.
+  sc('prctl', 4, 1, 0, 0, 0);
+  my $pid = 0;
+  for my $s (qw(INT TERM HUP QUIT USR1 USR2 WINCH)) { $SIG{$s} = sub { kill $_[0], $pid if $pid } }
+  my $go = '';
+  while ($go !~ /\n/ && length $go < 8) {
+    my $r = sysread(STDIN, my $ch, 1);
+    if (!defined $r) { next if err(4); exit 125 }
+    exit 125 if !$r;
+    $go .= $ch;
+  }
+  exit 125 if $go ne "go\n";
+  $pid = fork();
+  defined $pid or fail("fork: $!");
+  if ($pid) {
+    while (waitpid($pid, 0) != $pid) { exit 125 unless err(4) }
+    exit(($? & 127) ? 128 + ($? & 127) : $? >> 8);
+  }
+}
 if (defined $env) { %ENV = (); for (split /\0/, $env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v if defined $v } }
 if (defined $o{chdir}) { chdir($o{chdir}) or fail("cannot change to the working directory $o{chdir} inside: $!") }
 exec { $cmd[0] } @cmd;
@@ -145,7 +174,7 @@ export interface EnterCommon {
 }
 
 export type EnterMode =
-  | { mode: 'init'; usernsFd: number; newNet: boolean }
+  | { mode: 'init'; usernsFd: number; newNet: boolean; payload?: boolean }
   | { mode: 'attach'; target: { pid: number; start: number }; owner: { pid: number; start: number }; namespaces: readonly string[] };
 
 /** argv of perl running the enter script, then cmd. */
@@ -153,7 +182,7 @@ export function enterArgv(perl: string, mode: EnterMode, common: EnterCommon, cm
   const nr = CALLS.map((c) => `${c}:${syscallNumber(common.arch, c)}`).join(',');
   const [lo, hi] = capMask(common.caps);
   const opts = [`nr=${nr}`, `caps=${lo}:${hi}`, `seccomp=${common.seccomp.toString('hex')}`];
-  if (mode.mode === 'init') opts.push(`userns-fd=${mode.usernsFd}`, ...(mode.newNet ? ['newnet=1'] : []));
+  if (mode.mode === 'init') opts.push(`userns-fd=${mode.usernsFd}`, ...(mode.newNet ? ['newnet=1'] : []), ...(mode.payload ? ['pdeath=1', 'payload=1'] : []));
   else opts.push(`target=${mode.target.pid}`, `start=${mode.target.start}`, `owner=${mode.owner.pid}`, `ownerstart=${mode.owner.start}`, `ns=${mode.namespaces.join(',')}`);
   if (common.chdir !== undefined) opts.push(`chdir=${common.chdir}`);
   if (common.envFile !== undefined) opts.push(`envfile=${common.envFile}`);

@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { hostEnv, spawnTool } from '../host/spawn.js';
-import { z } from 'zod';
 import { SandtrayError } from '../core/errors.js';
 import { normalize, type IdRange } from './rangeset.js';
 import { hostSubIdAdvice, subIdAdviceFor } from './subid-advice.js';
@@ -36,26 +35,22 @@ const ID_END = 0xffffffff;
 const FIELDS = ['owner', 'start', 'count'] as const;
 
 // shadow parses these numbers with strtoul(..., 0): a leading 0 means octal and 0x hex there, so
-// we refuse both rather than guess which range the admin meant.
-const Decimal = z
-  .string()
-  .regex(/^(0|[1-9][0-9]{0,9})$/, 'not a plain decimal number (shadow would read a leading 0 as octal)')
-  .transform(Number);
-
-const SubIdEntry = z
-  .tuple([z.string().regex(/^[^\s:]+$/, 'empty owner or owner with spaces'), Decimal, Decimal])
-  .refine(([, , count]) => count >= 1, 'count must be at least 1')
-  .refine(([, start, count]) => start + count <= ID_END, 'range goes past the largest valid id 4294967294');
+// we refuse both rather than guess which range the admin meant. Checked by hand, not by a schema:
+// every start reads these files, and building and first running a zod schema cost more than the
+// rest of the lookup.
+const DECIMAL = /^(0|[1-9][0-9]{0,9})$/;
+const NOT_DECIMAL = 'not a plain decimal number (shadow would read a leading 0 as octal)';
 
 function parseEntry(fields: string[]): { owner: string; range: IdRange } | { reason: string } {
   if (fields.length !== 3) return { reason: `expected owner:start:count, found ${fields.length} field(s)` };
-  const parsed = SubIdEntry.safeParse(fields);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const at = typeof issue?.path[0] === 'number' ? `${FIELDS[issue.path[0]] ?? 'field'}: ` : '';
-    return { reason: `${at}${issue?.message ?? 'malformed'}` };
-  }
-  const [owner, start, size] = parsed.data;
+  const [owner, startText, countText] = fields as [string, string, string];
+  if (!/^[^\s:]+$/.test(owner)) return { reason: `${FIELDS[0]}: empty owner or owner with spaces` };
+  if (!DECIMAL.test(startText)) return { reason: `${FIELDS[1]}: ${NOT_DECIMAL}` };
+  if (!DECIMAL.test(countText)) return { reason: `${FIELDS[2]}: ${NOT_DECIMAL}` };
+  const start = Number(startText);
+  const size = Number(countText);
+  if (size < 1) return { reason: 'count must be at least 1' };
+  if (start + size > ID_END) return { reason: 'range goes past the largest valid id 4294967294' };
   return { owner, range: { start, size } };
 }
 

@@ -108,6 +108,11 @@ export interface PlanOptions {
   runtime?: CliRuntime | null;
   /** The desktop session's sockets, for display/audio/gpu; read from this process's environment unless given. */
   graphics?: GraphicsHost;
+  /**
+   * A one-off sandbox (`run`): argv (null: the profile's command) is pid 1's payload, its only child, started in the plan's
+   * working directory; pid 1 is the enter step itself and dies with bwrap's monitor (confine/enter.ts).
+   */
+  payload?: { argv: readonly string[] | null };
 }
 
 /** Compiles an expanded profile into a launch plan; pure apart from the facts passed in. */
@@ -208,7 +213,9 @@ export function buildPlan(name: string, profile: Profile, inputs: PlanInputs, fa
     // BASH_ENV never acts before the sandbox is confined. The sandbox's own comes through envfd.
     '--clearenv', '--setenv', 'PATH', SANDBOX_PATH, '--setenv', 'LANG', 'C.UTF-8',
     '--',
-    ...enterArgv(PERL, { mode: 'init', usernsFd: LAUNCH_FDS.innerUserns, newNet: namespaces.includes('net') }, { arch, caps, seccomp, envFd: LAUNCH_FDS.env }, ['/bin/sh', '-c', 'eval "$SANDTRAY_INIT"', INIT_NAME]),
+    ...(opts.payload
+      ? enterArgv(PERL, { mode: 'init', usernsFd: LAUNCH_FDS.innerUserns, newNet: namespaces.includes('net'), payload: true }, { arch, caps, seccomp, envFd: LAUNCH_FDS.env, chdir: workdir }, opts.payload.argv ?? command)
+      : enterArgv(PERL, { mode: 'init', usernsFd: LAUNCH_FDS.innerUserns, newNet: namespaces.includes('net') }, { arch, caps, seccomp, envFd: LAUNCH_FDS.env }, ['/bin/sh', '-c', 'eval "$SANDTRAY_INIT"', INIT_NAME])),
   ];
   const holders = ids.holders;
   const confine = { caps, seccomp: { ...policy, arch, instructions: seccomp.length / 8 } };

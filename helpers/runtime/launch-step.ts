@@ -115,6 +115,12 @@ dup_to(fileno($ou), $o{outerfd} + 0);
 dup_to(fileno($in), $o{innerfd} + 0);
 # bwrap holds both namespaces now: the holders may go (they end when their pipes close).
 close $ou; close $in; close $g1w; close $g2w; close $sr;
+# A one-off sandbox (sandtray run): bwrap's monitor dies with the engine, even by SIGKILL (the
+# signal survives the exec of bwrap); an engine already gone ends the start here.
+if ($o{pdeath}) {
+  syscall($o{prctl} + 0, 1, 9, 0, 0, 0) == 0 or fail('internal', "prctl: $!");
+  getppid() == $o{pdeath} or fail('internal', 'the caller went away');
+}
 report('ok');
 close $rep;
 # bwrap hands every descriptor it holds to pid 1. The engine's are below report; anything at or
@@ -143,6 +149,8 @@ export interface LaunchStepArgs {
   newgidmap: string | null;
   holders: readonly string[];
   bwrap: readonly string[];
+  /** For a one-off sandbox: the engine's pid and prctl's number; bwrap gets SIGKILL when the engine dies. */
+  dieWith?: { parent: number; prctl: number };
 }
 
 const words = (lines: readonly MapLine[]): string => lines.map((l) => `${l.inside} ${l.outside} ${l.count}`).join(' ');
@@ -155,6 +163,7 @@ export function launchStepArgv(a: LaunchStepArgs): string[] {
     `dup3=${DUP3[a.arch]}`, `close_range=${a.closeRange}`, `close=${a.close}`, `writer=${a.writer}`,
     `uids=${words(a.outerMap.uid)}`, `gids=${words(a.outerMap.gid)}`,
     ...(a.newuidmap ? [`newuidmap=${a.newuidmap}`] : []), ...(a.newgidmap ? [`newgidmap=${a.newgidmap}`] : []),
+    ...(a.dieWith ? [`pdeath=${a.dieWith.parent}`, `prctl=${a.dieWith.prctl}`] : []),
   ];
   return [a.perl, '-e', LAUNCH_STEP_SCRIPT, '--', ...opts, '--', ...a.holders, ...a.bwrap];
 }

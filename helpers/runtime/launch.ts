@@ -67,7 +67,12 @@ export interface LaunchHooks {
   onInit?: (init: ProcId, monitor: ProcId) => void;
 }
 
-export async function launch(plan: Plan, logFile: string, exitFile: string, hooks: LaunchHooks = {}): Promise<Launched> {
+/**
+ * oneOff: a sandbox whose pid 1 runs the plan's payload (`run`): its stdin, stdout and stderr are
+ * pipes to this process (child.stdio), bwrap's monitor and pid 1 die with this process, and the
+ * payload starts only once "go" is written to its stdin (confine/enter.ts).
+ */
+export async function launch(plan: Plan, logFile: string, exitFile: string, hooks: LaunchHooks = {}, oneOff = false): Promise<Launched> {
   const unshare = requireTool('unshare');
   const bwrap = requireTool('bwrap');
   const perl = requireTool('perl');
@@ -100,16 +105,17 @@ export async function launch(plan: Plan, logFile: string, exitFile: string, hook
     fds.push(logFd);
     const exitFd = fs.openSync(exitFile, 'w', 0o600);
     fds.push(exitFd);
-    const envFd = privateFile(path.join(path.dirname(exitFile), '.env'), envFileText({ ...plan.env, SANDTRAY_INIT: plan.stopWhenIdle ? IDLE_INIT_SCRIPT : INIT_SCRIPT }));
+    const envFd = privateFile(path.join(path.dirname(exitFile), '.env'), envFileText(oneOff ? plan.env : { ...plan.env, SANDTRAY_INIT: plan.stopWhenIdle ? IDLE_INIT_SCRIPT : INIT_SCRIPT }));
     fds.push(envFd);
     // The two user namespace slots hold placeholders until the launch step puts the namespaces there.
     const report = LAUNCH_FDS.env + 1 + binds.fds.length;
-    const stdio: Fd[] = ['ignore', logFd, logFd, 'pipe', exitFd, logFd, logFd, 'pipe', envFd, ...binds.fds, 'pipe'];
+    const stdio: Fd[] = [...(oneOff ? ['pipe', 'pipe', 'pipe'] as Fd[] : ['ignore', logFd, logFd] as Fd[]), 'pipe', exitFd, logFd, logFd, 'pipe', envFd, ...binds.fds, 'pipe'];
     const argv = launchStepArgv({
       perl, arch, closeRange: syscallNumber(arch, 'close_range'), close: syscallNumber(arch, 'close'),
       report, outerFd: LAUNCH_FDS.outerUserns, innerFd: LAUNCH_FDS.innerUserns, writer, outerMap, ...mapTools,
       holders: [unshare, ...plan.holders.slice(1)],
       bwrap: [bwrap, '--args', String(LAUNCH_FDS.args), ...plan.argv.slice(end)],
+      ...(oneOff ? { dieWith: { parent: process.pid, prctl: syscallNumber(arch, 'prctl') } } : {}),
     });
     // Through the launcher too: on hosts that restrict user namespaces with AppArmor, only it may make them.
     child = spawnDetached([...closeFdsPrefixIfNeeded(report), ...argv], HOST_ENV, stdio);
@@ -150,7 +156,7 @@ export async function launch(plan: Plan, logFile: string, exitFile: string, hook
     const ino = nsInode(initPid, ns);
     if (ino !== null) namespaces[ns] = ino;
   }
-  child.unref();
+  if (!oneOff) child.unref();
   return { init: { pid: initPid, start: initStart }, monitor: { pid: child.pid!, start: monitorStart }, namespaces, child };
 }
 

@@ -36,3 +36,20 @@ test('argv carries options and the command, never environment values', () => {
   assert.ok(argv.includes('envfd=8') && argv.includes('userns-fd=6') && argv.includes('newnet=1'));
   assert.equal(envFileText({ A: '1', B: 'x=y' }), 'A=1\0B=x=y\0');
 });
+
+test('a one-off sandbox (run): pid 1 is confined before it turns dumpable again, ties itself to its parent last, and forks the command only after "go"', () => {
+  const seccomp = at("sc('seccomp'");
+  const closeAll = at("sc('close_range'");
+  const pdeath = at("sc('prctl', 1, 9, 0, 0, 0)");
+  const dumpable = at("sc('prctl', 4, 1, 0, 0, 0)");
+  const go = at('exit 125 if $go ne "go\\n"');
+  assert.ok(seccomp < closeAll && closeAll < pdeath, 'the parent-death signal is set after the filter and the closing of descriptors');
+  assert.ok(seccomp < dumpable, 'dumpable again only once confined');
+  const payloadFork = ENTER_SCRIPT.indexOf('fork()', go);
+  assert.ok(go < payloadFork && payloadFork < at('exec {'), 'the command is forked after "go", then exec\'d');
+  const argv = enterArgv('/usr/bin/perl', { mode: 'init', usernsFd: 5, newNet: false, payload: true }, { arch: 'x86_64', caps: DEFAULT_CAPS, seccomp: Buffer.alloc(8), chdir: '/root' }, ['true']);
+  assert.ok(argv.includes('pdeath=1') && argv.includes('payload=1') && argv.includes('chdir=/root'));
+  assert.deepEqual(argv.slice(-2), ['--', 'true']);
+  const plain = enterArgv('/usr/bin/perl', { mode: 'init', usernsFd: 5, newNet: false }, { arch: 'x86_64', caps: DEFAULT_CAPS, seccomp: Buffer.alloc(8) }, ['sh']);
+  assert.ok(!plain.includes('pdeath=1') && !plain.includes('payload=1'), 'a started sandbox\'s pid 1 outlives the CLI');
+});

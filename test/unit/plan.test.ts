@@ -195,3 +195,14 @@ test('the launch step: perl with its options, then the holders argv, then bwrap 
   assert.deepEqual(argv.slice(sep + 1 + holders.length), bwrap);
   assert.ok(!argv.join('\0').includes('s3cret'), 'the environment never reaches a command line');
 });
+
+test('run\'s plan: the command is pid 1\'s payload, in the working directory; without one, the profile\'s command', () => {
+  const { profile } = expandLayers('box', [{ origin: 'p', layer: parseLayer('apiVersion: sandtray/v1\nworkdir: /srv\ncommand: [top]\n', 'p') }]);
+  const given = buildPlan('box', profile, planInputs(profile, map), facts, dirs, { payload: { argv: ['make', 'test'] } });
+  assert.deepEqual(given.argv.slice(-3), ['--', 'make', 'test']);
+  assert.ok(given.argv.includes('payload=1') && given.argv.includes('pdeath=1') && given.argv.includes('chdir=/srv'));
+  assert.ok(!given.argv.includes('eval "$SANDTRAY_INIT"'), 'no init script');
+  const dflt = buildPlan('box', profile, planInputs(profile, map), facts, dirs, { payload: { argv: null } });
+  assert.deepEqual(dflt.argv.slice(-2), ['--', 'top']);
+  assert.ok(!plan('').argv.includes('payload=1'));
+});
