@@ -7,7 +7,7 @@ import { createSandbox, type CreateOptions } from '../lifecycle/create.js';
 import { deleteSandbox } from '../lifecycle/delete.js';
 import { planSandbox, startSandbox } from '../lifecycle/start.js';
 import { stopSandbox } from '../lifecycle/stop.js';
-import { networkDriver } from '../network/drivers.js';
+import { networkDriver } from '../lifecycle/network-drivers.js';
 import { pendingProfileChanges, type ProfileChangeOptions } from '../runtime/applied.js';
 import type { RuntimeState } from '../runtime/state.js';
 import type { SandboxRecord } from '../runtime/store.js';

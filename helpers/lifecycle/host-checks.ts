@@ -1,6 +1,6 @@
 // A profile checked against this host: the profile model's own checks (profile/check.ts) with what
 // only the host can tell, the network driver's rules and the tools the profile needs.
-import { networkDriver } from '../network/drivers.js';
+import { networkDriver } from './network-drivers.js';
 import { which } from '../host/tools.js';
 import { checkProfile } from '../profile/check.js';
 import type { Profile } from '../profile/schema.js';

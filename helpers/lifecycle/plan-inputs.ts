@@ -7,7 +7,7 @@ import type { IdMap } from '../core/ids.js';
 import { which } from '../host/tools.js';
 import { delegatedRange, subIdFiles } from '../idmap/delegate.js';
 import { usernsArgv } from '../idmap/userns.js';
-import { networkDriver } from '../network/drivers.js';
+import { networkDriver } from './network-drivers.js';
 import type { PlanInputs } from '../plan/build.js';
 import type { CliRuntime } from '../plan/nesting.js';
 import type { Profile } from '../profile/schema.js';

@@ -25,7 +25,7 @@ import { checkProfileOnHost } from './host-checks.js';
 import { cliRuntime, planInputs } from './plan-inputs.js';
 import { expandRecord } from '../profile/resolve.js';
 import type { Layer, Profile } from '../profile/schema.js';
-import { networkDriver } from '../network/drivers.js';
+import { networkDriver } from './network-drivers.js';
 import type { HelperProc } from '../network/driver.js';
 import { stopLeftoverHelpers } from '../network/helper-proc.js';
 import { launch } from '../runtime/launch.js';

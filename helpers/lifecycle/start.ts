@@ -19,7 +19,7 @@ import { removeStatePath } from '../core/trust.js';
 import { noticeProfileChanges, writeApplied, type LayerFile, type ProfileChangeOptions } from '../runtime/applied.js';
 import { killRecorded } from '../runtime/kill.js';
 import { Interrupts } from './interrupt.js';
-import { networkDriver } from '../network/drivers.js';
+import { networkDriver } from './network-drivers.js';
 import type { HelperProc } from '../network/driver.js';
 import { stopHelper, stopLeftoverHelpers } from '../network/helper-proc.js';
 import type { Profile } from '../profile/schema.js';

@@ -8,7 +8,7 @@ import { logEvent } from '../runtime/log.js';
 import { sandboxState, writeRuntime } from '../runtime/state.js';
 import { readRecord, ensureSandtrayDirs, sandboxDirs } from '../runtime/store.js';
 import { killRecorded, killTree, signalProc } from '../runtime/kill.js';
-import { networkDriver } from '../network/drivers.js';
+import { networkDriver } from './network-drivers.js';
 import { stopLeftoverHelpers } from '../network/helper-proc.js';
 import type { Profile } from '../profile/schema.js';
 

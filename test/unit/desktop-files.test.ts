@@ -184,7 +184,7 @@ test('notices: a sandbox that ends on its own, and a VPN that drops', async () =
   // Summaries as main makes them from the engine: the network mode the engine records for a VPN
   // sandbox, and the tunnel state mapped from what the engine's VPN agent reports.
   const { vpnFromAgent } = await import('../../main/engine/vpn-status.js');
-  const { vpnDriver } = await import('../../helpers/network/vpn.js');
+  const { vpnDriver } = await import('../../helpers/vpn/driver.js');
   const agent = (state: VpnState, message: string | null = null) => vpnFromAgent({ type: 'openvpn', state, message, addresses: ['198.19.50.2/24'] })!;
   const s = (state: SandboxSummary['state'], vpn: SandboxSummary['vpn']): SandboxSummary => ({ name: 'work', state, pid: 1, network: vpnDriver.mode, profiles: [], startedAt: null, problem: null, apps: [], vpn });
   assert.equal(vpnDriver.mode, 'vpn');
@@ -241,7 +241,7 @@ test("the dialog gets the engine's own questions, from the engine's own path, an
   const { SecretBroker } = await import('../../main/secrets/broker.js');
   const { resolveSecrets } = await import('../../helpers/secrets/resolve.js');
   const { setSecretPrompt } = await import('../../helpers/secrets/prompt.js');
-  const { secretNeeds } = await import('../../helpers/network/vpn.js');
+  const { secretNeeds } = await import('../../helpers/vpn/driver.js');
   const { parseOvpn } = await import('../../helpers/vpn/openvpn-config.js');
   // Nothing stored anywhere (an empty data folder, no Secret Service): the engine asks for all.
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-ask-'));

@@ -6,26 +6,27 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAlive } from '../host/proc.js';
 import { resolveSecrets, type SecretNeed } from '../secrets/resolve.js';
-import { configureDevice, moveDevice } from '../vpn/apply.js';
-import { optionsErrorOf, optionsFailure, type AgentSpec } from '../vpn/agent.js';
-import { loadVpn, type LoadedVpn } from '../vpn/load.js';
-import { vpnKind } from '../vpn/kinds.js';
-import { makeOutputPipe, prepareJail, startJailed, stopJailed, type JailSpec } from '../vpn/jail.js';
-import { stoppedBeforeReachable } from '../vpn/management.js';
-import { MGMT_SOCKET, OPENVPN_DEV, openvpnArgv, RUN_CONFIG, writeOpenvpnConfig } from '../vpn/openvpn.js';
-import { tunnelResolvConf, wireguardTunnel } from '../vpn/tunnel.js';
-import { createKernelWg, peerKeepalives, WG_DEV, wgError, wgSetconf, wgSetconfText, wireguardGoArgv } from '../vpn/wireguard.js';
-import { clearStartFailure, readVpnStatus, recordStartFailure, vpnStatusFile } from '../vpn/status.js';
+import { configureDevice, moveDevice } from './apply.js';
+import { optionsErrorOf, optionsFailure, type AgentSpec } from './agent.js';
+import { loadVpn, type LoadedVpn } from './load.js';
+import { vpnKind } from './kinds.js';
+import { makeOutputPipe, prepareJail, startJailed, stopJailed, type JailSpec } from './jail.js';
+import { stoppedBeforeReachable } from './management.js';
+import { MGMT_SOCKET, OPENVPN_DEV, openvpnArgv, RUN_CONFIG, writeOpenvpnConfig } from './openvpn.js';
+import { tunnelResolvConf, wireguardTunnel } from './tunnel.js';
+import { createKernelWg, peerKeepalives, WG_DEV, wgError, wgSetconf, wgSetconfText, wireguardGoArgv } from './wireguard.js';
+import { clearStartFailure, readVpnStatus, recordStartFailure, vpnStatusFile } from './status.js';
 import { SandtrayError } from '../core/errors.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HelperProc, NetworkDriver, NetworkSetup } from './driver.js';
-import { spawnHelper, stopHelper, waitFor } from './helper-proc.js';
-import { PASTA_LINK } from './pasta.js';
-import { startUplink, stopUplink, uplinkResolvFile } from './uplink.js';
-import { startRelay } from './relay.js';
-import { portProblems } from './ports.js';
-import { portText } from './pasta.js';
+import type { HelperProc, NetworkDriver, NetworkSetup } from '../network/driver.js';
+import { spawnHelper, stopHelper, waitFor } from '../network/helper-proc.js';
+import { PASTA_LINK } from '../network/pasta.js';
+import { startUplink, stopUplink, uplinkResolvFile } from '../network/uplink.js';
+import { startRelay } from '../network/relay.js';
+import { portProblems } from '../network/ports.js';
+import { portText } from '../network/pasta.js';
 
+// '../vpn/': this file runs from dist/helpers/vpn/, and inside the CLI bundle from dist/helpers/bundle/.
 const AGENT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../vpn/agent-main.js');
 
 /** Secrets a configuration needs at start (each VPN kind says which). */

@@ -1,11 +1,11 @@
 // The registry of network drivers by mode.
 import { SandtrayError } from '../core/errors.js';
 import type { Profile } from '../profile/schema.js';
-import type { NetworkDriver } from './driver.js';
-import { hostDriver } from './host.js';
-import { natDriver } from './nat.js';
-import { noneDriver } from './none.js';
-import { vpnDriver } from './vpn.js';
+import type { NetworkDriver } from '../network/driver.js';
+import { hostDriver } from '../network/host.js';
+import { natDriver } from '../network/nat.js';
+import { noneDriver } from '../network/none.js';
+import { vpnDriver } from '../vpn/driver.js';
 
 const DRIVERS: Partial<Record<Profile['network']['mode'], NetworkDriver>> = {
   none: noneDriver,
