@@ -5,10 +5,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { execa } from 'execa';
 import { capMask, DEFAULT_CAPS } from '../../helpers/confine/caps.js';
-import { BIN, sandtrayEnv, writeProfile } from '../lib/sandtray.js';
+import { BIN, LEAKED, runLeaking, sandtrayEnv, writeProfile } from '../lib/sandtray.js';
 
 const T = { timeout: 120_000 };
 const e = sandtrayEnv('secrun');
@@ -18,27 +17,6 @@ function statusField(text: string, field: string): string {
   return new RegExp(`^${field}:\\s*(\\S+)`, 'm').exec(text)?.[1] ?? '';
 }
 
-/** `sandtray run ARGS` from a CLI holding a host file open at descriptor 40 without close-on-exec. */
-async function runLeaking(args: string[], command: string[] = [process.execPath, BIN]): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
-  const file = path.join(e.dir, 'leaked-host-file');
-  fs.writeFileSync(file, 'host only\n');
-  const fd = fs.openSync(file, 'r');
-  try {
-    const stdio: (number | 'ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe'];
-    for (let i = 3; i <= 40; i++) stdio.push(i === 40 ? fd : 'ignore');
-    const child = spawn(command[0]!, [...command.slice(1), ...args], { env: e.env, stdio });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += String(d)));
-    child.stderr!.on('data', (d) => (stderr += String(d)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    const exitCode = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-    clearTimeout(timer);
-    return { exitCode, stdout, stderr };
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 test('positive control: entering a user namespace grants every capability in it, and nests', T, async () => {
   const r = await execa('unshare', ['-Ur', 'sh', '-c', 'grep ^CapEff: /proc/self/status; unshare --user true && echo nested']);
@@ -78,14 +56,14 @@ test('run: every mount from the host stays locked, even for root inside with CAP
 
 test('run: no host descriptor beyond stdio reaches pid 1 or the command', T, async () => {
   // Positive control: a descriptor handed over this way does reach what a node process starts.
-  const ctl = await runLeaking([], [process.execPath, '-e', "require('child_process').execFileSync('sh', ['-c', 'readlink /proc/self/fd/40'], {stdio: ['ignore', 'inherit', 'inherit']})"]);
-  assert.match(ctl.stdout, /leaked-host-file/, ctl.stderr);
-  const r = await runLeaking(['run', '--', 'sh', '-c', 'ls /proc/1/fd; echo ---; ls /proc/$$/fd; echo ---; for f in /proc/1/fd/* /proc/$$/fd/*; do readlink $f || true; done']);
+  const ctl = await runLeaking(e, [], [process.execPath, '-e', "require('child_process').execFileSync('sh', ['-c', 'readlink /proc/self/fd/40'], {stdio: ['ignore', 'inherit', 'inherit']})"]);
+  assert.match(ctl.stdout, new RegExp(LEAKED.name), ctl.stderr);
+  const r = await runLeaking(e, ['run', '--', 'sh', '-c', 'ls /proc/1/fd; echo ---; ls /proc/$$/fd; echo ---; for f in /proc/1/fd/* /proc/$$/fd/*; do readlink $f || true; done']);
   assert.equal(r.exitCode, 0, r.stderr);
   const [initFds, selfFds, targets] = r.stdout.split('---\n').map((s) => s.split('\n').filter(Boolean)) as [string[], string[], string[]];
   assert.deepEqual(initFds.map(Number), [0, 1, 2]);
   assert.ok(selfFds.map(Number).filter((fd) => fd > 2).length <= 1, `command fds: ${selfFds}`);
-  assert.ok(!targets.some((t) => t.includes('leaked-host-file')), `the host file is not open inside: ${targets}`);
+  assert.ok(!targets.some((t) => t.includes(LEAKED.name)), `the host file is not open inside: ${targets}`);
   // stdio are the CLI's relay (socket pairs, as Node makes pipes), never the caller's own files.
   assert.ok(targets.slice(0, 3).every((t) => /^(pipe|socket):/.test(t)), `pid 1's stdio: ${targets.slice(0, 3)}`);
 });

@@ -3,9 +3,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { execa } from 'execa';
-import { BIN, sandtrayEnv, writeProfile } from '../lib/sandtray.js';
+import { BIN, LEAKED, runLeaking, sandtrayEnv, writeProfile } from '../lib/sandtray.js';
 import { formatMapLines } from '../../helpers/idmap/map.js';
 import { closeFdsPrefix } from '../../helpers/host/close-fds.js';
 
@@ -16,29 +15,6 @@ let shadowSource = '';
 // without close-on-exec, at a descriptor number above those the launch chain itself passes on to
 // bwrap. (libuv hands a child its low extra descriptors close-on-exec; a high one stays open.)
 // Nothing inside may see it.
-const LEAKED = { name: 'leaked-host-file', fds: [40] };
-
-/** Runs the CLI with LEAKED open on descriptor 40, without close-on-exec. */
-async function runLeaking(args: string[], command: string[] = [process.execPath, BIN]): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
-  const file = path.join(e.dir, LEAKED.name);
-  fs.writeFileSync(file, 'host only\n');
-  const fd = fs.openSync(file, 'r');
-  try {
-    const stdio: (number | 'ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe'];
-    for (let i = 3; i <= Math.max(...LEAKED.fds); i++) stdio.push(LEAKED.fds.includes(i) ? fd : 'ignore');
-    const child = spawn(command[0]!, [...command.slice(1), ...args], { env: e.env, stdio });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += String(d)));
-    child.stderr!.on('data', (d) => (stderr += String(d)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    const exitCode = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-    clearTimeout(timer);
-    return { exitCode, stdout, stderr };
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 before(async () => {
   // A host file that only root can read. /etc/shadow is root-owned with no access for others on
@@ -48,7 +24,7 @@ before(async () => {
   assert.equal(st.mode & 0o007, 0);
   shadowSource = '/etc/shadow';
   const p = writeProfile(e, 'sec', `apiVersion: sandtray/v1\nhostname: secbox\nmounts:\n  - {source: ${shadowSource}, target: /mnt/secret}\n`);
-  const r = await runLeaking(['launch', 'secbox', '--profile', p]);
+  const r = await runLeaking(e, ['launch', 'secbox', '--profile', p]);
   assert.equal(r.exitCode, 0, r.stderr);
 });
 after(() => e.cleanup());
@@ -109,10 +85,10 @@ test('no mount made inside reaches the host: root inside cannot mount at all, no
 
 test('no host file descriptors beyond stdio, in pid 1 and in attached processes', async () => {
   // Positive control: a descriptor handed over this way does reach what a node process starts.
-  const ctl = await runLeaking([], [process.execPath, '-e', `require('child_process').execFileSync('sh', ['-c', 'for f in ${LEAKED.fds.join(' ')}; do readlink /proc/self/fd/$f; done'], {stdio: ['ignore', 'inherit', 'inherit']})`]);
+  const ctl = await runLeaking(e, [], [process.execPath, '-e', `require('child_process').execFileSync('sh', ['-c', 'for f in ${LEAKED.fds.join(' ')}; do readlink /proc/self/fd/$f; done'], {stdio: ['ignore', 'inherit', 'inherit']})`]);
   assert.equal(ctl.stdout, LEAKED.fds.map(() => `${path.join(e.dir, LEAKED.name)}\n`).join(''), ctl.stderr);
   // pid 1 was launched, and this command runs, by a CLI holding that descriptor.
-  const r = await runLeaking(['exec', 'secbox', '--', 'sh', '-c', 'hostname; ls /proc/1/fd; echo ---; ls /proc/$$/fd; echo ---; for f in /proc/1/fd/* /proc/$$/fd/*; do readlink $f || true; done']);
+  const r = await runLeaking(e, ['exec', 'secbox', '--', 'sh', '-c', 'hostname; ls /proc/1/fd; echo ---; ls /proc/$$/fd; echo ---; for f in /proc/1/fd/* /proc/$$/fd/*; do readlink $f || true; done']);
   assert.equal(r.exitCode, 0, r.stderr);
   const [[host, ...initFds], selfFds, targets] = r.stdout.split('---\n').map((s) => s.split('\n').filter(Boolean)) as [string[], string[], string[]];
   assert.equal(host, 'secbox', 'the command ran inside');
@@ -125,7 +101,7 @@ test('no host file descriptors beyond stdio, in pid 1 and in attached processes'
   // Two layers close it: the first step of every chain the CLI spawns (host/close-fds.ts), so that
   // none of the host-side tools (unshare, nsenter, bwrap, pasta, openvpn) holds it either, and the
   // entering step inside (confine/enter.ts). The first on its own:
-  const step = await runLeaking([], [...closeFdsPrefix(2), 'sh', '-c', `readlink /proc/self/fd/${LEAKED.fds[0]} || echo closed`]);
+  const step = await runLeaking(e, [], [...closeFdsPrefix(2), 'sh', '-c', `readlink /proc/self/fd/${LEAKED.fds[0]} || echo closed`]);
   assert.equal(step.stdout.trim(), 'closed', step.stderr);
 });
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import { execa, type Options } from 'execa';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -79,4 +80,32 @@ export function pidsWithMarker(marker: string): number[] {
     }
   }
   return out;
+}
+
+/** The host file a CLI is handed without close-on-exec (the descriptor tests), and its descriptors. */
+export const LEAKED = { name: 'leaked-host-file', fds: [40] };
+
+/**
+ * Runs the CLI (or `command`) with LEAKED open on its descriptors, without close-on-exec, the way a
+ * careless parent would hand it one; never throws, kills it after 60 s.
+ */
+export async function runLeaking(e: Env, args: string[], command: string[] = [process.execPath, BIN]): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+  const file = path.join(e.dir, LEAKED.name);
+  fs.writeFileSync(file, 'host only\n');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const stdio: (number | 'ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe'];
+    for (let i = 3; i <= Math.max(...LEAKED.fds); i++) stdio.push(LEAKED.fds.includes(i) ? fd : 'ignore');
+    const child = spawn(command[0]!, [...command.slice(1), ...args], { env: e.env, stdio });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += String(d)));
+    child.stderr!.on('data', (d) => (stderr += String(d)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const exitCode = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    clearTimeout(timer);
+    return { exitCode, stdout, stderr };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
