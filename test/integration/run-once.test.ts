@@ -30,7 +30,7 @@ const leases = (): string => {
 
 /** Nothing of any run is left: no folder, no record, no process carrying the marker. */
 async function nothingLeft(marker: string): Promise<void> {
-  for (let i = 0; i < 100 && pidsWithMarker(marker).length; i++) await sleep(50);
+  for (let i = 0; i < 400 && pidsWithMarker(marker).length; i++) await sleep(50);
   assert.deepEqual(pidsWithMarker(marker), [], `no process with ${marker} left`);
   assert.deepEqual(runs(), [], 'no run folder left');
   assert.equal(JSON.parse(await e.ok(['list', '--json'])).length, 0, 'no sandbox record');
@@ -120,7 +120,7 @@ test('a CLI killed by SIGKILL takes its sandbox with it; the next run collects t
   assert.match(leases(), /run-[0-9a-f]{8}/);
   child.kill('SIGKILL');
   await exited;
-  for (let i = 0; i < 100 && pidsWithMarker(marker).length; i++) await sleep(50);
+  for (let i = 0; i < 400 && pidsWithMarker(marker).length; i++) await sleep(50);
   assert.deepEqual(pidsWithMarker(marker), [], 'the command died with the CLI');
   assert.equal(runs().length, 1, 'the folder stays until collected');
   // The next run collects what the killed one left.

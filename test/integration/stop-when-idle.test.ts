@@ -4,8 +4,11 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { sandtrayEnv, writeProfile, type Env } from '../lib/sandtray.js';
+import { until as waitUntil } from '../lib/vpn-lab.js';
+
+/** Waits, bounded (30 s by default), until check() holds. */
+const until = (what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> => waitUntil(check, ms, what);
 
 let e: Env;
 before(() => {
@@ -20,14 +23,6 @@ async function state(name: string): Promise<string> {
   return list.find((s) => s.name === name)?.state ?? 'absent';
 }
 
-async function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Host pid of a sandbox's pid 1. */
 function initPid(name: string): number {
