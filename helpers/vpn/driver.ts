@@ -23,6 +23,7 @@ import { spawnHelper, stopHelper, waitFor } from '../network/helper-proc.js';
 import { PASTA_LINK } from '../network/pasta.js';
 import { startUplink, stopUplink, uplinkResolvFile } from '../network/uplink.js';
 import { startRelay } from '../network/relay.js';
+import { uplinkNeeds } from './uplink-needs.js';
 import { portProblems } from '../network/ports.js';
 import { portText } from '../network/pasta.js';
 
@@ -265,12 +266,13 @@ export const vpnDriver: NetworkDriver = {
     // Copied: setup adds the inline user name and password to what it was given.
     const secrets = { ...(ctx.secrets ?? (await resolveSecrets(ctx.name, secretNeeds(v)))) };
     const started: HelperProc[] = [];
-    const uplink = await startUplink(ctx.init, ctx.dirs, (h) => {
+    const needs = uplinkNeeds(v);
+    const uplink = await startUplink(ctx.init, ctx.dirs, needs, (h) => {
       started.push(h);
       ctx.onHelper?.(h);
       ctx.revert.add(`stop ${h.what}`, () => stopHelper(h));
     });
-    ctx.log(`vpn: uplink namespace (host pid ${uplink.holder.pid}) linked by pasta (host pid ${uplink.pasta.pid})`);
+    ctx.log(`vpn: uplink namespace (host pid ${uplink.holder.pid}) linked by pasta (host pid ${uplink.pasta.pid}; ${needs.tcp ? 'UDP and TCP' : 'UDP only'}, ${needs.ipv4Only ? 'IPv4 only' : 'IPv4 and IPv6'}, no ICMP)`);
     if (v.type === 'openvpn') await setupOpenvpn(ctx, v, secrets, uplink.holder, started);
     else await setupWireguard(ctx, v, secrets, uplink.holder, started);
     if (ctx.profile.network.ports.length) {
