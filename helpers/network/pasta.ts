@@ -32,6 +32,12 @@ export interface PastaOptions {
   mapHostLoopback: boolean;
   /** Host ports forwarded into the namespace (`network.ports`); none when absent. */
   ports?: readonly PortForward[];
+  /**
+   * The uplink of a VPN sandbox: only what its client uses. No ICMP (the client never pings
+   * through it), no TCP when every server is reached over UDP, IPv4 only when every server is an
+   * IPv4 address. pasta sizes its tables per protocol: each one left out saves memory.
+   */
+  uplink?: { tcp: boolean; ipv4Only: boolean };
 }
 
 /**
@@ -58,7 +64,8 @@ export function pastaArgv(opts: PastaOptions): string[] {
     '-a', PASTA_LINK.address, '-n', String(PASTA_LINK.prefix), '-g', PASTA_LINK.gateway,
     '--dns-forward', PASTA_LINK.dns,
     // pasta takes -a and -g once per IP version; its IPv6 prefix is always /64.
-    '-a', PASTA_LINK6.address, '-g', PASTA_LINK6.gateway,
+    ...(opts.uplink?.ipv4Only ? ['-4'] : ['-a', PASTA_LINK6.address, '-g', PASTA_LINK6.gateway]),
+    ...(opts.uplink ? ['--no-icmp', ...(opts.uplink.tcp ? [] : ['--no-tcp'])] : []),
     // pasta forwards every bound port both ways by default ("auto"): a sandbox could then reach
     // services on the host's loopback through its own 127.0.0.1, or publish ports on the host.
     // Only the profile's `network.ports` listen on the host, each on its own address.

@@ -7,7 +7,7 @@ import type { ProcId } from '../host/proc.js';
 import type { SandboxDirs } from '../runtime/store.js';
 import type { HelperProc } from './driver.js';
 import { spawnHelper, stopHelper, waitFor } from './helper-proc.js';
-import { PASTA_LINK, startPasta } from './pasta.js';
+import { PASTA_LINK, startPasta, type PastaOptions } from './pasta.js';
 import { nsInode } from '../host/proc.js';
 
 /**
@@ -36,7 +36,7 @@ export interface Uplink {
 }
 
 /** Creates the uplink namespace in the sandbox's user namespace and links it with pasta. */
-export async function startUplink(init: ProcId, dirs: SandboxDirs, onStarted: (h: HelperProc) => void): Promise<Uplink> {
+export async function startUplink(init: ProcId, dirs: SandboxDirs, needs: NonNullable<PastaOptions['uplink']>, onStarted: (h: HelperProc) => void): Promise<Uplink> {
   const resolv = uplinkResolvFile(dirs);
   fs.writeFileSync(resolv, `nameserver ${PASTA_LINK.dns}\n`, { mode: 0o644 });
   const argv = [
@@ -55,7 +55,7 @@ export async function startUplink(init: ProcId, dirs: SandboxDirs, onStarted: (h
     return n !== null && n !== hostNet && m !== hostMnt && isSleeping(holder.pid);
   }, 10_000, 'The uplink network namespace did not come up', holder);
   // Heard as soon as it is spawned: the start's revert and the runtime record know it from then on.
-  const pasta = await startPasta({ nsPid: holder.pid, mapHostLoopback: true }, dirs.log, 'pasta (uplink)', onStarted);
+  const pasta = await startPasta({ nsPid: holder.pid, mapHostLoopback: true, uplink: needs }, dirs.log, 'pasta (uplink)', onStarted);
   return { holder, pasta };
 }
 

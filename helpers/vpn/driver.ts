@@ -7,7 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { isAlive } from '../host/proc.js';
 import { resolveSecrets, type SecretNeed } from '../secrets/resolve.js';
 import { configureDevice, moveDevice } from './apply.js';
-import { optionsErrorOf, optionsFailure, type AgentSpec } from './agent.js';
+import { agentArgv, agentInput, gettimeofdayNumber, optionsErrorOf, optionsFailure, type AgentSpec } from './agent.js';
+import type { BringUpSpec } from './bring-up.js';
+import { nsenterArgv } from '../network/nsenter.js';
+import { requireTool } from '../host/tools.js';
 import { loadVpn, type LoadedVpn } from './load.js';
 import { vpnKind } from './kinds.js';
 import { makeOutputPipe, prepareJail, startJailed, stopJailed, type JailSpec } from './jail.js';
@@ -23,25 +26,28 @@ import { spawnHelper, stopHelper, waitFor } from '../network/helper-proc.js';
 import { PASTA_LINK } from '../network/pasta.js';
 import { startUplink, stopUplink, uplinkResolvFile } from '../network/uplink.js';
 import { startRelay } from '../network/relay.js';
+import { uplinkNeeds } from './uplink-needs.js';
 import { portProblems } from '../network/ports.js';
 import { portText } from '../network/pasta.js';
 
 // '../vpn/': this file runs from dist/helpers/vpn/, and inside the CLI bundle from dist/helpers/bundle/.
-const AGENT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../vpn/agent-main.js');
+const BRING_UP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../vpn/bring-up-main.js');
 
 /** Secrets a configuration needs at start (each VPN kind says which). */
 export function secretNeeds(v: LoadedVpn): SecretNeed[] {
   return vpnKind(v.type).secretNeeds(v);
 }
 
-function agentArgv(): string[] {
-  return [process.execPath, AGENT];
-}
-
-async function startAgent(spec: AgentSpec, logFile: string): Promise<HelperProc> {
+/** The step the agent runs when OpenVPN has connected: a short-lived Node process (bring-up.ts). */
+function bringUpCommand(spec: BringUpSpec): NonNullable<AgentSpec['openvpn']>['bringUp'] {
   // Inside Electron, process.execPath is the app: this makes it behave as plain Node.
   const env: Record<string, string> = process.versions['electron'] ? { ELECTRON_RUN_AS_NODE: '1' } : {};
-  return spawnHelper(agentArgv(), { what: 'vpn agent', logFile, input: JSON.stringify(spec), env });
+  return { argv: [process.execPath, BRING_UP], env, spec: JSON.stringify(spec) };
+}
+
+/** Starts the agent (Perl, agent.ts) with its instructions and secrets on stdin. */
+async function startAgent(spec: AgentSpec, logFile: string): Promise<HelperProc> {
+  return spawnHelper(agentArgv(requireTool('perl')), { what: 'vpn agent', logFile, input: agentInput(spec) });
 }
 
 async function setupOpenvpn(ctx: NetworkSetup, v: Extract<LoadedVpn, { type: 'openvpn' }>, secrets: Record<string, string>, uplink: HelperProc, started: HelperProc[]): Promise<void> {
@@ -63,11 +69,15 @@ async function setupOpenvpn(ctx: NetworkSetup, v: Extract<LoadedVpn, { type: 'op
     readOnly: [], folders: [], chdir: '/',
     argv: openvpnArgv(confFile, '/', socket),
   }, async (client) => {
+    const bringUp: BringUpSpec = {
+      name: ctx.name, initPid: ctx.init.pid, uplinkPid: uplink.pid, dev: OPENVPN_DEV,
+      resolvFile: path.join(ctx.dirs.etc, 'resolv.conf'), directives: v.config.directives,
+    };
     const spec: AgentSpec = {
-      name: ctx.name, type: 'openvpn', init: ctx.init, uplink, client, helpers: [...started],
-      runtimeDir: ctx.dirs.runtime, logFile: ctx.dirs.log, resolvFile: path.join(ctx.dirs.etc, 'resolv.conf'), dev: OPENVPN_DEV,
-      output: jail.output,
-      openvpn: { socket, directives: v.config.directives, secrets },
+      name: ctx.name, type: 'openvpn', init: ctx.init, client, helpers: [...started],
+      runtimeDir: ctx.dirs.runtime, logFile: ctx.dirs.log, dev: OPENVPN_DEV, gateway: PASTA_LINK.gateway,
+      output: jail.output, gettimeofday: gettimeofdayNumber(),
+      openvpn: { socket, secrets, bringUp: bringUpCommand(bringUp) },
     };
     await runAgent(ctx, spec, started);
     await clientReachable(ctx, socket, client);
@@ -171,15 +181,19 @@ async function setupWireguard(ctx: NetworkSetup, v: Extract<LoadedVpn, { type: '
     } catch (err) {
       throw wgError(`Setting up the WireGuard tunnel failed: ${(err as Error).message}`, err);
     }
+    const wg = [...nsenterArgv(wgPid, wgNamespaces), 'wg', 'show', WG_DEV];
     const spec: AgentSpec = {
-      name: ctx.name, type: 'wireguard', init: ctx.init, uplink, client, helpers: [...started],
-      runtimeDir: ctx.dirs.runtime, logFile: ctx.dirs.log, resolvFile: path.join(ctx.dirs.etc, 'resolv.conf'), dev: WG_DEV,
-      ...(output ? { output } : {}),
+      name: ctx.name, type: 'wireguard', init: ctx.init, client, helpers: [...started],
+      runtimeDir: ctx.dirs.runtime, logFile: ctx.dirs.log, dev: WG_DEV, gateway: PASTA_LINK.gateway,
+      ...(output ? { output } : {}), gettimeofday: gettimeofdayNumber(),
       wireguard: {
-        settings: { addresses: settings.addresses.map((a) => a.address), routes: settings.routes, dns: settings.dns, domains: settings.domains, mtu: settings.mtu },
-        endpoint: ep ? `${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port}` : null,
-        wgPid,
-        wgNamespaces,
+        status: {
+          addresses: JSON.stringify(settings.addresses.map((a) => a.address)), routes: JSON.stringify(settings.routes),
+          dns: JSON.stringify(settings.dns), domains: JSON.stringify(settings.domains), mtu: JSON.stringify(settings.mtu),
+          endpoint: JSON.stringify(ep ? `${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port}` : null),
+        },
+        handshakes: [...wg, 'latest-handshakes'],
+        transfer: [...wg, 'transfer'],
       },
     };
     await runAgent(ctx, spec, started);
@@ -265,12 +279,13 @@ export const vpnDriver: NetworkDriver = {
     // Copied: setup adds the inline user name and password to what it was given.
     const secrets = { ...(ctx.secrets ?? (await resolveSecrets(ctx.name, secretNeeds(v)))) };
     const started: HelperProc[] = [];
-    const uplink = await startUplink(ctx.init, ctx.dirs, (h) => {
+    const needs = uplinkNeeds(v);
+    const uplink = await startUplink(ctx.init, ctx.dirs, needs, (h) => {
       started.push(h);
       ctx.onHelper?.(h);
       ctx.revert.add(`stop ${h.what}`, () => stopHelper(h));
     });
-    ctx.log(`vpn: uplink namespace (host pid ${uplink.holder.pid}) linked by pasta (host pid ${uplink.pasta.pid})`);
+    ctx.log(`vpn: uplink namespace (host pid ${uplink.holder.pid}) linked by pasta (host pid ${uplink.pasta.pid}; ${needs.tcp ? 'UDP and TCP' : 'UDP only'}, ${needs.ipv4Only ? 'IPv4 only' : 'IPv4 and IPv6'}, no ICMP)`);
     if (v.type === 'openvpn') await setupOpenvpn(ctx, v, secrets, uplink.holder, started);
     else await setupWireguard(ctx, v, secrets, uplink.holder, started);
     if (ctx.profile.network.ports.length) {

@@ -101,18 +101,6 @@ export async function wgSetconf(pid: number, namespaces: ('net' | 'mount')[], te
   await runInNs(pid, namespaces, ['/bin/sh', '-c', WG_SETCONF_SCRIPT, 'sh', WG_DEV], 'Loading the WireGuard keys', text);
 }
 
-/** Seconds since the epoch of each peer's latest handshake (0: never), read with `wg show`. */
-export async function wgHandshakes(pid: number, namespaces: ('net' | 'mount')[]): Promise<number[]> {
-  const out = await runInNs(pid, namespaces, ['wg', 'show', WG_DEV, 'latest-handshakes'], 'Reading the WireGuard state');
-  return out.trim().split('\n').filter(Boolean).map((l) => Number(l.split('\t')[1] ?? 0));
-}
-
-/** Bytes sent to all peers so far (handshake initiations and keepalives included), read with `wg show`. */
-export async function wgSentBytes(pid: number, namespaces: ('net' | 'mount')[]): Promise<number> {
-  const out = await runInNs(pid, namespaces, ['wg', 'show', WG_DEV, 'transfer'], 'Reading the WireGuard state');
-  return out.trim().split('\n').filter(Boolean).reduce((sum, l) => sum + Number(l.split('\t')[2] ?? 0), 0);
-}
-
 /** A readable error for a failed WireGuard step. */
 export function wgError(message: string, cause?: unknown): SandtrayError {
   return new SandtrayError('VPN', message, 'See `sandtray log NAME`; `sandtray doctor` checks for wireguard-go and wg.', cause);

@@ -50,7 +50,7 @@ fs.copyFileSync(path.join(root, 'node_modules', '@xterm', 'xterm', 'css', 'xterm
 // CommonJS, not an ES module: bin/load-cli.js compiles it with node:vm, which takes V8's code
 // cache for it (made below), and Node 20 offers that for no ES module. The file sits at the depth
 // of dist/helpers/*/: engine modules find the project folder (resources/, node_modules/, the VPN
-// agent in dist/helpers/vpn/) relative to their own file (import.meta.url, defined below).
+// bring-up step in dist/helpers/vpn/) relative to their own file (import.meta.url, defined below).
 const cliDir = path.join(root, 'dist', 'helpers', 'bundle');
 const cliNext = `${cliDir}.next`;
 fs.rmSync(cliNext, { recursive: true, force: true });

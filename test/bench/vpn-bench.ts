@@ -126,6 +126,12 @@ export async function vpnBench(say: (line?: string) => void = (l = '') => consol
     say(`  ${'OpenVPN UDP tunnel, in the sandbox'.padEnd(56)} ${ovpnStats.sandboxMbits.median.toFixed(0).padStart(6)} Mbit/s  (median of ${ROUNDS}, ${(ovpnStats.sandboxMbits.median / loop.mbits * 100).toFixed(1)}% of loopback)`);
     say(`  ${'the same client in a plain namespace'.padEnd(56)} ${ovpnStats.plainMbits.median.toFixed(0).padStart(6)} Mbit/s  (median of ${ROUNDS})`);
     say(`    paired, in the sandbox / plain: ${ovpnStats.sandboxVsPlain.median.toFixed(2)}x (${ovpnStats.sandboxVsPlain.min.toFixed(2)}..${ovpnStats.sandboxVsPlain.max.toFixed(2)})`);
+    // Again after the downloads: the clients (wireguard-go's Go heap above all) keep some of what
+    // they took under load, and the goal is for a VPN sandbox in use, not only an idle one.
+    const afterLoad = { openvpn: residentKiB(e, 'bo'), wireguard: residentKiB(e, 'bw') };
+    out['memoryAfterLoad'] = afterLoad;
+    say(`resident after ${MIB} MiB through each tunnel:`);
+    for (const [k, v] of Object.entries(afterLoad)) say(showResident(`${k} sandbox`, v));
     await plain.stop();
     await ovpn.stop();
     await wg.stop();

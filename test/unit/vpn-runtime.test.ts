@@ -1,11 +1,9 @@
-// The VPN runtime's pure parts: the client's jail, what reaches the log, routes without an address
-// of their IP version, WireGuard keepalives and states, OpenVPN's retry messages and options.
+// The VPN runtime's pure parts: the client's jail, routes without an address of their IP version,
+// WireGuard keepalives, OpenVPN's options. (What the agent logs and records: vpn-agent.test.ts.)
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { test } from 'node:test';
-import { retryMessage, wireguardState } from '../../helpers/vpn/agent.js';
 import { jailOptions, providedByJail } from '../../helpers/vpn/jail.js';
-import { scrubClientLine, scrubMessage } from '../../helpers/vpn/management.js';
 import { CONNECT_TIMEOUT_SEC, openvpnArgv } from '../../helpers/vpn/openvpn.js';
 import { openvpnTunnel, wireguardTunnel } from '../../helpers/vpn/tunnel.js';
 import { DEFAULT_KEEPALIVE_SEC, peerKeepalives, wgSetconfText } from '../../helpers/vpn/wireguard.js';
@@ -13,18 +11,6 @@ import { formatWgQuick, parseWgQuick } from '../../helpers/vpn/wireguard-config.
 
 const KEY = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
 const wg = (peer: string) => parseWgQuick(`[Interface]\nAddress = 198.19.9.2/24\n[Peer]\nPublicKey = ${KEY}\nEndpoint = 127.0.0.1:51820\nAllowedIPs = 0.0.0.0/0, ::/0\n${peer}`);
-
-test('management echoes never reach the log; secrets in client lines are hidden', () => {
-  assert.equal(scrubClientLine(`MANAGEMENT: CMD 'username "Auth" "acct123456"'`, ['acct123456']), null);
-  assert.equal(scrubClientLine("MANAGEMENT: CMD 'password [...]'", []), null);
-  assert.equal(scrubClientLine('AUTH: user acct123456 refused', ['acct123456', 'pw']), 'AUTH: user [hidden] refused');
-  assert.equal(scrubClientLine('Initialization Sequence Completed', ['acct123456']), 'Initialization Sequence Completed');
-  // Too short to search for without garbling ordinary words.
-  assert.equal(scrubClientLine('TLS: ok', ['ok']), 'TLS: ok');
-  assert.equal(scrubClientLine('x'.repeat(5000), [])!.length, 4099);
-  assert.equal(scrubMessage('the server said acct123456', ['acct123456']), 'the server said [hidden]');
-  assert.equal(scrubMessage(null, ['x']), null);
-});
 
 test('the jail: /usr, a few /etc files, tun, private /tmp /run /var, one writable folder; nothing of the home', () => {
   const home = os.homedir();
@@ -82,29 +68,3 @@ test('WireGuard: a keepalive when the file sets none, the file\'s own otherwise'
   }
 });
 
-test('WireGuard states: idle is not reconnecting, and no message counts seconds', () => {
-  const t = 1_800_000_000;
-  assert.deepEqual(wireguardState(t, 0, 0, null, false), { state: 'connecting', message: 'waiting for the first handshake with the peer', stale: null });
-  assert.equal(wireguardState(t, t - 100, 500, null, false).state, 'connected');
-  // Past 180 s with nothing sent: idle, still connected; the message is the same a minute later.
-  const idle = wireguardState(t, t - 200, 500, null, true);
-  assert.equal(idle.state, 'connected');
-  const later = wireguardState(t + 60, t - 200, 500, idle.stale, true);
-  assert.equal(later.message, idle.message);
-  assert.match(idle.message!, /^idle since \d{4}-/);
-  // Something was sent and no handshake followed: reconnecting, and it stays so until one does.
-  const trying = wireguardState(t + 65, t - 200, 648, later.stale, true);
-  assert.equal(trying.state, 'reconnecting');
-  const still = wireguardState(t + 90, t - 200, 648, trying.stale, true);
-  assert.equal(still.state, 'reconnecting');
-  assert.equal(still.message, trying.message);
-  assert.equal(wireguardState(t + 95, t + 94, 800, still.stale, true).state, 'connected');
-});
-
-test('OpenVPN retries: "lost the connection" only after a connection', () => {
-  assert.equal(retryMessage('connection-failed', false), 'could not connect to the server; trying again');
-  assert.equal(retryMessage('server_poll', false), 'no answer from the server; trying again');
-  assert.equal(retryMessage('ping-restart', true), 'lost the connection: the server stopped answering; trying again');
-  assert.doesNotMatch(retryMessage('tls-error', false), /lost/);
-  assert.equal(retryMessage('', false), 'trying again');
-});
