@@ -68,14 +68,27 @@ sub line {
   fail($1, $2) if $l =~ /^e (\S+) (.*)$/;
   return $l;
 }
+# newuidmap and newgidmap are forked before the outer namespace exists and wait for a byte on a
+# pipe (an end of it without one: the start failed), so only their exec is left once it does.
+# Each gets stdio alone: stdout on /dev/null, stderr on a pipe to the step.
 sub tool {
   my ($path, @args) = @_;
   pipe(my $er, my $ew) or fail('internal', "pipe: $!");
+  pipe(my $wr, my $ww) or fail('internal', "pipe: $!");
   my $p = fork();
   defined $p or fail('internal', "fork: $!");
-  if (!$p) { close $er; open(STDOUT, '>', '/dev/null'); open(STDERR, '>&', $ew); exec { $path } $path, @args; exit 127 }
-  close $ew;
-  return [$p, $er, $path];
+  if (!$p) {
+    $SIG{__WARN__} = sub {};
+    close $er; close $ww;
+    my $n = sysread($wr, my $x, 1);
+    exit 125 unless $n;
+    open(STDOUT, '>', '/dev/null'); open(STDERR, '>&', $ew);
+    close_fds(3, 0xffffffff);
+    exec { $path } $path, @args;
+    exit 127;
+  }
+  close $ew; close $wr;
+  return [$p, $er, $path, $ww];
 }
 sub done {
   my $t = shift; my $fh = $t->[1];
@@ -92,9 +105,11 @@ sub write_map {
   (defined $n && $n == length $text) or fail('idmap-write', "Cannot write the id map of process $hpid: " . ($! || 'short write'));
   close $f;
 }
+my @u = $o{writer} eq 'newuidmap' ? (tool($o{newuidmap}, $hpid, split(/ /, $o{uids})), tool($o{newgidmap}, $hpid, split(/ /, $o{gids}))) : ();
 (line() // '') eq 'a' or fail('holder', 'the outer user namespace could not be made');
-if ($o{writer} eq 'newuidmap') {
-  my @u = (tool($o{newuidmap}, $hpid, split(/ /, $o{uids})), tool($o{newgidmap}, $hpid, split(/ /, $o{gids})));
+if (@u) {
+  syswrite($_->[3], 'x') for @u;
+  close($_->[3]) for @u;
   done($_) for @u;
 } else {
   write_map('setgroups', 'deny') if $o{writer} eq 'write-own';

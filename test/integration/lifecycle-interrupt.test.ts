@@ -131,8 +131,17 @@ describe('a start interrupted at each step', { timeout: 300_000 }, () => {
           // other child, the outer holder, waits for the map.
           seen.push(...(await until('the holders', () => {
             const step = childrenWith(cli.pid!, 'sandtray-launch-step');
-            const h = step.flatMap((s) => [...childrenWith(s.pid, 'sandtray-userns'), ...childrenWith(s.pid, 'newuidmap')]);
-            return h.length >= 2 ? [...step, ...h] : null;
+            const kids = step.flatMap((s) => childrenWith(s.pid, ''));
+            const cmd = (p: Proc): string => {
+              try {
+                return fs.readFileSync(`/proc/${p.pid}/cmdline`, 'utf8');
+              } catch {
+                return '';
+              }
+            };
+            const holder = kids.filter((p) => cmd(p).startsWith('sandtray-userns'));
+            const wrapper = kids.filter((p) => cmd(p).includes(path.join(wrapDir, 'newuidmap')));
+            return holder.length && wrapper.length ? [...step, ...kids] : null;
           })));
           assert.equal(runtime(name)?.init ?? null, null, 'no pid 1 yet');
         } else {
