@@ -59,3 +59,34 @@ test('a descriptor above the ones bwrap is given never reaches it; the ones belo
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('ready: the report socket becomes bwrap\'s stdin, and a line written there reaches the engine after "ok"', { timeout: 30_000 }, async () => {
+  const arch = seccompArch();
+  assert.ok(arch, 'x86_64 or aarch64');
+  const report = 9;
+  // bwrap's stand-in does what the init script does once its handler is in place, then says what its stdin was.
+  const bwrap = ['/bin/sh', '-c', 'printf "r\\n" >&0; exec </dev/null; readlink /proc/self/fd/0'];
+  const args = (ready: boolean): string[] => launchStepArgv({
+    perl: '/usr/bin/perl', arch, closeRange: syscallNumber(arch, 'close_range'), close: syscallNumber(arch, 'close'), unshare: syscallNumber(arch, 'unshare'),
+    report, outerFd: 7, innerFd: 8, writer: 'write-own', outerMap: own, newuidmap: null, newgidmap: null, holders: HOLDERS, bwrap, ready,
+  });
+  const run = async (ready: boolean): Promise<{ said: string; out: string; err: string }> => {
+    const argv = args(ready);
+    const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', 'ignore', 'ignore', 'ignore', 'ignore', 'ignore', 'ignore', 'pipe'];
+    const child = spawn(argv[0]!, argv.slice(1), { stdio });
+    let out = '';
+    let err = '';
+    let said = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d));
+    child.stderr!.on('data', (d: Buffer) => (err += d));
+    (child.stdio as unknown as NodeJS.ReadableStream[])[report]!.on('data', (d: Buffer) => (said += d));
+    await new Promise<void>((resolve) => child.once('close', () => resolve()));
+    return { said, out, err };
+  };
+  const withReady = await run(true);
+  assert.equal(withReady.said, 'ok\nr\n', withReady.err);
+  assert.equal(withReady.out.trim(), '/dev/null', 'stdin is /dev/null again afterwards');
+  // Without it (a one-off), the socket is closed before bwrap: the same line goes nowhere.
+  const without = await run(false);
+  assert.equal(without.said, 'ok\n', without.err);
+});
