@@ -287,6 +287,24 @@ sub start_holders {
   my $die = sub { (my $m = "$_[0]") =~ s/[^\x20-\x7e]/?/g; $say->("e holder $m"); exit 1 };
   syscall($o{unshare} + 0, 0x10000000) == 0 or $die->("cannot make a user namespace: $!");
   $say->('a');
+  # The inner holder is forked while the step writes the outer map (it must be forked in the outer
+  # namespace) and makes the sandbox's namespace only when told, once the nesting limit is set.
+  pipe(my $ur, my $uw) or $die->("pipe: $!");
+  pipe(my $br, my $bw) or $die->("pipe: $!");
+  my $inner = fork();
+  defined $inner or $die->("fork: $!");
+  if (!$inner) {
+    # The inner holder: the sandbox's namespace, until the step closes "keep".
+    close $br; close $gr; close $sw; close $uw;
+    (sysread($ur, my $u, 1) // 0) == 1 or exit 0;
+    close $ur;
+    syscall($o{unshare} + 0, 0x10000000) == 0 or do { syswrite($bw, "e $!\n"); exit 1 };
+    syswrite($bw, "b\n");
+    close $bw;
+    1 while sysread($kr, my $x, 64);
+    exit 0;
+  }
+  close $bw; close $kr; close $ur;
   my $go = '';
   (sysread($gr, $go, 3) // 0) == 3 && $go eq "go\n" or exit 1;
   if ($limit ne 'none') {
@@ -294,19 +312,8 @@ sub start_holders {
     syswrite($f, "$limit\n") or $die->("cannot limit nesting: $!");
     close $f;
   }
-  pipe(my $br, my $bw) or $die->("pipe: $!");
-  my $inner = fork();
-  defined $inner or $die->("fork: $!");
-  if (!$inner) {
-    # The inner holder: the sandbox's namespace, until the step closes "keep".
-    close $br; close $gr; close $sw;
-    syscall($o{unshare} + 0, 0x10000000) == 0 or do { syswrite($bw, "e $!\n"); exit 1 };
-    syswrite($bw, "b\n");
-    close $bw;
-    1 while sysread($kr, my $x, 64);
-    exit 0;
-  }
-  close $bw; close $kr;
+  syswrite($uw, 'u');
+  close $uw;
   my $b = '';
   sysread($br, $b, 512);
   close $br;
