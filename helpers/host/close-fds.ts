@@ -92,3 +92,12 @@ export function closeFdsPrefixIfNeeded(keep = 2, launcher: string = INSTALLED_LA
   const open = inheritableFds(2);
   return open !== null && open.length === 0 ? [] : prefix;
 }
+
+/**
+ * For a chain whose first program closes inherited descriptors itself (the launch step,
+ * runtime/launch-step.ts): the installed launcher where it is there and trusted, which AppArmor
+ * needs to let the chain make user namespaces; else nothing, no bash step.
+ */
+export function launcherPrefix(keep = 2, launcher: string = INSTALLED_LAUNCHER): string[] {
+  return trustedLauncher(launcher) ? [launcher, String(keep)] : [];
+}

@@ -224,16 +224,21 @@ export async function runInUserns(map: IdMap, argv: readonly string[], opts: { t
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
 
-// The launch chain's two user namespaces, made before bwrap runs and held by two small sh
-// processes until bwrap has joined them (see runtime/launch.ts):
+// The launch chain's two user namespaces, made before bwrap runs and held by two small processes
+// until bwrap has joined them (see runtime/launch.ts). The launch step (runtime/launch-step.ts,
+// perl) makes them itself with fork and the unshare system call; neither holder executes anything,
+// so a start pays for no `unshare` or `sh` of its own:
 //
-// - the outer namespace maps every id of the plan to the same number (the engine writes that map
-//   through newuidmap, then says go on fd 4). bwrap enters it and makes every other namespace of
-//   the sandbox (mount, pid, uts, ipc, net, cgroup) there, so they all belong to it;
+// - the outer namespace maps every id of the plan to the same number (the launch step writes that
+//   map through newuidmap, or directly where it may, once the outer holder says "a", then says
+//   go). bwrap enters it and makes every other namespace of the sandbox (mount, pid, uts, ipc, net,
+//   cgroup) there, so they all belong to it;
 // - the sandbox's namespace, a child of the outer one, with the plan's map, written by the outer
-//   holder, which keeps the capabilities `unshare --keep-caps` left it. Pid 1 joins it last
-//   (confine/enter.ts), so root inside holds no capability over the namespaces that hold its mounts:
-//   the kernel refuses every mount, remount and unmount there, whatever capabilities root holds.
+//   holder: it made the outer namespace with unshare and executed nothing since, so it holds every
+//   capability there (what `unshare --keep-caps` kept across the exec of a shell before). Pid 1
+//   joins it last (confine/enter.ts), so root inside holds no capability over the namespaces that
+//   hold its mounts: the kernel refuses every mount, remount and unmount there, whatever
+//   capabilities root holds.
 //
 // Nesting off: the outer holder lowers the outer namespace's user.max_user_namespaces to 1 before
 // it makes the sandbox's namespace. A seccomp filter binds only the processes it is loaded into;
@@ -242,34 +247,96 @@ export async function runInUserns(map: IdMap, argv: readonly string[], opts: { t
 // it cannot raise the limit, and the count there is already 1: every further user namespace below
 // fails with ENOSPC.
 //
-// fd 3 carries progress to the engine, one line each: "a" (outer made: write its map), "b" (the
-// sandbox's namespace made: say go again), "c PID" (mapped: PID holds it). The holders exit when
-// the engine closes fd 4 (outer) and fd 5 (inner).
-export const USERNS_SCRIPT = [
-  '# sandtray-userns: see helpers/idmap/userns.ts',
-  'printf "a\\n" >&3 || exit 1',
-  'read -r go <&4 && [ "$go" = go ] || exit 1',
-  'limit=$1 uids=$2 gids=$3',
-  'if [ "$limit" != none ]; then echo "$limit" >/proc/sys/user/max_user_namespaces || exit 1; fi',
-  'lines() { out=; while [ $# -ge 3 ]; do out="$out$1 $2 $3',
-  '"; shift 3; done; }',
-  'unshare --user -- /bin/sh -c \'exec 4<&-; printf "b\\n" >&3; exec 3>&-; read -r x <&5; exit 0\' sandtray-userns &',
-  'inner=$!',
-  'exec 5<&-',
-  'read -r go <&4 && [ "$go" = go ] || exit 1',
-  'lines $uids; printf %s "$out" >/proc/$inner/uid_map || exit 1',
-  'lines $gids; printf %s "$out" >/proc/$inner/gid_map || exit 1',
-  'printf "c %s\\n" "$inner" >&3',
-  'exec 3>&-',
-  'read -r x <&4',
-  'wait',
-].join('\n');
+// The outer holder reports to the launch step one line each: "a" (outer made: write its map),
+// "c PID" (the sandbox's namespace made and mapped: PID holds it), or "e holder MESSAGE". The
+// outer holder exits when the step closes its "go" pipe, the inner one when the step closes its
+// "keep" pipe (the step closes both once bwrap holds the namespaces, or when it ends). Each holder
+// keeps only its pipes beside stdio, and is named sandtray-userns in `ps`.
+//
+// USERNS_SCRIPT is perl that the launch step includes: start_holders(LIMIT, UIDS, GIDS) forks the
+// outer holder and returns its pid, the progress pipe to read and the two pipes to close. It
+// needs, from the step: %o (unshare, close_range, close: system call numbers) and fail().
+export const USERNS_SCRIPT = String.raw`
+# sandtray-userns: see helpers/idmap/userns.ts
+sub close_fds {
+  my ($lo, $hi) = @_;
+  return if $hi < $lo;
+  if (syscall($o{close_range} + 0, $lo, $hi, 0) < 0) { for my $fd ($lo .. ($hi > 1023 ? 1023 : $hi)) { syscall($o{close} + 0, $fd) } }
+}
+# Closes every descriptor above stdio but these handles'.
+sub keep_only {
+  my $lo = 3;
+  for my $f (sort { $a <=> $b } map { fileno $_ } @_) { close_fds($lo, $f - 1); $lo = $f + 1 }
+  close_fds($lo, 0xffffffff);
+}
+sub map_lines { my $t = shift; $t =~ s/(\S+) (\S+) (\S+) ?/$1 $2 $3\n/g; $t }
+sub start_holders {
+  my ($limit, $uids, $gids) = @_;
+  pipe(my $sr, my $sw) or fail('internal', "pipe: $!");
+  pipe(my $gr, my $gw) or fail('internal', "pipe: $!");
+  pipe(my $kr, my $kw) or fail('internal', "pipe: $!");
+  my $pid = fork();
+  defined $pid or fail('internal', "fork: $!");
+  if ($pid) { close $sw; close $gr; close $kr; return ($pid, $sr, $gw, $kw) }
+  # The outer holder. The step's handles it closes below would each warn when perl exits.
+  $0 = 'sandtray-userns';
+  $SIG{__WARN__} = sub {};
+  close $sr; close $gw; close $kw;
+  keep_only($sw, $gr, $kr);
+  my $say = sub { syswrite($sw, "$_[0]\n") };
+  my $die = sub { (my $m = "$_[0]") =~ s/[^\x20-\x7e]/?/g; $say->("e holder $m"); exit 1 };
+  syscall($o{unshare} + 0, 0x10000000) == 0 or $die->("cannot make a user namespace: $!");
+  $say->('a');
+  # The inner holder is forked while the step writes the outer map (it must be forked in the outer
+  # namespace) and makes the sandbox's namespace only when told, once the nesting limit is set.
+  pipe(my $ur, my $uw) or $die->("pipe: $!");
+  pipe(my $br, my $bw) or $die->("pipe: $!");
+  my $inner = fork();
+  defined $inner or $die->("fork: $!");
+  if (!$inner) {
+    # The inner holder: the sandbox's namespace, until the step closes "keep".
+    close $br; close $gr; close $sw; close $uw;
+    (sysread($ur, my $u, 1) // 0) == 1 or exit 0;
+    close $ur;
+    syscall($o{unshare} + 0, 0x10000000) == 0 or do { syswrite($bw, "e $!\n"); exit 1 };
+    syswrite($bw, "b\n");
+    close $bw;
+    1 while sysread($kr, my $x, 64);
+    exit 0;
+  }
+  close $bw; close $kr; close $ur;
+  my $go = '';
+  (sysread($gr, $go, 3) // 0) == 3 && $go eq "go\n" or exit 1;
+  if ($limit ne 'none') {
+    open(my $f, '>', '/proc/sys/user/max_user_namespaces') or $die->("cannot limit nesting: $!");
+    syswrite($f, "$limit\n") or $die->("cannot limit nesting: $!");
+    close $f;
+  }
+  syswrite($uw, 'u');
+  close $uw;
+  my $b = '';
+  sysread($br, $b, 512);
+  close $br;
+  if ($b ne "b\n") { $b =~ s/^e //; $b =~ s/\n.*//s; $die->("cannot make the sandbox's user namespace: " . ($b ne '' ? $b : 'its holder exited')) }
+  for my $m (['uid_map', $uids], ['gid_map', $gids]) {
+    my $text = map_lines($m->[1]);
+    open(my $f, '>', "/proc/$inner/$m->[0]") or $die->("the sandbox's id map was refused: $!");
+    (syswrite($f, $text) // -1) == length $text or $die->("the sandbox's id map was refused: $!");
+    close $f;
+  }
+  $say->("c $inner");
+  close $sw;
+  1 while sysread($gr, my $x, 64);
+  waitpid($inner, 0);
+  exit 0;
+}
+`;
 
-/** Descriptors of the holders' handshake. */
-export const USERNS_FDS = { status: 3, goOuter: 4, goInner: 5 } as const;
-
-/** argv of the user namespace holders: `unshare` makes the outer one, its script the sandbox's. */
+/**
+ * The user namespace holders' part of a plan: their name, the nesting limit (1, or none with
+ * nesting) and the sandbox's uid and gid maps, as the launch step takes them.
+ */
 export function usernsArgv(map: IdMap, opts: { nesting: boolean }): string[] {
   const words = (lines: readonly MapLine[]): string => lines.map((l) => `${l.inside} ${l.outside} ${l.count}`).join(' ');
-  return ['unshare', '--user', '--keep-caps', '--', '/bin/sh', '-c', USERNS_SCRIPT, 'sandtray-userns', opts.nesting ? 'none' : '1', words(map.uid), words(map.gid)];
+  return ['sandtray-userns', opts.nesting ? 'none' : '1', words(map.uid), words(map.gid)];
 }

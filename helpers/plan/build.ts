@@ -115,6 +115,16 @@ export interface PlanOptions {
   payload?: { argv: readonly string[] | null };
 }
 
+// The filter depends on the architecture and two flags only: a long-lived engine compiles each
+// variant once instead of at every start. Copies go out, so no plan can change another's.
+const filters = new Map<string, Buffer>();
+function filterFor(arch: NonNullable<ReturnType<typeof seccompArch>>, policy: FilterPolicy): Buffer {
+  const key = `${arch} ${policy.nesting} ${policy.sysAdmin}`;
+  let f = filters.get(key);
+  if (!f) filters.set(key, (f = compileSeccomp(arch, policy)));
+  return Buffer.from(f);
+}
+
 /** Compiles an expanded profile into a launch plan; pure apart from the facts passed in. */
 export function buildPlan(name: string, profile: Profile, inputs: PlanInputs, facts: HostFacts, dirs: PlanDirs, opts: PlanOptions = {}): Plan {
   const { ids, network: driver } = inputs;
@@ -195,7 +205,7 @@ export function buildPlan(name: string, profile: Profile, inputs: PlanInputs, fa
   if (!arch) throw new SandtrayError('HOST_UNSUPPORTED', `Sandtray's seccomp filter is not built for this architecture (${process.arch})`, 'Sandtray runs on x86_64 and aarch64.');
   const caps = effectiveCapSet(profile.capabilities);
   const policy: FilterPolicy = { nesting: profile.nesting, sysAdmin: caps.includes('SYS_ADMIN') };
-  const seccomp = compileSeccomp(arch, policy);
+  const seccomp = filterFor(arch, policy);
   const argv = [
     'bwrap',
     // Every namespace bwrap makes belongs to the outer user namespace (see idmap/userns.ts); pid 1

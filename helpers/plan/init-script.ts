@@ -4,6 +4,11 @@
 // no handler, even from the host, except SIGKILL. On TERM it passes TERM to everything else
 // inside and exits once they are gone; the engine sends SIGKILL after its timeout. Waiting
 // with `wait` (no operand) also reaps orphans that re-parent to pid 1.
+//
+// Once the handlers are in place it says "r" on its stdin, where the launch gave it a socket to the
+// engine (runtime/launch-step.ts), and puts /dev/null there instead: the engine knows pid 1 is ready
+// without polling it, and nothing inside keeps a descriptor of the host. Where stdin is /dev/null
+// (opened for reading) the printf fails quietly and the engine falls back to looking.
 const PRELUDE = [
   'unset SANDTRAY_INIT',
   'stop() {',
@@ -17,6 +22,11 @@ const PRELUDE = [
   '  done',
   '}',
   'trap stop TERM INT HUP',
+  // SIGPIPE ignored for the one write: an engine that stopped listening must not end pid 1.
+  'trap "" PIPE',
+  '{ printf "r\\n" >&0; } 2>/dev/null',
+  'trap - PIPE',
+  'exec </dev/null',
 ];
 
 export const INIT_SCRIPT = [...PRELUDE, 'while :; do sleep 2147483647 & wait; done'].join('\n');

@@ -7,7 +7,7 @@ import { SandtrayError } from '../core/errors.js';
 import { catchesSignal, nsInode, procStart, type ProcId } from '../host/proc.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireTool } from '../host/tools.js';
-import { closeFdsPrefixIfNeeded } from '../host/close-fds.js';
+import { launcherPrefix } from '../host/close-fds.js';
 import { HOST_ENV, LAUNCH_FDS, type Plan } from '../plan/build.js';
 import { IDLE_INIT_SCRIPT, INIT_SCRIPT } from '../plan/init-script.js';
 import { envFileText } from '../confine/enter.js';
@@ -73,7 +73,6 @@ export interface LaunchHooks {
  * payload starts only once "go" is written to its stdin (confine/enter.ts).
  */
 export async function launch(plan: Plan, logFile: string, exitFile: string, hooks: LaunchHooks = {}, oneOff = false): Promise<Launched> {
-  const unshare = requireTool('unshare');
   const bwrap = requireTool('bwrap');
   const perl = requireTool('perl');
   const arch = seccompArch();
@@ -100,6 +99,7 @@ export async function launch(plan: Plan, logFile: string, exitFile: string, hook
   fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: 0o700 });
   const fds: number[] = [];
   let child: Subprocess | undefined;
+  let ready: ProgressLines | null = null;
   try {
     const logFd = fs.openSync(logFile, 'a', 0o600);
     fds.push(logFd);
@@ -111,20 +111,22 @@ export async function launch(plan: Plan, logFile: string, exitFile: string, hook
     const report = LAUNCH_FDS.env + 1 + binds.fds.length;
     const stdio: Fd[] = [...(oneOff ? ['pipe', 'pipe', 'pipe'] as Fd[] : ['ignore', logFd, logFd] as Fd[]), 'pipe', exitFd, logFd, logFd, 'pipe', envFd, ...binds.fds, 'pipe'];
     const argv = launchStepArgv({
-      perl, arch, closeRange: syscallNumber(arch, 'close_range'), close: syscallNumber(arch, 'close'),
+      perl, arch, closeRange: syscallNumber(arch, 'close_range'), close: syscallNumber(arch, 'close'), unshare: syscallNumber(arch, 'unshare'),
       report, outerFd: LAUNCH_FDS.outerUserns, innerFd: LAUNCH_FDS.innerUserns, writer, outerMap, ...mapTools,
-      holders: [unshare, ...plan.holders.slice(1)],
+      holders: plan.holders,
       bwrap: [bwrap, '--args', String(LAUNCH_FDS.args), ...plan.argv.slice(end)],
-      ...(oneOff ? { dieWith: { parent: process.pid, prctl: syscallNumber(arch, 'prctl') } } : {}),
+      // A one-off's pid 1 is the enter step with its payload, not the init script: no "r" from it.
+      ...(oneOff ? { dieWith: { parent: process.pid, prctl: syscallNumber(arch, 'prctl') } } : { ready: true }),
     });
-    // Through the launcher too: on hosts that restrict user namespaces with AppArmor, only it may make them.
-    child = spawnDetached([...closeFdsPrefixIfNeeded(report), ...argv], HOST_ENV, stdio);
+    // The step closes inherited descriptors itself; the installed launcher goes first where it is
+    // there: on hosts that restrict user namespaces with AppArmor, only it may make them.
+    child = spawnDetached([...launcherPrefix(report), ...argv], HOST_ENV, stdio);
     const argsPipe = child.stdio[LAUNCH_FDS.args as 3] as unknown as Writable;
     argsPipe.on('error', () => undefined);
     argsPipe.end(Buffer.from(opts.map((o) => `${o}\0`).join('')));
     const spawnedStart = child.pid ? procStart(child.pid) : null;
     if (child.pid && spawnedStart !== null) hooks.onMonitor?.({ pid: child.pid, start: spawnedStart });
-    await stepReady(child, report);
+    ready = await stepReady(child, report, !oneOff);
   } catch (err) {
     // Nothing of the sandbox runs yet: end the step, the holders and whatever bwrap started.
     if (child?.pid) killGroup(child.pid);
@@ -144,12 +146,14 @@ export async function launch(plan: Plan, logFile: string, exitFile: string, hook
       throw new SandtrayError('START_FAILED', 'The sandbox exited right after it started', 'See `sandtray log NAME` for its output.');
     }
     hooks.onInit?.({ pid: initPid, start: initStart }, { pid: child.pid, start: monitorStart });
-    await initReady(initPid);
+    await initReady(initPid, ready);
   } catch (err) {
     // SIGKILL to pid 1 ends its whole pid namespace.
     if (initStart !== null && procStart(initPid) === initStart) process.kill(initPid, 'SIGKILL');
     killGroup(child.pid);
     throw err;
+  } finally {
+    ready?.close();
   }
   const namespaces: Record<string, number> = {};
   for (const ns of NAMESPACE_FILES) {
@@ -179,8 +183,11 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
-/** Waits for the launch step's "ok" (it is bwrap from then on); its "e KIND MESSAGE" becomes the error. */
-async function stepReady(child: ChildProcess, report: number): Promise<void> {
+/**
+ * Waits for the launch step's "ok" (it is bwrap from then on); its "e KIND MESSAGE" becomes the
+ * error. keep: the socket stays open for pid 1's "r" (see initReady), and is returned.
+ */
+async function stepReady(child: ChildProcess, report: number, keep: boolean): Promise<ProgressLines | null> {
   if (!child.pid) throw new SandtrayError('START_FAILED', 'The launch step could not be started (perl)', 'Run `sandtray doctor`.');
   const stream = (child.stdio as unknown as (Readable | null)[])[report]!;
   const lines = new ProgressLines(stream);
@@ -190,9 +197,9 @@ async function stepReady(child: ChildProcess, report: number): Promise<void> {
     line = await lines.next();
   } finally {
     clearTimeout(timer);
-    lines.close();
+    if (!keep || line! !== 'ok') lines.close();
   }
-  if (line === 'ok') return;
+  if (line === 'ok') return keep ? lines : null;
   const m = /^e (\S+) (.*)$/.exec(line ?? '');
   const [kind, message] = m ? [m[1]!, m[2]!] : ['holder', 'the launch step ended early'];
   if (kind === 'idmap') throw new SandtrayError('IDMAP', message, 'Your subordinate ids may have changed: see `sandtray idmap` and `sandtray doctor`.');
@@ -204,13 +211,27 @@ async function stepReady(child: ChildProcess, report: number): Promise<void> {
  * Waits until pid 1 has its SIGTERM handler. bwrap reports the pid before the init script has
  * run `trap`, and the kernel drops a signal to a pid namespace's init that has no handler: a
  * stop right after start would be lost and end in SIGKILL after the timeout.
+ *
+ * The init script says "r" on `said` (the launch step's socket, its stdin) right after its `trap`;
+ * the handler is then checked once. Without that line (a one-off's pid 1 is the enter step, which
+ * installs its handlers before it reads "go"; or the socket ended) this looks every millisecond,
+ * and, while a line may still come, every 20 ms beside it.
  */
-async function initReady(pid: number): Promise<void> {
+async function initReady(pid: number, said: ProgressLines | null): Promise<void> {
   const deadline = Date.now() + INFO_TIMEOUT_MS;
+  let next: Promise<unknown> | null = said ? said.next().then((l) => (l === null ? (next = null) : undefined)) : null;
   while (!catchesSignal(pid, 15)) {
     if (procStart(pid) === null) throw new SandtrayError('START_FAILED', 'The sandbox init exited while starting', 'See `sandtray log NAME` for its output.');
     if (Date.now() > deadline) throw new SandtrayError('TIMEOUT', 'The sandbox init did not become ready', 'See `sandtray log NAME`.');
-    await sleep(1);
+    if (next) {
+      let timer: NodeJS.Timeout | undefined;
+      const got = await Promise.race([next.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(resolve, 20, false)))]);
+      clearTimeout(timer);
+      // A line came: the next look finds the handler; further lines change nothing.
+      if (got) next = null;
+    } else {
+      await sleep(1);
+    }
   }
 }
 

@@ -113,7 +113,8 @@ test('plan shows what start would run without running it', async () => {
   const text = await e.ok(['plan', 'dev']);
   assert.match(text, /Namespaces: user, mount, uts, ipc, pid, cgroup, net/);
   assert.match(text, /bind +\/.* -> \/work/);
-  assert.match(text, /Command lines .*:\n +unshare --user .*'<sandtray-userns script>'.*\n +bwrap --userns 5 .*--unshare-pid .*perl -e '<sandtray-enter script>'/);
+  // The holders' part (the launch step forks them): the nesting limit, then the uid and gid maps.
+  assert.match(text, /Command lines .*:\n +sandtray-userns 1 '0 \d+ 1( \d+ \d+ \d+)*' '0 \d+ 1( \d+ \d+ \d+)*'\n +bwrap --userns 5 .*--unshare-pid .*perl -e '<sandtray-enter script>'/);
   assert.match(text, /Root inside holds: CHOWN, DAC_OVERRIDE/);
   const plan = JSON.parse(await e.ok(['plan', 'dev', '--json']));
   assert.ok(Array.isArray(plan.argv));

@@ -3,9 +3,9 @@
 // it left running. Also: a damaged sandbox.json is one BROKEN line in `list` and `delete --force`
 // removes it; `restart` with a profile that no longer validates leaves the sandbox running.
 //
-// The steps are held, not guessed: the test puts wrappers for `unshare` (the user namespace
-// holders) and `pasta` (a nat sandbox's network, set up after pid 1 exists) first on the CLI's
-// PATH. Each wrapper waits for a file the test creates, so the CLI is known to be at that step
+// The steps are held, not guessed: the test puts wrappers for `newuidmap` (it writes the outer
+// user namespace's map while the outer holder waits) and `pasta` (a nat sandbox's network, set up
+// after pid 1 exists) first on the CLI's PATH. Each wrapper waits for a file the test creates, so the CLI is known to be at that step
 // when the signal is sent; the CLI's lifecycle log says when it has taken a signal.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -20,7 +20,7 @@ after(() => e.cleanup());
 const wrapDir = path.join(e.dir, 'wrap');
 const goDir = path.join(e.dir, 'go');
 fs.mkdirSync(goDir);
-/** Lets the held tools run on (`go/unshare`, `go/pasta`), or holds them again. */
+/** Lets the held tools run on (`go/newuidmap`, `go/pasta`), or holds them again. */
 function release(...tools: string[]): void {
   for (const t of tools) fs.writeFileSync(path.join(goDir, t), '');
 }
@@ -32,7 +32,7 @@ function which(tool: string): string {
   for (const d of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) if (fs.existsSync(path.join(d, tool))) return path.join(d, tool);
   throw new Error(`${tool} not found`);
 }
-for (const tool of ['unshare', 'pasta']) {
+for (const tool of ['newuidmap', 'pasta']) {
   // Waits for the go file, then becomes the real tool (same pid, same start time).
   fs.writeFileSync(path.join(wrapDir, tool), `#!/bin/sh\nwhile [ ! -e '${path.join(goDir, tool)}' ]; do sleep 0.01; done\nexec '${which(tool)}' "$@"\n`, { mode: 0o755 });
 }
@@ -122,15 +122,26 @@ describe('a start interrupted at each step', { timeout: 300_000 }, () => {
       it(`${sig} ${step === 'holders' ? 'right after the user namespace holders appear' : 'after pid 1 exists, during the nat setup'}`, { timeout: 60_000 }, async () => {
         const name = `int-${sig.slice(3).toLowerCase()}-${step === 'holders' ? 'h' : 'p'}`;
         await e.ok(['create', name, '--set', 'network.mode=nat']);
-        hold('unshare', 'pasta');
-        if (step === 'pid 1') release('unshare');
+        hold('newuidmap', 'pasta');
+        if (step === 'pid 1') release('newuidmap');
         const cli = execa(process.execPath, [BIN, 'start', name], { env: heldEnv, extendEnv: false, reject: false, stdin: 'ignore' });
         const seen: Proc[] = [];
         if (step === 'holders') {
-          // The unshare wrapper is the outer holder: a child of the CLI with the handshake's pipes.
+          // The launch step (a child of the CLI) waits for the newuidmap wrapper, its child, while its
+          // other child, the outer holder, waits for the map.
           seen.push(...(await until('the holders', () => {
-            const h = childrenWith(cli.pid!, 'sandtray-userns');
-            return h.length ? h : null;
+            const step = childrenWith(cli.pid!, 'sandtray-launch-step');
+            const kids = step.flatMap((s) => childrenWith(s.pid, ''));
+            const cmd = (p: Proc): string => {
+              try {
+                return fs.readFileSync(`/proc/${p.pid}/cmdline`, 'utf8');
+              } catch {
+                return '';
+              }
+            };
+            const holder = kids.filter((p) => cmd(p).startsWith('sandtray-userns'));
+            const wrapper = kids.filter((p) => cmd(p).includes(path.join(wrapDir, 'newuidmap')));
+            return holder.length && wrapper.length ? [...step, ...kids] : null;
           })));
           assert.equal(runtime(name)?.init ?? null, null, 'no pid 1 yet');
         } else {
@@ -145,7 +156,7 @@ describe('a start interrupted at each step', { timeout: 300_000 }, () => {
         }
         process.kill(cli.pid!, sig);
         if (sig !== 'SIGKILL') await until('the CLI to take the signal', () => logText(name).includes(`interrupted (${sig})`));
-        release('unshare', 'pasta');
+        release('newuidmap', 'pasta');
         const res = await cli;
         if (sig !== 'SIGKILL') {
           // The start reverted, then the CLI ended by the signal, as a shell expects.
@@ -182,7 +193,7 @@ describe('a start interrupted at each step', { timeout: 300_000 }, () => {
   it('launch interrupted during its start leaves neither the sandbox it created nor anything of it', { timeout: 60_000 }, async () => {
     const name = 'int-launch';
     hold('pasta');
-    release('unshare');
+    release('newuidmap');
     const cli = execa(process.execPath, [BIN, 'launch', name, '--set', 'network.mode=nat'], { env: heldEnv, extendEnv: false, reject: false, stdin: 'ignore' });
     const rt = await until('pid 1 and pasta in the runtime record', () => {
       const r = runtime(name);
@@ -201,7 +212,7 @@ describe('a start interrupted at each step', { timeout: 300_000 }, () => {
     const name = 'int-kill-delete';
     await e.ok(['create', name, '--set', 'network.mode=nat']);
     hold('pasta');
-    release('unshare');
+    release('newuidmap');
     const cli = execa(process.execPath, [BIN, 'start', name], { env: heldEnv, extendEnv: false, reject: false, stdin: 'ignore' });
     const rt = await until('pid 1 and pasta in the runtime record', () => {
       const r = runtime(name);

@@ -98,7 +98,8 @@ test('no host file descriptors beyond stdio, in pid 1 and in attached processes'
   assert.ok(!targets!.some((t) => t.includes(LEAKED.name)), `the host file is not open inside: ${targets}`);
   const r2 = await inside('readlink /proc/1/fd/0');
   assert.equal(r2.stdout.trim(), '/dev/null');
-  // Two layers close it: the first step of every chain the CLI spawns (host/close-fds.ts), so that
+  // Two layers close it: the first step of every chain the CLI spawns (host/close-fds.ts; the launch
+  // step closes it itself, test/unit/launch-step-fds.test.ts), so that
   // none of the host-side tools (unshare, nsenter, bwrap, pasta, openvpn) holds it either, and the
   // entering step inside (confine/enter.ts). The first on its own:
   const step = await runLeaking(e, [], [...closeFdsPrefix(2), 'sh', '-c', `readlink /proc/self/fd/${LEAKED.fds[0]} || echo closed`]);
