@@ -86,9 +86,9 @@ function distrust(d: Distrust): never {
 }
 
 /** The rule for a directory that names are looked up in (a parent). */
-function checkParent(dir: string, st: fs.Stats): void {
+function checkParent(dir: string, st: fs.Stats, fallback = runtimeFallbackRoot()): void {
   const uid = myUid();
-  if (dir === runtimeFallbackRoot()) return checkFallbackRoot(dir, st);
+  if (dir === fallback) return checkFallbackRoot(dir, st);
   if (st.uid !== uid && st.uid !== 0) distrust({ at: dir, reason: `is owned by ${ownerName(st.uid)}`, owner: st.uid, ours: false, kind: 'owner' });
   if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) {
     distrust({ at: dir, reason: `is writable by ${writableBy(st.mode)} (${modeText(st.mode)})`, ours: st.uid === uid, kind: 'mode' });
@@ -139,8 +139,10 @@ interface WalkEnd {
 function walk(target: string, opts: { create: boolean; finalLink: 'follow' | 'refuse' }): WalkEnd {
   if (!path.isAbsolute(target)) throw new SandtrayError('INTERNAL', `Not an absolute path: ${shown(target)}`);
   const uid = myUid();
+  // Looked up once per walk: it reads the environment (TMPDIR), which costs on every component.
+  const fallback = runtimeFallbackRoot();
   let cur = '/';
-  checkParent('/', fs.lstatSync('/'));
+  checkParent('/', fs.lstatSync('/'), fallback);
   const todo = target.split('/').filter(Boolean).reverse();
   let links = 0;
   while (todo.length) {
@@ -167,7 +169,7 @@ function walk(target: string, opts: { create: boolean; finalLink: 'follow' | 're
     }
     if (st.isSymbolicLink()) {
       if (last && opts.finalLink === 'refuse') return { real: next, st };
-      if (next === runtimeFallbackRoot()) checkFallbackRoot(next, st);
+      if (next === fallback) checkFallbackRoot(next, st);
       if (st.uid !== uid && st.uid !== 0) distrust({ at: next, reason: `is a symbolic link owned by ${ownerName(st.uid)}`, owner: st.uid, ours: false, kind: 'link' });
       if (++links > MAX_LINKS) distrust({ at: next, reason: 'leads through too many symbolic links', ours: false, kind: 'link' });
       const to = fs.readlinkSync(next);
@@ -177,7 +179,7 @@ function walk(target: string, opts: { create: boolean; finalLink: 'follow' | 're
     }
     if (last) return { real: next, st };
     if (!st.isDirectory()) distrust({ at: next, reason: 'is not a directory', owner: st.uid, ours: st.uid === uid, kind: 'type' });
-    checkParent(next, st);
+    checkParent(next, st, fallback);
     cur = next;
   }
   return { real: cur, st: fs.lstatSync(cur) };

@@ -8,17 +8,33 @@ const SYSTEM_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin
 
 /** Absolute path of a tool on PATH (plus the sbin directories), or null. */
 export function which(tool: string): string | null {
-  const dirs = [...(process.env['PATH'] ?? '').split(':').filter(Boolean), ...SYSTEM_PATH];
+  const searchPath = process.env['PATH'] ?? '';
+  // A long-lived engine looks the same tools up on every start: a path found before is checked
+  // again (still an executable file) instead of searching every folder anew.
+  const key = `${tool}\0${searchPath}`;
+  const known = found.get(key);
+  if (known && executableFile(known)) return known;
+  found.delete(key);
+  const dirs = [...searchPath.split(':').filter(Boolean), ...SYSTEM_PATH];
   for (const d of dirs) {
     const p = path.join(d, tool);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      if (fs.statSync(p).isFile()) return p;
-    } catch {
-      // not here
+    if (executableFile(p)) {
+      found.set(key, p);
+      return p;
     }
   }
   return null;
+}
+
+const found = new Map<string, string>();
+
+function executableFile(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Debian package that provides each tool, for install hints. */
