@@ -307,9 +307,14 @@ sub bring_up {
     CORE::exit(127);
   }
   close $cr; close $cw;
+  # Each of its steps has its own limit; the whole is bounded too, so a step that hangs cannot
+  # stop the agent from following the client (it is then reported as killed).
+  local $SIG{ALRM} = sub { kill 'KILL', $pid };
+  alarm 60;
   print $pw $in; close $pw;
   my $res = '';
   while (1) { my $n = sysread($pr, my $d, 65536); last unless $n; $res .= $d }
+  alarm 0;
   close $pr;
   waitpid($pid, 0);
   my $rc = $?;
