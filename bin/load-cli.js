@@ -7,7 +7,9 @@
 // CommonJS, as bin/sandtray.js (bin/package.json).
 'use strict';
 const fs = require('node:fs');
-const Module = require('node:module');
+// The module system's own class, not require('node:module'): that public module loads the ES
+// module loader and the source map support with it, which this script does not use.
+const Module = module.constructor;
 const path = require('node:path');
 const vm = require('node:vm');
 

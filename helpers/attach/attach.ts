@@ -1,8 +1,8 @@
 // Attach: argv that enters every namespace of a running sandbox (shell, exec, and the tray's terminals).
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SandtrayError } from '../core/errors.js';
+import { randomHex } from '../core/random.js';
 import type { Paths } from '../core/paths.js';
 import { isAlive, nsInode } from '../host/proc.js';
 import { parseCapName, type CapName } from '../confine/caps.js';
@@ -68,7 +68,7 @@ export function attachSpec(name: string, cmd: string[] | null, extraEnv: Record<
   // so tty(1), ttyname() and job control work there; the caller's terminal stays outside.
   if (opts.terminal) inner = ['/usr/bin/script', '--quiet', '--return', '--command', inner.map(shQuote).join(' '), '/dev/null'];
   const dirs = sandboxDirs(name, paths);
-  const envFile = path.join(dirs.runtime, `attach-${crypto.randomBytes(8).toString('hex')}.env`);
+  const envFile = path.join(dirs.runtime, `attach-${randomHex(8)}.env`);
   fs.writeFileSync(envFile, envFileText({ ...runtime.env, ...extraEnv }), { mode: 0o600, flag: 'wx' });
   // The bash step only where this process holds a descriptor a child would inherit (and the
   // installed launcher always); the caller spawns argv right away. The enter step closes every

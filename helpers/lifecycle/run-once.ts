@@ -7,13 +7,13 @@
 // this process, even by SIGKILL (parent-death signals, runtime/launch-step.ts and enter.ts); what a
 // killed run leaves (its folder, an id lease, a pasta) is collected by the next run, once the
 // process named in the folder's owner file is gone.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { SandtrayError, asSandtrayError } from '../core/errors.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
+import { randomHex } from '../core/random.js';
 import { Revert } from '../core/revert.js';
 import { removeStatePath } from '../core/trust.js';
 import { readHostFacts } from '../host/facts.js';
@@ -160,7 +160,7 @@ export async function collectRuns(paths: Paths = sandtrayPaths()): Promise<numbe
  */
 export async function launchOnce(opts: RunOnceOptions): Promise<RunningOnce> {
   const paths = opts.paths ?? sandtrayPaths();
-  const name = `run-${randomBytes(4).toString('hex')}`;
+  const name = `run-${randomHex(4)}`;
   checkName(name);
   let overrides = opts.overrides ?? null;
   const fromExamples = exampleMounts(opts.profiles, opts.cwd ?? process.cwd(), paths, new Set((overrides?.mounts ?? []).map((m) => m.target)));
