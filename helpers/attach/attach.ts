@@ -13,7 +13,7 @@ import { closeFdsPrefixIfNeeded } from '../host/close-fds.js';
 import { shQuote } from './quote.js';
 import { HOST_ENV } from '../plan/host-env.js';
 import { sandboxState, type RuntimeState } from '../runtime/state.js';
-import { readRecord, sandboxDirs } from '../runtime/store.js';
+import { readRecordJson, sandboxDirs } from '../runtime/dirs.js';
 
 export interface AttachSpec {
   argv: string[];
@@ -23,9 +23,14 @@ export interface AttachSpec {
   runtime: RuntimeState;
 }
 
-/** The running sandbox's runtime state, or a WRONG_STATE error saying how to start it. */
+/**
+ * The running sandbox's runtime state, or a WRONG_STATE error saying how to start it. The record
+ * must be there (NOT_FOUND otherwise, as for every command), but attaching takes nothing from it:
+ * what the process inside gets was fixed at start in the runtime state. So it is not checked
+ * against the profile schema here, whose making alone took longer than the rest of an `exec`.
+ */
 export function runningSandbox(name: string, paths?: Paths): RuntimeState {
-  readRecord(name, paths);
+  readRecordJson(name, paths);
   const { state, runtime } = sandboxState(name, paths);
   if (state !== 'RUNNING' || !runtime?.init) {
     throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" is ${state}, not RUNNING`, `Start it with \`sandtray start ${name}\`.`);

@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { isAlive, procStart, type ProcId } from '../host/proc.js';
-import { sandboxDirs, writeFileAtomic, type SandboxDirs } from './store.js';
+import { sandboxDirs, type SandboxDirs } from './dirs.js';
 import type { Paths } from '../core/paths.js';
-import { isOwnStateDir } from '../core/trust.js';
+import { isOwnStateDir, writeStateFile } from '../core/trust.js';
 
 /** The LXC lifecycle states. */
 export const STATES = ['STOPPED', 'STARTING', 'RUNNING', 'STOPPING', 'ABORTING'] as const;
@@ -74,7 +74,7 @@ export function readRuntime(dirs: SandboxDirs): RuntimeState | null {
  * A start writes it five times, so the fsyncs were most of its file-system time.
  */
 export function writeRuntime(dirs: SandboxDirs, rt: RuntimeState): void {
-  writeFileAtomic(dirs.stateFile, JSON.stringify(rt, null, 2), 0o600, { durable: false });
+  writeStateFile(dirs.stateFile, JSON.stringify(rt, null, 2), 0o600, { durable: false });
 }
 
 /** Pure state derivation from a runtime record and liveness answers. */
