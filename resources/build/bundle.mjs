@@ -91,9 +91,30 @@ const cli = await build({
         'node:crypto': ['randomBytes', 'createHash'],
         'node:net': [],
         'node:module': ['createRequire'],
+        'node:fs/promises': ['readFile'],
+        'node:timers/promises': ['setTimeout'],
+        'node:dgram': [],
         yaml: ['parseDocument', 'isMap', 'isPair', 'isScalar', 'LineCounter'],
         execa: ['execa'],
       };
+      // The same for engine modules that the table of network drivers imports for every command
+      // that plans a sandbox (run, start), though only a sandbox of their mode uses them: nat's
+      // (pasta, port relays) and the VPN's (clients, agent, configuration files). Each stands for
+      // the driver object it exports, which loads its module at its first use.
+      const LAZY_DRIVERS = {
+        '../network/nat.js': ['helpers/network/nat.ts', 'natDriver'],
+        '../vpn/driver.js': ['helpers/vpn/driver.ts', 'vpnDriver'],
+      };
+      const driverShim = ([file, name]) => [
+        'let m;',
+        `const load = () => (m ??= require(${JSON.stringify(path.join(root, file))}).${name});`,
+        `export const ${name} = new Proxy({}, {`,
+        '  get: (_, k) => load()[k], has: (_, k) => k in load(), ownKeys: () => Reflect.ownKeys(load()),',
+        '  getOwnPropertyDescriptor: (_, k) => ({ ...Reflect.getOwnPropertyDescriptor(load(), k), configurable: true }),',
+        '});',
+      ].join('\n');
+      b.onResolve({ filter: /^\.\.\/(network\/nat|vpn\/driver)\.js$/ }, (args) => (/[\\/]helpers[\\/]lifecycle[\\/]network-drivers\.ts$/.test(args.importer) ? { path: args.path, namespace: 'lazy-driver' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-driver' }, (args) => ({ contents: driverShim(LAZY_DRIVERS[args.path]), loader: 'js', resolveDir: root }));
       const shim = (mod) => [
         'let m;',
         `const load = () => (m ??= require(${JSON.stringify(mod)}));`,
