@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatMapLines, formatRisk, profileRisks, resolvedIfDifferent, SandtrayError, sandtrayPaths, type Risk, type SandboxRecord, type State } from '../api/base.js';
-import { duration, printJson, safeJson, table, visible } from './output.js';
+import { duration, printJson, printLine, safeJson, table, visible } from './output.js';
 import { VPN_COMMANDS } from './vpn-commands.js';
 import { parseError, usageError } from './help.js';
 import { LIST_FORMATS, TABLE } from './table.js';
@@ -341,9 +341,9 @@ const list: Command = async (args) => {
   const all = listSandboxes().filter((s) => !states.length || states.includes(s.broken ? 'BROKEN' : s.state));
   if (format === 'json') printJson(all);
   else if (format === 'names') {
-    if (all.length) console.log(all.map((s) => s.name).join('\n'));
-  } else if (!all.length) console.log(states.length ? `No sandboxes ${states.join(' or ')}.` : 'No sandboxes. Create one with `sandtray launch NAME --profile FILE`.');
-  else console.log(table(['NAME', 'STATE', 'PID', 'NETWORK', 'PROFILES'], all.map((s) => [s.name, s.broken ? 'BROKEN' : s.state, s.pid, s.network, s.broken ? (s.problem ?? 'damaged record') : s.profiles.join(',') || '(defaults)'])));
+    if (all.length) printLine(all.map((s) => s.name).join('\n'));
+  } else if (!all.length) printLine(states.length ? `No sandboxes ${states.join(' or ')}.` : 'No sandboxes. Create one with `sandtray launch NAME --profile FILE`.');
+  else printLine(table(['NAME', 'STATE', 'PID', 'NETWORK', 'PROFILES'], all.map((s) => [s.name, s.broken ? 'BROKEN' : s.state, s.pid, s.network, s.broken ? (s.problem ?? 'damaged record') : s.profiles.join(',') || '(defaults)'])));
   return 0;
 };
 
@@ -409,7 +409,7 @@ const info: Command = async (args) => {
     lines.push('', 'Processes:', table(['HOSTPID', 'PID', 'UID', 'COMMAND'], i.pids.map((p) => [p.host, p.inside, p.uid, p.command])).replace(/^/gm, '  '));
   }
   // Profile values and process names may come from anyone: show their control characters.
-  console.log(visible(lines.join('\n'), { newlines: true, tabs: true }));
+  printLine(visible(lines.join('\n'), { newlines: true, tabs: true }));
   return 0;
 };
 
