@@ -179,8 +179,11 @@ export async function launchOnce(opts: RunOnceOptions): Promise<RunningOnce> {
   try {
     ensurePrivateDir(paths.runtime);
     ensurePrivateDir(runsDir(paths));
-    // What earlier runs killed midway left behind goes first.
-    await collectRuns(paths);
+    // What earlier runs killed midway left behind is collected while this run's launch chain
+    // starts (the launch then only waits on its processes); first when this run leases ids, which
+    // a dead run may still hold. Never its own folder: the owner file names this live process.
+    const early = profile.idmap.mode === 'isolated';
+    if (early) await collectRuns(paths);
     fs.mkdirSync(folder, { mode: 0o700 });
     revert.add('remove the run folder', () => {
       removeStatePath(folder);
@@ -207,7 +210,7 @@ export async function launchOnce(opts: RunOnceOptions): Promise<RunningOnce> {
     writeEtc(plan, dirs.etc);
     interrupts.check();
     revert.add('stop sandbox processes', () => killRecorded(own));
-    const launched = await launch(plan, dirs.log, dirs.exitFile, {
+    const launching = launch(plan, dirs.log, dirs.exitFile, {
       // Kept in memory only: they die with this process (parent-death signals); the owner file
       // needs to name only what outlives it (a lease, network helpers).
       onMonitor: (monitor) => {
@@ -220,6 +223,12 @@ export async function launchOnce(opts: RunOnceOptions): Promise<RunningOnce> {
         interrupts.check();
       },
     }, true);
+    // Its failure is taken below, after the collection; handled now, so that it is never reported unhandled meanwhile.
+    launching.catch(() => undefined);
+    // An error of the collection fails the run as before, once the launch is over (the revert then ends it).
+    const collected = early ? null : await collectRuns(paths).then(() => null, (err: unknown) => err);
+    const launched = await launching;
+    if (collected) throw collected;
     interrupts.check();
     const driver = networkDriver(plan.network.mode);
     const onHelper = (h: HelperProc): void => {
