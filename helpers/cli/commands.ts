@@ -6,6 +6,7 @@ import { duration, printJson, printLine, safeJson, table, visible } from './outp
 import { VPN_COMMANDS } from './vpn-commands.js';
 import { parseError, usageError } from './help.js';
 import { LIST_FORMATS, TABLE } from './table.js';
+import { growFdTable } from './fd-table.js';
 
 // The engine is imported inside each command (`await import`), so that a command loads only what
 // it uses: `help` no engine code at all, `list` and `exec` neither execa nor the lifecycle. In the
@@ -85,6 +86,7 @@ const create: Command = async (args) => {
 
 const launch: Command = async (args) => {
   const name = createArgs(args, 'launch');
+  void growFdTable();
   const { launchSandbox } = await import('./use-lifecycle.js');
   // launch = create + start; the engine removes the sandbox it created when the start fails or a
   // signal interrupts it, then this process ends by that signal.
@@ -98,6 +100,8 @@ const profileChangeOpts = { onProfileChange: (lines: string[]) => void process.s
 
 const start: Command = async (args) => {
   const { positionals } = parse(args, {});
+  // As for run: a start holds more than 64 descriptors at once (fd-table.ts).
+  void growFdTable();
   const { startSandbox } = await import('./use-lifecycle.js');
   return eachName(needNames(positionals, 'start'), async (n) => `Started ${n} (pid ${(await startSandbox(n, undefined, profileChangeOpts)).init?.pid})`);
 };
@@ -124,6 +128,7 @@ const stop: Command = async (args) => {
 const restart: Command = async (args) => {
   const { values, positionals } = parse(args, TABLE.restart.options);
   const t = timeoutOf(values.timeout);
+  void growFdTable();
   const { restartSandbox } = await import('./use-lifecycle.js');
   // The engine's restart plans first: a profile that no longer validates leaves the sandbox running.
   return eachName(needNames(positionals, 'restart'), async (n) => `Restarted ${n} (pid ${(await restartSandbox(n, { timeoutSec: t, force: values.force ?? false, ...profileChangeOpts })).init?.pid})`);
@@ -140,6 +145,8 @@ const del: Command = async (args) => {
 
 const run: Command = async (args) => {
   const { values, positionals } = parse(args, TABLE.run.options);
+  // The launch will hold more than 64 descriptors: the kernel grows the table meanwhile (fd-table.ts).
+  void growFdTable();
   const one = await import('./use-run.js');
   const overrides = { home: 'tmpfs', ...(one.parseOverrides(values.set ?? []) ?? {}) };
   const profiles = (values.profile ?? []).map(one.profileRef);
