@@ -4,21 +4,25 @@
 // or with other V8 flags, and then compiles as usual. V8 checks a cache against the length of
 // the source only, so the cache's file is named after a hash of the script, written in its last
 // line: a script rebuilt since never takes the cache of another.
-import fs from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import path from 'node:path';
-import vm from 'node:vm';
+// CommonJS, as bin/sandtray.js (bin/package.json).
+'use strict';
+const fs = require('node:fs');
+// The module system's own class, not require('node:module'): that public module loads the ES
+// module loader and the source map support with it, which this script does not use.
+const Module = module.constructor;
+const path = require('node:path');
+const vm = require('node:vm');
 
-export const BUNDLE_FILE = 'sandtray.cjs';
+const BUNDLE_FILE = 'sandtray.cjs';
 
 /** The code cache's file name a bundle's last line gives (`//# sandtray-code-cache=cli-HASH.cache`), or null. */
-export function cacheFileOf(source) {
+function cacheFileOf(source) {
   const m = /\n\/\/# sandtray-code-cache=(cli-[0-9a-f]{16}\.cache)\n?$/.exec(source);
   return m ? m[1] : null;
 }
 
 /** Compiles and runs the bundle at file, with its code cache unless told not to; its exports, the script and its source. */
-export function loadCli(file, { useCache = true } = {}) {
+function loadCli(file, { useCache = true } = {}) {
   const source = fs.readFileSync(file, 'utf8');
   const cacheFile = useCache ? cacheFileOf(source) : null;
   let cachedData;
@@ -29,6 +33,10 @@ export function loadCli(file, { useCache = true } = {}) {
   }
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file));
+  script.runInThisContext()(module.exports, Module.createRequire(file), module, file, path.dirname(file));
   return { main: module.exports.main, script, source };
 }
+
+exports.BUNDLE_FILE = BUNDLE_FILE;
+exports.cacheFileOf = cacheFileOf;
+exports.loadCli = loadCli;

@@ -5,34 +5,44 @@
 // is no bundle, and, in a checkout, when tsc has rewritten dist/ since the bundle was made (`tsc`
 // run alone): the command never runs code older than dist/. An installed copy (no helpers/ sources
 // beside it, its files' times those of the copy) always takes the bundle.
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
+//
+// CommonJS (bin/package.json), unlike the rest of the project: Node starts an ES module through
+// its ES module loader, which a command would otherwise load and run only for this small file.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
 
-function mtime(url) {
+function mtime(file) {
   try {
-    return fs.statSync(url).mtimeMs;
+    return fs.statSync(file).mtimeMs;
   } catch {
     return null;
   }
 }
 
-const bundle = new URL('../dist/helpers/bundle/', import.meta.url);
-const compiled = new URL('../dist/helpers/cli/main.js', import.meta.url);
-const bundled = mtime(new URL('sandtray.cjs', bundle));
-const checkout = fs.existsSync(new URL('../helpers/cli/main.ts', import.meta.url));
-let main;
-if (bundled === null || (checkout && (mtime(compiled) ?? 0) > bundled)) ({ main } = await import(compiled.href));
-else {
-  const { loadCli, BUNDLE_FILE } = await import('./load-cli.js');
-  ({ main } = loadCli(fileURLToPath(new URL(BUNDLE_FILE, bundle))));
+const bundle = path.join(__dirname, '..', 'dist', 'helpers', 'bundle');
+const compiled = path.join(__dirname, '..', 'dist', 'helpers', 'cli', 'main.js');
+const bundled = mtime(path.join(bundle, 'sandtray.cjs'));
+const checkout = fs.existsSync(path.join(__dirname, '..', 'helpers', 'cli', 'main.ts'));
+
+function run(main) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`sandtray: ${err && err.message ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
+if (bundled === null || (checkout && (mtime(compiled) ?? 0) > bundled)) {
+  import(require('node:url').pathToFileURL(compiled).href).then(({ main }) => run(main), (err) => {
     process.stderr.write(`sandtray: ${err && err.message ? err.message : String(err)}\n`);
     process.exitCode = 1;
-  },
-);
+  });
+} else {
+  const { loadCli, BUNDLE_FILE } = require('./load-cli.js');
+  run(loadCli(path.join(bundle, BUNDLE_FILE)).main);
+}

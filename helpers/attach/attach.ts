@@ -1,8 +1,8 @@
 // Attach: argv that enters every namespace of a running sandbox (shell, exec, and the tray's terminals).
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SandtrayError } from '../core/errors.js';
+import { randomHex } from '../core/random.js';
 import type { Paths } from '../core/paths.js';
 import { isAlive, nsInode } from '../host/proc.js';
 import { parseCapName, type CapName } from '../confine/caps.js';
@@ -13,7 +13,7 @@ import { closeFdsPrefixIfNeeded } from '../host/close-fds.js';
 import { shQuote } from './quote.js';
 import { HOST_ENV } from '../plan/host-env.js';
 import { sandboxState, type RuntimeState } from '../runtime/state.js';
-import { readRecord, sandboxDirs } from '../runtime/store.js';
+import { readRecordJson, sandboxDirs } from '../runtime/dirs.js';
 
 export interface AttachSpec {
   argv: string[];
@@ -23,9 +23,14 @@ export interface AttachSpec {
   runtime: RuntimeState;
 }
 
-/** The running sandbox's runtime state, or a WRONG_STATE error saying how to start it. */
+/**
+ * The running sandbox's runtime state, or a WRONG_STATE error saying how to start it. The record
+ * must be there (NOT_FOUND otherwise, as for every command), but attaching takes nothing from it:
+ * what the process inside gets was fixed at start in the runtime state. So it is not checked
+ * against the profile schema here, whose making alone took longer than the rest of an `exec`.
+ */
 export function runningSandbox(name: string, paths?: Paths): RuntimeState {
-  readRecord(name, paths);
+  readRecordJson(name, paths);
   const { state, runtime } = sandboxState(name, paths);
   if (state !== 'RUNNING' || !runtime?.init) {
     throw new SandtrayError('WRONG_STATE', `Sandbox "${name}" is ${state}, not RUNNING`, `Start it with \`sandtray start ${name}\`.`);
@@ -68,7 +73,7 @@ export function attachSpec(name: string, cmd: string[] | null, extraEnv: Record<
   // so tty(1), ttyname() and job control work there; the caller's terminal stays outside.
   if (opts.terminal) inner = ['/usr/bin/script', '--quiet', '--return', '--command', inner.map(shQuote).join(' '), '/dev/null'];
   const dirs = sandboxDirs(name, paths);
-  const envFile = path.join(dirs.runtime, `attach-${crypto.randomBytes(8).toString('hex')}.env`);
+  const envFile = path.join(dirs.runtime, `attach-${randomHex(8)}.env`);
   fs.writeFileSync(envFile, envFileText({ ...runtime.env, ...extraEnv }), { mode: 0o600, flag: 'wx' });
   // The bash step only where this process holds a descriptor a child would inherit (and the
   // installed launcher always); the caller spawns argv right away. The enter step closes every

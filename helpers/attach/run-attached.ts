@@ -2,14 +2,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import tty from 'node:tty';
 import type { Readable, Writable } from 'node:stream';
 import { which } from '../host/tools.js';
 
 import { shQuote } from './quote.js';
 
-/** Whether our stdin and stdout are a terminal (then attach gives the process a terminal too). */
+/**
+ * Whether our stdin and stdout are a terminal (then attach gives the process a terminal too). Asked
+ * of the descriptors, as process.stdin.isTTY would answer: reading that makes Node build the
+ * stream, which an `exec` whose input is /dev/null never needs.
+ */
 export function haveTerminal(): boolean {
-  return !!(process.stdin.isTTY && process.stdout.isTTY);
+  return tty.isatty(0) && tty.isatty(1);
 }
 
 /**

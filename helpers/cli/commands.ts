@@ -2,10 +2,11 @@
 import fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatMapLines, formatRisk, profileRisks, resolvedIfDifferent, SandtrayError, sandtrayPaths, type Risk, type SandboxRecord, type State } from '../api/base.js';
-import { duration, printJson, safeJson, table, visible } from './output.js';
+import { duration, printJson, printLine, safeJson, table, visible } from './output.js';
 import { VPN_COMMANDS } from './vpn-commands.js';
 import { parseError, usageError } from './help.js';
 import { LIST_FORMATS, TABLE } from './table.js';
+import { growFdTable } from './fd-table.js';
 
 // The engine is imported inside each command (`await import`), so that a command loads only what
 // it uses: `help` no engine code at all, `list` and `exec` neither execa nor the lifecycle. In the
@@ -85,6 +86,7 @@ const create: Command = async (args) => {
 
 const launch: Command = async (args) => {
   const name = createArgs(args, 'launch');
+  void growFdTable();
   const { launchSandbox } = await import('./use-lifecycle.js');
   // launch = create + start; the engine removes the sandbox it created when the start fails or a
   // signal interrupts it, then this process ends by that signal.
@@ -98,6 +100,8 @@ const profileChangeOpts = { onProfileChange: (lines: string[]) => void process.s
 
 const start: Command = async (args) => {
   const { positionals } = parse(args, {});
+  // As for run: a start holds more than 64 descriptors at once (fd-table.ts).
+  void growFdTable();
   const { startSandbox } = await import('./use-lifecycle.js');
   return eachName(needNames(positionals, 'start'), async (n) => `Started ${n} (pid ${(await startSandbox(n, undefined, profileChangeOpts)).init?.pid})`);
 };
@@ -124,6 +128,7 @@ const stop: Command = async (args) => {
 const restart: Command = async (args) => {
   const { values, positionals } = parse(args, TABLE.restart.options);
   const t = timeoutOf(values.timeout);
+  void growFdTable();
   const { restartSandbox } = await import('./use-lifecycle.js');
   // The engine's restart plans first: a profile that no longer validates leaves the sandbox running.
   return eachName(needNames(positionals, 'restart'), async (n) => `Restarted ${n} (pid ${(await restartSandbox(n, { timeoutSec: t, force: values.force ?? false, ...profileChangeOpts })).init?.pid})`);
@@ -140,6 +145,8 @@ const del: Command = async (args) => {
 
 const run: Command = async (args) => {
   const { values, positionals } = parse(args, TABLE.run.options);
+  // The launch will hold more than 64 descriptors: the kernel grows the table meanwhile (fd-table.ts).
+  void growFdTable();
   const one = await import('./use-run.js');
   const overrides = { home: 'tmpfs', ...(one.parseOverrides(values.set ?? []) ?? {}) };
   const profiles = (values.profile ?? []).map(one.profileRef);
@@ -341,9 +348,9 @@ const list: Command = async (args) => {
   const all = listSandboxes().filter((s) => !states.length || states.includes(s.broken ? 'BROKEN' : s.state));
   if (format === 'json') printJson(all);
   else if (format === 'names') {
-    if (all.length) console.log(all.map((s) => s.name).join('\n'));
-  } else if (!all.length) console.log(states.length ? `No sandboxes ${states.join(' or ')}.` : 'No sandboxes. Create one with `sandtray launch NAME --profile FILE`.');
-  else console.log(table(['NAME', 'STATE', 'PID', 'NETWORK', 'PROFILES'], all.map((s) => [s.name, s.broken ? 'BROKEN' : s.state, s.pid, s.network, s.broken ? (s.problem ?? 'damaged record') : s.profiles.join(',') || '(defaults)'])));
+    if (all.length) printLine(all.map((s) => s.name).join('\n'));
+  } else if (!all.length) printLine(states.length ? `No sandboxes ${states.join(' or ')}.` : 'No sandboxes. Create one with `sandtray launch NAME --profile FILE`.');
+  else printLine(table(['NAME', 'STATE', 'PID', 'NETWORK', 'PROFILES'], all.map((s) => [s.name, s.broken ? 'BROKEN' : s.state, s.pid, s.network, s.broken ? (s.problem ?? 'damaged record') : s.profiles.join(',') || '(defaults)'])));
   return 0;
 };
 
@@ -409,7 +416,7 @@ const info: Command = async (args) => {
     lines.push('', 'Processes:', table(['HOSTPID', 'PID', 'UID', 'COMMAND'], i.pids.map((p) => [p.host, p.inside, p.uid, p.command])).replace(/^/gm, '  '));
   }
   // Profile values and process names may come from anyone: show their control characters.
-  console.log(visible(lines.join('\n'), { newlines: true, tabs: true }));
+  printLine(visible(lines.join('\n'), { newlines: true, tabs: true }));
   return 0;
 };
 

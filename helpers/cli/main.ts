@@ -2,7 +2,7 @@
 // chosen: 0 success, 1 failure, 2 wrong usage (cli/table.ts EXIT_CODES).
 import { COMMANDS } from './commands.js';
 import { commandHelp, isUsageError, mainHelp, suggestCommand, suggestOption, usageError, version, wantsHelp } from './help.js';
-import { printError } from './output.js';
+import { printError, printLine } from './output.js';
 
 /** Prints err, with a "did you mean" for an unknown option of cmd; its exit code. */
 function fail(err: unknown, cmd: string | null, json: boolean): number {
@@ -20,21 +20,21 @@ export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h') {
     // `sandtray` alone is wrong usage: the help on stderr, exit 2.
-    if (cmd) console.log(mainHelp());
+    if (cmd) printLine(mainHelp());
     else process.stderr.write(`${mainHelp()}\n`);
     return cmd ? 0 : 2;
   }
   if (cmd === '--version' || cmd === '-V') {
-    console.log(`sandtray ${version()}`);
+    printLine(`sandtray ${version()}`);
     return 0;
   }
   if (cmd === 'help') {
     if (!rest.length) {
-      console.log(mainHelp());
+      printLine(mainHelp());
       return 0;
     }
     try {
-      console.log(commandHelp(rest[0] === '-h' || rest[0] === '--help' ? 'help' : rest[0]!));
+      printLine(commandHelp(rest[0] === '-h' || rest[0] === '--help' ? 'help' : rest[0]!));
       return 0;
     } catch (err) {
       return fail(err, null, false);
@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   const c = Object.hasOwn(COMMANDS, cmd) ? COMMANDS[cmd] : undefined;
   if (!c) return fail(usageError(`unknown command "${cmd}"`, suggestCommand(cmd)), null, false);
   if (cmd !== '__complete' && wantsHelp(cmd, rest)) {
-    console.log(commandHelp(cmd));
+    printLine(commandHelp(cmd));
     return 0;
   }
   try {

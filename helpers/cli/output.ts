@@ -1,6 +1,7 @@
 // Printing: tables for people, JSON for programs, errors with their hint. Text that reaches a
 // terminal goes through visible(): strings from a sandbox (its output, process names, values read
 // from inside) must never drive the owner's terminal.
+import fs from 'node:fs';
 import { asSandtrayError } from '../api/base.js';
 
 export { visible, type VisibleOptions } from '../api/base.js';
@@ -25,9 +26,36 @@ export function safeJson(v: unknown, indent?: number): string {
   return (JSON.stringify(v, null, indent) ?? 'null').replace(JSON_RAW_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+let pause: Int32Array | null = null;
+
+/**
+ * Writes text to stdout at once, through the descriptor: what console.log would write, without
+ * Node making process.stdout (and loading its streams) first, which cost a read command more
+ * than printing. A full non-blocking pipe is waited on; a reader that went away ends the output.
+ */
+export function writeOut(text: string): void {
+  const buf = Buffer.from(text, 'utf8');
+  for (let off = 0; off < buf.length; ) {
+    try {
+      off += fs.writeSync(1, buf, off, buf.length - off);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return;
+      if (code !== 'EAGAIN') throw err;
+      pause ??= new Int32Array(new SharedArrayBuffer(4));
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}
+
+/** A line to stdout (writeOut), as console.log prints one string. */
+export function printLine(text: string): void {
+  writeOut(`${text}\n`);
+}
+
 /** Writes JSON to stdout. */
 export function printJson(v: unknown): void {
-  process.stdout.write(safeJson(v, 2) + '\n');
+  writeOut(safeJson(v, 2) + '\n');
 }
 
 /** Prints an error the way users see every Sandtray error: message, then what to do. */

@@ -1,5 +1,4 @@
 // Reads a user's subordinate uid/gid ranges: getsubids when present (it follows nsswitch), else the files.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { hostEnv, spawnTool } from '../host/spawn.js';
@@ -140,7 +139,8 @@ export async function readSubIds(
   const file = opts.file ?? (kind === 'uid' ? '/etc/subuid' : '/etc/subgid');
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // Read at once: an asynchronous read would start libuv's thread pool for two short files.
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ranges: [], problems: [], source: file };
     throw new SandtrayError('IDMAP', `Cannot read ${file}`, 'Check that the file is readable by your user.', err);

@@ -32,6 +32,9 @@ export function sandboxProcesses(rt: RuntimeState): SandboxProcess[] {
   for (const pid of listPids()) {
     const st = procStatus(pid);
     if (!st) continue;
+    // Every process of the sandbox (nested ones too) runs as ids of its map: another user's or
+    // root's process is not looked at further (its namespace link is not ours to read anyway).
+    if (rt.idmap && uidInside(st.uid, rt.idmap) === null) continue;
     // Our pid namespace, or one nested below it: then NSpid is longer and its entry at our depth exists.
     const ino = nsInode(pid, 'pid');
     if (ino !== pidns && !(st.nspid.length > depth && isDescendant(pid, initPid))) continue;

@@ -7,13 +7,13 @@
 // this process, even by SIGKILL (parent-death signals, runtime/launch-step.ts and enter.ts); what a
 // killed run leaves (its folder, an id lease, a pasta) is collected by the next run, once the
 // process named in the folder's owner file is gone.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { SandtrayError, asSandtrayError } from '../core/errors.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
+import { randomHex } from '../core/random.js';
 import { Revert } from '../core/revert.js';
 import { removeStatePath } from '../core/trust.js';
 import { readHostFacts } from '../host/facts.js';
@@ -160,7 +160,7 @@ export async function collectRuns(paths: Paths = sandtrayPaths()): Promise<numbe
  */
 export async function launchOnce(opts: RunOnceOptions): Promise<RunningOnce> {
   const paths = opts.paths ?? sandtrayPaths();
-  const name = `run-${randomBytes(4).toString('hex')}`;
+  const name = `run-${randomHex(4)}`;
   checkName(name);
   let overrides = opts.overrides ?? null;
   const fromExamples = exampleMounts(opts.profiles, opts.cwd ?? process.cwd(), paths, new Set((overrides?.mounts ?? []).map((m) => m.target)));
@@ -179,8 +179,11 @@ export async function launchOnce(opts: RunOnceOptions): Promise<RunningOnce> {
   try {
     ensurePrivateDir(paths.runtime);
     ensurePrivateDir(runsDir(paths));
-    // What earlier runs killed midway left behind goes first.
-    await collectRuns(paths);
+    // What earlier runs killed midway left behind is collected while this run's launch chain
+    // starts (the launch then only waits on its processes); first when this run leases ids, which
+    // a dead run may still hold. Never its own folder: the owner file names this live process.
+    const early = profile.idmap.mode === 'isolated';
+    if (early) await collectRuns(paths);
     fs.mkdirSync(folder, { mode: 0o700 });
     revert.add('remove the run folder', () => {
       removeStatePath(folder);
@@ -207,7 +210,7 @@ export async function launchOnce(opts: RunOnceOptions): Promise<RunningOnce> {
     writeEtc(plan, dirs.etc);
     interrupts.check();
     revert.add('stop sandbox processes', () => killRecorded(own));
-    const launched = await launch(plan, dirs.log, dirs.exitFile, {
+    const launching = launch(plan, dirs.log, dirs.exitFile, {
       // Kept in memory only: they die with this process (parent-death signals); the owner file
       // needs to name only what outlives it (a lease, network helpers).
       onMonitor: (monitor) => {
@@ -220,6 +223,12 @@ export async function launchOnce(opts: RunOnceOptions): Promise<RunningOnce> {
         interrupts.check();
       },
     }, true);
+    // Its failure is taken below, after the collection; handled now, so that it is never reported unhandled meanwhile.
+    launching.catch(() => undefined);
+    // An error of the collection fails the run as before, once the launch is over (the revert then ends it).
+    const collected = early ? null : await collectRuns(paths).then(() => null, (err: unknown) => err);
+    const launched = await launching;
+    if (collected) throw collected;
     interrupts.check();
     const driver = networkDriver(plan.network.mode);
     const onHelper = (h: HelperProc): void => {

@@ -4,11 +4,11 @@ import path from 'node:path';
 import { z } from 'zod';
 import { talkRefusal } from './dbus-talk.js';
 import { CAP_NAMES, parseCapName, type CapName } from '../confine/caps.js';
+import { NAME_RE } from './name.js';
 
 export const API_VERSION = 'sandtray/v1';
 
-/** DNS-label-like names: what hostnames, sandbox names and profile names may be. */
-export const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export { NAME_RE };
 export const nameSchema = z
   .string()
   .regex(NAME_RE, 'must be 1-63 lowercase letters, digits or "-", not starting or ending with "-"');

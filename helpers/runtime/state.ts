@@ -1,57 +1,113 @@
 // Lifecycle state, derived every time from the runtime directory and /proc, never cached.
 import fs from 'node:fs';
-import { z } from 'zod';
 import { isAlive, procStart, type ProcId } from '../host/proc.js';
-import { sandboxDirs, writeFileAtomic, type SandboxDirs } from './store.js';
+import { sandboxDirs, type SandboxDirs } from './dirs.js';
 import type { Paths } from '../core/paths.js';
-import { isOwnStateDir } from '../core/trust.js';
+import { isOwnStateDir, writeStateFile } from '../core/trust.js';
+import type { RuntimeState } from './runtime-schema.js';
 
 /** The LXC lifecycle states. */
 export const STATES = ['STOPPED', 'STARTING', 'RUNNING', 'STOPPING', 'ABORTING'] as const;
 export type State = (typeof STATES)[number];
 
-const procId = z.object({ pid: z.number().int().positive(), start: z.number() });
+export type { RuntimeState };
 
-export const runtimeSchema = z.object({
-  phase: z.enum(['starting', 'running', 'stopping', 'aborting']),
-  /** The sandtray process doing a start or stop right now. */
-  actor: procId.nullable(),
-  /** pid 1 of the sandbox, as seen from the host. */
-  init: procId.nullable(),
-  /** bwrap's monitor process outside the sandbox (parent of init). */
-  monitor: procId.nullable(),
-  startedAt: z.string().nullable(),
-  namespaces: z.record(z.string(), z.number()),
-  idmap: z.object({
-    uid: z.array(z.object({ inside: z.number(), outside: z.number(), count: z.number() })),
-    gid: z.array(z.object({ inside: z.number(), outside: z.number(), count: z.number() })),
-  }).nullable(),
-  mounts: z.array(z.object({ op: z.string(), source: z.string().optional(), target: z.string() })),
-  network: z.string(),
-  /** What attach needs, fixed at start so a later profile edit cannot change a running sandbox. */
-  env: z.record(z.string(), z.string()),
-  shell: z.string(),
-  command: z.array(z.string()),
-  workdir: z.string(),
-  idmapNote: z.string().nullable().default(null),
-  /** Capabilities and seccomp policy of pid 1; every attached process gets the same. */
-  confine: z.object({ caps: z.array(z.string()), nesting: z.boolean(), sysAdmin: z.boolean() }).nullable().default(null),
-  /**
-   * What the start granted of the desktop session (plan/graphics.ts): display sockets, sound, the
-   * GPU, the bus and its proxy, and what the compositor offers; one line each, shown by `info`.
-   */
-  desktop: z.array(z.string()).optional(),
-  /**
-   * Pid 1 exits with status 0 once the sandbox is idle (plan/init-script.ts): such an end, with the
-   * record still "running", is the profile's wish, not a failure.
-   */
-  stopWhenIdle: z.boolean().optional(),
-  /** The compositor socket bound, and whether that compositor offered wp_security_context_v1 at start. */
-  wayland: z.object({ socket: z.string(), securityContext: z.enum(['offered', 'not offered', 'unknown']) }).optional(),
-  /** Extra host processes that belong to the sandbox (e.g. pasta). */
-  helpers: z.array(procId.extend({ what: z.string() })).default([]),
-});
-export type RuntimeState = z.infer<typeof runtimeSchema>;
+type ProcIdOf = RuntimeState['init'];
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const PHASES: readonly unknown[] = ['starting', 'running', 'stopping', 'aborting'];
+const SECURITY_CONTEXTS: readonly unknown[] = ['offered', 'not offered', 'unknown'];
+
+/** Thrown inside parseRuntime at the first thing the schema refuses. */
+class Refused extends Error {}
+function need<T>(ok: boolean, v: T): T {
+  if (!ok) throw new Refused();
+  return v;
+}
+function procIdOf(v: unknown): NonNullable<ProcIdOf> {
+  need(isObj(v), v);
+  const o = v as Record<string, unknown>;
+  return { pid: need(Number.isSafeInteger(o['pid']) && (o['pid'] as number) > 0, o['pid'] as number), start: need(isNum(o['start']), o['start'] as number) };
+}
+const nullable = <T>(v: unknown, f: (v: unknown) => T): T | null => (v === null ? null : f(v));
+function strings(v: unknown): string[] {
+  need(Array.isArray(v) && v.every(isStr), v);
+  return [...(v as string[])];
+}
+function recordOf<T>(v: unknown, ok: (x: unknown) => x is T): Record<string, T> {
+  need(isObj(v), v);
+  const out: Record<string, T> = {};
+  // As zod's record: a "__proto__" key is dropped (assigned, it would replace the prototype).
+  for (const [k, x] of Object.entries(v as object)) if (k !== '__proto__') out[k] = need(ok(x), x as T);
+  return out;
+}
+function mapLines(v: unknown): { inside: number; outside: number; count: number }[] {
+  return need(Array.isArray(v), v as unknown[]).map((l) => {
+    need(isObj(l), l);
+    const o = l as Record<string, unknown>;
+    return { inside: need(isNum(o['inside']), o['inside'] as number), outside: need(isNum(o['outside']), o['outside'] as number), count: need(isNum(o['count']), o['count'] as number) };
+  });
+}
+
+function waylandOf(v: unknown): NonNullable<RuntimeState['wayland']> {
+  need(isObj(v), v);
+  const w = v as Record<string, unknown>;
+  return { socket: need(isStr(w['socket']), w['socket'] as string), securityContext: need(SECURITY_CONTEXTS.includes(w['securityContext']), w['securityContext'] as 'offered' | 'not offered' | 'unknown') };
+}
+
+/**
+ * The runtime record in `json` as runtimeSchema (runtime-schema.ts) reads it, or null where that
+ * schema refuses it: unknown keys dropped, the defaults filled in. By hand: the record is read by
+ * every command that looks at a sandbox, and zod's first parse of this schema, with building it
+ * and zod itself, cost `exec` more than all its own work.
+ */
+export function parseRuntime(json: unknown): RuntimeState | null {
+  try {
+    need(isObj(json), json);
+    const o = json as Record<string, unknown>;
+    const rt: RuntimeState = {
+      phase: need(PHASES.includes(o['phase']), o['phase'] as RuntimeState['phase']),
+      actor: nullable(o['actor'], procIdOf),
+      init: nullable(o['init'], procIdOf),
+      monitor: nullable(o['monitor'], procIdOf),
+      startedAt: nullable(o['startedAt'], (v) => need(isStr(v), v as string)),
+      namespaces: recordOf(o['namespaces'], isNum),
+      idmap: nullable(o['idmap'], (v) => {
+        need(isObj(v), v);
+        const m = v as Record<string, unknown>;
+        return { uid: mapLines(m['uid']), gid: mapLines(m['gid']) };
+      }),
+      mounts: need(Array.isArray(o['mounts']), o['mounts'] as unknown[]).map((m) => {
+        need(isObj(m), m);
+        const x = m as Record<string, unknown>;
+        need(x['source'] === undefined || isStr(x['source']), x);
+        return { op: need(isStr(x['op']), x['op'] as string), ...(x['source'] !== undefined ? { source: x['source'] as string } : {}), target: need(isStr(x['target']), x['target'] as string) };
+      }),
+      network: need(isStr(o['network']), o['network'] as string),
+      env: recordOf(o['env'], isStr),
+      shell: need(isStr(o['shell']), o['shell'] as string),
+      command: strings(o['command']),
+      workdir: need(isStr(o['workdir']), o['workdir'] as string),
+      idmapNote: o['idmapNote'] === undefined ? null : nullable(o['idmapNote'], (v) => need(isStr(v), v as string)),
+      confine: o['confine'] === undefined ? null : nullable(o['confine'], (v) => {
+        need(isObj(v), v);
+        const c = v as Record<string, unknown>;
+        return { caps: strings(c['caps']), nesting: need(typeof c['nesting'] === 'boolean', c['nesting'] as boolean), sysAdmin: need(typeof c['sysAdmin'] === 'boolean', c['sysAdmin'] as boolean) };
+      }),
+      // In the schema's order (JSON.stringify keeps it), the optional keys only when present.
+      ...(o['desktop'] !== undefined ? { desktop: strings(o['desktop']) } : {}),
+      ...(o['stopWhenIdle'] !== undefined ? { stopWhenIdle: need(typeof o['stopWhenIdle'] === 'boolean', o['stopWhenIdle'] as boolean) } : {}),
+      ...(o['wayland'] !== undefined ? { wayland: waylandOf(o['wayland']) } : {}),
+      helpers: o['helpers'] === undefined ? [] : need(Array.isArray(o['helpers']), o['helpers'] as unknown[]).map((h) => ({ ...procIdOf(h), what: need(isStr((h as Record<string, unknown>)['what']), (h as Record<string, unknown>)['what'] as string) })),
+    };
+    return rt;
+  } catch (err) {
+    if (err instanceof Refused) return null;
+    throw err;
+  }
+}
 
 /**
  * Reads the runtime state file; null when absent or unreadable, or when the sandbox's runtime
@@ -61,8 +117,7 @@ export type RuntimeState = z.infer<typeof runtimeSchema>;
 export function readRuntime(dirs: SandboxDirs): RuntimeState | null {
   if (!isOwnStateDir(dirs.runtime)) return null;
   try {
-    const parsed = runtimeSchema.safeParse(JSON.parse(fs.readFileSync(dirs.stateFile, 'utf8')));
-    return parsed.success ? parsed.data : null;
+    return parseRuntime(JSON.parse(fs.readFileSync(dirs.stateFile, 'utf8')));
   } catch {
     return null;
   }
@@ -74,7 +129,7 @@ export function readRuntime(dirs: SandboxDirs): RuntimeState | null {
  * A start writes it five times, so the fsyncs were most of its file-system time.
  */
 export function writeRuntime(dirs: SandboxDirs, rt: RuntimeState): void {
-  writeFileAtomic(dirs.stateFile, JSON.stringify(rt, null, 2), 0o600, { durable: false });
+  writeStateFile(dirs.stateFile, JSON.stringify(rt, null, 2), 0o600, { durable: false });
 }
 
 /** Pure state derivation from a runtime record and liveness answers. */

@@ -6,6 +6,10 @@ import { SandtrayError } from '../core/errors.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
 import { checkStateDir, ensureStateDir, readStateFile, writeStateFile } from '../core/trust.js';
 import { layerSchema, nameSchema, NAME_RE } from '../profile/schema.js';
+import { DamagedRecordError, readRecordJson, sandboxDirs, type SandboxDirs } from './dirs.js';
+
+// The folders and the name check live in dirs.ts, which does not build the profile schema.
+export { checkName, DamagedRecordError, readRecordJson, sandboxDirs, type SandboxDirs } from './dirs.js';
 
 export const recordSchema = z.strictObject({
   apiVersion: z.literal('sandtray/v1'),
@@ -18,44 +22,6 @@ export const recordSchema = z.strictObject({
   ephemeral: z.boolean().optional(),
 });
 export type SandboxRecord = z.infer<typeof recordSchema>;
-
-export interface SandboxDirs {
-  data: string;
-  record: string;
-  home: string;
-  etc: string;
-  runtime: string;
-  stateFile: string;
-  exitFile: string;
-  lock: string;
-  log: string;
-}
-
-/** Checks a sandbox name, with a suggestion when it is not DNS-label-like. */
-export function checkName(name: string): string {
-  if (!NAME_RE.test(name)) {
-    const fixed = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
-    throw new SandtrayError('INVALID_NAME', `"${name}" is not a valid sandbox name: use 1-63 lowercase letters, digits or "-", not starting or ending with "-"`, fixed ? `Try "${fixed}".` : 'Pick a name like "dev" or "work-vpn".');
-  }
-  return name;
-}
-
-/** The on-disk locations of one sandbox. */
-export function sandboxDirs(name: string, paths: Paths = sandtrayPaths()): SandboxDirs {
-  const data = path.join(paths.data, 'sandboxes', name);
-  const runtime = path.join(paths.runtime, name);
-  return {
-    data,
-    record: path.join(data, 'sandbox.json'),
-    home: path.join(data, 'home'),
-    etc: path.join(data, 'etc'),
-    runtime,
-    stateFile: path.join(runtime, 'state.json'),
-    exitFile: path.join(runtime, 'exit.json'),
-    lock: path.join(paths.runtime, `${name}.lock`),
-    log: path.join(paths.state, 'logs', `${name}.log`),
-  };
-}
 
 /**
  * Creates a private directory (0700) owned by us, and checks it and every folder above it
@@ -86,35 +52,14 @@ export function writeFileAtomic(file: string, data: string, mode = 0o600, opts: 
 
 /** Reads a sandbox record; NOT_FOUND when the sandbox does not exist. */
 export function readRecord(name: string, paths?: Paths): SandboxRecord {
-  checkName(name);
+  const json = readRecordJson(name, paths);
   const dirs = sandboxDirs(name, paths);
-  // A record in a folder someone else can write would let them choose the sandbox's profiles.
-  if (checkStateDir(dirs.data) === null) throw new SandtrayError('NOT_FOUND', `Sandbox "${name}" does not exist`, 'See `sandtray list`, or create it with `sandtray create NAME --profile FILE`.');
-  let text: string;
-  try {
-    text = readStateFile(dirs.record);
-  } catch {
-    throw new SandtrayError('NOT_FOUND', `Sandbox "${name}" does not exist`, 'See `sandtray list`, or create it with `sandtray create NAME --profile FILE`.');
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new DamagedRecordError(name, dirs.record, `not JSON (${(err as Error).message})`);
-  }
   const parsed = recordSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new DamagedRecordError(name, dirs.record, issue ? `${issue.path.join('.') || 'record'}: ${issue.message}` : 'invalid');
   }
   return parsed.data;
-}
-
-/** A sandbox whose record exists, in a trusted folder, but cannot be read as a record. */
-export class DamagedRecordError extends SandtrayError {
-  constructor(readonly sandbox: string, file: string, readonly reason: string) {
-    super('INTERNAL', `The record of sandbox "${sandbox}" (${file}) is damaged: ${reason}`, `Delete the sandbox with \`sandtray delete --force ${sandbox}\` and create it again.`);
-  }
 }
 
 /** Names of all sandboxes, sorted. */

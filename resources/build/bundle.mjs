@@ -76,6 +76,58 @@ const cli = await build({
   metafile: true,
   logLevel: 'warning',
   plugins: [{
+    // A bundled module runs, with all it imports, when a command first reaches it, though it may
+    // use an import only in a function that command never calls. Some imports cost more than all
+    // the rest of a quick command: node:crypto (some twenty modules of Node's, streams with them),
+    // node:net (streams too), node:module (Node's ES module loader), yaml and execa (~60 files).
+    // For the engine (helpers/), each of them here is a stand-in that loads the real module at its
+    // first use: a function (or constructor) of the same name, and a default export that hands
+    // out the real module's properties. `list` then loads none of them, `exec` neither yaml nor
+    // execa, and `run` with network none no execa. A name the engine imports that is missing
+    // below fails the build.
+    name: 'lazy-modules',
+    setup(b) {
+      const LAZY = {
+        'node:crypto': ['randomBytes', 'createHash'],
+        'node:net': [],
+        'node:module': ['createRequire'],
+        'node:fs/promises': ['readFile'],
+        'node:timers/promises': ['setTimeout'],
+        'node:dgram': [],
+        yaml: ['parseDocument', 'isMap', 'isPair', 'isScalar', 'LineCounter'],
+        execa: ['execa'],
+      };
+      // The same for engine modules that the table of network drivers imports for every command
+      // that plans a sandbox (run, start), though only a sandbox of their mode uses them: nat's
+      // (pasta, port relays) and the VPN's (clients, agent, configuration files). Each stands for
+      // the driver object it exports, which loads its module at its first use.
+      const LAZY_DRIVERS = {
+        '../network/nat.js': ['helpers/network/nat.ts', 'natDriver'],
+        '../vpn/driver.js': ['helpers/vpn/driver.ts', 'vpnDriver'],
+      };
+      const driverShim = ([file, name]) => [
+        'let m;',
+        `const load = () => (m ??= require(${JSON.stringify(path.join(root, file))}).${name});`,
+        `export const ${name} = new Proxy({}, {`,
+        '  get: (_, k) => load()[k], has: (_, k) => k in load(), ownKeys: () => Reflect.ownKeys(load()),',
+        '  getOwnPropertyDescriptor: (_, k) => ({ ...Reflect.getOwnPropertyDescriptor(load(), k), configurable: true }),',
+        '});',
+      ].join('\n');
+      b.onResolve({ filter: /^\.\.\/(network\/nat|vpn\/driver)\.js$/ }, (args) => (/[\\/]helpers[\\/]lifecycle[\\/]network-drivers\.ts$/.test(args.importer) ? { path: args.path, namespace: 'lazy-driver' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-driver' }, (args) => ({ contents: driverShim(LAZY_DRIVERS[args.path]), loader: 'js', resolveDir: root }));
+      const shim = (mod) => [
+        'let m;',
+        `const load = () => (m ??= require(${JSON.stringify(mod)}));`,
+        // `function`, not an arrow: `new LineCounter()` must work; it returns the real instance.
+        ...LAZY[mod].map((n) => `export function ${n}(...a) { return new.target ? new (load().${n})(...a) : load().${n}(...a); }`),
+        'export default new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load() });',
+      ].join('\n');
+      const fromEngine = (args) => /[\\/]helpers[\\/].*\.ts$/.test(args.importer);
+      const filter = new RegExp(`^(${Object.keys(LAZY).map((k) => k.replace(/[/.]/g, '\\$&')).join('|')})$`);
+      b.onResolve({ filter }, (args) => (fromEngine(args) ? { path: args.path, namespace: 'lazy-module' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => ({ contents: shim(args.path), loader: 'js', resolveDir: root }));
+    },
+  }, {
     // The engine writes `import { z } from 'zod'`, which esbuild cannot trim (it keeps all of
     // zod, ~40 message locales included); `import * as z` means the same and lets it drop what
     // no command uses: 450 kB of zod becomes 100 kB. Only this bundle sees the rewrite.

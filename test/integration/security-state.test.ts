@@ -14,7 +14,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { sandtrayEnv, type Env } from '../lib/sandtray.js';
 import { procStart } from '../../helpers/host/proc.js';
-import { deriveState, runtimeSchema } from '../../helpers/runtime/state.js';
+import { deriveState } from '../../helpers/runtime/state.js';
+import { runtimeSchema } from '../../helpers/runtime/runtime-schema.js';
 
 /** The second unprivileged user: SANDTRAY_TEST_USER2, else this user's name with "2" (.ci/run makes it). */
 const USER2 = process.env['SANDTRAY_TEST_USER2'] ?? `${os.userInfo().username}2`;

@@ -50,8 +50,8 @@ test('help loads no engine module and no dependency; list and info no execa and 
 
     const exec = await loadedBy(['exec', 'nope', '--', 'true'], e.env);
     assert.ok(has(exec, /helpers\/attach\/run-attached\.js$/).length, 'exec loads attach');
-    assert.deepEqual(has(exec, /node_modules\/(execa|cross-spawn|yaml)\//), []);
-    assert.deepEqual(has(exec, /helpers\/(lifecycle|network|vpn)\/|helpers\/plan\/build\.js$/), []);
+    assert.deepEqual(has(exec, /node_modules\/(execa|cross-spawn|yaml|zod)\//), []);
+    assert.deepEqual(has(exec, /helpers\/(lifecycle|network|vpn)\/|helpers\/plan\/build\.js$|helpers\/profile\/schema\.js$/), []);
   } finally {
     await e.cleanup();
   }
@@ -102,3 +102,26 @@ test('the bundle answers as the modules tsc wrote do', async () => {
     await e.cleanup();
   }
 });
+
+/** What a bundled module evaluates with it: the inputs its static imports reach, in the bundle's metafile. */
+function bundledReach(from: RegExp): string[] {
+  const meta = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist', 'cli-bundle.meta.json'), 'utf8')) as { inputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[] }> };
+  const start = Object.keys(meta.inputs).find((k) => from.test(k));
+  assert.ok(start, `${from} is in the bundle`);
+  const seen = new Set([start]);
+  for (const x of seen) for (const i of meta.inputs[x]!.imports) if (i.kind === 'import-statement' && !i.external && !seen.has(i.path)) seen.add(i.path);
+  return [...seen];
+}
+
+test('in the bundle, exec evaluates no zod, yaml or execa, list no yaml, and run no execa, VPN or nat code (they load at first use)', () => {
+  const exec = bundledReach(/helpers\/api\/attach\.ts$/);
+  assert.ok(has(exec, /helpers\/attach\/run-attached\.ts$/).length);
+  assert.deepEqual(has(exec, /node_modules\/(zod|yaml|execa)\/|helpers\/profile\/schema\.ts$/), []);
+  const run = bundledReach(/helpers\/api\/run\.ts$/);
+  assert.ok(has(run, /helpers\/lifecycle\/run-once\.ts$/).length && has(run, /helpers\/network\/none\.ts$/).length);
+  assert.deepEqual(has(run, /node_modules\/execa\/|helpers\/vpn\/|helpers\/network\/(nat|pasta)\.ts$/), []);
+  const list = bundledReach(/helpers\/api\/inspect\.ts$/);
+  assert.ok(has(list, /helpers\/inspect\/info\.ts$/).length);
+  assert.deepEqual(has(list, /node_modules\/(yaml|execa)\//), []);
+});
+
