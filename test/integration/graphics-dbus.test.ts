@@ -164,9 +164,10 @@ describe('session bus', { timeout: 300_000 }, () => {
     await e.ok(['launch', 'ends', '--profile', prof], { env: envBus });
     const proxy = helpers('ends').find((h) => h.what === 'xdg-dbus-proxy')!;
     const state = JSON.parse(fs.readFileSync(path.join(e.env['XDG_RUNTIME_DIR']!, 'sandtray', 'ends', 'state.json'), 'utf8')) as { init: { pid: number } };
+    // The control: the proxy runs while the sandbox does.
+    assert.ok(alive(proxy.pid));
     // Killed from outside: no stop runs, bwrap's monitor goes with pid 1 and closes the proxy's descriptor.
     process.kill(state.init.pid, 'SIGKILL');
-    assert.ok(alive(proxy.pid));
     assert.ok(await gone(proxy.pid), 'the proxy exited with the sandbox');
     await e.ok(['delete', '--force', 'ends'], { env: envBus });
   });
