@@ -19,7 +19,6 @@ export { deleteSandbox } from '../lifecycle/delete.js';
 export { exportEntry, unexportEntries, type EntryApp } from '../lifecycle/desktop-entry.js';
 export { pendingProfileChanges, type ProfileChangeOptions } from '../runtime/applied.js';
 export { expandRecord, profileRef } from '../profile/resolve.js';
-export { USERNS_SCRIPT } from '../idmap/userns.js';
 
 export interface RestartOptions extends ProfileChangeOptions {
   force?: boolean;

@@ -560,7 +560,7 @@ const wait: Command = async (args) => {
 const plan: Command = async (args) => {
   const { values, positionals } = parse(args, TABLE.plan.options);
   const [name] = needNames(positionals, 'plan');
-  const { planSandbox, USERNS_SCRIPT } = await import('./use-lifecycle.js');
+  const { planSandbox } = await import('./use-lifecycle.js');
   const { plan: p, idmapNote, profile: expanded } = await planSandbox(name!);
   // Every host source with the path it really resolves to (bwrap follows symbolic links), and the risks.
   const resolvedOf = (m: (typeof p.mounts)[number]): string | undefined => ('source' in m && m.op !== 'symlink' ? resolvedIfDifferent(m.source) : undefined);
@@ -586,7 +586,7 @@ const plan: Command = async (args) => {
     `Root inside holds: ${p.confine.caps.join(', ')}`,
     `Seccomp filter: ${p.confine.seccomp.instructions} instructions (${p.confine.seccomp.arch}); namespace and mount calls ${p.confine.seccomp.nesting || p.confine.seccomp.sysAdmin ? 'allowed' : 'refused'}`,
     'Command lines (bwrap reads its options from a pipe, the environment from a descriptor):',
-    `  ${p.holders.map((a) => (a === USERNS_SCRIPT ? "'<sandtray-userns script>'" : shQuote(a))).join(' ')}`,
+    `  ${p.holders.map((a) => shQuote(a)).join(' ')}`,
     `  ${p.argv.map((a) => (a.includes('\n') ? "'<sandtray-enter script>'" : a.startsWith('seccomp=') ? `seccomp=<${p.confine.seccomp.instructions} instructions>` : shQuote(a))).join(' ')}`,
     // dbus: filtered: the proxy started on the host before bwrap (network/bus-proxy.ts).
     ...(p.busProxy ? [`  ${['xdg-dbus-proxy', '--fd=3', p.busProxy.address, p.busProxy.socket, ...p.busProxy.args].map(shQuote).join(' ')}`] : []),
