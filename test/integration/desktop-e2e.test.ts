@@ -7,15 +7,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { execa } from 'execa';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createServices, type Services } from '../../main/app/services.js';
 import type { Notice } from '../../main/engine/notices.js';
 import type { Keyring } from '../../main/secrets/keyring.js';
 import { enginePrompt } from '../../main/secrets/engine-prompt.js';
-import { startBridge, type Bridge } from '../lib/desktop-bridge.js';
+import { launchChromium, startBridge, type Bridge } from '../lib/desktop-bridge.js';
 import { BIN, PROFILES, ROOT, sandtrayEnv } from '../lib/sandtray.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
 
 let dir: string;
@@ -81,7 +80,6 @@ async function shot(name: string, keepToasts = false): Promise<void> {
 }
 
 before(async () => {
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)`);
   ({ dir, env } = sandtrayEnv('desktop-e2e'));
   // The in-process engine reads the XDG variables on every call.
   Object.assign(process.env, env);
@@ -101,10 +99,7 @@ before(async () => {
   services.feed.start();
   // The window steps main takes (main/main.ts): prompts replayed once loaded, shells ended with the page.
   bridge = await startBridge(services.handlers, { onLoaded: () => services.secrets.replay(), release: (id) => services.releaseOwner(id) });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
   page.on('pageerror', (e) => {
     throw e;

@@ -5,16 +5,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createServices, type Services } from '../../main/app/services.js';
 import type { Keyring } from '../../main/secrets/keyring.js';
 import { trayModel } from '../../main/tray/model.js';
-import { startBridge, type Bridge } from '../lib/desktop-bridge.js';
+import { launchChromium, startBridge, type Bridge } from '../lib/desktop-bridge.js';
 import { ROOT, sandtrayEnv, type Env } from '../lib/sandtray.js';
 import { startOvpnServer, stopAllLab, type OvpnServer } from '../lib/vpn-lab.js';
 import { waitVpn } from '../lib/vpn-wait.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
 
 describe('desktop with a connected VPN', { timeout: 240_000 }, () => {
@@ -27,7 +26,6 @@ describe('desktop with a connected VPN', { timeout: 240_000 }, () => {
   const keyring: Keyring = { get: async () => null, set: async () => undefined, remove: async () => false };
 
   before(async () => {
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)`);
     e = sandtrayEnv('desktop-vpn');
     Object.assign(process.env, e.env);
     fs.mkdirSync(SHOTS, { recursive: true });
@@ -38,7 +36,7 @@ describe('desktop with a connected VPN', { timeout: 240_000 }, () => {
     services = createServices({ emit: (ev) => bridge?.emit(ev), notify: () => undefined, keyring, openSystemTerminal: () => '/usr/bin/true' });
     services.feed.start();
     bridge = await startBridge(services.handlers, { onLoaded: () => services.secrets.replay(), release: (id) => services.releaseOwner(id) });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
     await page.goto(bridge.newWindow().url);
     await bridge.waitForClients();

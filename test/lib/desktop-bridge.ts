@@ -220,3 +220,15 @@ export async function startBridge(handlers: Handlers, hooks: Partial<WindowHooks
     },
   };
 }
+
+/** Debian's Chromium, headless, as every desktop test drives it (.ci/run installs it). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+export async function launchChromium(): Promise<import('playwright-core').Browser> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)`);
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
