@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { removeStatePath, writeStateFile } from '../core/trust.js';
-import { writeFileAtomic, type SandboxDirs } from '../runtime/store.js';
+import type { SandboxDirs } from '../runtime/store.js';
 import { vpnTypes } from '../profile/schema.js';
 
 export const VPN_STATES = ['connecting', 'connected', 'reconnecting', 'failed', 'down'] as const;
@@ -39,11 +39,6 @@ export function readVpnStatus(dirs: Pick<SandboxDirs, 'runtime'>): VpnStatus | n
   } catch {
     return null;
   }
-}
-
-/** Writes the status file atomically (monitor sees one notification per change). */
-export function writeVpnStatus(dirs: Pick<SandboxDirs, 'runtime'>, st: VpnStatus): void {
-  writeFileAtomic(vpnStatusFile(dirs), JSON.stringify(st, null, 2));
 }
 
 /**

@@ -13,7 +13,8 @@ import { runtimeFallbackRoot, sandtrayPaths } from '../../helpers/core/paths.js'
 import { checkStateDir, ensureStateDir, isOwnStateDir, readTrustedProfile, removeStatePath, writeStateFile } from '../../helpers/core/trust.js';
 import { changedKeys, describeChanges, profileChanges, type Applied, type LayerFile } from '../../helpers/runtime/applied.js';
 import { loadLayerFile } from '../../helpers/profile/load.js';
-import { writeVpnStatus, type VpnStatus } from '../../helpers/vpn/status.js';
+import type { VpnStatus } from '../../helpers/vpn/status.js';
+import { writeFileAtomic } from '../../helpers/runtime/store.js';
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-trust-'));
 after(() => {
@@ -179,7 +180,7 @@ test('state files are written to a new file and renamed: never through a link pl
 
   fs.symlinkSync(canary, path.join(run, 'vpn.json'));
   const status: VpnStatus = { type: 'wireguard', state: 'connecting', since: new Date().toISOString(), message: null, device: 'wg0', addresses: [], routes: [], dns: [], domains: [], endpoint: null, mtu: null };
-  writeVpnStatus({ runtime: run }, status);
+  writeFileAtomic(path.join(run, 'vpn.json'), JSON.stringify(status, null, 2));
   assert.equal(fs.readFileSync(canary, 'utf8'), 'precious', 'the file the link named is untouched');
   const st = fs.lstatSync(path.join(run, 'vpn.json'));
   assert.ok(st.isFile() && !st.isSymbolicLink());

@@ -3,6 +3,9 @@
 // WireGuard readings. The real agent is the same script; only its input and output differ.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { agentArgv, agentInput, type AgentSpec } from '../../helpers/vpn/agent.js';
 
@@ -211,4 +214,47 @@ test("secrets arrive on stdin, any bytes, never in the agent's argv", () => {
   assert.ok(!input.includes('a=b c') && /^[a-z.-]+ [0-9a-f]*$/m.test(input));
   const r = run(s, ["mgmt >PASSWORD:Need 'Auth' username/password"]);
   assert.deepEqual(r.sent, ['username "Auth" "a=b c"', 'password "Auth" "p\u00e9 \\"x\\""']);
+});
+
+test('the real agent writes its status by a new file renamed into place: never through a planted link, never in a folder others can write', () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'sandtray-agent-'));
+  try {
+    // pid 1 and the client are gone (no such pid): the agent records its first status, sees the
+    // sandbox gone and exits.
+    const gone = { pid: 4194303, start: 1 };
+    const once = (runtimeDir: string, logFile: string): void => {
+      const s: AgentSpec = { ...spec('wireguard'), init: gone, client: { ...gone, what: 'wireguard-go' }, runtimeDir, logFile };
+      const r = spawnSync('perl', agentArgv('perl').slice(1), { input: agentInput(s), encoding: 'utf8', timeout: 20_000 });
+      assert.equal(r.status, 0, r.stderr);
+    };
+    const run = path.join(d, 'run');
+    fs.mkdirSync(run, { mode: 0o700 });
+    const canary = path.join(d, 'canary');
+    fs.writeFileSync(canary, 'precious');
+    // The control: a file written by its name goes through a link planted there.
+    fs.symlinkSync(canary, path.join(run, 'ctl.json'));
+    fs.writeFileSync(path.join(run, 'ctl.json'), '{}');
+    assert.equal(fs.readFileSync(canary, 'utf8'), '{}');
+    fs.writeFileSync(canary, 'precious');
+    fs.rmSync(path.join(run, 'ctl.json'));
+
+    fs.symlinkSync(canary, path.join(run, 'vpn.json'));
+    once(run, path.join(d, 'log'));
+    assert.equal(fs.readFileSync(canary, 'utf8'), 'precious', 'the file the link named is untouched');
+    const st = fs.lstatSync(path.join(run, 'vpn.json'));
+    assert.ok(st.isFile() && !st.isSymbolicLink());
+    assert.equal(st.mode & 0o777, 0o600);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(run, 'vpn.json'), 'utf8')).device, 'wg0', 'the agent ran and wrote its status');
+    assert.deepEqual(fs.readdirSync(run), ['vpn.json'], 'no temporary file left');
+
+    // A folder others can write: nothing is written in it, and the log says why.
+    const open = path.join(d, 'open');
+    fs.mkdirSync(open);
+    fs.chmodSync(open, 0o777);
+    once(open, path.join(d, 'log'));
+    assert.deepEqual(fs.readdirSync(open), []);
+    assert.match(fs.readFileSync(path.join(d, 'log'), 'utf8'), /not writing the tunnel status: .* is writable by others/);
+  } finally {
+    fs.rmSync(d, { recursive: true, force: true });
+  }
 });
