@@ -3,6 +3,7 @@
 import type { HostCheck, SandboxSummary, SandtrayEvent } from '../main/ipc/contract.js';
 import { call, onEvent } from './api.js';
 import { h, icon, replace } from './dom.js';
+import { earlyLog, earlyTerminal } from './ui/early.js';
 import { toast, toastError } from './ui/toast.js';
 import { showOpenedFile } from './views/file-sheet.js';
 import { showLeakCheck } from './views/leak-check.js';
@@ -129,19 +130,24 @@ function handle(e: SandtrayEvent): void {
       break;
     case 'state':
       break; // the listing that follows carries it
-    case 'terminal-data':
-      findTerminal(e.id)?.receive(e.data);
+    case 'terminal-data': {
+      const t = findTerminal(e.id);
+      if (t) t.receive(e.data);
+      else earlyTerminal.data(e.id, e.data);
       break;
+    }
     case 'terminal-exit': {
       const t = findTerminal(e.id);
       if (t) {
         t.exit(e.exitCode);
         page?.terminalExited();
+      } else {
+        earlyTerminal.end(e.id, e.exitCode);
       }
       break;
     }
     case 'log-data':
-      page?.receiveLog(e.followId, e.text);
+      if (!page?.receiveLog(e.followId, e.text)) earlyLog.data(e.followId, e.text);
       break;
     case 'secret-prompt':
       showSecretPrompt(e);

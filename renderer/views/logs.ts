@@ -2,6 +2,7 @@
 // scrolled to the bottom, and stops following when the user scrolls up to read).
 import { call } from '../api.js';
 import { h, icon } from '../dom.js';
+import { earlyLog } from '../ui/early.js';
 import { toastError } from '../ui/toast.js';
 
 const MAX_CHARS = 400_000;
@@ -53,18 +54,22 @@ export class LogView {
       this.pre.replaceChildren();
       if (r.truncated) this.pre.append(h('div', { class: 'muted' }, '… earlier lines not shown'));
       this.append(r.text || '');
-      if (!r.text) this.pre.append(h('div', { class: 'muted log-empty' }, 'The log is empty.'));
+      // Lines written after the reply was made that reached the window before it.
+      const later = earlyLog.take(r.followId).data.join('');
+      this.append(later);
+      if (!r.text && !later) this.pre.append(h('div', { class: 'muted log-empty' }, 'The log is empty.'));
       this.renderStatus();
     } catch (err) {
       toastError(err, 'Cannot read the log');
     }
   }
 
-  /** Text from a log-data event, if it is ours. */
-  receive(followId: string, text: string): void {
-    if (followId !== this.followId) return;
+  /** Text from a log-data event, if it is ours: false when it is not. */
+  receive(followId: string, text: string): boolean {
+    if (followId !== this.followId) return false;
     this.pre.querySelector('.log-empty')?.remove();
     this.append(text);
+    return true;
   }
 
   /** Complete lines are rendered with the timestamp and Sandtray's own tag set apart; a partial last line waits. */

@@ -349,8 +349,9 @@ export class SandboxPage {
     if (this.refreshTimer !== null) clearInterval(this.refreshTimer);
   }
 
-  receiveLog(followId: string, text: string): void {
-    this.log?.receive(followId, text);
+  /** Text for this page's log view; false when the view does not follow that id (yet). */
+  receiveLog(followId: string, text: string): boolean {
+    return this.log?.receive(followId, text) ?? false;
   }
 
   terminalExited(): void {

@@ -4,6 +4,7 @@ import { Terminal, type ITheme } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { call } from '../api.js';
 import { h } from '../dom.js';
+import { earlyTerminal } from '../ui/early.js';
 import { toastError } from '../ui/toast.js';
 
 const LIGHT: ITheme = { background: '#fbfaf8', foreground: '#24292f', cursor: '#2f6f73', selectionBackground: '#2f6f7333', black: '#24292f', brightBlack: '#57606a', blue: '#0969da', green: '#1a7f37', red: '#cf222e', yellow: '#9a6700', magenta: '#8250df', cyan: '#1b7c83', white: '#6e7781', brightWhite: '#8c959f', scrollbarSliderBackground: '#24292f22', scrollbarSliderHoverBackground: '#24292f44', scrollbarSliderActiveBackground: '#24292f55' };
@@ -70,6 +71,9 @@ export class TerminalTab {
       this.id = r.id;
       this.title = r.title;
       this.term.focus();
+      const waiting = earlyTerminal.take(r.id);
+      for (const d of waiting.data) this.receive(d);
+      if (waiting.ended) this.exit(waiting.ended.code);
     } catch (err) {
       this.exited = true;
       this.term.write(`\x1b[31mCannot open a shell: ${(err as Error).message}\x1b[0m\r\n`);

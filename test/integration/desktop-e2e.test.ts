@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import type { Browser, Page } from 'playwright-core';
 import { createServices, type Services } from '../../main/app/services.js';
 import type { Notice } from '../../main/engine/notices.js';
+import type { SandtrayEvent } from '../../main/ipc/contract.js';
 import type { Keyring } from '../../main/secrets/keyring.js';
 import { enginePrompt } from '../../main/secrets/engine-prompt.js';
 import { launchChromium, startBridge, type Bridge } from '../lib/desktop-bridge.js';
@@ -24,6 +25,8 @@ let bridge: Bridge;
 let browser: Browser;
 let page: Page;
 const notices: Notice[] = [];
+/** Every event main sent, in order. */
+const sent: SandtrayEvent[] = [];
 const picked: string[] = [];
 const stored = new Map<string, string>();
 const keyring: Keyring = {
@@ -89,7 +92,10 @@ before(async () => {
   await cli('create', 'builder', '--profile', path.join(PROFILES, 'dev.sandtray'));
 
   services = createServices({
-    emit: (e) => bridge?.emit(e),
+    emit: (e) => {
+      sent.push(e);
+      bridge?.emit(e);
+    },
     notify: (n) => notices.push(n),
     keyring,
     openSystemTerminal: () => '/usr/bin/true',
@@ -205,9 +211,40 @@ test('a terminal tab runs a shell inside; typing a command shows its output', as
   assert.deepEqual(axeFound, []);
 });
 
+test("a shell's first output that reaches the window before the reply naming its tab is shown", async () => {
+  // The reply to "open a shell" is held until the shell has printed, and a moment more for the
+  // page to get that output first: the prompt must still show, not be dropped as for no tab.
+  let openedId = '';
+  bridge.holdReply('terminal-open', async (value) => {
+    openedId = (value as { id: string }).id;
+    for (let i = 0; i < 400 && !sent.some((e) => e.type === 'terminal-data' && e.id === openedId); i++) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 300));
+  });
+  await page.click('#action-shell');
+  await page.waitForSelector('.terminal-host .xterm-screen');
+  await page.waitForFunction(() => document.querySelector('.xterm-rows')?.textContent?.includes('#'), null, { timeout: 30_000 });
+  assert.ok(sent.some((e) => e.type === 'terminal-data' && e.id === openedId), 'the shell printed before its tab knew its id');
+  await page.keyboard.type('echo early-$((2*3))\n');
+  await page.waitForFunction(() => document.querySelector('.xterm-rows')?.textContent?.includes('early-6'), null, { timeout: 15_000 });
+  await page.focus('.tab-close');
+  await page.keyboard.press('Enter');
+  for (let i = 0; i < 100 && services.terminals.count > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(services.terminals.count, 0);
+});
+
 test('the log view follows new lines', async () => {
+  // A line written after main read the log for the view, which reaches the window before the
+  // reply with that read, is shown too: the reply is held until the line was sent.
+  bridge.holdReply('log-follow', async (value) => {
+    const followId = (value as { followId: string }).followId;
+    await cli('exec', 'alpha', '--', 'sh', '-c', 'echo line-before-the-reply >> /proc/1/fd/1');
+    for (let i = 0; i < 400 && !sent.some((e) => e.type === 'log-data' && e.followId === followId && e.text.includes('line-before-the-reply')); i++) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 300));
+  });
   await page.click('.tab:has-text("Log")');
   await page.waitForFunction(() => document.querySelector('#log-text')?.textContent?.includes('running, pid 1 is host pid'), null, { timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelector('#log-text')?.textContent?.includes('line-before-the-reply'), null, { timeout: 10_000 });
+  assert.ok(sent.some((e) => e.type === 'log-data' && e.text.includes('line-before-the-reply')), 'the line came as an event, not in the reply');
   // A line from inside dressed as a lifecycle event, with markup and an escape sequence, shows as
   // the sandbox's own text: marked, never tagged "sandtray", no element made from it.
   await cli('exec', 'alpha', '--', 'sh', '-c', "printf '\\033[2J2030-01-01T00:00:00.000Z sandtray: <img src=x onerror=alert(1)>forged\\n' >> /proc/1/fd/1");

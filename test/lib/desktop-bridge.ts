@@ -11,7 +11,9 @@
 // - `did-finish-load` (main's `loaded` step) is a message the page sends after its load event, so
 //   it reaches main behind the calls the page's scripts made while loading;
 // - a second load of a window's page (a reload) is a new document in the same window (`reset`);
-// - events reach only the windows main trusts, and a page gets them once its script listens.
+// - events reach only the windows main trusts, and a page gets them once its script listens;
+// - replies and events are separate messages: an event main sends after a call's reply may reach
+//   the page first, so the window never depends on that order, and `holdReply` makes a test of it.
 // Each call is judged by main's own frame check (`isTrustedSender`): the bridge reports a page of
 // its own origin as main's renderer file, anything else as what it is.
 import { randomBytes } from 'node:crypto';
@@ -66,6 +68,11 @@ export interface Bridge {
   emit(event: SandtrayEvent): void;
   /** Resolves once at least n pages listen to events. */
   waitForClients(n?: number): Promise<void>;
+  /**
+   * Holds the next reply to `op` until `until` resolves: events main sends meanwhile can reach the
+   * page before the reply, which separate messages may do in any transport.
+   */
+  holdReply(op: string, until: (value: unknown) => Promise<void>): void;
   /** How many calls main refused as not coming from a trusted window. */
   readonly refused: number;
   readonly trust: WindowTrust;
@@ -80,6 +87,7 @@ export async function startBridge(handlers: Handlers, hooks: Partial<WindowHooks
   let nextId = 100;
   let origin = '';
   let refused = 0;
+  const holds = new Map<string, (value: unknown) => Promise<void>>();
   const fileUrl = rendererUrl();
   const trust = new WindowTrust(fileUrl);
   const steps = windowSteps(trust, { release: () => undefined, ...hooks });
@@ -110,8 +118,11 @@ export async function startBridge(handlers: Handlers, hooks: Partial<WindowHooks
       }
       // The sender check runs synchronously in dispatch, so the order of handling is the order checked.
       const pending = dispatch(msg.op, msg.payload, senderOf(req, w));
-      void pending.then((env) => {
+      const hold = typeof msg.op === 'string' ? holds.get(msg.op) : undefined;
+      if (hold) holds.delete(msg.op as string);
+      void pending.then(async (env) => {
         if (!env.ok && env.error.code === 'FORBIDDEN') refused += 1;
+        if (hold && env.ok) await hold(env.value).catch(() => undefined);
         reply(env);
       });
     };
@@ -209,6 +220,9 @@ export async function startBridge(handlers: Handlers, hooks: Partial<WindowHooks
       const count = (): number => all().reduce((k, w) => k + w.events.size, 0);
       for (let i = 0; i < 400 && count() < n; i++) await new Promise((r) => setTimeout(r, 25));
       if (count() < n) throw new Error('the page never connected to the bridge');
+    },
+    holdReply(op, until) {
+      holds.set(op, until);
     },
     get refused() {
       return refused;
