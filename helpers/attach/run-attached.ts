@@ -47,7 +47,7 @@ export function stdioRelay(fd: number): 'ignore' | 'pipe' {
 }
 
 /** After the process exited, output still arriving from something it left running is relayed until this long a pause. */
-const QUIET_AFTER_EXIT_MS = 250;
+const QUIET_AFTER_EXIT_MS = 500;
 
 /**
  * Runs argv with our stdio and returns its exit code. With a terminal on stdin and stdout, the
@@ -168,13 +168,14 @@ export async function relayChild(child: ChildProcess, how: Relays, forward: (sig
   const stopInput = how[0] === 'pipe' && child.stdin ? relayInput(ourStream(0) as Readable, child.stdin) : () => undefined;
   if (how[0] !== 'pipe') child.stdin?.end();
   const outputs: Promise<void>[] = [];
+  const targets: Writable[] = [];
   let lastData = Date.now();
   const seen = (): void => {
     lastData = Date.now();
   };
-  if (how[1] === 'pipe' && child.stdout) outputs.push(relayOutput(child.stdout, ourStream(1) as Writable, seen));
+  if (how[1] === 'pipe' && child.stdout) outputs.push(relayOutput(child.stdout, targets[targets.push(ourStream(1) as Writable) - 1]!, seen));
   else child.stdout?.resume();
-  if (how[2] === 'pipe' && child.stderr) outputs.push(relayOutput(child.stderr, ourStream(2) as Writable, seen));
+  if (how[2] === 'pipe' && child.stderr) outputs.push(relayOutput(child.stderr, targets[targets.push(ourStream(2) as Writable) - 1]!, seen));
   else child.stderr?.resume();
 
   const { code, signal } = await exited;
@@ -187,20 +188,32 @@ export async function relayChild(child: ChildProcess, how: Relays, forward: (sig
   }
   // Normally the pipes reach their end right after the exit, once what is left in them is read.
   // A process the command left running inside may hold them open: relay what it writes until it
-  // pauses, then let go.
+  // pauses, then let go. A pause is only counted while nothing waits: not while our own reader is
+  // slow (the relay holds data it cannot write yet, so it reads no more), and not when this process
+  // was kept from running (the quiet timer is then checked again after the event loop has read what
+  // became readable meanwhile).
   seen();
   await new Promise<void>((resolve) => {
     let timer: NodeJS.Timeout | null = null;
-    const check = (): void => {
-      const idle = Date.now() - lastData;
-      if (idle >= QUIET_AFTER_EXIT_MS) resolve();
-      else timer = setTimeout(check, QUIET_AFTER_EXIT_MS - idle);
-    };
-    void Promise.all(outputs).then(() => {
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
       if (timer) clearTimeout(timer);
       resolve();
-    });
-    check();
+    };
+    const arm = (ms: number): void => {
+      timer = setTimeout(() => setImmediate(check), ms);
+    };
+    const check = (): void => {
+      if (done) return;
+      if (targets.some((t) => t.writableNeedDrain)) seen();
+      const idle = Date.now() - lastData;
+      if (idle >= QUIET_AFTER_EXIT_MS) finish();
+      else arm(QUIET_AFTER_EXIT_MS - idle);
+    };
+    void Promise.all(outputs).then(finish);
+    arm(QUIET_AFTER_EXIT_MS);
   });
   child.stdout?.destroy();
   child.stderr?.destroy();
@@ -250,8 +263,11 @@ function relayInput(from: Readable, to: Writable): () => void {
 /** Copies the child's output to ours as it comes; resolves at its end. A closed reader of ours ends the copy. */
 function relayOutput(from: Readable, to: Writable, seen: () => void): Promise<void> {
   return new Promise<void>((resolve) => {
-    from.on('data', seen);
     from.pipe(to, { end: false });
+    // After pipe's own listener: a write to a pipe or file is synchronous and may have waited for
+    // our reader, so the data counts as seen once it is written, not when it was read.
+    from.on('data', seen);
+    to.on('drain', seen);
     // Our reader went away (EPIPE): stop reading, so the process inside gets EPIPE/SIGPIPE too.
     to.on('error', () => {
       from.unpipe(to);
