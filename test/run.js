@@ -72,7 +72,10 @@ const env = {
   XDG_STATE_HOME: path.join(xdg, 'state'),
   SANDTRAY_TEST_XDG: xdg,
 };
-const res = spawnSync(process.execPath, ['--test', '--test-force-exit', '--test-reporter=spec', ...files], {
+// Every test is bounded too (a test's own `timeout` option takes precedence): one that hangs fails
+// alone, named, instead of stopping the whole run.
+const TEST_LIMIT_MS = 10 * 60_000;
+const res = spawnSync(process.execPath, ['--test', '--test-force-exit', `--test-timeout=${TEST_LIMIT_MS}`, '--test-reporter=spec', ...files], {
   stdio: 'inherit', cwd: root, timeout: LIMIT_MS, killSignal: 'SIGKILL', env,
 });
 fs.rmSync(xdg, { recursive: true, force: true });

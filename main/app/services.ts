@@ -23,6 +23,8 @@ export interface ServiceOptions {
   openSystemTerminal?(argv: string[]): string;
   /** Seconds a VPN may take to come up before the user is told (default 60). */
   vpnUpGraceSec?: number;
+  /** Period of the listing that catches what no event reported (default 30 s). */
+  feedPollMs?: number;
   /** The desktop's file chooser for a VPN configuration (the window's "Import VPN..."); null when cancelled. */
   pickVpnFile?(): Promise<string | null>;
 }
@@ -52,7 +54,7 @@ export function createServices(opts: ServiceOptions): Services {
     for (const n of vpnDropNotices(u.previous, u.sandboxes)) opts.notify(n);
     checkVpnUp(u.sandboxes);
     opts.onSandboxes?.(u);
-  });
+  }, undefined, opts.feedPollMs);
   // A tunnel that never comes up changes nothing on disk once it gave up retrying: a timer asks too.
   const toldNeverUp = new Set<string>();
   const seenUp = new Set<string>();

@@ -25,7 +25,8 @@ export class SandboxFeed {
   private watchers: Watcher[] = [];
   private poll: NodeJS.Timeout | null = null;
 
-  constructor(private readonly onUpdate: (u: FeedUpdate) => void, private readonly paths: Paths = sandtrayPaths()) {}
+  /** pollMs: the safety net's period; every change arrives as an event long before it. */
+  constructor(private readonly onUpdate: (u: FeedUpdate) => void, private readonly paths: Paths = sandtrayPaths(), private readonly pollMs = 30_000) {}
 
   get sandboxes(): SandboxSummary[] {
     return this.current;
@@ -43,7 +44,7 @@ export class SandboxFeed {
       }, { paths: this.paths, onChange: () => this.schedule() }),
     );
     // A safety net only: every change above arrives as an event.
-    this.poll = setInterval(() => this.refresh(), 30_000);
+    this.poll = setInterval(() => this.refresh(), this.pollMs);
     this.poll.unref();
   }
 

@@ -1,27 +1,32 @@
-// The tray follows state changes made anywhere within 200 ms, driven by events: a start and a stop
-// from the CLI in another process, and a sandbox's pid 1 killed from outside (which is also reported).
+// The tray follows state changes made anywhere, driven by events: a start and a stop from the CLI in
+// another process, and a sandbox's pid 1 killed from outside (which is also reported). The feed's
+// safety-net listing is set to an hour, so only an event can bring a change within a test, and the
+// update that shows it carries the engine's state event. How quickly is measured in the benchmark
+// (`npm run bench`: monitor latency), never here.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createServices, type Services } from '../../main/app/services.js';
 import type { Notice } from '../../main/engine/notices.js';
 import { trayModel, findItem, type TrayModel } from '../../main/tray/model.js';
+import type { StateEvent } from '../../helpers/api/index.js';
 import { sandtrayEnv, type Env } from '../lib/sandtray.js';
 
-const LIMIT_MS = 200;
+/** Longer than any test here: a change the tray shows came from an event. */
+const POLL_MS = 3_600_000;
 
 let e: Env;
 let services: Services;
 let model: TrayModel;
 const notices: Notice[] = [];
-const changes: { at: number; model: TrayModel }[] = [];
+const changes: { model: TrayModel; events: StateEvent[]; notices: number }[] = [];
 
-/** Resolves with the time the tray model first satisfied pred. */
-async function when(pred: (m: TrayModel) => boolean, timeoutMs = 15_000): Promise<number> {
+/** Resolves with the first update whose tray model satisfied pred. */
+async function when(pred: (m: TrayModel) => boolean, timeoutMs = 30_000): Promise<{ model: TrayModel; events: StateEvent[]; notices: number }> {
   const start = Date.now();
   for (;;) {
     const hit = changes.find((c) => pred(c.model));
-    if (hit) return hit.at;
+    if (hit) return hit;
     if (Date.now() - start > timeoutMs) assert.fail(`the tray never reached the expected state; last: ${JSON.stringify(model.items.map((i) => i.kind !== 'separator' && i.label))}`);
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -40,10 +45,12 @@ before(async () => {
     emit: () => undefined,
     notify: (n) => notices.push(n),
     keyring: { get: async () => null, set: async () => undefined, remove: async () => false },
+    // Called after the update's notices were sent: notices.length is what this update added to.
     onSandboxes: (u) => {
       model = trayModel({ sandboxes: u.sandboxes });
-      changes.push({ at: Date.now(), model });
+      changes.push({ model, events: u.events, notices: notices.length });
     },
+    feedPollMs: POLL_MS,
   });
   services.feed.start();
   model = trayModel({ sandboxes: services.feed.sandboxes });
@@ -55,39 +62,44 @@ after(async () => {
   await e?.cleanup();
 });
 
-test('a start from the CLI shows in the tray within 200 ms', async () => {
+/** The update names the sandbox's change of state: it came from the engine's event. */
+function fromEvent(hit: { events: StateEvent[] }, name: string, state: string): void {
+  assert.ok(hit.events.some((ev) => ev.name === name && ev.state === state), `the update carried no event for ${name} ${state}: ${JSON.stringify(hit.events)}`);
+}
+
+test('a start from the CLI shows in the tray, brought by its event', async () => {
   changes.length = 0;
   await e.ok(['start', 'live']);
-  const exited = Date.now();
   const seen = await when((m) => statusOf(m, 'live') === 'live — ● Running');
-  assert.ok(seen - exited <= LIMIT_MS, `seen ${seen - exited} ms after the CLI returned`);
+  fromEvent(seen, 'live', 'RUNNING');
   assert.equal(changes.at(-1)!.model.icon, 'running');
 });
 
-test('pid 1 killed from outside: the tray shows it stopped within 200 ms and a notice says so', async () => {
+test('pid 1 killed from outside: the tray shows it stopped and a notice says so', async () => {
   changes.length = 0;
+  notices.length = 0;
   const info = JSON.parse(await e.ok(['info', 'live', '--json'])) as { pid: number };
-  const killed = Date.now();
   process.kill(info.pid, 'SIGKILL');
   const seen = await when((m) => statusOf(m, 'live') === 'live — ○ Stopped');
-  assert.ok(seen - killed <= LIMIT_MS, `seen ${seen - killed} ms after the kill`);
-  for (let i = 0; i < 20 && !notices.length; i++) await new Promise((r) => setTimeout(r, 10));
+  fromEvent(seen, 'live', 'STOPPED');
+  // The notice is sent with the update that carries the event, before the tray hears of it.
+  assert.equal(seen.notices, 1);
   assert.equal(notices.length, 1);
   assert.equal(notices[0]!.title, 'live stopped unexpectedly');
   assert.match(notices[0]!.body, /killed by signal 9|pid 1 is gone/);
 });
 
-test('a stop from the CLI shows within 200 ms and is not reported as unexpected', async () => {
+test('a stop from the CLI shows, and is not reported as unexpected', async () => {
   await e.ok(['stop', 'live']).catch(() => undefined); // clears the leftovers of the kill
   await e.ok(['start', 'live']);
   await when((m) => statusOf(m, 'live') === 'live — ● Running');
   changes.length = 0;
   notices.length = 0;
   await e.ok(['stop', 'live']);
-  const exited = Date.now();
   const seen = await when((m) => statusOf(m, 'live') === 'live — ○ Stopped' && m.icon === 'idle');
-  assert.ok(seen - exited <= LIMIT_MS, `seen ${seen - exited} ms after the CLI returned`);
-  await new Promise((r) => setTimeout(r, 100));
+  fromEvent(seen, 'live', 'STOPPED');
+  // Any notice for this stop would have been sent with the update that carried its event.
+  assert.equal(seen.notices, 0);
   assert.deepEqual(notices, []);
 });
 
