@@ -145,7 +145,10 @@ export function buildPlan(name: string, profile: Profile, inputs: PlanInputs, fa
     // Kernel keys are not namespaced: /proc/keys would list the owner's key descriptions (their
     // contents stay out of reach: the filter refuses keyctl). Nesting profiles keep /proc whole,
     // since the kernel lets a nested sandbox mount its own /proc only when no file of it is covered.
-    ...(profile.nesting ? [] : [{ op: 'ro-bind' as const, source: '/dev/null', target: '/proc/keys', why: "hides the owner's kernel key descriptions" }]),
+    ...(profile.nesting ? [] : [
+      { op: 'ro-bind' as const, source: '/dev/null', target: '/proc/keys', why: "hides the owner's kernel key descriptions" },
+      { op: 'ro-bind' as const, source: '/dev/null', target: '/proc/key-users', why: "hides how many kernel keys the owner holds" },
+    ]),
     { op: 'dev', target: '/dev', why: 'minimal /dev with a private devpts' },
     { op: 'tmpfs', target: '/tmp', why: 'private /tmp' },
     { op: 'tmpfs', target: '/run', why: 'private /run' },

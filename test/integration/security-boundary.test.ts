@@ -221,22 +221,30 @@ test('the owner\'s kernel keyrings stay outside: attached processes start in a s
     syscall(${keyctl}, 5, $id, 0x3f000000) == 0 or die "setperm: $!";
     open(my $k, '<', '/proc/keys') or die; my $seen = grep { /sandtray-owner-canary/ } <$k>; close $k;
     print "owner-sees=$seen\n";
+    open(my $u, '<', '/proc/key-users') or die; my $me = $<; my $mine = grep { /^\\s*$me:/ } <$u>; close $u;
+    print "owner-key-users=$mine\n";
     exec { $ARGV[0] } @ARGV;`;
-  const probe = `hostname; grep -c sandtray-owner-canary /proc/keys 2>&1; perl -e 'print syscall(${keyctl}, 0, -3, 0) < 0 ? "keyctl=" . ($! + 0) : "keyctl-ok", "\\n"'`;
+  const probe = `hostname; grep -c sandtray-owner-canary /proc/keys 2>&1; if k=$(cat /proc/key-users 2>/dev/null); then echo key-users=$(printf '%s\\n' "$k" | grep -c :); else echo key-users=hidden; fi; perl -e 'print syscall(${keyctl}, 0, -3, 0) < 0 ? "keyctl=" . ($! + 0) : "keyctl-ok", "\\n"'`;
   const cli = `${process.execPath} ${path.join(process.cwd(), 'bin', 'sandtray.js')}`;
   const both = `${cli} exec plain -- /bin/sh -c "$1"; echo ---; ${cli} exec nest -- /bin/sh -c "$1"`;
   const r = await execa('perl', ['-e', owner, '/bin/sh', '-c', both, 'sh', probe], { env: e.env, extendEnv: false, reject: false });
   assert.match(r.stdout, /^owner-sees=1$/m, `positive control: the owner possesses and sees the key (${r.stderr})`);
+  // Outside, /proc/key-users has a line for the owner, with how many keys it holds.
+  assert.match(r.stdout, /^owner-key-users=1$/m, 'positive control: the owner sees its own line of key counts');
   const [plain, nest] = r.stdout.split('---\n').map((x) => x.split('\n'));
-  // A default sandbox: /proc/keys is hidden, keyctl refused.
-  assert.equal(plain![1], 'plain', r.stderr);
-  assert.match(plain![2]!, /Permission denied|^0$/);
-  assert.equal(plain![3], 'keyctl=1');
+  // A default sandbox (after the two lines of the control): /proc/keys is hidden, keyctl refused.
+  assert.equal(plain![2], 'plain', r.stderr);
+  assert.match(plain![3]!, /Permission denied|^0$/);
+  // ... and so are the owner's key counts.
+  assert.match(plain![4]!, /^key-users=(hidden|0)$/);
+  assert.equal(plain![5], 'keyctl=1');
   // A nesting sandbox keeps /proc whole: the key is not listed, so the process does not possess
   // the owner's session keyring; keyctl is refused there too.
   assert.equal(nest![0], 'nest', r.stderr);
   assert.equal(nest![1], '0');
-  assert.equal(nest![2], 'keyctl=1');
+  // The counts are there where /proc is whole, as outside: what the default sandbox hides.
+  assert.match(nest![2]!, /^key-users=[1-9]\d*$/);
+  assert.equal(nest![3], 'keyctl=1');
 });
 
 /** Host pids whose command line contains needle (any user's, as `ps` shows them). */
