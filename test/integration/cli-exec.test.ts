@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { BIN, sandtrayEnv } from '../lib/sandtray.js';
 
 const e = sandtrayEnv('cli-exec');
@@ -25,25 +25,49 @@ test('exec -w runs the command in that folder inside; a relative one is wrong us
   assert.match(gone.stderr, /working directory \/no\/such\/dir/);
 });
 
-test('exec --env-file: NAME=VALUE lines reach the command, on no command line; --env wins', async () => {
+test('exec --env-file: NAME=VALUE lines reach the command, on no command line; --env wins', { timeout: 120_000 }, async () => {
   const marker = `marker-${process.pid}-${Date.now()}`;
+  // On the command line on purpose (the shell's $0): the control that the scan below sees the
+  // processes of this exec at all.
+  const shown = `shown${process.pid}x${Date.now()}`;
   const file = path.join(e.dir, 'vars.env');
   fs.writeFileSync(file, `# settings\nA=1\nSECRET=${marker}\nB=file\n`, { mode: 0o600 });
-  const child = execa(process.execPath, [BIN, 'exec', 'box', '--env-file', file, '-e', 'B=flag', '--', 'sh', '-c', 'sleep 1; echo "$A $SECRET $B"'], { env: e.env, extendEnv: false, reject: false, stdin: 'ignore' });
-  await new Promise((r) => setTimeout(r, 600));
-  const onArgv: string[] = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(marker)) onArgv.push(d);
-    } catch {
-      // gone, or not ours
+  // The command says it runs, then waits for a line on its input: the scan happens while every
+  // process of the exec is there, however slow the machine.
+  const child = spawn(process.execPath, [BIN, 'exec', 'box', '--env-file', file, '-e', 'B=flag', '--', 'sh', '-c', 'echo ready; read go; echo "$A $SECRET $B"', shown], { env: e.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += String(d)));
+  child.stderr.on('data', (d) => (err += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  let ended = false;
+  void exited.then(() => (ended = true));
+  try {
+    for (const deadline = Date.now() + 60_000; !/^ready$/m.test(out) && !ended && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+    assert.match(out, /^ready$/m, `the command did not start: ${err}`);
+    const onArgv = (s: string): string[] => {
+      const found: string[] = [];
+      for (const d of fs.readdirSync('/proc')) {
+        if (!/^\d+$/.test(d)) continue;
+        try {
+          if (fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(s)) found.push(d);
+        } catch {
+          // gone, or not ours
+        }
+      }
+      return found;
+    };
+    assert.notDeepEqual(onArgv(shown), [], 'the scan sees the running command (control)');
+    assert.deepEqual(onArgv(marker), [], 'the value is on no command line');
+    child.stdin.end('go\n');
+    assert.equal(await exited, 0, err);
+  } finally {
+    if (!ended) {
+      child.stdin.end();
+      child.kill('SIGTERM');
     }
   }
-  const r = await child;
-  assert.equal(r.exitCode, 0, String(r.stderr));
-  assert.equal(String(r.stdout).trim(), `1 ${marker} flag`);
-  assert.deepEqual(onArgv, [], 'the value is on no command line');
+  assert.equal(out.trim(), `ready\n1 ${marker} flag`);
   const bad = path.join(e.dir, 'bad.env');
   fs.writeFileSync(bad, 'A=1\nnonsense\n');
   const refused = await e.run(['exec', 'box', '--env-file', bad, '--', 'true']);

@@ -22,7 +22,7 @@ function writeRecord(name: string): void {
   fs.writeFileSync(path.join(sandboxes, name, 'sandbox.json'), JSON.stringify({ apiVersion: 'sandtray/v1', name, profiles: [], overrides: null, createdAt: new Date().toISOString() }), { mode: 0o600 });
 }
 
-test('the feed survives folders that appear and vanish, and still sees what comes after', { timeout: 120_000 }, async () => {
+test('the feed survives folders that appear and vanish, and still sees what comes after', { timeout: 180_000 }, async () => {
   const uncaught: unknown[] = [];
   const onUncaught = (err: unknown): void => void uncaught.push(err);
   process.on('uncaughtException', onUncaught);
@@ -30,8 +30,10 @@ test('the feed survives folders that appear and vanish, and still sees what come
   const feed = new SandboxFeed((u) => {
     for (const s of u.sandboxes) seen.add(s.name);
   }, paths);
+  // A bound for a positive condition (met as soon as the feed reports it): generous, for a loaded machine.
   const waitSeen = async (name: string): Promise<boolean> => {
-    for (let i = 0; i < 400 && !seen.has(name); i++) await new Promise((r) => setTimeout(r, 25));
+    const deadline = Date.now() + 30_000;
+    while (!seen.has(name) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     return seen.has(name);
   };
   try {

@@ -25,7 +25,7 @@ function childrenOf(pid: number): number[] {
   return out;
 }
 
-test('no descriptor or process is left behind after 20 start/stop cycles', async () => {
+test('no descriptor or process is left behind after 20 start/stop cycles', { timeout: 300_000 }, async () => {
   Object.assign(process.env, e.env);
   const { createSandbox } = await import('../../helpers/lifecycle/create.js');
   const { startSandbox } = await import('../../helpers/lifecycle/start.js');
@@ -46,9 +46,15 @@ test('no descriptor or process is left behind after 20 start/stop cycles', async
     await stopSandbox(name, { timeoutSec: 5 });
     assert.equal(sandboxState(name).state, 'STOPPED');
   }
-  // Give the event loop a moment to reap exited children.
-  await new Promise((r) => setTimeout(r, 200));
-  assert.equal(openFds(), fdsBefore, 'descriptors of this process');
-  assert.equal(childrenOf(process.pid).length, childrenBefore, 'child processes (zombies included)');
+  // Exited children are reaped, and their pipes closed, by the event loop some time after the stop
+  // returns; how long that takes depends on the machine's load. Wait for it (bounded), then check.
+  // Fewer than the baseline is fine (the baseline may still hold a pipe of the warm-up's last
+  // child); a leak is more, and 20 cycles make even one descriptor per cycle plain.
+  const settled = (): boolean => openFds() <= fdsBefore && childrenOf(process.pid).length <= childrenBefore;
+  for (const deadline = Date.now() + 10_000; !settled() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+  const fdsAfter = openFds();
+  const childrenAfter = childrenOf(process.pid).length;
+  assert.ok(fdsAfter <= fdsBefore, `descriptors of this process: ${fdsAfter} after the cycles, ${fdsBefore} before`);
+  assert.ok(childrenAfter <= childrenBefore, `child processes (zombies included): ${childrenAfter} after the cycles, ${childrenBefore} before`);
   assert.deepEqual(pidsWithMarker(`SANDTRAY_NAME=${name}`), [], 'no process of the sandbox survives');
 });

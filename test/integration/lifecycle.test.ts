@@ -117,25 +117,40 @@ test('run executes one command in a throw-away sandbox and passes the exit code'
   assert.equal((await listed()).filter((s) => s.name.startsWith('run-')).length, 0, 'nothing left behind');
 });
 
-test('wait and monitor follow state changes', async () => {
-  await e.ok(['create', 'watched']);
+test('wait and monitor follow state changes', { timeout: 150_000 }, async () => {
   const monitor = spawn(process.execPath, [BIN, 'monitor', '^watched$'], { env: e.env, stdio: ['ignore', 'pipe', 'inherit'] });
   let lines = '';
   monitor.stdout.on('data', (d) => (lines += String(d)));
-  await sleep(300);
-  const waiter = e.run(['wait', 'watched', '--state', 'RUNNING', '--timeout', '20']);
-  await sleep(100);
-  await e.ok(['start', 'watched']);
-  assert.equal((await waiter).exitCode, 0);
-  await e.ok(['stop', 'watched']);
-  const timeout = await e.run(['wait', 'watched', '--state', 'RUNNING', '--timeout', '0.3']);
-  assert.notEqual(timeout.exitCode, 0);
-  assert.match(timeout.stderr, /did not reach RUNNING/);
-  for (let i = 0; i < 200 && !/watched STOPPED/.test(lines); i++) await sleep(50);
-  monitor.kill('SIGTERM');
-  assert.match(lines, /watched RUNNING/);
-  assert.match(lines, /watched STOPPED/);
-  assert.ok(lines.indexOf('watched RUNNING') < lines.lastIndexOf('watched STOPPED'));
+  /** Waits (bounded) until monitor has printed a line matching re at or after offset from. */
+  const printed = async (re: RegExp, from: number, ms: number): Promise<boolean> => {
+    for (const deadline = Date.now() + ms; !re.test(lines.slice(from)) && Date.now() < deadline && monitor.exitCode === null; ) await sleep(50);
+    return re.test(lines.slice(from));
+  };
+  try {
+    // Ready when monitor reports the sandbox being made: it prints nothing at start, and a sandbox
+    // made before its watches were set is not reported (until the slow safety poll), so each try
+    // makes it anew (bounded). Only then is the start below sure to be seen.
+    let ready = false;
+    for (let i = 0; i < 10 && !ready; i++) {
+      if (await stateOf('watched')) await e.ok(['delete', 'watched']);
+      const from = lines.length;
+      await e.ok(['create', 'watched']);
+      ready = await printed(/watched STOPPED/, from, 3_000);
+    }
+    assert.ok(ready, `monitor reported none of the creations of the sandbox: ${lines}`);
+    const from = lines.length;
+    const waiter = e.run(['wait', 'watched', '--state', 'RUNNING', '--timeout', '60']);
+    await sleep(100);
+    await e.ok(['start', 'watched']);
+    assert.equal((await waiter).exitCode, 0);
+    await e.ok(['stop', 'watched']);
+    const timeout = await e.run(['wait', 'watched', '--state', 'RUNNING', '--timeout', '0.3']);
+    assert.notEqual(timeout.exitCode, 0);
+    assert.match(timeout.stderr, /did not reach RUNNING/);
+    assert.ok(await printed(/watched RUNNING[^]*watched STOPPED/, from, 30_000), `monitor reported the start, then the stop: ${lines}`);
+  } finally {
+    monitor.kill('SIGTERM');
+  }
   await e.ok(['delete', 'watched']);
 });
 

@@ -36,7 +36,7 @@ function pastaPids(h: TestHost, pid: number): number[] {
   }).map(Number);
 }
 
-describe('network mode nat', { timeout: 180_000 }, () => {
+describe('network mode nat', { timeout: 300_000 }, () => {
   let h: TestHost;
   let nat = '';
   let natlo = '';
@@ -77,13 +77,15 @@ describe('network mode nat', { timeout: 180_000 }, () => {
     const hostAddrs = globals6(await h.sh('ip -o -6 addr'));
     assert.deepEqual(globals6(await h.sh('ip -o -6 addr show dev th0')), [`${TEST_HOST.address6}/64`]);
     // Positive control: pasta without Sandtray's addresses gives a namespace the host's address.
+    // Both waits are for positive conditions, bounded (600 tries each) and generous for a loaded
+    // machine; the namespace outlives them (killed at the end).
     const copied = globals6(await h.sh([
-      'unshare --user --map-root-user --net sleep 30 & ns=$!',
-      'i=0; until [ -e /proc/$ns/ns/net ] && [ "$(readlink /proc/$ns/ns/net)" != "$(readlink /proc/self/ns/net)" ]; do i=$((i+1)); [ $i -lt 100 ] || exit 1; sleep 0.05; done',
+      'unshare --user --map-root-user --net sleep 300 & ns=$!',
+      'i=0; until [ -e /proc/$ns/ns/net ] && [ "$(readlink /proc/$ns/ns/net)" != "$(readlink /proc/self/ns/net)" ]; do i=$((i+1)); [ $i -lt 600 ] || { echo "positive control: the namespace of unshare did not appear" >&2; kill $ns; exit 1; }; sleep 0.05; done',
       'pasta --config-net -t none -u none -T none -U none --quiet --foreground --netns /proc/$ns/ns/net --userns /proc/$ns/ns/user & p=$!',
-      'i=0; until nsenter -t $ns -U -n --preserve-credentials ip -o -6 addr | grep -q "scope global"; do i=$((i+1)); [ $i -lt 100 ] || break; sleep 0.05; done',
+      'i=0; until nsenter -t $ns -U -n --preserve-credentials ip -o -6 addr | grep -q "scope global"; do i=$((i+1)); [ $i -lt 600 ] || { echo "positive control: plain pasta gave the namespace no global IPv6 address: $(nsenter -t $ns -U -n --preserve-credentials ip -o -6 addr)" >&2; kill $p $ns; exit 1; }; sleep 0.05; done',
       'nsenter -t $ns -U -n --preserve-credentials ip -o -6 addr; kill $p $ns',
-    ].join('\n')));
+    ].join('\n'), 120_000));
     assert.deepEqual(copied, [`${TEST_HOST.address6}/64`], 'pasta copies the host address by default');
     // The sandbox: its fixed address only, and its route through the fixed gateway.
     const inside = await h.ok(['exec', 'n1', '--', 'ip', '-o', '-6', 'addr']);

@@ -7,9 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { sandtrayEnv, writeProfile, type Env } from '../lib/sandtray.js';
 import { startKeyring, type Keyring } from '../lib/keyring.js';
-import { labLog, startOvpnServer, stopAllLab, type OvpnServer } from '../lib/vpn-lab.js';
+import { labLog, startOvpnServer, stopAllLab, until, type OvpnServer } from '../lib/vpn-lab.js';
 import { vpnStatus, waitVpn } from '../lib/vpn-wait.js';
-import { helper } from '../lib/vpn-capture.js';
+import { helper, running } from '../lib/vpn-capture.js';
 
 function processesMentioning(marker: string): string[] {
   const out: string[] = [];
@@ -100,18 +100,16 @@ describe('bad VPN configurations', { timeout: 300_000 }, () => {
     assert.match(String(st.message), /authentication failed: the server refused the user name or password/);
     assert.match(String(st.message), /sandtray secret set wrong password/);
     const client = helper(e, 'wrong', 'openvpn');
-    // No retry storm: the client gave up after one refusal and stays down.
+    const attempts = (): number => labLog(server.ns, 'openvpn.log').split('\n').filter((l) => /TLS Auth Error|verification failed/i.test(l)).length - before;
+    // What must happen, waited for (bounded): the client exits, and the server logged the refusal.
+    await until(() => !running(client), 30_000, 'the OpenVPN client to exit after the refusal');
+    await until(() => attempts() >= 1, 30_000, `the server to log the refused attempt: ${labLog(server.ns, 'openvpn.log').slice(-1000)}`);
+    // What must not happen: a second attempt (the agent starting the client again, a retry storm).
+    // Something that does not happen can only be shown by giving it a fixed time to happen; the
+    // client's own retry would come within seconds of the refusal.
     await sleep(6000);
     assert.equal((await vpnStatus(e, 'wrong')).state, 'failed');
-    let alive = true;
-    try {
-      process.kill(client.pid, 0);
-    } catch {
-      alive = false;
-    }
-    assert.equal(alive, false, 'the OpenVPN client exited');
-    const attempts = labLog(server.ns, 'openvpn.log').split('\n').filter((l) => /TLS Auth Error|verification failed/i.test(l)).length - before;
-    assert.ok(attempts >= 1 && attempts <= 2, `one refused attempt at the server, saw ${attempts}`);
+    assert.ok(attempts() <= 2, `one refused attempt at the server, saw ${attempts()}`);
     const human = await e.run(['vpn', 'status', 'wrong']);
     assert.equal(human.exitCode, 1);
     assert.match(human.stdout, /State: +failed/);

@@ -43,8 +43,17 @@ describe('WireGuard sandboxes', { timeout: 300_000 }, () => {
     const mon = execa(process.execPath, [BIN, 'monitor', '--json'], { env: e.env, extendEnv: false, reject: false, buffer: false });
     let monOut = '';
     mon.stdout!.on('data', (d: Buffer) => (monOut += d.toString()));
-    await new Promise((r) => setTimeout(r, 300));
     try {
+      // Ready when monitor reports a probe sandbox made after it started (it prints nothing at
+      // start, and one made before its watches were set is not reported): only then is the
+      // tunnel's first change below sure to be seen. Each try makes the probe anew (bounded).
+      let ready = false;
+      for (let i = 0; i < 10 && !ready; i++) {
+        await e.ok(['create', 'monprobe']);
+        ready = await until(() => /"name":"monprobe"/.test(monOut), 3_000, '').then(() => true, () => false);
+        await e.ok(['delete', 'monprobe']);
+      }
+      assert.ok(ready, `monitor reported none of the probe sandboxes made after it started: ${monOut}`);
       await e.ok(['start', 'homewg']);
       const st = await waitVpn(e, 'homewg', 'connected');
       assert.deepEqual(st['addresses'], ['198.19.9.2/24']);
@@ -59,9 +68,9 @@ describe('WireGuard sandboxes', { timeout: 300_000 }, () => {
       const human = await e.ok(['vpn', 'status', 'homewg']);
       assert.match(human, /State: +connected/);
       assert.match(human, /Traffic: +in [1-9]/);
-      await until(() => /"vpn":\{"state":"connected"/.test(monOut), 10_000, `monitor to report the tunnel: ${monOut}`);
+      await until(() => /"vpn":\{"state":"connected"/.test(monOut), 30_000, `monitor to report the tunnel: ${monOut}`);
       await e.ok(['stop', 'homewg']);
-      await until(() => /"vpn":\{"state":"down"/.test(monOut), 10_000, `monitor to report the tunnel down: ${monOut}`);
+      await until(() => /"vpn":\{"state":"down"/.test(monOut), 30_000, `monitor to report the tunnel down: ${monOut}`);
       assert.equal((await vpnStatus(e, 'homewg')).state, 'down');
     } finally {
       mon.kill('SIGTERM');
@@ -77,7 +86,7 @@ describe('WireGuard sandboxes', { timeout: 300_000 }, () => {
     const init = (JSON.parse(await e.ok(['info', 'homewg', '--json'])) as { pid: number }).pid;
     process.kill(init, 'SIGKILL');
     const alive = () => helpers.filter(running);
-    await until(() => alive().length === 0, 10_000, `helpers still running: ${JSON.stringify(alive())}`);
+    await until(() => alive().length === 0, 30_000, `helpers still running: ${JSON.stringify(alive())}`);
   });
 
   it('delete forgets the keys and the imported files; the same name imports again', async () => {

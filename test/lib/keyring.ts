@@ -30,7 +30,8 @@ export async function startKeyring(): Promise<Keyring> {
   const child: ResultPromise = execa('dbus-run-session', ['--', 'sh', '-c', script], { env, extendEnv: false, input: `${unlock}\n`, reject: false, buffer: false, stderr: 'ignore' });
   const [address, pid] = await new Promise<[string, number]>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error('gnome-keyring did not start within 15 s')), 15_000);
+    // A bound for a positive condition (met as soon as the keyring is up): generous, for a loaded machine.
+    const timer = setTimeout(() => reject(new Error('gnome-keyring did not start within 60 s')), 60_000);
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (d: string) => {
       out += d;

@@ -55,6 +55,13 @@ export interface ServerNs {
   stop(): Promise<void>;
 }
 
+/**
+ * How long a lab process may take to come up. Only a bound for a positive condition (it is met
+ * as soon as the process is ready), so it is generous: on a loaded machine starting a namespace,
+ * pasta, openvpn or wireguard-go can take many seconds.
+ */
+const START_MS = 60_000;
+
 const procs: ResultPromise[] = [];
 const dirs: string[] = [];
 
@@ -70,7 +77,7 @@ export async function serverNs(label: string, link: string, forward: { tcp?: num
   dirs.push(dir);
   const holder = track(execa('unshare', ['--user', '--map-root-user', '--net', '--mount', '--', 'sh', '-c', 'ip link set lo up; mount -t tmpfs lab /var; mkdir -p /var/run/wireguard; echo ready; exec sleep 3600'], { reject: false, buffer: false, stdin: 'ignore', stderr: 'inherit' }));
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('server namespace did not start')), 10_000);
+    const t = setTimeout(() => reject(new Error(`server namespace did not start within ${START_MS / 1000} s`)), START_MS);
     holder.stdout!.on('data', () => {
       clearTimeout(t);
       resolve();
@@ -86,7 +93,7 @@ export async function serverNs(label: string, link: string, forward: { tcp?: num
     } catch {
       return false;
     }
-  }, 10_000, 'pasta for the server namespace');
+  }, START_MS, 'pasta for the server namespace');
   const nsenter = ['nsenter', `--target=${pid}`, '--user', '--net', '--mount', '--preserve-credentials', '--'];
   const own: ResultPromise[] = [holder, pasta];
   return {
@@ -215,9 +222,9 @@ export async function startOvpnServer(label: string, link: string, o: OvpnServer
   fs.writeFileSync(path.join(ns.dir, 'server.conf'), conf.join('\n') + '\n', { mode: 0o600 });
   for (const f of ['server.key', 'ca.key', 'client.key', 'ta.key']) fs.chmodSync(path.join(ns.dir, f), 0o600);
   let daemon = ns.spawn(['openvpn', '--config', path.join(ns.dir, 'server.conf')], 'openvpn.log');
-  await until(() => labLog(ns, 'openvpn.log').includes('Initialization Sequence Completed'), 15_000, `OpenVPN server ${label}: ${labLog(ns, 'openvpn.log').slice(-500)}`);
+  await until(() => labLog(ns, 'openvpn.log').includes('Initialization Sequence Completed'), START_MS, `OpenVPN server ${label}: ${labLog(ns, 'openvpn.log').slice(-500)}`);
   ns.spawn([process.execPath, RESPONDER, o.token, `${o.dnsName}=${o.subnet}.1`], 'responder.log');
-  await until(() => labLog(ns, 'responder.log').includes('responder ready'), 10_000, `responder of ${label}`);
+  await until(() => labLog(ns, 'responder.log').includes('responder ready'), START_MS, `responder of ${label}`);
   return {
     ns,
     port,
@@ -237,7 +244,7 @@ export async function startOvpnServer(label: string, link: string, o: OvpnServer
     async startDaemon() {
       const from = labLog(ns, 'openvpn.log').length;
       daemon = ns.spawn(['openvpn', '--config', path.join(ns.dir, 'server.conf')], 'openvpn.log');
-      await until(() => labLog(ns, 'openvpn.log').slice(from).includes('Initialization Sequence Completed'), 15_000, `OpenVPN server ${label} restart`);
+      await until(() => labLog(ns, 'openvpn.log').slice(from).includes('Initialization Sequence Completed'), START_MS, `OpenVPN server ${label} restart`);
     },
     stop: () => ns.stop(),
   };
@@ -264,12 +271,12 @@ export async function startWgPeer(label: string, link: string, o: { subnet: stri
   const server = await wgKey();
   const client = await wgKey();
   ns.spawn(['wireguard-go', '--foreground', 'wg0'], 'wireguard-go.log', { LOG_LEVEL: 'error' });
-  await until(() => fs.existsSync(`/proc/${ns.pid}/root/var/run/wireguard/wg0.sock`), 10_000, `wireguard-go of ${label}`);
+  await until(() => fs.existsSync(`/proc/${ns.pid}/root/var/run/wireguard/wg0.sock`), START_MS, `wireguard-go of ${label}`);
   await ns.exec(['sh', '-c', 'cat | wg setconf wg0 /dev/stdin'], `[Interface]\nPrivateKey = ${server.priv}\nListenPort = ${port}\n[Peer]\nPublicKey = ${client.pub}\nAllowedIPs = ${o.subnet}.2/32\n`);
   await ns.exec(['ip', 'address', 'add', `${o.subnet}.1/24`, 'dev', 'wg0']);
   await ns.exec(['ip', 'link', 'set', 'wg0', 'up']);
   ns.spawn([process.execPath, RESPONDER, o.token, `${o.dnsName}=${o.subnet}.1`], 'responder.log');
-  await until(() => labLog(ns, 'responder.log').includes('responder ready'), 10_000, `responder of ${label}`);
+  await until(() => labLog(ns, 'responder.log').includes('responder ready'), START_MS, `responder of ${label}`);
   const clientConfig = [
     '[Interface]', `PrivateKey = ${client.priv}`, `Address = ${o.subnet}.2/24`, `DNS = ${o.subnet}.1, vpn.test`,
     '', '[Peer]', `PublicKey = ${server.pub}`, `Endpoint = 127.0.0.1:${port}`, 'AllowedIPs = 0.0.0.0/0', 'PersistentKeepalive = 5', '',
@@ -328,7 +335,7 @@ export async function startPlainWgClient(label: string, link: string, peer: WgPe
   const wg = ns.spawn(['wireguard-go', '--foreground', 'wg0'], 'wireguard-go.log', { LOG_LEVEL: 'error' });
   let running = true;
   void wg.then(() => { running = false; });
-  await until(() => fs.existsSync(`/proc/${ns.pid}/root/var/run/wireguard/wg0.sock`), 10_000, `wireguard-go of ${label}`);
+  await until(() => fs.existsSync(`/proc/${ns.pid}/root/var/run/wireguard/wg0.sock`), START_MS, `wireguard-go of ${label}`);
   let sourcePort = await freePort();
   const conf = [
     '[Interface]', `PrivateKey = ${field('PrivateKey')}`, `ListenPort = ${sourcePort}`, '[Peer]', `PublicKey = ${field('PublicKey')}`,
