@@ -102,6 +102,26 @@ function initPid(name: string): number {
   return rt.init.pid;
 }
 
+/**
+ * SIGKILL to a pid 1, returning once the kernel has ended it (gone, or a zombie: dead to
+ * sandtray), so that a `start` right after never finds the old pid 1 still up. Waits for the
+ * process only, never for an event.
+ */
+async function killDead(pid: number): Promise<void> {
+  process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 3000; i++) {
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return;
+    }
+    if (/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`pid ${pid} did not die on SIGKILL`);
+}
+
 after(() => e.cleanup());
 
 test('pid 1 killed from outside is an event, without the safety poll', { timeout: 60_000 }, async () => {
@@ -147,7 +167,7 @@ test('a runtime folder deleted and re-created at once is watched again: the late
     // reported whether or not the monitor looked while the sandbox was down.
     await e.ok(['start', 'phoenix']);
     from = await m.next((ev) => ev.name === 'phoenix' && ev.state === 'RUNNING', from + 1);
-    process.kill(initPid('phoenix'), 'SIGKILL');
+    await killDead(initPid('phoenix'));
     await e.ok(['start', 'phoenix']);
     from = await m.next((ev) => ev.name === 'phoenix' && ev.state === 'STOPPED', from + 1);
     from = await m.next((ev) => ev.name === 'phoenix' && ev.state === 'RUNNING', from + 1);
@@ -172,7 +192,7 @@ test('killed and started again while the monitor cannot look: STOPPED, then RUNN
     // lost both events, forced here instead of left to the scheduler.
     await m.hold();
     try {
-      process.kill(old, 'SIGKILL');
+      await killDead(old);
       await e.ok(['start', 'held']);
     } finally {
       m.release();
