@@ -14,6 +14,8 @@ import { cancelSecretPrompt, showSecretPrompt } from './views/secret-dialog.js';
 import { renderSandboxList } from './views/sidebar.js';
 
 let sandboxes: SandboxSummary[] = [];
+/** How many `sandboxes` events have arrived: a listing reply older than one of them is not used. */
+let listings = 0;
 let page: SandboxPage | null = null;
 let profiles: ProfilesPage | null = null;
 
@@ -126,6 +128,7 @@ function onSandboxes(next: SandboxSummary[]): void {
 function handle(e: SandtrayEvent): void {
   switch (e.type) {
     case 'sandboxes':
+      listings += 1;
       onSandboxes(e.sandboxes);
       break;
     case 'state':
@@ -217,7 +220,13 @@ async function boot(): Promise<void> {
   onEvent(handle);
   window.addEventListener('hashchange', () => void render());
   try {
-    sandboxes = (await call('list', {})).sort((a, b) => a.name.localeCompare(b.name));
+    // Replies and events are separate messages: a `sandboxes` event can arrive while the call is
+    // out, and the reply must not put back the listing it replaced. An event that arrives after
+    // the call was made is kept even if main read the reply later: any change after the event's
+    // listing is sent as an event of its own, so the window still ends up current.
+    const asked = listings;
+    const listed = await call('list', {});
+    if (listings === asked) sandboxes = listed.sort((a, b) => a.name.localeCompare(b.name));
   } catch (err) {
     toastError(err, 'Cannot list sandboxes');
   }

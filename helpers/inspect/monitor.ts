@@ -4,7 +4,7 @@ import path from 'node:path';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
 import { checkStateDir } from '../core/trust.js';
 import { NAME_RE } from '../profile/schema.js';
-import { sandboxState, type State } from '../runtime/state.js';
+import { sandboxState, type RuntimeState, type State } from '../runtime/state.js';
 import { ensureSandtrayDirs, listNames } from '../runtime/store.js';
 import { vpnSnapshot, type VpnEvent } from '../vpn/events.js';
 import type { VpnState } from '../vpn/status.js';
@@ -54,6 +54,34 @@ function sandboxExists(name: string, paths: Paths): boolean {
   return NAME_RE.test(name) && checkStateDir(dir) !== null && fs.existsSync(path.join(dir, name, 'sandbox.json'));
 }
 
+/** What the monitor remembers of a sandbox: its state and the pid 1 (pid and start time) it records. */
+export interface Seen {
+  state: State;
+  init: RuntimeState['init'];
+}
+
+const sameInit = (a: RuntimeState['init'], b: RuntimeState['init']): boolean => a === b || (a !== null && b !== null && a.pid === b.pid && a.start === b.start);
+
+/**
+ * The events that take a sandbox from what was seen before (null: not known) to what is seen now
+ * (null: deleted). Pure. A state name alone misses a sandbox killed and started again between two
+ * looks: RUNNING before and RUNNING after, but with another pid 1. So a sandbox that was up (any
+ * state but STOPPED) with a recorded pid 1 and now records another one, or none yet (a new start),
+ * has stopped in between: STOPPED is reported first, then the new state. Nothing else can replace
+ * pid 1 in the record: only a start writes it, and a start begins from a stopped sandbox.
+ */
+export function transitions(name: string, prev: Seen | null, next: Seen | null, time: string): StateEvent[] {
+  if (next === null) return prev === null ? [] : [{ time, name, state: 'DELETED', previous: prev.state }];
+  if (prev === null) return [{ time, name, state: next.state, previous: null }];
+  if (prev.state !== 'STOPPED' && prev.init !== null && next.state !== 'STOPPED' && !sameInit(prev.init, next.init)) {
+    return [
+      { time, name, state: 'STOPPED', previous: prev.state },
+      { time, name, state: next.state, previous: 'STOPPED' },
+    ];
+  }
+  return prev.state === next.state ? [] : [{ time, name, state: next.state, previous: prev.state }];
+}
+
 /** A snapshot of every sandbox's state. */
 export function snapshot(paths: Paths): Map<string, State> {
   const m = new Map<string, State>();
@@ -80,35 +108,36 @@ export function watchStates(onEvent: (e: StateEvent) => void, opts: WatchOptions
   const only = opts.only ?? null;
   const dataRoot = path.join(paths.data, 'sandboxes');
   const wanted = (name: string): boolean => NAME_RE.test(name) && (only === null || name === only);
-  const stateOf = (name: string): State | null => (sandboxExists(name, paths) ? sandboxState(name, paths).state : null);
+  const stateOf = (name: string): Seen | null => {
+    if (!sandboxExists(name, paths)) return null;
+    const { state, runtime } = sandboxState(name, paths);
+    return { state, init: runtime?.init ?? null };
+  };
 
-  const last = new Map<string, State>();
+  const last = new Map<string, Seen>();
   let lastVpn = new Map<string, { state: VpnState; message: string | null }>();
   const seed = (): void => {
     for (const n of only === null ? listNames(paths) : [only]) {
       const st = stateOf(n);
       if (st !== null) last.set(n, st);
     }
-    lastVpn = vpnSnapshot(paths, last);
+    lastVpn = vpnSnapshot(paths, new Map([...last].map(([n, s]) => [n, s.state])));
   };
   if (!opts.initial) seed();
 
   /** Derives again the state of one sandbox and reports what changed. */
   const refresh = (name: string, time: string): void => {
-    let state: State | null;
+    let seen: Seen | null;
     try {
-      state = stateOf(name);
+      seen = stateOf(name);
     } catch {
       return; // an untrusted folder above the state: nothing is read from it; the poll tries again
     }
     const prev = last.get(name) ?? null;
-    if (state === null) {
-      last.delete(name);
-      if (prev !== null) onEvent({ time, name, state: 'DELETED', previous: prev });
-    } else {
-      last.set(name, state);
-      if (prev !== state) onEvent({ time, name, state, previous: prev });
-    }
+    if (seen === null) last.delete(name);
+    else last.set(name, seen);
+    for (const ev of transitions(name, prev, seen, time)) onEvent(ev);
+    const state = seen?.state ?? null;
     // VPN tunnels: the agent rewrites vpn.json in the runtime folder on every change.
     const v = state === null ? undefined : vpnSnapshot(paths, new Map([[name, state]])).get(name);
     const pv = lastVpn.get(name);

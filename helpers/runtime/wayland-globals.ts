@@ -67,8 +67,13 @@ export function parseEvents(buf: Buffer): { globals: WaylandGlobal[]; done: bool
   return { globals, done, error, used: at };
 }
 
-/** The compositor's globals, or null when it does not answer within timeoutMs. */
-export function waylandGlobals(socket: string, timeoutMs = 3000): Promise<WaylandGlobal[] | null> {
+/**
+ * The compositor's globals, or null when it does not answer within timeoutMs. A compositor answers
+ * in milliseconds; the bound is for one that hangs, and only that case pays it. It is generous
+ * because a busy machine can keep a healthy compositor from answering for seconds, and a start
+ * that gives up records 'unknown' for good.
+ */
+export function waylandGlobals(socket: string, timeoutMs = 10_000): Promise<WaylandGlobal[] | null> {
   return new Promise((resolve) => {
     const globals: WaylandGlobal[] = [];
     let pending = Buffer.alloc(0);

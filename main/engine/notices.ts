@@ -1,6 +1,6 @@
 // When to tell the user something happened behind their back: a sandbox that stopped without being
 // asked to, a VPN tunnel that dropped. Pure functions of what the engine left on disk.
-import { readRuntime, recordedExitCode, sandboxDirs, type RuntimeState } from '../../helpers/api/index.js';
+import { readRuntime, recordedExitCode, sandboxDirs, sandboxState, type RuntimeState } from '../../helpers/api/index.js';
 import type { SandboxSummary } from '../ipc/contract.js';
 
 export interface Notice {
@@ -20,6 +20,10 @@ export function unexpectedStopNotice(name: string, runtime: RuntimeState | null,
 
 /** The notice for a sandbox that just went from RUNNING to STOPPED, read from its runtime folder. */
 export function stopNoticeFromDisk(name: string): Notice | null {
+  // Up again: the stop was seen only as a new pid 1 (killed or stopped, then started again before
+  // the engine's watcher looked). The record and exit status on disk are the new run's and say
+  // nothing of how the old one ended, or whether it was asked to.
+  if (sandboxState(name).state !== 'STOPPED') return null;
   return unexpectedStopNotice(name, readRuntime(sandboxDirs(name)), recordedExitCode(name));
 }
 

@@ -583,8 +583,9 @@ test('a reload of the page ends the shells the old page had open; the sandbox ke
   assert.equal(tabs.length, 1);
   const pids = services.terminals.pidsOf(tabs[0]!.id);
   assert.ok(pids.length >= 1);
+  const opened = bridge.connections;
   await page.reload();
-  await bridge.waitForClients();
+  await bridge.waitForConnection(opened);
   await page.waitForSelector('#sandbox-list .sb-item[data-name="alpha"]');
   for (let i = 0; i < 100 && (pids.some((p) => fs.existsSync(`/proc/${p}`)) || services.terminals.count > 0); i++) await new Promise((r) => setTimeout(r, 50));
   assert.equal(services.terminals.count, 0, 'the old page\'s shell was ended');

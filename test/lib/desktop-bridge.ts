@@ -42,7 +42,7 @@ const SHIM = `(() => {
     invoke: (op, request) => post({ kind: 'invoke', op, payload: request }),
     onEvent: (l) => {
       if (!events) {
-        events = new EventSource('/events?token=' + encodeURIComponent(token));
+        events = new EventSource('/events?token=' + encodeURIComponent(token) + '&doc=' + doc);
         events.onmessage = (m) => { const e = JSON.parse(m.data); for (const x of listeners) x(e); };
       }
       listeners.add(l);
@@ -66,8 +66,19 @@ export interface Bridge {
   /** The window of a page URL from newWindow. */
   closeWindow(id: number): void;
   emit(event: SandtrayEvent): void;
-  /** Resolves once at least n pages listen to events. */
+  /** Resolves once at least n pages listen to events (30 s at most, then it throws). */
   waitForClients(n?: number): Promise<void>;
+  /**
+   * How many pages (documents) have opened their event stream so far. A reloaded page is a new
+   * one; a page whose stream reconnects is not.
+   */
+  readonly connections: number;
+  /**
+   * Resolves once a page opens its event stream after `connections` read `after` (30 s at most).
+   * After a reload the old page's stream is dropped only when its connection closes, so a count
+   * of open streams can be met by the old page alone: this waits for the new one.
+   */
+  waitForConnection(after: number): Promise<void>;
   /**
    * Holds the next reply to `op` until `until` resolves: events main sends meanwhile can reach the
    * page before the reply, which separate messages may do in any transport.
@@ -88,6 +99,28 @@ export async function startBridge(handlers: Handlers, hooks: Partial<WindowHooks
   let origin = '';
   let refused = 0;
   const holds = new Map<string, (value: unknown) => Promise<void>>();
+  // Documents that have opened an event stream, and tests waiting for a stream to open.
+  const streamDocs = new Set<string>();
+  const streamWaiters = new Set<() => void>();
+  const streamOpened = (): void => {
+    for (const w of [...streamWaiters]) w();
+  };
+  /** Resolves once met() holds, checked now and at every stream opened; rejects after 30 s. */
+  const waitStreams = (met: () => boolean, what: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (met()) return resolve();
+      const check = (): void => {
+        if (!met()) return;
+        streamWaiters.delete(check);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        streamWaiters.delete(check);
+        reject(new Error(what));
+      }, 30_000);
+      streamWaiters.add(check);
+    });
   const fileUrl = rendererUrl();
   const trust = new WindowTrust(fileUrl);
   const steps = windowSteps(trust, { release: () => undefined, ...hooks });
@@ -164,6 +197,8 @@ export async function startBridge(handlers: Handlers, hooks: Partial<WindowHooks
       res.write(': hello\n\n');
       w.events.add(res);
       req.on('close', () => w.events.delete(res));
+      streamDocs.add(url.searchParams.get('doc') ?? '');
+      streamOpened();
       return;
     }
     if (url.pathname === '/bridge-shim.js') {
@@ -216,10 +251,14 @@ export async function startBridge(handlers: Handlers, hooks: Partial<WindowHooks
       const line = `data: ${JSON.stringify(eventSchema.parse(event))}\n\n`;
       for (const w of all()) if (trust.has(w.id)) for (const c of w.events) c.write(line);
     },
-    async waitForClients(n = 1) {
-      const count = (): number => all().reduce((k, w) => k + w.events.size, 0);
-      for (let i = 0; i < 400 && count() < n; i++) await new Promise((r) => setTimeout(r, 25));
-      if (count() < n) throw new Error('the page never connected to the bridge');
+    waitForClients(n = 1) {
+      return waitStreams(() => all().reduce((k, w) => k + w.events.size, 0) >= n, 'the page never connected to the bridge');
+    },
+    get connections() {
+      return streamDocs.size;
+    },
+    waitForConnection(after) {
+      return waitStreams(() => streamDocs.size > after, 'no new page connected to the bridge');
     },
     holdReply(op, until) {
       holds.set(op, until);

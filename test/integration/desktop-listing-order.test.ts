@@ -1,0 +1,63 @@
+// The window's first listing against a change that overtakes it: main answers the page's `list`
+// call, a sandbox is made before that reply reaches the page, and the `sandboxes` event saying so
+// arrives first. The window must keep the newer listing, not the reply it raced.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { createServices, type Services } from '../../main/app/services.js';
+import type { Keyring } from '../../main/secrets/keyring.js';
+import { launchChromium, startBridge, type Bridge } from '../lib/desktop-bridge.js';
+import { sandtrayEnv, type Env } from '../lib/sandtray.js';
+
+describe('the window\'s first listing', { timeout: 120_000 }, () => {
+  let e: Env;
+  let services: Services;
+  let bridge: Bridge;
+  let browser: Browser;
+  let page: Page;
+  const keyring: Keyring = { get: async () => null, set: async () => undefined, remove: async () => false };
+
+  before(async () => {
+    e = sandtrayEnv('desktop-listing');
+    Object.assign(process.env, e.env);
+    await e.ok(['create', 'early']);
+    services = createServices({ emit: (ev) => bridge?.emit(ev), notify: () => undefined, keyring, openSystemTerminal: () => '/usr/bin/true' });
+    services.feed.start();
+    bridge = await startBridge(services.handlers, { onLoaded: () => services.secrets.replay(), release: (id) => services.releaseOwner(id) });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  });
+  after(async () => {
+    await browser?.close();
+    await bridge?.close();
+    services?.close();
+    await e?.cleanup();
+  });
+
+  it('a sandboxes event that arrives before the reply to the first list is kept', async () => {
+    let replied: string[] | null = null;
+    let shownBeforeReply: string[] = [];
+    // The page's first `list`: main has read the listing ("early" only); before the reply leaves,
+    // "late" is made and the feed's event for it reaches the page, which shows it.
+    bridge.holdReply('list', async (value) => {
+      replied = (value as { name: string }[]).map((s) => s.name);
+      await bridge.waitForClients();
+      await e.ok(['create', 'late']);
+      await page.waitForSelector('#sandbox-list .sb-item[data-name="late"]', { timeout: 30_000 });
+      shownBeforeReply = await names();
+    });
+    // The page asks for pending files once it has used the reply: by then the list is redrawn.
+    let afterReply: string[] = [];
+    bridge.holdReply('file-pending', async () => {
+      afterReply = await names();
+    });
+    const names = (): Promise<string[]> => page.$$eval('#sandbox-list .sb-item', (l) => l.map((x) => x.getAttribute('data-name') ?? ''));
+    await page.goto(bridge.newWindow().url);
+    // Bounded: the page makes this call right after it used the reply.
+    for (let i = 0; i < 600 && afterReply.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(replied, ['early'], 'the reply was read before "late" existed');
+    assert.deepEqual(shownBeforeReply, ['early', 'late'], 'the event reached the page first');
+    assert.deepEqual(afterReply, ['early', 'late'], 'the older reply did not replace the newer listing');
+    assert.deepEqual(await names(), ['early', 'late']);
+  });
+});
