@@ -13,8 +13,9 @@
 //
 // Input (stdin), one `KEY HEX` line each, the value hex-encoded so any byte passes: see agentInput.
 // `perl -e AGENT_SCRIPT -- selftest` reads the same input, then test events after a `--` line
-// (`mgmt HEX`, a management line; `out HEX`, a line of the client's output; `eof`, the management
-// socket closed; `wg NOW LATEST SENT`, one WireGuard reading) and prints what it does instead of
+// (`mgmt HEX`, a management line; `mgmtdata HEX`, bytes as read from the socket; `out HEX`, a
+// line of the client's output; `eof`, the management socket closed; `wg NOW LATEST SENT`, one
+// WireGuard reading) and prints what it does instead of
 // doing it (`send CMD`, `log LINE`, `status JSON`, `bringup JSON`): the unit tests drive it so.
 import { NOT_REACHED, ONE_TIME_CODE, OPTIONS_REFUSED } from './management.js';
 
@@ -387,12 +388,27 @@ sub mgmt_line {
     set_state('failed', $failed);
   }
 }
+# Lines from the management socket. The client's lines are short; one longer than MGMT_MAX (only a
+# client that lost its mind sends that) is dropped up to its end, so the agent's memory stays bounded.
+my $MGMT_MAX = 1048576;
+my $mgskip = 0;
+sub mgmt_data {
+  $mgbuf .= shift;
+  while ((my $i = index($mgbuf, "\n")) >= 0) {
+    my $l = substr($mgbuf, 0, $i); substr($mgbuf, 0, $i + 1) = '';
+    if ($mgskip) { $mgskip = 0; next }
+    mgmt_line($l);
+  }
+  if (length $mgbuf > $MGMT_MAX) {
+    logline('vpn: a line of more than 1 MiB from the client\'s management interface was dropped') unless $mgskip;
+    $mgbuf = ''; $mgskip = 1;
+  }
+}
 sub read_mgmt {
   my $n = sysread($mg, my $d, 65536);
   if (!defined $n) { return if ($! + 0) == 11 || ($! + 0) == 4; $n = 0 }
-  if ($n == 0) { mgmt_line($mgbuf) if length $mgbuf; $mgbuf = ''; close $mg; $mg = undef; return }
-  $mgbuf .= $d;
-  while ((my $i = index($mgbuf, "\n")) >= 0) { my $l = substr($mgbuf, 0, $i); substr($mgbuf, 0, $i + 1) = ''; mgmt_line($l) }
+  if ($n == 0) { mgmt_line($mgbuf) if length $mgbuf && !$mgskip; $mgbuf = ''; close $mg; $mg = undef; return }
+  mgmt_data($d);
 }
 
 # ---- the loop ----
@@ -452,6 +468,7 @@ if ($selftest) {
     chomp $l;
     my ($k, @a) = split / /, $l;
     if ($k eq 'mgmt') { mgmt_line(pack('H*', $a[0] // '')) }
+    elsif ($k eq 'mgmtdata') { mgmt_data(pack('H*', $a[0] // '')) }
     elsif ($k eq 'out') { emit(pack('H*', $a[0] // '')) }
     elsif ($k eq 'eof') { after_close() }
     elsif ($k eq 'wg') { set_state(wg_state(@a)) }

@@ -33,7 +33,7 @@ function spec(type: 'openvpn' | 'wireguard', secrets: Record<string, string> = {
 function run(s: AgentSpec, events: string[]): Run {
   const input = agentInput(s) + '--\n' + events.map((e) => {
     const [k, ...rest] = e.split(' ');
-    return k === 'mgmt' || k === 'out' ? `${k} ${hex(rest.join(' '))}` : e;
+    return k === 'mgmt' || k === 'out' || k === 'mgmtdata' ? `${k} ${hex(rest.join(' '))}` : e;
   }).join('\n') + '\n';
   const r = spawnSync(agentArgv('perl', true)[0]!, agentArgv('perl', true).slice(1), { input, encoding: 'utf8', timeout: 20_000 });
   assert.equal(r.status, 0, r.stderr);
@@ -257,4 +257,22 @@ test('the real agent writes its status by a new file renamed into place: never t
   } finally {
     fs.rmSync(d, { recursive: true, force: true });
   }
+});
+
+test('management input in pieces: lines are joined; one longer than 1 MiB is dropped to its end, with the agent still answering', () => {
+  const hold = '>HOLD:Waiting for hold release:0';
+  // A line in two reads is one line.
+  const split = run(spec('openvpn', {}), [`mgmtdata ${hold.slice(0, 10)}`, `mgmtdata ${hold.slice(10)}\n`]);
+  assert.deepEqual(split.sent, ['hold release']);
+  // A line that never ends within 1 MiB: dropped, said once, and the lines after it are read.
+  const big = 'x'.repeat(256 * 1024);
+  const flood = run(spec('openvpn', {}), [
+    `mgmtdata >HOLD:${big}`, `mgmtdata ${big}`, `mgmtdata ${big}`, `mgmtdata ${big}`, `mgmtdata ${big}`, `mgmtdata ${big}`,
+    `mgmtdata ${big}\n${hold}\n`,
+  ]);
+  assert.deepEqual(flood.sent, ['hold release'], 'the long line gets no answer, the next one does');
+  assert.equal(flood.logs.filter((l) => /more than 1 MiB/.test(l)).length, 1);
+  // Control: the same long line under the limit is read as a line (and answered as one).
+  const under = run(spec('openvpn', {}), [`mgmtdata ${hold}${'x'.repeat(1000)}\n`]);
+  assert.deepEqual(under.sent, ['hold release']);
 });
