@@ -160,9 +160,36 @@ describe('start --wait', { timeout: 600_000 }, () => {
     await openGate();
   });
 
+  it('pid 1 dying while waiting ends the wait at once with that reason', { timeout: 300_000 }, async () => {
+    fs.rmSync(asked(), { force: true });
+    const w = background(e, ['start', 'gated', '--wait']);
+    await until(() => fs.existsSync(asked()) && /waiting up to/.test(w.err()), WAIT_MS, `start --wait to wait: ${w.err()}`);
+    const init = (JSON.parse(await e.ok(['info', 'gated', '--json'])) as { pid: number }).pid;
+    process.kill(init, 'SIGKILL');
+    // The gate stays shut: only pid 1's end can end this wait before the 60 s.
+    const r = await w.p;
+    assert.equal(r.exitCode, 1, w.err());
+    assert.match(w.err(), /Sandbox "gated" stopped while waiting for its VPN tunnel \(its pid 1 (ended|exited with status \d+)\)/);
+    assert.doesNotMatch(w.err(), /not connected after/);
+    await until(async () => (await stateOf('gated')) === 'STOPPED', WAIT_MS, 'gated to be STOPPED');
+    await openGate();
+  });
+
   it('a tunnel that fails: exit 1 with the failure, and the sandbox stopped', { timeout: 300_000 }, async () => {
+    // A restart of a running sandbox whose tunnel then fails leaves it running, as it was.
+    fs.rmSync(asked(), { force: true });
+    await e.ok(['start', 'gated']);
+    await until(() => fs.existsSync(asked()), WAIT_MS, 'the login to reach the server');
+    await openGate();
+    await waitVpn(e, 'gated', 'connected', WAIT_MS);
     await e.ok(['secret', 'set', 'gated', 'password'], { input: 'wrong' });
     try {
+      const re = await e.run(['restart', 'gated', '--wait'], { timeout: 150_000 });
+      assert.equal(re.exitCode, 1, re.stderr);
+      assert.match(re.stderr, /The VPN tunnel of "gated" failed: authentication failed/);
+      assert.match(re.stderr, /gated is left running, as it was before the restart/);
+      assert.equal(await stateOf('gated'), 'RUNNING');
+      await e.ok(['stop', 'gated']);
       const r = await e.run(['start', 'gated', '--wait'], { timeout: 150_000 });
       assert.equal(r.exitCode, 1, r.stderr);
       assert.match(r.stderr, /waiting up to 60 s for the VPN tunnel of gated/);
@@ -211,6 +238,11 @@ describe('start --wait', { timeout: 600_000 }, () => {
     assert.match(r.stderr, /waiting up to 60 s for the VPN tunnel of wgwait/);
     assert.match(r.stdout, new RegExp(`^Started wgwait \\(pid \\d+\\), VPN connected: 198\\.19\\.9\\.2/24 via 127\\.0\\.0\\.1:${peer.port}$`, 'm'));
     assert.match(await e.ok(['log', 'wgwait']), /it sets no PersistentKeepalive/);
+    assert.equal(await httpInside(e, 'wgwait', '198.19.9.1'), wgToken);
+    // restart takes the same --wait.
+    const again = await e.run(['restart', 'wgwait', '--wait'], { timeout: 150_000 });
+    assert.equal(again.exitCode, 0, again.stderr);
+    assert.match(again.stdout, /^Restarted wgwait \(pid \d+\), VPN connected: 198\.19\.9\.2\/24/m);
     assert.equal(await httpInside(e, 'wgwait', '198.19.9.1'), wgToken);
     await e.ok(['stop', 'wgwait']);
   });
