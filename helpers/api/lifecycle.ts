@@ -16,6 +16,7 @@ export { createSandbox, type CreateOptions } from '../lifecycle/create.js';
 export { planSandbox, startSandbox, type StartOptions } from '../lifecycle/start.js';
 export { stopSandbox, DEFAULT_STOP_TIMEOUT, type StopOptions } from '../lifecycle/stop.js';
 export { deleteSandbox } from '../lifecycle/delete.js';
+export { DEFAULT_TUNNEL_WAIT_SEC, hasTunnel, noteTunnelWaitFailure, waitForTunnel, type TunnelWait } from '../lifecycle/wait-tunnel.js';
 export { exportEntry, unexportEntries, type EntryApp } from '../lifecycle/desktop-entry.js';
 export { pendingProfileChanges, type ProfileChangeOptions } from '../runtime/applied.js';
 export { expandRecord, profileRef } from '../profile/resolve.js';

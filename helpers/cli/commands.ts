@@ -21,6 +21,8 @@ function callerTerm(): Record<string, string> {
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+/** What a start returns: the runtime record, pid 1 in it. */
+type StartedState = Awaited<ReturnType<typeof import('./use-lifecycle.js').startSandbox>>;
 
 function parse<T extends Options>(args: string[], options: T, positionals = true) {
   try {
@@ -86,11 +88,17 @@ const create: Command = async (args) => {
 
 const launch: Command = async (args) => {
   const name = createArgs(args, 'launch');
+  const w = waitOf(parse(args, TABLE.launch.options).values);
   void growFdTable();
   const { launchSandbox } = await import('./use-lifecycle.js');
+  const options = await createOptions(args, 'launch');
+  if (w !== null) {
+    // The signals are this command's while it waits (startWaiting): launch only reverts and holds them.
+    return startWaiting([name], w, 'Started', async (n) => ({ rt: await launchSandbox(n, options, { onCreated: created }), wasRunning: false }));
+  }
   // launch = create + start; the engine removes the sandbox it created when the start fails or a
   // signal interrupts it, then this process ends by that signal.
-  const rt = await launchSandbox(name, await createOptions(args, 'launch'), { onCreated: created });
+  const rt = await launchSandbox(name, options, { onCreated: created });
   console.log(`Started ${name} (pid ${rt.init?.pid})`);
   return 0;
 };
@@ -99,12 +107,133 @@ const launch: Command = async (args) => {
 const profileChangeOpts = { onProfileChange: (lines: string[]) => void process.stderr.write(lines.map((l) => `${l}\n`).join('')) };
 
 const start: Command = async (args) => {
-  const { positionals } = parse(args, {});
+  const { values, positionals } = parse(args, TABLE.start.options);
+  const w = waitOf(values);
+  const names = needNames(positionals, 'start');
   // As for run: a start holds more than 64 descriptors at once (fd-table.ts).
   void growFdTable();
   const { startSandbox } = await import('./use-lifecycle.js');
-  return eachName(needNames(positionals, 'start'), async (n) => `Started ${n} (pid ${(await startSandbox(n, undefined, profileChangeOpts)).init?.pid})`);
+  if (w !== null) return startWaiting(names, w, 'Started', async (n) => ({ rt: await startSandbox(n, undefined, profileChangeOpts), wasRunning: false }));
+  return eachName(names, async (n) => `Started ${n} (pid ${(await startSandbox(n, undefined, profileChangeOpts)).init?.pid})`);
 };
+
+/** lifecycle/wait-tunnel.ts's DEFAULT_TUNNEL_WAIT_SEC, written out so that `help` loads no engine code (a unit test checks they agree). */
+export const TUNNEL_WAIT_DEFAULT = 60;
+
+/** --wait and --wait-timeout of start, launch and restart: the seconds to wait, or null without --wait. */
+export function waitOf(values: { wait?: boolean | undefined; 'wait-timeout'?: string | undefined }): number | null {
+  const v = values['wait-timeout'];
+  if (v !== undefined && !values.wait) throw usageError('--wait-timeout goes with --wait', 'Add --wait, e.g. --wait --wait-timeout 120.');
+  if (!values.wait) return null;
+  if (v === undefined) return TUNNEL_WAIT_DEFAULT;
+  if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(Number(v))) throw usageError(`--wait-timeout ${v}: expected seconds (a number, 0 or more)`, 'Give a number of seconds, e.g. --wait-timeout 120.');
+  return Number(v);
+}
+
+const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+type HeldSignal = keyof typeof SIGNAL_NUMBERS;
+
+/**
+ * start, launch and restart with --wait: starts each name (a failure is reported and the others go
+ * on), then waits for the tunnel of each VPN sandbox among them at once (lifecycle/wait-tunnel.ts).
+ * A tunnel that fails, a sandbox that stops, or the timeout passing is an error naming the reason,
+ * and a sandbox this command brought up from STOPPED is stopped again: nothing half-up is left. A
+ * restarted sandbox that was running before is left running. SIGINT, SIGTERM or SIGHUP, from the
+ * first start on, stop every sandbox this command brought up; the exit code is then 128 + the signal.
+ */
+async function startWaiting(names: string[], timeoutSec: number, verb: 'Started' | 'Restarted', startOne: (n: string) => Promise<{ rt: StartedState; wasRunning: boolean }>): Promise<number> {
+  const eng = await import('./use-lifecycle.js');
+  const { printError } = await import('./output.js');
+  const ac = new AbortController();
+  let caught: HeldSignal | null = null;
+  // Held from before the first start: a signal during a start ends that start (it reverts, and
+  // its own handler re-raises nothing while this one listens), one while waiting ends the wait.
+  const handlers = (Object.keys(SIGNAL_NUMBERS) as HeldSignal[]).map((sig) => [sig, () => {
+    caught ??= sig;
+    ac.abort();
+  }] as const);
+  for (const [sig, h] of handlers) process.on(sig, h);
+  let failed = 0;
+  const started: { name: string; rt: StartedState; wasRunning: boolean }[] = [];
+  const stopAgain = async (name: string): Promise<boolean> => {
+    try {
+      await eng.stopSandbox(name, {});
+      return true;
+    } catch (err) {
+      printError(err, false);
+      return false;
+    }
+  };
+  try {
+    for (const name of names) {
+      if (caught) break;
+      try {
+        started.push({ name, ...(await startOne(name)) });
+      } catch (err) {
+        failed++;
+        printError(err, false);
+      }
+    }
+    const results = caught ? [] : await Promise.all(started.map(async (s) => {
+      if (!eng.hasTunnel(s.rt) || !s.rt.init) return null;
+      process.stderr.write(`sandtray: waiting up to ${timeoutSec} s for the VPN tunnel of ${s.name} to connect\n`);
+      return eng.waitForTunnel(s.name, s.rt.init, timeoutSec, { signal: ac.signal });
+    }));
+    if (caught) {
+      const ours = started.filter((s) => !s.wasRunning);
+      const stopped: string[] = [];
+      for (const s of ours) if (await stopAgain(s.name)) stopped.push(s.name);
+      const kept = started.filter((s) => s.wasRunning).map((s) => s.name);
+      process.stderr.write(`sandtray: interrupted (${caught})${stopped.length ? `; stopped ${stopped.join(', ')}, which this command started` : ''}${kept.length ? `; ${kept.join(', ')} left running, as before the restart` : ''}\n`);
+      return 128 + SIGNAL_NUMBERS[caught];
+    }
+    for (const [i, s] of started.entries()) {
+      const r = results[i] ?? null;
+      const pid = s.rt.init?.pid;
+      if (r === null) {
+        process.stdout.write(`${verb} ${s.name} (pid ${pid})\n`);
+        continue;
+      }
+      if (r.outcome === 'up') {
+        const st = r.status;
+        const where = [st.addresses.join(', '), st.endpoint ? `via ${st.endpoint}` : ''].filter(Boolean).join(' ');
+        // The addresses come from the VPN server: shown, never acted on.
+        process.stdout.write(`${visible(`${verb} ${s.name} (pid ${pid}), VPN connected${where ? `: ${where}` : ''}`)}\n`);
+        continue;
+      }
+      failed++;
+      const see = `See \`sandtray vpn status ${s.name}\` and \`sandtray log ${s.name}\``;
+      let why: string;
+      let hint: string;
+      if (r.outcome === 'ended') {
+        const { recordedExitCode } = await import('../api/inspect.js');
+        const code = r.state === 'DELETED' ? null : recordedExitCode(s.name);
+        why = r.state === 'DELETED'
+          ? `Sandbox "${s.name}" was deleted while waiting for its VPN tunnel`
+          : `Sandbox "${s.name}" stopped while waiting for its VPN tunnel (${code === null ? 'its pid 1 ended' : `its pid 1 exited with status ${code}`})`;
+        printError(new SandtrayError('START_FAILED', why, r.state === 'DELETED' ? 'Nothing is left of it.' : `See \`sandtray log ${s.name}\` for what pid 1 and the VPN client said.`), false);
+        continue;
+      }
+      if (r.outcome === 'failed') {
+        why = `the VPN tunnel of "${s.name}" failed: ${r.message}`;
+        hint = `${see}; fix the cause, then start it again.`;
+      } else if (r.outcome === 'timeout') {
+        const last = r.last ? `${r.last.state}${r.last.message ? ` (${r.last.message})` : ''}` : 'no tunnel status yet';
+        why = `the VPN tunnel of "${s.name}" is not connected after ${timeoutSec} s; it is ${last}`;
+        hint = `${see}; a slow server may need a longer --wait-timeout.`;
+      } else continue;
+      eng.noteTunnelWaitFailure(s.name, why);
+      const fate = s.wasRunning
+        ? `${s.name} is left running, as it was before the restart (\`sandtray stop ${s.name}\` stops it)`
+        : (await stopAgain(s.name)) ? `${s.name} was stopped again, so nothing half-up is left` : `stopping ${s.name} again failed: stop it with \`sandtray stop --force ${s.name}\``;
+      // The message holds the VPN server's words: printError shows them through visible().
+      printError(new SandtrayError('VPN', `${why[0]!.toUpperCase()}${why.slice(1)}\n${fate}`, hint), false);
+    }
+    return failed ? 1 : 0;
+  } finally {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  }
+}
 
 /** lifecycle/stop.ts's DEFAULT_STOP_TIMEOUT, written out so that `help` loads no engine code (a unit test checks they agree). */
 export const STOP_TIMEOUT_DEFAULT = 10;
@@ -128,10 +257,14 @@ const stop: Command = async (args) => {
 const restart: Command = async (args) => {
   const { values, positionals } = parse(args, TABLE.restart.options);
   const t = timeoutOf(values.timeout);
+  const w = waitOf(values);
+  const names = needNames(positionals, 'restart');
   void growFdTable();
-  const { restartSandbox } = await import('./use-lifecycle.js');
+  const { restartSandbox, sandboxState } = await import('./use-lifecycle.js');
   // The engine's restart plans first: a profile that no longer validates leaves the sandbox running.
-  return eachName(needNames(positionals, 'restart'), async (n) => `Restarted ${n} (pid ${(await restartSandbox(n, { timeoutSec: t, force: values.force ?? false, ...profileChangeOpts })).init?.pid})`);
+  const one = (n: string) => restartSandbox(n, { timeoutSec: t, force: values.force ?? false, ...profileChangeOpts });
+  if (w !== null) return startWaiting(names, w, 'Restarted', async (n) => ({ wasRunning: sandboxState(n).state === 'RUNNING', rt: await one(n) }));
+  return eachName(names, async (n) => `Restarted ${n} (pid ${(await one(n)).init?.pid})`);
 };
 
 const del: Command = async (args) => {

@@ -38,6 +38,11 @@ const profileOpts = {
   profile: { type: 'string', short: 'p', multiple: true, arg: 'PROFILE', description: 'a profile name (`sandtray profile list`) or a .sandtray file; repeat to layer them', complete: 'profile' },
   set: { type: 'string', short: 'c', multiple: true, arg: 'KEY=VALUE', description: 'set one profile key for this sandbox, dotted for nested ones (e.g. network.mode=nat, env.PORT=8080)' },
 } as const;
+/** start, launch and restart: wait for the VPN tunnel (lifecycle/wait-tunnel.ts; commands.ts TUNNEL_WAIT_DEFAULT). */
+const waitOpts = {
+  wait: { type: 'boolean', description: 'return once each VPN sandbox\'s tunnel is connected; a tunnel that fails or is not up in time stops the sandbox again (exit 1)' },
+  'wait-timeout': { type: 'string', arg: 'S', description: 'how long --wait waits, in seconds (default 60)' },
+} as const;
 const stopOpts = {
   timeout: { type: 'string', short: 't', arg: 'S', description: 'seconds between SIGTERM and SIGKILL (default 10)' },
   force: { type: 'boolean', short: 'f', description: 'kill at once' },
@@ -65,18 +70,19 @@ export const TABLE = {
   },
   launch: {
     summary: 'create and start a sandbox',
-    usage: ['launch NAME [-p PROFILE]... [--set KEY=VALUE]...'],
-    description: 'create, then start; a failed start leaves nothing behind.',
-    options: { ...profileOpts },
+    usage: ['launch NAME [-p PROFILE]... [--set KEY=VALUE]... [--wait [--wait-timeout S]]'],
+    description: 'create, then start; a failed start leaves nothing behind. --wait as for start.',
+    options: { ...profileOpts, ...waitOpts },
     args: ['none'],
     examples: ['sandtray launch web -p dev'],
   },
   start: {
     summary: 'start stopped sandboxes',
-    usage: ['start NAME...'],
-    options: {},
+    usage: ['start NAME... [--wait [--wait-timeout S]]'],
+    description: 'Returns once pid 1 runs; a VPN sandbox\'s tunnel may still be connecting. With --wait, returns once the tunnel of each VPN sandbox is connected (a WireGuard handshake with the peer), printing its address and endpoint; a tunnel that fails, a sandbox that stops, or the timeout passing exits 1 with the reason, and a sandbox this command started is stopped again. Ctrl-C while waiting stops it too. --wait changes nothing for a sandbox without a VPN.',
+    options: { ...waitOpts },
     args: ['sandbox'],
-    examples: ['sandtray start web'],
+    examples: ['sandtray start web', 'sandtray start work --wait && sandtray exec work -- curl -sS https://intranet.example/'],
   },
   stop: {
     summary: 'stop sandboxes: SIGTERM, then SIGKILL after a timeout',
@@ -87,9 +93,9 @@ export const TABLE = {
   },
   restart: {
     summary: 'stop (if running), then start',
-    usage: ['restart NAME... [--timeout S] [--force]'],
-    description: 'The profile is checked first: one that no longer validates leaves the sandbox running.',
-    options: { ...stopOpts },
+    usage: ['restart NAME... [--timeout S] [--force] [--wait [--wait-timeout S]]'],
+    description: 'The profile is checked first: one that no longer validates leaves the sandbox running. --wait as for start; a sandbox that was running before is left running when its tunnel does not come up.',
+    options: { ...stopOpts, ...waitOpts },
     args: ['sandbox'],
     examples: ['sandtray restart web'],
   },

@@ -87,6 +87,14 @@ test('the default stop timeout in the help is the one stop uses', async () => {
   assert.equal(STOP_TIMEOUT_DEFAULT, DEFAULT_STOP_TIMEOUT);
 });
 
+test('the default --wait-timeout in the help is the one the tunnel wait uses', async () => {
+  const { TUNNEL_WAIT_DEFAULT } = await import('../../helpers/cli/commands.js');
+  const { DEFAULT_TUNNEL_WAIT_SEC } = await import('../../helpers/lifecycle/wait-tunnel.js');
+  const { TABLE } = await import('../../helpers/cli/table.js');
+  assert.equal(TUNNEL_WAIT_DEFAULT, DEFAULT_TUNNEL_WAIT_SEC);
+  assert.match(TABLE.start.options['wait-timeout'].description, new RegExp(`default ${DEFAULT_TUNNEL_WAIT_SEC}\\)`));
+});
+
 test('the bundle answers as the modules tsc wrote do', async () => {
   const e = sandtrayEnv('bundle');
   try {
