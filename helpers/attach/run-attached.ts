@@ -173,9 +173,14 @@ export async function relayChild(child: ChildProcess, how: Relays, forward: (sig
   const seen = (): void => {
     lastData = Date.now();
   };
-  if (how[1] === 'pipe' && child.stdout) outputs.push(relayOutput(child.stdout, targets[targets.push(ourStream(1) as Writable) - 1]!, seen));
+  const relay = (from: Readable, fd: 1 | 2): void => {
+    const to = ourStream(fd) as Writable;
+    targets.push(to);
+    outputs.push(relayOutput(from, to, seen));
+  };
+  if (how[1] === 'pipe' && child.stdout) relay(child.stdout, 1);
   else child.stdout?.resume();
-  if (how[2] === 'pipe' && child.stderr) outputs.push(relayOutput(child.stderr, targets[targets.push(ourStream(2) as Writable) - 1]!, seen));
+  if (how[2] === 'pipe' && child.stderr) relay(child.stderr, 2);
   else child.stderr?.resume();
 
   const { code, signal } = await exited;
