@@ -62,16 +62,26 @@ after(async () => {
   await e?.cleanup();
 });
 
-/** The update names the sandbox's change of state: it came from the engine's event. */
-function fromEvent(hit: { events: StateEvent[] }, name: string, state: string): void {
-  assert.ok(hit.events.some((ev) => ev.name === name && ev.state === state), `the update carried no event for ${name} ${state}: ${JSON.stringify(hit.events)}`);
+/**
+ * The update that carried the engine's event for name reaching state. It can come with the update
+ * that first shows the change or just after it (the listing may be read before the watcher has
+ * derived the event from the same files); notices for the event are sent in that same update.
+ */
+async function eventUpdate(name: string, state: string, timeoutMs = 30_000): Promise<{ model: TrayModel; events: StateEvent[]; notices: number }> {
+  const start = Date.now();
+  for (;;) {
+    const hit = changes.find((c) => c.events.some((ev) => ev.name === name && ev.state === state));
+    if (hit) return hit;
+    if (Date.now() - start > timeoutMs) assert.fail(`no update carried the event ${name} ${state}: ${JSON.stringify(changes.map((c) => c.events))}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 test('a start from the CLI shows in the tray, brought by its event', async () => {
   changes.length = 0;
   await e.ok(['start', 'live']);
-  const seen = await when((m) => statusOf(m, 'live') === 'live — ● Running');
-  fromEvent(seen, 'live', 'RUNNING');
+  await when((m) => statusOf(m, 'live') === 'live — ● Running');
+  await eventUpdate('live', 'RUNNING');
   assert.equal(changes.at(-1)!.model.icon, 'running');
 });
 
@@ -80,10 +90,10 @@ test('pid 1 killed from outside: the tray shows it stopped and a notice says so'
   notices.length = 0;
   const info = JSON.parse(await e.ok(['info', 'live', '--json'])) as { pid: number };
   process.kill(info.pid, 'SIGKILL');
-  const seen = await when((m) => statusOf(m, 'live') === 'live — ○ Stopped');
-  fromEvent(seen, 'live', 'STOPPED');
+  await when((m) => statusOf(m, 'live') === 'live — ○ Stopped');
+  const stopped = await eventUpdate('live', 'STOPPED');
   // The notice is sent with the update that carries the event, before the tray hears of it.
-  assert.equal(seen.notices, 1);
+  assert.equal(stopped.notices, 1);
   assert.equal(notices.length, 1);
   assert.equal(notices[0]!.title, 'live stopped unexpectedly');
   assert.match(notices[0]!.body, /killed by signal 9|pid 1 is gone/);
@@ -93,13 +103,14 @@ test('a stop from the CLI shows, and is not reported as unexpected', async () =>
   await e.ok(['stop', 'live']).catch(() => undefined); // clears the leftovers of the kill
   await e.ok(['start', 'live']);
   await when((m) => statusOf(m, 'live') === 'live — ● Running');
+  await eventUpdate('live', 'RUNNING');
   changes.length = 0;
   notices.length = 0;
   await e.ok(['stop', 'live']);
-  const seen = await when((m) => statusOf(m, 'live') === 'live — ○ Stopped' && m.icon === 'idle');
-  fromEvent(seen, 'live', 'STOPPED');
-  // Any notice for this stop would have been sent with the update that carried its event.
-  assert.equal(seen.notices, 0);
+  await when((m) => statusOf(m, 'live') === 'live — ○ Stopped' && m.icon === 'idle');
+  const stopped = await eventUpdate('live', 'STOPPED');
+  // A notice for this stop could only have been sent with the update that carried its event.
+  assert.equal(stopped.notices, 0);
   assert.deepEqual(notices, []);
 });
 
