@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { sandtrayEnv, writeProfile } from '../lib/sandtray.js';
+import { cmdlinesWith, sandtrayEnv, writeProfile } from '../lib/sandtray.js';
 import { capMask, DEFAULT_CAPS } from '../../helpers/confine/caps.js';
 import { SECCOMP_RULES, seccompArch, syscallNumber } from '../../helpers/confine/seccomp.js';
 
@@ -246,20 +246,6 @@ test('the owner\'s kernel keyrings stay outside: attached processes start in a s
   assert.match(nest![2]!, /^key-users=[1-9]\d*$/);
   assert.equal(nest![3], 'keyctl=1');
 });
-
-/** Host pids whose command line contains needle (any user's, as `ps` shows them). */
-function cmdlinesWith(needle: string): string[] {
-  const out: string[] = [];
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (cmd.includes(needle)) out.push(`${pid}: ${cmd.split('\0').join(' ')}`);
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 /** Waits (bounded) until a process with needle on its command line exists. */
 async function appears(needle: string): Promise<boolean> {

@@ -5,25 +5,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { sandtrayEnv, writeProfile, type Env } from '../lib/sandtray.js';
+import { cmdlinesWith, sandtrayEnv, writeProfile, type Env } from '../lib/sandtray.js';
 import { startKeyring, type Keyring } from '../lib/keyring.js';
 import { labLog, startOvpnServer, stopAllLab, until, type OvpnServer } from '../lib/vpn-lab.js';
 import { vpnStatus, waitVpn } from '../lib/vpn-wait.js';
 import { helper, running } from '../lib/vpn-capture.js';
-
-function processesMentioning(marker: string): string[] {
-  const out: string[] = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const c = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8');
-      if (c.includes(marker)) out.push(`${d}: ${c.replace(/\0/g, ' ')}`);
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 describe('bad VPN configurations', { timeout: 300_000 }, () => {
   let e: Env;
@@ -68,7 +54,7 @@ describe('bad VPN configurations', { timeout: 300_000 }, () => {
     assert.equal(r.exitCode, 1);
     assert.match(r.stderr, /later\.ovpn does not exist/);
     assert.match(await e.ok(['info', 'later']), /State: +STOPPED/);
-    assert.deepEqual(processesMentioning(path.join(e.env['XDG_RUNTIME_DIR']!, 'sandtray', 'later')), []);
+    assert.deepEqual(cmdlinesWith(path.join(e.env['XDG_RUNTIME_DIR']!, 'sandtray', 'later')), []);
   });
 
   it('directives that run programs are refused by name, and nothing is created', async () => {

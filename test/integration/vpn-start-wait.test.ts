@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa, type ResultPromise } from 'execa';
-import { BIN, sandtrayEnv, type Env } from '../lib/sandtray.js';
+import { BIN, cmdlinesWith, sandtrayEnv, type Env } from '../lib/sandtray.js';
 import { startKeyring, type Keyring } from '../lib/keyring.js';
 import { freePort, startOvpnServer, startWgPeer, stopAllLab, until, type OvpnServer, type WgPeer } from '../lib/vpn-lab.js';
 import { httpInside } from '../lib/vpn-probe.js';
@@ -28,20 +28,6 @@ i=0
 while [ ! -e "$d/gate" ] && [ $i -lt 900 ]; do sleep 0.1; i=$((i+1)); done
 rm "$d/gate" 2>/dev/null
 `;
-
-function processesMentioning(marker: string): string[] {
-  const out: string[] = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const c = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8');
-      if (c.includes(marker)) out.push(`${d}: ${c.replace(/\0/g, ' ')}`);
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 /** `sandtray ARGS` running in the background, its stdout and stderr collected as they come. */
 function background(e: Env, args: string[]): { p: ResultPromise; out: () => string; err: () => string } {
@@ -155,7 +141,7 @@ describe('start --wait', { timeout: 600_000 }, () => {
     assert.equal(r.exitCode, 130, w.err());
     assert.match(w.err(), /interrupted \(SIGINT\); stopped gated, which this command started/);
     assert.equal(await stateOf('gated'), 'STOPPED');
-    assert.deepEqual(processesMentioning(runtimeDir('gated')), []);
+    assert.deepEqual(cmdlinesWith(runtimeDir('gated')), []);
     // The server still holds that login: let it go before the next test.
     await openGate();
   });
@@ -199,7 +185,7 @@ describe('start --wait', { timeout: 600_000 }, () => {
       assert.match(r.stderr, /sandtray log gated/);
       assert.doesNotMatch(r.stdout, /Started/);
       assert.equal(await stateOf('gated'), 'STOPPED');
-      assert.deepEqual(processesMentioning(runtimeDir('gated')), []);
+      assert.deepEqual(cmdlinesWith(runtimeDir('gated')), []);
       // vpn status keeps the reason once the sandbox is stopped.
       const st = await vpnStatus(e, 'gated');
       assert.equal(st.state, 'down');
@@ -224,7 +210,7 @@ describe('start --wait', { timeout: 600_000 }, () => {
     assert.match(r.stderr, /dead was stopped again/);
     assert.match(r.stderr, /--wait-timeout/);
     assert.equal(await stateOf('dead'), 'STOPPED');
-    assert.deepEqual(processesMentioning(runtimeDir('dead')), []);
+    assert.deepEqual(cmdlinesWith(runtimeDir('dead')), []);
   });
 
   it('WireGuard: start --wait returns once the peer answered, and exec reaches it at once', { timeout: 300_000 }, async () => {

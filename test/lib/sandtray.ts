@@ -82,6 +82,21 @@ export function pidsWithMarker(marker: string): number[] {
   return out;
 }
 
+/** Host processes (any user's, as `ps` shows them) whose command line contains marker: "PID: argv". */
+export function cmdlinesWith(marker: string): string[] {
+  const out: string[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const c = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      if (c.includes(marker)) out.push(`${d}: ${c.split('\0').join(' ')}`);
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
 /** The host file a CLI is handed without close-on-exec (the descriptor tests), and its descriptors. */
 export const LEAKED = { name: 'leaked-host-file', fds: [40] };
 
