@@ -116,6 +116,13 @@ function onSandboxes(next: SandboxSummary[]): void {
   sandboxes = [...next].sort((a, b) => a.name.localeCompare(b.name));
   const r = route();
   renderSandboxList(list, sandboxes, r.kind === 'sandbox' ? r.name : null);
+  // The route names a sandbox the page does not show: the window went there before the listing
+  // had it (a sandbox just made from a file or the dialog), and showed "No sandbox named". Its
+  // page is due now, and a click on it in the list would not change the route to bring it.
+  if (r.kind === 'sandbox' && page?.name !== r.name && sandboxes.some((s) => s.name === r.name)) {
+    void render();
+    return;
+  }
   if (page) {
     const s = sandboxes.find((x) => x.name === page!.name);
     if (s) page.update(s);

@@ -60,4 +60,18 @@ describe('the window\'s first listing', { timeout: 120_000 }, () => {
     assert.deepEqual(afterReply, ['early', 'late'], 'the older reply did not replace the newer listing');
     assert.deepEqual(await names(), ['early', 'late']);
   });
+
+  it('a sandbox the window went to before the listing had it is shown once it is there', async () => {
+    // As after "Create and start" from a file: the route names the sandbox before it exists.
+    await page.evaluate(() => {
+      location.hash = '#/sandbox/made-after';
+    });
+    await page.waitForFunction(() => document.querySelector('#content h1')?.textContent?.includes('No sandbox named made-after'), null, { timeout: 30_000 });
+    // The page shown meanwhile is that of another sandbox; it is the one the route must replace.
+    await e.ok(['create', 'made-after']);
+    await page.waitForSelector('#sandbox-list .sb-item[data-name="made-after"]', { timeout: 30_000 });
+    await page.waitForSelector('#state-pill', { timeout: 30_000 });
+    assert.equal(await page.locator('#content h1:has-text("No sandbox named")').count(), 0);
+    assert.match(await page.textContent('.page-head') ?? '', /made-after/);
+  });
 });
