@@ -23,6 +23,8 @@ type Tab = 'overview' | 'logs' | number;
 export class SandboxPage {
   readonly el: HTMLElement;
   private readonly head = h('header', { class: 'page-head' });
+  /** How many times the details were asked for (loadInfo). */
+  private infoAsked = 0;
   // The row of views (Overview, Log, shells): links to views, each shell with a close button of its
   // own the keyboard reaches, then "+".
   private readonly tabs = h('div', { class: 'tabs' });
@@ -147,8 +149,12 @@ export class SandboxPage {
   }
 
   private async loadInfo(): Promise<void> {
+    // Calls overlap (a state change and a tab switch each ask): only the latest asked is shown, so
+    // an older answer that comes last cannot put back details of a state already left.
+    const asked = ++this.infoAsked;
     try {
       const info = await call('info', { name: this.name });
+      if (asked !== this.infoAsked) return;
       this.info = info;
       if (this.tab === 'overview' && this.el.isConnected) {
         const scroll = this.body.scrollTop;
@@ -156,7 +162,7 @@ export class SandboxPage {
         this.body.scrollTop = scroll;
       }
     } catch (err) {
-      if (this.el.isConnected) toastError(err);
+      if (asked === this.infoAsked && this.el.isConnected) toastError(err);
     }
   }
 
