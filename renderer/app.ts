@@ -96,6 +96,10 @@ async function renderView(): Promise<void> {
   }
   const summary = sandboxes.find((s) => s.name === r.name);
   if (!summary) {
+    // No page stays behind this: the window may have come here before the listing had the sandbox
+    // (one just made from a file or the dialog), and the listing that brings it must render its page.
+    page?.dispose();
+    page = null;
     replace(content, h('div', { class: 'empty-state' }, h('h1', {}, `No sandbox named ${r.name}`), h('p', { class: 'muted' }, 'It may have been deleted from the command line.')));
     return;
   }
@@ -116,18 +120,11 @@ function onSandboxes(next: SandboxSummary[]): void {
   sandboxes = [...next].sort((a, b) => a.name.localeCompare(b.name));
   const r = route();
   renderSandboxList(list, sandboxes, r.kind === 'sandbox' ? r.name : null);
-  // The route names a sandbox the page does not show: the window went there before the listing
-  // had it (a sandbox just made from a file or the dialog), and showed "No sandbox named". Its
-  // page is due now, and a click on it in the list would not change the route to bring it.
-  if (r.kind === 'sandbox' && page?.name !== r.name && sandboxes.some((s) => s.name === r.name)) {
-    void render();
-    return;
-  }
   if (page) {
     const s = sandboxes.find((x) => x.name === page!.name);
     if (s) page.update(s);
     else void render();
-  } else if (r.kind === 'home' || (r.kind === 'sandbox' && !page)) {
+  } else if (r.kind === 'home' || r.kind === 'sandbox') {
     void render();
   }
 }
