@@ -11,6 +11,8 @@ import { networkDriver } from '../lifecycle/network-drivers.js';
 import { pendingProfileChanges, type ProfileChangeOptions } from '../runtime/applied.js';
 import type { RuntimeState } from '../runtime/state.js';
 import type { SandboxRecord } from '../runtime/store.js';
+import { stepBase } from '../runtime/launch.js';
+import { keepPreparedSteps } from '../runtime/prepared.js';
 
 export { createSandbox, type CreateOptions } from '../lifecycle/create.js';
 export { planSandbox, startSandbox, type StartOptions } from '../lifecycle/start.js';
@@ -20,6 +22,16 @@ export { DEFAULT_TUNNEL_WAIT_SEC, hasTunnel, noteTunnelWaitFailure, waitForTunne
 export { exportEntry, unexportEntries, type EntryApp } from '../lifecycle/desktop-entry.js';
 export { pendingProfileChanges, type ProfileChangeOptions } from '../runtime/applied.js';
 export { expandRecord, profileRef } from '../profile/resolve.js';
+
+/**
+ * For an engine that lives on (the desktop): from now on a launch step waits, spawned and
+ * compiled, for the next start, with the user namespace of the last start's map made ahead
+ * (runtime/prepared.ts); false ends the waiting one. A tool that makes one start and exits gains
+ * nothing from it.
+ */
+export function keepLaunchPrepared(on: boolean): void {
+  keepPreparedSteps(on ? stepBase : null);
+}
 
 export interface RestartOptions extends ProfileChangeOptions {
   force?: boolean;

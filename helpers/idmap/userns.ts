@@ -231,7 +231,7 @@ export async function runInUserns(map: IdMap, argv: readonly string[], opts: { t
 //
 // - the outer namespace maps every id of the plan to the same number (the launch step writes that
 //   map through newuidmap, or directly where it may, once the outer holder says "a", then says
-//   go). bwrap enters it and makes every other namespace of the sandbox (mount, pid, uts, ipc, net,
+//   "go" with the nesting limit and the sandbox's map). bwrap enters it and makes every other namespace of the sandbox (mount, pid, uts, ipc, net,
 //   cgroup) there, so they all belong to it;
 // - the sandbox's namespace, a child of the outer one, with the plan's map, written by the outer
 //   holder: it made the outer namespace with unshare and executed nothing since, so it holds every
@@ -253,9 +253,13 @@ export async function runInUserns(map: IdMap, argv: readonly string[], opts: { t
 // "keep" pipe (the step closes both once bwrap holds the namespaces, or when it ends). Each holder
 // keeps only its pipes beside stdio, and is named sandtray-userns in `ps`.
 //
-// USERNS_SCRIPT is perl that the launch step includes: start_holders(LIMIT, UIDS, GIDS) forks the
-// outer holder and returns its pid, the progress pipe to read and the two pipes to close. It
-// needs, from the step: %o (unshare, close_range, close: system call numbers) and fail().
+// The outer namespace needs nothing of the sandbox but its outer map, so a prepared launch step
+// (runtime/prepared.ts) can make and map it before the start that uses it: the sandbox's part,
+// "go LIMIT;UIDS;GIDS", comes only with the start.
+//
+// USERNS_SCRIPT is perl that the launch step includes: start_holders() forks the outer holder and
+// returns its pid, the progress pipe to read and the two pipes to close. It needs, from the step:
+// %o (unshare, close_range, close: system call numbers) and fail().
 export const USERNS_SCRIPT = String.raw`
 # sandtray-userns: see helpers/idmap/userns.ts
 sub close_fds {
@@ -271,7 +275,6 @@ sub keep_only {
 }
 sub map_lines { my $t = shift; $t =~ s/(\S+) (\S+) (\S+) ?/$1 $2 $3\n/g; $t }
 sub start_holders {
-  my ($limit, $uids, $gids) = @_;
   pipe(my $sr, my $sw) or fail('internal', "pipe: $!");
   pipe(my $gr, my $gw) or fail('internal', "pipe: $!");
   pipe(my $kr, my $kw) or fail('internal', "pipe: $!");
@@ -305,8 +308,11 @@ sub start_holders {
     exit 0;
   }
   close $bw; close $kr; close $ur;
+  # "go LIMIT;UIDS;GIDS": the nesting limit and the sandbox's map, once the outer map is written.
   my $go = '';
-  (sysread($gr, $go, 3) // 0) == 3 && $go eq "go\n" or exit 1;
+  while ($go !~ /\n/) { my $r = sysread($gr, $go, 65536, length $go); exit 1 if !$r }
+  $go =~ /^go ([^;\n]*);([^;\n]*);([^;\n]*)\n/ or exit 1;
+  my ($limit, $uids, $gids) = ($1, $2, $3);
   if ($limit ne 'none') {
     open(my $f, '>', '/proc/sys/user/max_user_namespaces') or $die->("cannot limit nesting: $!");
     syswrite($f, "$limit\n") or $die->("cannot limit nesting: $!");

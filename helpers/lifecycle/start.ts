@@ -11,7 +11,7 @@ import { buildPlan, type Plan } from '../plan/build.js';
 import { checkProfileOnHost } from './host-checks.js';
 import { cliRuntime, planInputs } from './plan-inputs.js';
 import { expandRecord } from '../profile/resolve.js';
-import { launch, writeEtc } from '../runtime/launch.js';
+import { beginLaunch, launch, writeEtc } from '../runtime/launch.js';
 import { logEvent, logTail, sandboxOutputFile } from '../runtime/log.js';
 import { sandboxState, writeRuntime, type RuntimeState } from '../runtime/state.js';
 import { ensurePrivateDir, ensureSandtrayDirs, readRecord, sandboxDirs } from '../runtime/store.js';
@@ -111,6 +111,10 @@ async function startLocked(name: string, paths: Paths, opts: StartOptions, inter
     let recorded: Pick<RuntimeState, 'init' | 'monitor'> = { init: null, monitor: null };
     // A lease taken by this start (the profile turned isolated after create) goes if the start fails.
     if (leaseTaken) revert.add('release id lease', () => releaseIds(name, paths));
+    // A prepared launch step (long-lived engines: runtime/prepared.ts) makes the user namespaces
+    // while the engine writes the record and the /etc files below.
+    const early = beginLaunch(plan);
+    if (early) revert.add('end the launch step', () => early.cancel());
     const rt: RuntimeState = {
       phase: 'starting', actor: selfId(), init: null, monitor: null, startedAt: null, namespaces: {},
       idmap: plan.idmap, mounts: plan.mounts.map((m) => ({ op: m.op, target: m.target, ...('source' in m ? { source: m.source } : {}) })),
@@ -165,7 +169,7 @@ async function startLocked(name: string, paths: Paths, opts: StartOptions, inter
           writeRuntime(dirs, { ...rt, init, monitor });
           interrupts.check();
         },
-      }).catch((err: unknown) => {
+      }, false, early).catch((err: unknown) => {
         proxy?.release();
         throw err;
       });

@@ -13,7 +13,8 @@ import { IDLE_INIT_SCRIPT, INIT_SCRIPT } from '../plan/init-script.js';
 import { envFileText } from '../confine/enter.js';
 import { MAP_TEXT_MAX, mapText, mapWriter, mirrorMap, ProgressLines } from '../idmap/userns.js';
 import { seccompArch, syscallNumber } from '../confine/seccomp.js';
-import { launchStepArgv } from './launch-step.js';
+import { launchStepArgv, preparedMaps, preparedRest, PREPARED_FDS, type StepBase, type StepMaps } from './launch-step.js';
+import { refillPreparedStep, takePreparedStep, type PreparedStep } from './prepared.js';
 import { bindByDescriptor, checkTargets } from './mount-safety.js';
 
 type Fd = 'pipe' | 'ignore' | number;
@@ -72,11 +73,18 @@ export interface LaunchHooks {
  * pipes to this process (child.stdio), bwrap's monitor and pid 1 die with this process, and the
  * payload starts only once "go" is written to its stdin (confine/enter.ts).
  */
-export async function launch(plan: Plan, logFile: string, exitFile: string, hooks: LaunchHooks = {}, oneOff = false): Promise<Launched> {
-  const bwrap = requireTool('bwrap');
-  const perl = requireTool('perl');
+/** What every launch step takes alike: perl, and the host's system call numbers. */
+export function stepBase(): StepBase {
   const arch = seccompArch();
   if (!arch) throw new SandtrayError('HOST_UNSUPPORTED', `Sandtray does not run on this architecture (${process.arch})`, 'Sandtray runs on x86_64 and aarch64.');
+  return {
+    perl: requireTool('perl'), arch, closeRange: syscallNumber(arch, 'close_range'), close: syscallNumber(arch, 'close'), unshare: syscallNumber(arch, 'unshare'),
+    outerFd: LAUNCH_FDS.outerUserns, innerFd: LAUNCH_FDS.innerUserns,
+  };
+}
+
+/** The holders' part of a plan, as the launch step takes it. */
+function stepMaps(plan: Plan): StepMaps {
   // The outer namespace maps the plan's host ids to themselves (see idmap/userns.ts).
   const outerMap = mirrorMap(plan.idmap);
   const writer = mapWriter(outerMap);
@@ -86,6 +94,70 @@ export async function launch(plan: Plan, logFile: string, exitFile: string, hook
       throw new SandtrayError('IDMAP', `The ${kind} map has ${outerMap[kind].length} lines, more than the kernel takes in one write`, 'The subordinate ranges are too fragmented: ask an administrator for one contiguous range, or delete isolated sandboxes to defragment the leases.');
     }
   }
+  return { writer, outerMap, ...mapTools, holders: plan.holders };
+}
+
+/**
+ * A start under way in a prepared step (runtime/prepared.ts): the step is making the plan's user
+ * namespaces while the engine gets the rest ready. launch() takes it; cancel() ends it otherwise.
+ */
+export class EarlyLaunch {
+  private done = false;
+  constructor(readonly step: PreparedStep) {}
+
+  /** For launch(): from now on the step is the launch's, and cancel() does nothing. */
+  take(): PreparedStep {
+    this.done = true;
+    return this.step;
+  }
+
+  /** Ends the step and the holders it made, unless launch() has taken it. */
+  cancel(): void {
+    if (this.done) return;
+    this.done = true;
+    killGroup(this.step.child.pid);
+    this.step.lines.close();
+    refillPreparedStep();
+  }
+}
+
+/**
+ * Right after the plan is made: when the engine keeps a prepared step, it starts on the plan's
+ * user namespaces at once. null: no step is kept, or the plan is a one-off's (`run`), which always
+ * spawns its own.
+ */
+export function beginLaunch(plan: Plan, oneOff = false): EarlyLaunch | null {
+  if (oneOff) return null;
+  const step = takePreparedStep();
+  if (!step) return null;
+  const early = new EarlyLaunch(step);
+  try {
+    ((step.child.stdio as unknown as Writable[])[PREPARED_FDS.report]!).write(preparedMaps(stepMaps(plan)));
+  } catch (err) {
+    early.cancel();
+    throw err;
+  }
+  return early;
+}
+
+export async function launch(plan: Plan, logFile: string, exitFile: string, hooks: LaunchHooks = {}, oneOff = false, early: EarlyLaunch | null = null): Promise<Launched> {
+  try {
+    return await launchWith(plan, logFile, exitFile, hooks, oneOff, early);
+  } finally {
+    // The next start's step, once this one is over, with this start's outer map made ahead.
+    let maps: StepMaps | undefined;
+    try {
+      maps = stepMaps(plan);
+    } catch {
+      // a map the launch refused is no map to make ahead
+    }
+    refillPreparedStep(maps);
+  }
+}
+
+async function launchWith(plan: Plan, logFile: string, exitFile: string, hooks: LaunchHooks, oneOff: boolean, early: EarlyLaunch | null): Promise<Launched> {
+  const bwrap = requireTool('bwrap');
+  const base = stepBase();
   // bwrap's options go through the pipe; the command (the enter step) must stay on its command
   // line, since bwrap stops reading an --args file at its "--". Option values are absolute paths,
   // names and numbers, never "--" themselves. Every bind's source is opened here, without
@@ -94,6 +166,14 @@ export async function launch(plan: Plan, logFile: string, exitFile: string, hook
   checkTargets(plan.mounts.flatMap((m) => (m.op === 'bind' || m.op === 'bind-try' || m.op === 'ro-bind' || m.op === 'ro-bind-try' ? [{ source: m.source, target: m.target, writable: !m.op.startsWith('ro-') }] : [])));
   const binds = bindByDescriptor(plan.argv.slice(1, end), LAUNCH_FDS.env + 1);
   const opts = binds.opts;
+  const report = LAUNCH_FDS.env + 1 + binds.fds.length;
+  let prepared = early?.take() ?? null;
+  if (prepared && report >= PREPARED_FDS.reserve) {
+    // More mount sources than the prepared step keeps places for: a step of its own.
+    killGroup(prepared.child.pid);
+    prepared.lines.close();
+    prepared = null;
+  }
   const asPid1 = opts.indexOf('--as-pid-1');
   opts.splice(asPid1 + 1, 0, '--info-fd', String(LAUNCH_FDS.info), '--json-status-fd', String(LAUNCH_FDS.status));
   fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: 0o700 });
@@ -107,26 +187,44 @@ export async function launch(plan: Plan, logFile: string, exitFile: string, hook
     fds.push(exitFd);
     const envFd = privateFile(path.join(path.dirname(exitFile), '.env'), envFileText(oneOff ? plan.env : { ...plan.env, SANDTRAY_INIT: plan.stopWhenIdle ? IDLE_INIT_SCRIPT : INIT_SCRIPT }));
     fds.push(envFd);
-    // The two user namespace slots hold placeholders until the launch step puts the namespaces there.
-    const report = LAUNCH_FDS.env + 1 + binds.fds.length;
-    const stdio: Fd[] = [...(oneOff ? ['pipe', 'pipe', 'pipe'] as Fd[] : ['ignore', logFd, logFd] as Fd[]), 'pipe', exitFd, logFd, logFd, 'pipe', envFd, ...binds.fds, 'pipe'];
-    const argv = launchStepArgv({
-      perl, arch, closeRange: syscallNumber(arch, 'close_range'), close: syscallNumber(arch, 'close'), unshare: syscallNumber(arch, 'unshare'),
-      report, outerFd: LAUNCH_FDS.outerUserns, innerFd: LAUNCH_FDS.innerUserns, writer, outerMap, ...mapTools,
-      holders: plan.holders,
-      bwrap: [bwrap, '--args', String(LAUNCH_FDS.args), ...plan.argv.slice(end)],
-      // A one-off's pid 1 is the enter step with its payload, not the init script: no "r" from it.
-      ...(oneOff ? { dieWith: { parent: process.pid, prctl: syscallNumber(arch, 'prctl') } } : { ready: true }),
-    });
-    // The step closes inherited descriptors itself; the installed launcher goes first where it is
-    // there: on hosts that restrict user namespaces with AppArmor, only it may make them.
-    child = spawnDetached([...launcherPrefix(report), ...argv], HOST_ENV, stdio);
+    const bwrapArgv = [bwrap, '--args', String(LAUNCH_FDS.args), ...plan.argv.slice(end)];
+    let lines: ProgressLines;
+    if (prepared) {
+      // The step waits with its user namespaces made or on the way; it is bwrap's monitor-to-be.
+      child = prepared.child;
+      lines = prepared.lines;
+      const spawnedStart = child.pid ? procStart(child.pid) : null;
+      if (child.pid && spawnedStart !== null) hooks.onMonitor?.({ pid: child.pid, start: spawnedStart });
+      // Where the freshly spawned step has them (below) the prepared one opens them again.
+      const { O_WRONLY, O_APPEND, O_RDONLY } = fs.constants;
+      const reopen = [
+        { slot: 1, fd: logFd, flags: O_WRONLY | O_APPEND }, { slot: 2, fd: logFd, flags: O_WRONLY | O_APPEND },
+        { slot: LAUNCH_FDS.status, fd: exitFd, flags: O_WRONLY }, { slot: LAUNCH_FDS.env, fd: envFd, flags: O_RDONLY },
+        ...binds.fds.map((fd, i) => ({ slot: LAUNCH_FDS.env + 1 + i, fd, flags: binds.flags[i]! })),
+      ];
+      ((child.stdio as unknown as Writable[])[PREPARED_FDS.report]!).write(preparedRest({ report, reopen, ready: true, bwrap: bwrapArgv }));
+    } else {
+      // The two user namespace slots hold placeholders until the launch step puts the namespaces there.
+      const stdio: Fd[] = [...(oneOff ? ['pipe', 'pipe', 'pipe'] as Fd[] : ['ignore', logFd, logFd] as Fd[]), 'pipe', exitFd, logFd, logFd, 'pipe', envFd, ...binds.fds, 'pipe'];
+      const argv = launchStepArgv({
+        ...base, ...stepMaps(plan), report, bwrap: bwrapArgv,
+        // A one-off's pid 1 is the enter step with its payload, not the init script: no "r" from it.
+        ...(oneOff ? { dieWith: { parent: process.pid, prctl: syscallNumber(base.arch, 'prctl') } } : { ready: true }),
+      });
+      // The step closes inherited descriptors itself; the installed launcher goes first where it is
+      // there: on hosts that restrict user namespaces with AppArmor, only it may make them.
+      child = spawnDetached([...launcherPrefix(report), ...argv], HOST_ENV, stdio);
+      const spawnedStart = child.pid ? procStart(child.pid) : null;
+      if (child.pid && spawnedStart !== null) hooks.onMonitor?.({ pid: child.pid, start: spawnedStart });
+      if (!child.pid) throw new SandtrayError('START_FAILED', 'The launch step could not be started (perl)', 'Run `sandtray doctor`.');
+      lines = new ProgressLines((child.stdio as unknown as (Readable | null)[])[report]!);
+    }
     const argsPipe = child.stdio[LAUNCH_FDS.args as 3] as unknown as Writable;
     argsPipe.on('error', () => undefined);
     argsPipe.end(Buffer.from(opts.map((o) => `${o}\0`).join('')));
-    const spawnedStart = child.pid ? procStart(child.pid) : null;
-    if (child.pid && spawnedStart !== null) hooks.onMonitor?.({ pid: child.pid, start: spawnedStart });
-    ready = await stepReady(child, report, !oneOff);
+    // A prepared step says "p" first, once compiled; a start can take it before then.
+    if (prepared) await prepared.prepared;
+    ready = await stepReady(child, lines, !oneOff);
   } catch (err) {
     // Nothing of the sandbox runs yet: end the step, the holders and whatever bwrap started.
     if (child?.pid) killGroup(child.pid);
@@ -187,10 +285,7 @@ function killGroup(pid: number | undefined): void {
  * Waits for the launch step's "ok" (it is bwrap from then on); its "e KIND MESSAGE" becomes the
  * error. keep: the socket stays open for pid 1's "r" (see initReady), and is returned.
  */
-async function stepReady(child: ChildProcess, report: number, keep: boolean): Promise<ProgressLines | null> {
-  if (!child.pid) throw new SandtrayError('START_FAILED', 'The launch step could not be started (perl)', 'Run `sandtray doctor`.');
-  const stream = (child.stdio as unknown as (Readable | null)[])[report]!;
-  const lines = new ProgressLines(stream);
+async function stepReady(child: ChildProcess, lines: ProgressLines, keep: boolean): Promise<ProgressLines | null> {
   const timer = setTimeout(() => killGroup(child.pid), INFO_TIMEOUT_MS);
   let line: string | null;
   try {

@@ -29,15 +29,49 @@ export class UnsafeLink extends Error {
 }
 
 /**
+ * Folders one walk reached before, by their path, for the walks of one start that follow: about
+ * forty mount sources share a handful of folders (/etc, the sandbox's own), each looked up once.
+ * A folder enters only when it was reached through no link, so its path is its real place; the
+ * handle stays on the same folder whatever happens to its path meanwhile.
+ */
+export class WalkCache {
+  readonly dirs = new Map<string, number>();
+
+  close(): void {
+    for (const fd of this.dirs.values()) fs.closeSync(fd);
+    this.dirs.clear();
+  }
+}
+
+/**
  * Opens `p` (absolute) as an O_PATH descriptor, walking it component by component and following
  * only symbolic links that sit in folders we cannot write. Returns null when it does not exist;
- * throws UnsafeLink for a link in a folder we (and so a sandbox) could change.
+ * throws UnsafeLink for a link in a folder we (and so a sandbox) could change. With a cache, the
+ * walk starts at the deepest folder of p it holds, and leaves the folders it passes there.
  */
-export function openNoUserLinks(p: string): number | null {
-  let dir = fs.openSync('/', O_PATH | fs.constants.O_DIRECTORY);
-  let at = '/';
+export function openNoUserLinks(p: string, cache?: WalkCache): number | null {
   const parts = p.split('/').filter((x) => x && x !== '.');
+  let dir = -1;
+  let at = '/';
+  // Whether dir is this walk's own to close (not the cache's).
+  let own = true;
+  if (cache && !parts.includes('..')) {
+    for (let k = parts.length - 1; k > 0 && dir < 0; k--) {
+      const key = `/${parts.slice(0, k).join('/')}`;
+      const fd = cache.dirs.get(key);
+      if (fd !== undefined) {
+        dir = fd;
+        own = false;
+        at = key;
+        parts.splice(0, k);
+      }
+    }
+  }
+  if (dir < 0) dir = fs.openSync('/', O_PATH | fs.constants.O_DIRECTORY);
   let links = 0;
+  const leave = (): void => {
+    if (own) fs.closeSync(dir);
+  };
   try {
     while (parts.length) {
       const name = parts.shift()!;
@@ -61,21 +95,28 @@ export function openNoUserLinks(p: string): number | null {
         if (++links > MAX_LINKS) throw new SandtrayError('INVALID_PROFILE', `${p}: too many levels of symbolic links`);
         parts.unshift(...target.split('/').filter((x) => x && x !== '.'));
         if (target.startsWith('/')) {
-          fs.closeSync(dir);
+          leave();
           dir = fs.openSync('/', O_PATH | fs.constants.O_DIRECTORY);
+          own = true;
           at = '/';
         }
         continue;
       }
-      fs.closeSync(dir);
+      leave();
       dir = next;
+      own = true;
       at = name === '..' ? path.posix.dirname(at) : here;
+      if (cache && parts.length && links === 0 && name !== '..' && st.isDirectory() && !cache.dirs.has(at)) {
+        cache.dirs.set(at, dir);
+        own = false;
+      }
     }
-    const out = dir;
+    // The cache's handle stays the cache's: the caller gets one of its own.
+    const out = own ? dir : fs.openSync(`/proc/self/fd/${dir}`, O_PATH);
     dir = -1;
     return out;
   } finally {
-    if (dir >= 0) fs.closeSync(dir);
+    if (dir >= 0) leave();
   }
 }
 
@@ -139,12 +180,14 @@ function xauthorityFd(display: number, source: string): number | null {
   }
 }
 
+const REGULAR_READ = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY;
+
 /** A regular file opened for reading through openNoUserLinks; null when it is missing or anything else. */
-function openRegularFile(p: string): number | null {
-  const at = openNoUserLinks(p);
+function openRegularFile(p: string, cache?: WalkCache): number | null {
+  const at = openNoUserLinks(p, cache);
   if (at === null) return null;
   try {
-    const fd = fs.openSync(`/proc/self/fd/${at}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+    const fd = fs.openSync(`/proc/self/fd/${at}`, REGULAR_READ);
     if (fs.fstatSync(fd).isFile()) return fd;
     fs.closeSync(fd);
     return null;
@@ -159,9 +202,13 @@ function openRegularFile(p: string): number | null {
  * bwrap's options with every bind turned into a bind of a descriptor opened by openNoUserLinks.
  * The descriptors get the numbers firstFd, firstFd+1, ... in the returned list's order.
  */
-export function bindByDescriptor(opts: readonly string[], firstFd: number): { opts: string[]; fds: number[] } {
+export function bindByDescriptor(opts: readonly string[], firstFd: number): { opts: string[]; fds: number[]; flags: number[] } {
   const out: string[] = [];
   const fds: number[] = [];
+  // The flags each descriptor was opened with, for a prepared launch step to open it again alike.
+  const flags: number[] = [];
+  const add = (fd: number, how: number): void => void (fds.push(fd), flags.push(how));
+  const cache = new WalkCache();
   try {
     for (let i = 0; i < opts.length; ) {
       const o = opts[i]!;
@@ -179,7 +226,7 @@ export function bindByDescriptor(opts: readonly string[], firstFd: number): { op
         if (fd === null) {
           throw new SandtrayError('INVALID_PROFILE', `${source} holds no cookie for the X display :${display}`, 'Run the sandbox from your desktop session, or set display.x11: false.');
         }
-        fds.push(fd);
+        add(fd, fs.constants.O_RDONLY);
         out.push('--perms', '0600', '--ro-bind-data', String(firstFd + fds.length - 1), target);
         continue;
       }
@@ -189,15 +236,15 @@ export function bindByDescriptor(opts: readonly string[], firstFd: number): { op
         // file by now is bound read-only instead, as before copies.
         const [source, target] = [opts[i + 1]!, opts[i + 2]!];
         i += 3;
-        const fd = openRegularFile(source);
+        const fd = openRegularFile(source, cache);
         if (fd === null) {
-          const bound = openNoUserLinks(source);
+          const bound = openNoUserLinks(source, cache);
           if (bound === null) continue;
-          fds.push(bound);
+          add(bound, O_PATH);
           out.push('--ro-bind-fd', String(firstFd + fds.length - 1), target);
           continue;
         }
-        fds.push(fd);
+        add(fd, REGULAR_READ);
         out.push('--perms', '0644', '--file', String(firstFd + fds.length - 1), target);
         continue;
       }
@@ -207,7 +254,7 @@ export function bindByDescriptor(opts: readonly string[], firstFd: number): { op
         i += 3;
         let fd: number | null;
         try {
-          fd = openNoUserLinks(source);
+          fd = openNoUserLinks(source, cache);
         } catch (err) {
           if (err instanceof UnsafeLink) {
             throw new SandtrayError(
@@ -222,7 +269,7 @@ export function bindByDescriptor(opts: readonly string[], firstFd: number): { op
           if (o.endsWith('-try')) continue;
           throw new SandtrayError('INVALID_PROFILE', `The mount source ${source} (for ${target}) does not exist`, 'Create it, mark the mount "optional: true", or change the profile.');
         }
-        fds.push(fd);
+        add(fd, O_PATH);
         out.push(fdOpt, String(firstFd + fds.length - 1), target);
         continue;
       }
@@ -234,8 +281,10 @@ export function bindByDescriptor(opts: readonly string[], firstFd: number): { op
   } catch (err) {
     for (const fd of fds) fs.closeSync(fd);
     throw err;
+  } finally {
+    cache.close();
   }
-  return { opts: out, fds };
+  return { opts: out, fds, flags };
 }
 
 /**

@@ -10,6 +10,7 @@ import { LogFollowers } from '../logs/follow.js';
 import { SecretBroker } from '../secrets/broker.js';
 import type { Keyring } from '../secrets/keyring.js';
 import { openInSystemTerminal } from '../system/terminal.js';
+import { keepLaunchPrepared } from '../../helpers/api/index.js';
 import { TerminalSessions } from '../terminal/sessions.js';
 
 export interface ServiceOptions {
@@ -27,6 +28,8 @@ export interface ServiceOptions {
   feedPollMs?: number;
   /** The desktop's file chooser for a VPN configuration (the window's "Import VPN..."); null when cancelled. */
   pickVpnFile?(): Promise<string | null>;
+  /** Keep a launch step prepared for the next start (default true; runtime/prepared.ts). */
+  prepareLaunches?: boolean;
 }
 
 export interface Services {
@@ -42,6 +45,9 @@ export interface Services {
 }
 
 export function createServices(opts: ServiceOptions): Services {
+  // The desktop lives on: its starts take a launch step spawned and compiled ahead.
+  const prepared = opts.prepareLaunches ?? true;
+  if (prepared) keepLaunchPrepared(true);
   const feed = new SandboxFeed((u) => {
     opts.emit({ type: 'sandboxes', sandboxes: u.sandboxes });
     for (const e of u.events) {
@@ -91,6 +97,7 @@ export function createServices(opts: ServiceOptions): Services {
       logs.closeOwner(owner);
     },
     close() {
+      if (prepared) keepLaunchPrepared(false);
       clearInterval(vpnTimer);
       feed.close();
       terminals.closeAll();

@@ -4,7 +4,7 @@
 // here passes or fails. With --json the text goes to stderr and stdout gets one JSON object.
 //
 // BENCH_ROUNDS (default 20) rounds of start-up, BENCH_COLD_ROUNDS (default 15) of each cold
-// command, BENCH_VPN=0 to leave out the VPN section.
+// command, BENCH_VPN=0 to leave out the VPN section, BENCH_ONLY=startup for the start-up section alone.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,6 +17,7 @@ import { vpnBench } from './vpn-bench.js';
 const JSON_OUT = process.argv.includes('--json');
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 20);
 const COLD_ROUNDS = Number(process.env['BENCH_COLD_ROUNDS'] ?? 15);
+const STARTUP_ONLY = process.env['BENCH_ONLY'] === 'startup';
 const say = (line = ''): void => void (JSON_OUT ? process.stderr : process.stdout).write(`${line}\n`);
 
 function version(argv: string[]): string {
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
   const { deleteSandbox } = await import('../../helpers/lifecycle/delete.js');
   const { sandboxState } = await import('../../helpers/runtime/state.js');
   const { bindByDescriptor } = await import('../../helpers/runtime/mount-safety.js');
+  const { stepBase } = await import('../../helpers/runtime/launch.js');
+  const { keepPreparedSteps, preparedStepReady } = await import('../../helpers/runtime/prepared.js');
 
   const out: Record<string, unknown> = { machine: machine() };
   const m = out['machine'] as ReturnType<typeof machine>;
@@ -131,10 +134,15 @@ async function main(): Promise<void> {
     const startT: number[] = [];
     const stopT: number[] = [];
     const fjT: number[] = [];
+    // As in the desktop, a long-lived engine: it keeps a launch step prepared (runtime/prepared.ts).
+    // The next one is waited for outside the clock: it must not take a core from a measurement.
+    keepPreparedSteps(stepBase);
+    await preparedStepReady();
     const startOnce = async (): Promise<void> => {
       const t0 = performance.now();
       await startSandbox('bench');
       startT.push(performance.now() - t0);
+      await preparedStepReady();
       const t1 = performance.now();
       await stopSandbox('bench', { force: true });
       stopT.push(performance.now() - t1);
@@ -145,6 +153,7 @@ async function main(): Promise<void> {
       const steps = [rawOnce, startOnce, fjOnce];
       for (const s of r % 2 ? steps.reverse() : steps) await s();
     }
+    keepPreparedSteps(null);
     const startup: Record<string, unknown> = {
       rawChainMs: stat(rawT),
       warmStartMs: stat(startT),
@@ -161,70 +170,72 @@ async function main(): Promise<void> {
     if (firejail) say(`  firejail --noprofile --net=none --private true    ${show(stat(fjT))}   paired: ${paired(rawT, fjT).ratio.median.toFixed(2)}x the raw chain`);
     else say('  firejail: not installed, not measured');
 
-    // ---- Cold CLI: each command beside `node -e 0`, exec also beside raw nsenter -------------
-    await startSandbox('bench');
-    const rt = sandboxState('bench').runtime!;
-    const init = rt.init!.pid;
-    const monitor = rt.monitor!.pid;
-    const nsenter = ['nsenter', '--preserve-credentials', `--user=/proc/${monitor}/ns/user`, ...['mnt:mount', 'pid:pid', 'uts:uts', 'ipc:ipc', 'cgroup:cgroup', 'net:net'].map((x) => `--${x.split(':')[1]}=/proc/${init}/ns/${x.split(':')[0]}`), `--root=/proc/${init}/root`, `--wd=/proc/${init}/root`, '/usr/bin/true'];
-    const nodeArgv = [process.execPath, '-e', '0'];
-    const cli = (...args: string[]): string[] => [process.execPath, BIN, ...args];
-    const commands: [string, string[], number][] = [
-      ['help', cli('--help'), 50],
-      ['list', cli('list'), 50],
-      ['info', cli('info', 'bench'), 50],
-      ['exec', cli('exec', 'bench', '--', 'true'), 50],
-      ['run', cli('run', '--', 'true'), 80],
-    ];
-    for (const [, argv] of commands) await mustRun(argv);
-    await mustRun(nsenter);
-    const times: Record<string, Run[]> = { node: [], nsenter: [] };
-    for (let r = 0; r < COLD_ROUNDS; r++) {
-      for (const [name, argv] of commands) {
-        const group: [string, string[]][] = [['node', nodeArgv], [name, argv], ...(name === 'exec' ? [['nsenter', nsenter] as [string, string[]]] : [])];
-        for (const [k, a] of r % 2 ? group.reverse() : group) (times[k] ??= []).push(await mustRun(a));
+    if (!STARTUP_ONLY) {
+      // ---- Cold CLI: each command beside `node -e 0`, exec also beside raw nsenter -------------
+      await startSandbox('bench');
+      const rt = sandboxState('bench').runtime!;
+      const init = rt.init!.pid;
+      const monitor = rt.monitor!.pid;
+      const nsenter = ['nsenter', '--preserve-credentials', `--user=/proc/${monitor}/ns/user`, ...['mnt:mount', 'pid:pid', 'uts:uts', 'ipc:ipc', 'cgroup:cgroup', 'net:net'].map((x) => `--${x.split(':')[1]}=/proc/${init}/ns/${x.split(':')[0]}`), `--root=/proc/${init}/root`, `--wd=/proc/${init}/root`, '/usr/bin/true'];
+      const nodeArgv = [process.execPath, '-e', '0'];
+      const cli = (...args: string[]): string[] => [process.execPath, BIN, ...args];
+      const commands: [string, string[], number][] = [
+        ['help', cli('--help'), 50],
+        ['list', cli('list'), 50],
+        ['info', cli('info', 'bench'), 50],
+        ['exec', cli('exec', 'bench', '--', 'true'), 50],
+        ['run', cli('run', '--', 'true'), 80],
+      ];
+      for (const [, argv] of commands) await mustRun(argv);
+      await mustRun(nsenter);
+      const times: Record<string, Run[]> = { node: [], nsenter: [] };
+      for (let r = 0; r < COLD_ROUNDS; r++) {
+        for (const [name, argv] of commands) {
+          const group: [string, string[]][] = [['node', nodeArgv], [name, argv], ...(name === 'exec' ? [['nsenter', nsenter] as [string, string[]]] : [])];
+          for (const [k, a] of r % 2 ? group.reverse() : group) (times[k] ??= []).push(await mustRun(a));
+        }
       }
+      // node -e 0 ran beside each command: the pairs are those of the same round and command.
+      const nodeBeside = (i: number): Run[] => times['node']!.filter((_, j) => j % commands.length === i);
+      const cold: Record<string, unknown> = { rounds: COLD_ROUNDS, nodeMs: stat(times['node']!.map((x) => x.wall)), nodeCpuMs: stat(times['node']!.map((x) => x.cpu)) };
+      say(`\nCold CLI (node ${BIN}), ${COLD_ROUNDS} interleaved rounds, each command beside \`node -e 0\`:`);
+      say(`  node -e 0                                         ${show(stat(times['node']!.map((x) => x.wall)))}`);
+      commands.forEach(([name, argv, goal], i) => {
+        const base = nodeBeside(i);
+        const mine = times[name]!;
+        const p = paired(base.map((x) => x.wall), mine.map((x) => x.wall));
+        const c = paired(base.map((x) => x.cpu), mine.map((x) => x.cpu));
+        cold[name] = { argv: argv.slice(1).join(' '), wallMs: stat(mine.map((x) => x.wall)), cpuMs: stat(mine.map((x) => x.cpu)), vsNode: p, cpuVsNode: c, goalMsOverNode: goal };
+        say(`  ${argv.slice(2).join(' ').padEnd(48)}  ${show(stat(mine.map((x) => x.wall)))}`);
+        say(`    paired with node -e 0: +${p.diff.median.toFixed(1)} ms (goal +${goal}), ${p.ratio.median.toFixed(2)}x; CPU +${c.diff.median.toFixed(0)} ms`);
+      });
+      const ns = times['nsenter']!;
+      const execVsNsenter = paired(ns.map((x) => x.wall), times['exec']!.map((x) => x.wall));
+      cold['nsenter'] = { argv: nsenter.join(' '), wallMs: stat(ns.map((x) => x.wall)), execVsNsenter };
+      say(`  raw nsenter into the same namespaces, running true ${show(stat(ns.map((x) => x.wall)))}`);
+      say(`    exec paired with it: +${execVsNsenter.diff.median.toFixed(1)} ms`);
+      out['cold'] = cold;
+
+      // ---- Memory: what a sandbox keeps resident outside its payload ---------------------------
+      const memoryOf = (name: string) => residentParts(sandboxState(name).runtime!);
+      const memory: Record<string, unknown> = { app: memoryOf('bench') };
+      await createSandbox('benchnat', { profiles: [], overrides: { network: { mode: 'nat' } } });
+      await startSandbox('benchnat');
+      // pasta is still filling its buffers (and has not yet made itself undumpable) right after the
+      // start returns: a reading then is low. Measured once it has settled, as it stays.
+      await new Promise((r) => setTimeout(r, 1500));
+      memory['nat'] = memoryOf('benchnat');
+      await stopSandbox('benchnat', { force: true });
+      await deleteSandbox('benchnat', { force: true });
+      out['memory'] = memory;
+      say('\nResident outside the payload (PSS; RSS where a process hides its PSS from its user):');
+      for (const [k, v] of Object.entries(memory) as [string, ReturnType<typeof memoryOf>][]) say(showResident(`${k} sandbox`, v));
+
+      // ---- monitor: from pid 1 killed to the event, in a long-lived watcher (as the tray), with 1
+      // and with 100 running sandboxes; and the idle watcher's CPU time (monitor-bench.ts) --------
+      say('');
+      out['monitor'] = await monitorBench(say, 'bench', Math.min(ROUNDS, 10));
     }
-    // node -e 0 ran beside each command: the pairs are those of the same round and command.
-    const nodeBeside = (i: number): Run[] => times['node']!.filter((_, j) => j % commands.length === i);
-    const cold: Record<string, unknown> = { rounds: COLD_ROUNDS, nodeMs: stat(times['node']!.map((x) => x.wall)), nodeCpuMs: stat(times['node']!.map((x) => x.cpu)) };
-    say(`\nCold CLI (node ${BIN}), ${COLD_ROUNDS} interleaved rounds, each command beside \`node -e 0\`:`);
-    say(`  node -e 0                                         ${show(stat(times['node']!.map((x) => x.wall)))}`);
-    commands.forEach(([name, argv, goal], i) => {
-      const base = nodeBeside(i);
-      const mine = times[name]!;
-      const p = paired(base.map((x) => x.wall), mine.map((x) => x.wall));
-      const c = paired(base.map((x) => x.cpu), mine.map((x) => x.cpu));
-      cold[name] = { argv: argv.slice(1).join(' '), wallMs: stat(mine.map((x) => x.wall)), cpuMs: stat(mine.map((x) => x.cpu)), vsNode: p, cpuVsNode: c, goalMsOverNode: goal };
-      say(`  ${argv.slice(2).join(' ').padEnd(48)}  ${show(stat(mine.map((x) => x.wall)))}`);
-      say(`    paired with node -e 0: +${p.diff.median.toFixed(1)} ms (goal +${goal}), ${p.ratio.median.toFixed(2)}x; CPU +${c.diff.median.toFixed(0)} ms`);
-    });
-    const ns = times['nsenter']!;
-    const execVsNsenter = paired(ns.map((x) => x.wall), times['exec']!.map((x) => x.wall));
-    cold['nsenter'] = { argv: nsenter.join(' '), wallMs: stat(ns.map((x) => x.wall)), execVsNsenter };
-    say(`  raw nsenter into the same namespaces, running true ${show(stat(ns.map((x) => x.wall)))}`);
-    say(`    exec paired with it: +${execVsNsenter.diff.median.toFixed(1)} ms`);
-    out['cold'] = cold;
-
-    // ---- Memory: what a sandbox keeps resident outside its payload ---------------------------
-    const memoryOf = (name: string) => residentParts(sandboxState(name).runtime!);
-    const memory: Record<string, unknown> = { app: memoryOf('bench') };
-    await createSandbox('benchnat', { profiles: [], overrides: { network: { mode: 'nat' } } });
-    await startSandbox('benchnat');
-    // pasta is still filling its buffers (and has not yet made itself undumpable) right after the
-    // start returns: a reading then is low. Measured once it has settled, as it stays.
-    await new Promise((r) => setTimeout(r, 1500));
-    memory['nat'] = memoryOf('benchnat');
-    await stopSandbox('benchnat', { force: true });
-    await deleteSandbox('benchnat', { force: true });
-    out['memory'] = memory;
-    say('\nResident outside the payload (PSS; RSS where a process hides its PSS from its user):');
-    for (const [k, v] of Object.entries(memory) as [string, ReturnType<typeof memoryOf>][]) say(showResident(`${k} sandbox`, v));
-
-    // ---- monitor: from pid 1 killed to the event, in a long-lived watcher (as the tray), with 1
-    // and with 100 running sandboxes; and the idle watcher's CPU time (monitor-bench.ts) --------
-    say('');
-    out['monitor'] = await monitorBench(say, 'bench', Math.min(ROUNDS, 10));
   } finally {
     await stopSandbox('bench', { force: true }).catch(() => undefined);
     await deleteSandbox('bench', { force: true }).catch(() => undefined);
@@ -232,7 +243,7 @@ async function main(): Promise<void> {
     fs.rmSync(runDir, { recursive: true, force: true });
   }
 
-  if (process.env['BENCH_VPN'] !== '0') out['vpn'] = await vpnBench(say);
+  if (!STARTUP_ONLY && process.env['BENCH_VPN'] !== '0') out['vpn'] = await vpnBench(say);
   (out['machine'] as Record<string, unknown>)['loadAverageAtEnd'] = os.loadavg().map((x) => round(x));
   say(`\nload average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   if (JSON_OUT) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
