@@ -141,7 +141,6 @@ sub outer {
 }
 # The map the outer namespace made ahead has (prepared), if any.
 my $made = '';
-my $null;
 if ($o{prepared}) {
   # The socket moves up to RESERVE and every number below it the start will place a descriptor at
   # holds /dev/null until then: the pipes of the holders and of newuidmap land above, never on a
@@ -149,8 +148,15 @@ if ($o{prepared}) {
   dup_to(fileno($rep), $o{reserve} + 0);
   close $rep;
   open($rep, '+<&=', $o{reserve} + 0) or exit 125;
-  open($null, '<', '/dev/null') or exit 125;
-  for my $fd (4 .. $o{reserve} - 1) { next if $fd == $o{args} || $fd == fileno($null); dup_to(fileno($null), $fd) }
+  # No perl handle may name a slot: the holders close descriptors behind perl's back, and perl
+  # closes a number only once no handle of its own names it, so a pipe that got the number of a
+  # stale handle would never close (a holder waiting on it would wait forever).
+  open(my $nh, '<', '/dev/null') or exit 125;
+  my $n = $o{reserve} + 1;
+  dup_to(fileno($nh), $n);
+  close $nh;
+  for my $fd (4 .. $o{reserve} - 1) { next if $fd == $o{args}; dup_to($n, $fd) }
+  syscall($o{close} + 0, $n);
   # Given the map of the engine's last start, the outer namespace is made and mapped now, while
   # nothing waits for it: a start with the same map (most sandboxes share the owner's range) finds
   # it ready. It holds no sandbox and nothing of one; the sandbox's own namespace, and the nesting

@@ -19,9 +19,48 @@ const { stopSandbox } = await import('../../helpers/lifecycle/stop.js');
 const { stepBase } = await import('../../helpers/runtime/launch.js');
 const { keepPreparedSteps, preparedStepReady } = await import('../../helpers/runtime/prepared.js');
 
+interface Proc { pid: number; ppid: number; kind: 'step' | 'holder' }
+
+/** The user's launch steps (perl running the step) and namespace holders (named sandtray-userns). */
+function stepProcesses(): Proc[] {
+  const out: Proc[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (fs.statSync(`/proc/${d}`).uid !== process.getuid!()) continue;
+      const argv = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      const kind = argv[0]!.trim() === 'sandtray-userns' ? 'holder' : argv.includes('sandtray-launch-step') ? 'step' : null;
+      if (!kind) continue;
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      out.push({ pid: Number(d), ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), kind });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Steps and holders descending from this process (the engine under test). */
+const mine = (): Proc[] => {
+  const all = stepProcesses();
+  const ours = new Set([process.pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of all) if (ours.has(p.ppid) && !ours.has(p.pid)) (ours.add(p.pid), (grew = true));
+  }
+  return all.filter((p) => ours.has(p.pid));
+};
+/** Holders no step owns any more (their parent went and init adopted them): none may be left. */
+const orphans = (): number[] => stepProcesses().filter((p) => p.kind === 'holder' && p.ppid === 1).map((p) => p.pid);
+const orphansBefore = new Set<number>();
+const newOrphans = (): number[] => orphans().filter((p) => !orphansBefore.has(p));
+const holders = (): number => mine().filter((p) => p.kind === 'holder').length;
+const steps = (): number => mine().filter((p) => p.kind === 'step').length;
+
 let dataDir = '';
 
 before(async () => {
+  for (const p of orphans()) orphansBefore.add(p);
   dataDir = fs.mkdtempSync(`${e.dir}/ro-`);
   fs.writeFileSync(`${dataDir}/f`, 'host\n');
   const plain = writeProfile(e, 'plain', `apiVersion: sandtray/v1\nmounts:\n  - {source: ${dataDir}, target: /ro}\n`);
@@ -55,40 +94,6 @@ async function probe(name: string): Promise<string> {
   assert.equal(r.stdout.split('\n')[0], name, 'the probe ran inside the sandbox');
   return r.stdout;
 }
-
-interface Proc { pid: number; ppid: number; kind: 'step' | 'holder' }
-
-/** The user's launch steps (perl running the step) and namespace holders (named sandtray-userns). */
-function stepProcesses(): Proc[] {
-  const out: Proc[] = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (fs.statSync(`/proc/${d}`).uid !== process.getuid!()) continue;
-      const argv = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
-      const kind = argv[0]!.trim() === 'sandtray-userns' ? 'holder' : argv.includes('sandtray-launch-step') ? 'step' : null;
-      if (!kind) continue;
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      out.push({ pid: Number(d), ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), kind });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
-/** Steps and holders descending from this process (the engine under test). */
-const mine = (): Proc[] => {
-  const all = stepProcesses();
-  const ours = new Set([process.pid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of all) if (ours.has(p.ppid) && !ours.has(p.pid)) (ours.add(p.pid), (grew = true));
-  }
-  return all.filter((p) => ours.has(p.pid));
-};
-const holders = (): number => mine().filter((p) => p.kind === 'holder').length;
-const steps = (): number => mine().filter((p) => p.kind === 'step').length;
 
 async function until(what: string, ok: () => boolean): Promise<void> {
   for (let i = 0; i < 600 && !ok(); i++) await new Promise((r) => setTimeout(r, 50));
@@ -135,6 +140,8 @@ test('a prepared step starts the same sandbox as a fresh one: with the map made 
     await startSandbox('own');
     assert.equal(await probe('own'), freshOwn, 'prepared step, another map');
     await stopSandbox('own', { force: true });
+    // The holders of the namespace made for the other map are gone with it, not left to init.
+    await until('the holders made ahead for another map end', () => newOrphans().length === 0);
   } finally {
     keepPreparedSteps(null);
   }
@@ -170,6 +177,8 @@ test('a prepared start gives pid 1 nothing of the engine: only stdio, stdin on /
   }
   await until('the waiting step and its holders end when the engine stops keeping one', () => mine().length === 0);
   assert.equal(holders(), 0);
+  // Killed with their step, holders pass through init's hands for a moment: none may stay there.
+  await until('no holder is left to init', () => newOrphans().length === 0);
 });
 
 test('a start that fails after it took the step leaves no process of it, and the next start works', T, async () => {
