@@ -50,6 +50,7 @@ if (defined $o{envfile}) {
   open(my $ef, '<&=', $o{envfd} + 0) or fail("cannot read the environment: $!");
   local $/; $env = <$ef>; close $ef;
 }
+#<init
 if (defined $o{'userns-fd'}) {
   sc('setns', $o{'userns-fd'} + 0, $NS{user}) == 0 or fail("cannot enter the sandbox's user namespace: $!");
   if ($o{newnet}) {
@@ -67,7 +68,10 @@ if (defined $o{'userns-fd'}) {
     if (open(my $gm, '<', '/proc/self/gid_map')) { while (<$gm>) { my ($in, $out, $n) = split; $max = $in + $n - 1 if $in + $n - 1 > $max } close $gm }
     if (open(my $pg, '>', '/proc/sys/net/ipv4/ping_group_range')) { print $pg "0 $max\n"; close $pg }
   }
-} else {
+}
+#>init
+#<attach
+if (!defined $o{'userns-fd'}) {
   my $t = $o{target};
   open(my $owner, '<', "/proc/$o{owner}/ns/user") or fail("the sandbox is gone ($!)");
   my @fds;
@@ -87,6 +91,7 @@ if (defined $o{'userns-fd'}) {
   chroot('.') or fail("cannot reach the sandbox's root: $!");
   sc('setns', fileno($inner), $NS{user}) == 0 or fail("cannot enter the sandbox's user namespace: $!");
 }
+#>attach
 # Root inside; the host's supplementary groups stay behind where the map allows setgroups.
 sc('setgroups', 0, 0) == 0 or err(1) or err(22) or fail("setgroups: $!");
 # A new, empty session keyring: the owner's stays behind. Refused only where keyctl is already
@@ -106,6 +111,7 @@ sc('seccomp', 1, 0, pack('S x![P] P', length($prog) / 8, $prog)) == 0 or fail("c
 # Attach: only now, confined, fork the process that appears in the sandbox's pid namespace. This
 # one stays outside to wait and pass signals on; the child leads a session of its own, so that
 # a signal to "every process in my group" from inside never reaches this one.
+#<attach
 if (!defined $o{'userns-fd'}) {
   my $pid = fork();
   defined $pid or fail("fork: $!");
@@ -119,6 +125,7 @@ if (!defined $o{'userns-fd'}) {
   # goes (a closed terminal tab, a killed CLI), this one gets the hangup a terminal would give.
   sc('prctl', 1, 1, 0, 0, 0);
 }
+#>attach
 if (sc('close_range', 3, 0xffffffff, 0) < 0) { for my $fd (3 .. 1023) { sc('close', $fd) } }
 # A one-off sandbox (sandtray run): pid 1 dies with bwrap's monitor, and so with the CLI, even by SIGKILL.
 # Set last, once no credential changes any more (a change of credentials clears it).
@@ -128,6 +135,7 @@ if ($o{pdeath}) { sc('prctl', 1, 9, 0, 0, 0) == 0 or fail("cannot tie the sandbo
 # byte at a time: nothing of the command's input is taken); an end of input means the caller went
 # away. It passes the signals the caller sends on to the command and exits with its status, so the
 # sandbox ends with the command. The child of a fork starts with the signals at their defaults.
+#<payload
 if ($o{payload}) {
   # Confined now, as the init of a started sandbox is once it has exec'd: dumpable again, so that
   # the engine can open its namespaces (/proc/1/ns) to set up the network.
@@ -149,6 +157,7 @@ if ($o{payload}) {
     exit(($? & 127) ? 128 + ($? & 127) : $? >> 8);
   }
 }
+#>payload
 if (defined $env) { %ENV = (); for (split /\0/, $env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v if defined $v } }
 if (defined $o{chdir}) { chdir($o{chdir}) or fail("cannot change to the working directory $o{chdir} inside: $!") }
 exec { $cmd[0] } @cmd;
@@ -156,6 +165,18 @@ exec { $cmd[0] } @cmd;
 my $code = err(2) ? 127 : 126;
 my $m = "cannot run $cmd[0]: $!"; $m =~ s/[^\x20-\x7e]/?/g; print STDERR "sandtray: $m\n"; exit $code;
 `;
+
+/** The parts of ENTER_SCRIPT only some modes run, between `#<PART` and `#>PART` lines. */
+type ScriptPart = 'init' | 'attach' | 'payload';
+
+/**
+ * ENTER_SCRIPT without the parts this mode never runs: perl compiles every line it is given, and
+ * pid 1 of every start waits for that (a third less to compile for init, whose attach and payload
+ * parts are most of the script).
+ */
+export function enterScript(keep: readonly ScriptPart[]): string {
+  return ENTER_SCRIPT.replace(/^#<(\w+)\n([\s\S]*?)^#>\1\n/gm, (_all, part: string, body: string) => (keep.includes(part as ScriptPart) ? body : ''));
+}
 
 /** The system calls the script makes, by name, for the host's architecture. */
 const CALLS = ['setns', 'unshare', 'setgroups', 'keyctl', 'prctl', 'capset', 'seccomp', 'close_range', 'close', 'setsid'] as const;
@@ -187,8 +208,9 @@ export function enterArgv(perl: string, mode: EnterMode, common: EnterCommon, cm
   if (common.chdir !== undefined) opts.push(`chdir=${common.chdir}`);
   if (common.envFile !== undefined) opts.push(`envfile=${common.envFile}`);
   if (common.envFd !== undefined) opts.push(`envfd=${common.envFd}`);
+  const parts: ScriptPart[] = mode.mode === 'attach' ? ['attach'] : mode.payload ? ['init', 'payload'] : ['init'];
   // -e: no file to find or replace; nothing is loaded from @INC; -- ends perl's own options.
-  return [perl, "-e", ENTER_SCRIPT, '--', ...opts, '--', ...cmd];
+  return [perl, "-e", enterScript(parts), '--', ...opts, '--', ...cmd];
 }
 
 /** The environment as the enter script reads it. */
