@@ -24,6 +24,7 @@
 // Both modes close every descriptor above stdio before the exec.
 import { capMask, type CapName } from './caps.js';
 import { syscallNumber, type SyscallArch } from './syscalls.js';
+import { INIT_NAME } from '../plan/init-script.js';
 
 export const ENTER_SCRIPT = String.raw`
 my (%o, @cmd);
@@ -158,6 +159,60 @@ if ($o{payload}) {
   }
 }
 #>payload
+#<initloop
+# A started sandbox (init=plain or init=idle): this process stays pid 1 as the sandbox's init, so
+# that no shell is executed on the way to ready (plan/init-script.ts has the rules it follows).
+# The kernel drops a signal to a pid namespace's init that has no handler: the handlers come first,
+# then "r" on stdin (the launch's socket; the engine returns from start on it), then stdin goes.
+if ($o{init}) {
+  # Confined now: dumpable again, as the shell this init replaces was after its exec, so that the
+  # engine can open its namespaces and /proc/1 reads inside as it did.
+  sc('prctl', 4, 1, 0, 0, 0);
+  $0 = '${INIT_NAME}';
+  my $idle = $o{init} eq 'idle';
+  # Processes of the sandbox but this one (and, idle, but zombies).
+  my $others = sub {
+    my $n = 0;
+    opendir(my $d, '/proc') or return 0;
+    for my $p (readdir $d) {
+      next unless $p =~ /^\d+$/ && $p != 1;
+      if ($idle) { open(my $s, '<', "/proc/$p/stat") or next; my $st = <$s>; close $s; next if !defined $st || $st =~ /\) [ZX] / }
+      $n++;
+    }
+    closedir $d;
+    return $n;
+  };
+  # TERM, INT, HUP: TERM to everything else inside, reap, and go once nothing is left (the engine
+  # sends SIGKILL after its timeout).
+  my $stop = sub { kill('TERM', -1); while (1) { 1 while waitpid(-1, 1) > 0; exit 0 if !$others->(); select(undef, undef, undef, 0.1) } };
+  $SIG{$_} = $stop for qw(TERM INT HUP);
+  { local $SIG{PIPE} = 'IGNORE'; if (open(my $r, '>&=', 0)) { syswrite($r, "r\n") } }
+  open(STDIN, '<', '/dev/null');
+  %ENV = ();
+  chdir('/');
+  if (!$idle) {
+    # A child that never ends keeps wait() waiting, as the shell's sleep did: orphans that land
+    # here are reaped as they end, and nothing else wakes pid 1.
+    my $keep = fork();
+    if (defined $keep && !$keep) { $SIG{$_} = 'DEFAULT' for qw(TERM INT HUP); select(undef, undef, undef, undef) while 1 }
+    while (1) { select(undef, undef, undef, 1) if wait() < 0 }
+  }
+  # stop-when-idle: once a second, reap; go once something has run inside and nothing is left.
+  # Something ran when a process was counted, or when the pid namespace handed out a pid since
+  # the last look (ns_last_pid): an app that came and went between two looks counts too.
+  my $lastpid = sub { open(my $f, '<', '/proc/sys/kernel/ns_last_pid') or return ''; my $l = <$f> // ''; close $f; $l };
+  my ($seen, $last) = (0, $lastpid->());
+  while (1) {
+    select(undef, undef, undef, 1);
+    1 while waitpid(-1, 1) > 0;
+    my $n = $others->();
+    my $now = $lastpid->();
+    $seen = 1 if $n > 0 || $now ne $last;
+    $last = $now;
+    exit 0 if $seen && !$n;
+  }
+}
+#>initloop
 if (defined $env) { %ENV = (); for (split /\0/, $env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v if defined $v } }
 if (defined $o{chdir}) { chdir($o{chdir}) or fail("cannot change to the working directory $o{chdir} inside: $!") }
 exec { $cmd[0] } @cmd;
@@ -167,7 +222,7 @@ my $m = "cannot run $cmd[0]: $!"; $m =~ s/[^\x20-\x7e]/?/g; print STDERR "sandtr
 `;
 
 /** The parts of ENTER_SCRIPT only some modes run, between `#<PART` and `#>PART` lines. */
-type ScriptPart = 'init' | 'attach' | 'payload';
+type ScriptPart = 'init' | 'attach' | 'payload' | 'initloop';
 
 /**
  * ENTER_SCRIPT without the parts this mode never runs: perl compiles every line it is given, and
@@ -176,6 +231,13 @@ type ScriptPart = 'init' | 'attach' | 'payload';
  */
 export function enterScript(keep: readonly ScriptPart[]): string {
   return ENTER_SCRIPT.replace(/^#<(\w+)\n([\s\S]*?)^#>\1\n/gm, (_all, part: string, body: string) => (keep.includes(part as ScriptPart) ? body : ''));
+}
+
+/** One part of ENTER_SCRIPT alone (for a test that runs it without the rest). */
+export function enterScriptPart(part: ScriptPart): string {
+  const m = new RegExp(`^#<${part}\\n([\\s\\S]*?)^#>${part}\\n`, 'm').exec(ENTER_SCRIPT);
+  if (!m) throw new Error(`the enter script has no part ${part}`);
+  return m[1]!;
 }
 
 /** The system calls the script makes, by name, for the host's architecture. */
@@ -195,7 +257,7 @@ export interface EnterCommon {
 }
 
 export type EnterMode =
-  | { mode: 'init'; usernsFd: number; newNet: boolean; payload?: boolean }
+  | { mode: 'init'; usernsFd: number; newNet: boolean; payload?: boolean; init?: 'plain' | 'idle' }
   | { mode: 'attach'; target: { pid: number; start: number }; owner: { pid: number; start: number }; namespaces: readonly string[] };
 
 /** argv of perl running the enter script, then cmd. */
@@ -203,12 +265,12 @@ export function enterArgv(perl: string, mode: EnterMode, common: EnterCommon, cm
   const nr = CALLS.map((c) => `${c}:${syscallNumber(common.arch, c)}`).join(',');
   const [lo, hi] = capMask(common.caps);
   const opts = [`nr=${nr}`, `caps=${lo}:${hi}`, `seccomp=${common.seccomp.toString('hex')}`];
-  if (mode.mode === 'init') opts.push(`userns-fd=${mode.usernsFd}`, ...(mode.newNet ? ['newnet=1'] : []), ...(mode.payload ? ['pdeath=1', 'payload=1'] : []));
+  if (mode.mode === 'init') opts.push(`userns-fd=${mode.usernsFd}`, ...(mode.newNet ? ['newnet=1'] : []), ...(mode.payload ? ['pdeath=1', 'payload=1'] : []), ...(mode.init ? [`init=${mode.init}`] : []));
   else opts.push(`target=${mode.target.pid}`, `start=${mode.target.start}`, `owner=${mode.owner.pid}`, `ownerstart=${mode.owner.start}`, `ns=${mode.namespaces.join(',')}`);
   if (common.chdir !== undefined) opts.push(`chdir=${common.chdir}`);
   if (common.envFile !== undefined) opts.push(`envfile=${common.envFile}`);
   if (common.envFd !== undefined) opts.push(`envfd=${common.envFd}`);
-  const parts: ScriptPart[] = mode.mode === 'attach' ? ['attach'] : mode.payload ? ['init', 'payload'] : ['init'];
+  const parts: ScriptPart[] = mode.mode === 'attach' ? ['attach'] : mode.payload ? ['init', 'payload'] : mode.init ? ['init', 'initloop'] : ['init'];
   // -e: no file to find or replace; nothing is loaded from @INC; -- ends perl's own options.
   return [perl, "-e", enterScript(parts), '--', ...opts, '--', ...cmd];
 }

@@ -35,6 +35,8 @@ export const SYSCALL_NAMES = [
   // the enter helper's own calls
   'prctl', 'capset', 'seccomp', 'setgroups', 'setgroups32', 'setresuid', 'setresuid32', 'setresgid',
   'setresgid32', 'close', 'close_range', 'execve', 'setsid',
+  // the launch step's own (runtime/launch-step.ts)
+  'openat', 'dup3',
 ] as const;
 
 export type SyscallName = (typeof SYSCALL_NAMES)[number];
@@ -58,6 +60,7 @@ const X86_64: SyscallTable = {
   open_tree: 428, move_mount: 429, fsopen: 430, fsconfig: 431, fsmount: 432, fspick: 433, mount_setattr: 442,
   prctl: 157, capset: 126, seccomp: 317, setgroups: 116, setgroups32: null, setresuid: 117, setresuid32: null,
   setresgid: 119, setresgid32: null, close: 3, close_range: 436, execve: 59, setsid: 112,
+  openat: 257, dup3: 292,
 };
 
 // On i386 the plain setgroups/setresuid/setresgid take 16-bit ids; the `32` calls are the ones
@@ -75,6 +78,7 @@ const I386: SyscallTable = {
   open_tree: 428, move_mount: 429, fsopen: 430, fsconfig: 431, fsmount: 432, fspick: 433, mount_setattr: 442,
   prctl: 172, capset: 185, seccomp: 354, setgroups: 81, setgroups32: 206, setresuid: 164, setresuid32: 208,
   setresgid: 170, setresgid32: 210, close: 6, close_range: 436, execve: 11, setsid: 66,
+  openat: 295, dup3: 330,
 };
 
 // aarch64 uses the generic table (asm-generic/unistd.h), which left out the calls that newer ones
@@ -92,6 +96,7 @@ const AARCH64: SyscallTable = {
   open_tree: 428, move_mount: 429, fsopen: 430, fsconfig: 431, fsmount: 432, fspick: 433, mount_setattr: 442,
   prctl: 167, capset: 91, seccomp: 277, setgroups: 159, setgroups32: null, setresuid: 147, setresuid32: null,
   setresgid: 149, setresgid32: null, close: 57, close_range: 436, execve: 221, setsid: 157,
+  openat: 56, dup3: 24,
 };
 
 export const SYSCALL_TABLES: Readonly<Record<SyscallArch, SyscallTable>> = {

@@ -8,7 +8,6 @@ import { compileSeccomp, seccompArch, type FilterPolicy } from '../confine/secco
 import { SandtrayError } from '../core/errors.js';
 import type { Profile } from '../profile/schema.js';
 import { etcFiles, SANDBOX_PATH } from './etc-files.js';
-import { INIT_NAME } from './init-script.js';
 import { NEST_BIN, nestingMounts, type CliRuntime } from './nesting.js';
 import { graphicsPlan, readGraphicsHost, wantsSession, type BusProxyPlan, type GraphicsHost } from './graphics.js';
 
@@ -75,7 +74,7 @@ export interface PlanDirs {
   busSocket?: string;
 }
 
-export { HOST_ENV } from './host-env.js';
+export { HOST_ENV, LAUNCH_ENV } from './host-env.js';
 
 const BASE_NAMESPACES = ['user', 'mount', 'uts', 'ipc', 'pid', 'cgroup'];
 
@@ -224,11 +223,14 @@ export function buildPlan(name: string, profile: Profile, inputs: PlanInputs, fa
     '--chdir', '/',
     // bwrap and the enter step run with a fixed environment: a profile's PERL5OPT, LD_PRELOAD or
     // BASH_ENV never acts before the sandbox is confined. The sandbox's own comes through envfd.
-    '--clearenv', '--setenv', 'PATH', SANDBOX_PATH, '--setenv', 'LANG', 'C.UTF-8',
+    // No LANG: the enter step's perl would load a locale for nothing, on the way to pid 1.
+    '--clearenv', '--setenv', 'PATH', SANDBOX_PATH,
     '--',
     ...(opts.payload
       ? enterArgv(PERL, { mode: 'init', usernsFd: LAUNCH_FDS.innerUserns, newNet: namespaces.includes('net'), payload: true }, { arch, caps, seccomp, envFd: LAUNCH_FDS.env, chdir: workdir }, opts.payload.argv ?? command)
-      : enterArgv(PERL, { mode: 'init', usernsFd: LAUNCH_FDS.innerUserns, newNet: namespaces.includes('net') }, { arch, caps, seccomp, envFd: LAUNCH_FDS.env }, ['/bin/sh', '-c', 'eval "$SANDTRAY_INIT"', INIT_NAME])),
+      // A started sandbox: the enter step stays pid 1 as its init (confine/enter.ts); its
+      // environment is the attached processes' own, so pid 1 reads none.
+      : enterArgv(PERL, { mode: 'init', usernsFd: LAUNCH_FDS.innerUserns, newNet: namespaces.includes('net'), init: profile.stopWhenIdle ? 'idle' : 'plain' }, { arch, caps, seccomp }, [])),
   ];
   const holders = ids.holders;
   const confine = { caps, seccomp: { ...policy, arch, instructions: seccomp.length / 8 } };

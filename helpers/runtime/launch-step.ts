@@ -185,6 +185,14 @@ syswrite($g1w, 'go ' . join(';', @holder[1 .. 3]) . "\n");
 my $c = line() // '';
 $c =~ /^c (\d+)$/ or fail('holder', "the sandbox's id map was refused");
 my $inner = $1;
+# Both namespaces are held from here on, so the holders may go now (they end when their pipes
+# close): a prepared step lets them go while the engine still prepares the rest, not on the way.
+open(my $ou, '<', "/proc/$hpid/ns/user") or fail('holder', "cannot open the outer namespace: $!");
+open(my $in, '<', "/proc/$inner/ns/user") or fail('holder', "cannot open the sandbox's namespace: $!");
+dup_to(fileno($ou), $o{outerfd} + 0);
+dup_to(fileno($in), $o{innerfd} + 0);
+close $g1w; close $g2w; close $sr;
+$hpid = 0;
 if ($o{prepared}) {
   # The rest of the start: where report goes, the engine's descriptors to open again at their
   # places, then bwrap's argv. Each is opened through /proc/ENGINE/fd (the same file, never a
@@ -197,19 +205,15 @@ if ($o{prepared}) {
   dup_to(fileno($rep), $o{report} + 0);
   close $rep;
   open($rep, '+<&=', $o{report} + 0) or fail('internal', "report: $!");
+  # openat by number: no perl handle (it would only be closed again), and the descriptor it
+  # returns lies above report, where the last close_range below ends it.
   for my $f (split /,/, $o{fds}) {
     my ($to, $from, $flags) = split /:/, $f;
-    sysopen(my $h, "/proc/$o{engine}/fd/$from", $flags + 0) or fail('internal', "cannot open the engine's descriptor $from again: $!");
-    dup_to(fileno($h), $to + 0);
-    close $h;
+    my $fd = syscall($o{openat} + 0, -100, "/proc/$o{engine}/fd/$from", $flags + 0, 0);
+    $fd >= 0 or fail('internal', "cannot open the engine's descriptor $from again: $!");
+    dup_to($fd, $to + 0);
   }
 }
-open(my $ou, '<', "/proc/$hpid/ns/user") or fail('holder', "cannot open the outer namespace: $!");
-open(my $in, '<', "/proc/$inner/ns/user") or fail('holder', "cannot open the sandbox's namespace: $!");
-dup_to(fileno($ou), $o{outerfd} + 0);
-dup_to(fileno($in), $o{innerfd} + 0);
-# bwrap holds both namespaces now: the holders may go (they end when their pipes close).
-close $ou; close $in; close $g1w; close $g2w; close $sr;
 # A one-off sandbox (sandtray run): bwrap's monitor dies with the engine, even by SIGKILL (the
 # signal survives the exec of bwrap); an engine already gone ends the start here.
 if ($o{pdeath}) {
@@ -227,9 +231,6 @@ exec { $bwrap[0] } @bwrap;
 fail('internal', "cannot run $bwrap[0]: $!");
 `;
 
-/** dup3 by architecture (the step places descriptors at fixed numbers). */
-const DUP3: Record<string, number> = { x86_64: 292, aarch64: 24 };
-
 /** What every start's step takes alike: perl, and the system call numbers of the host. */
 export interface StepBase {
   perl: string;
@@ -237,6 +238,9 @@ export interface StepBase {
   closeRange: number;
   close: number;
   unshare: number;
+  /** dup3 places descriptors at fixed numbers; openat opens the engine's again (prepared). */
+  dup3: number;
+  openat: number;
   outerFd: number;
   innerFd: number;
 }
@@ -264,7 +268,7 @@ export interface LaunchStepArgs extends StepBase, StepMaps {
 const words = (lines: readonly MapLine[]): string => lines.map((l) => `${l.inside} ${l.outside} ${l.count}`).join(' ');
 
 const baseOpts = (a: StepBase): string[] => [
-  `outerfd=${a.outerFd}`, `innerfd=${a.innerFd}`, `dup3=${DUP3[a.arch]}`, `close_range=${a.closeRange}`, `close=${a.close}`, `unshare=${a.unshare}`,
+  `outerfd=${a.outerFd}`, `innerfd=${a.innerFd}`, `dup3=${a.dup3}`, `openat=${a.openat}`, `close_range=${a.closeRange}`, `close=${a.close}`, `unshare=${a.unshare}`,
 ];
 
 const mapOpts = (a: StepMaps): string[] => [

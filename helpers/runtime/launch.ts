@@ -8,8 +8,7 @@ import { catchesSignal, nsInode, procStart, type ProcId } from '../host/proc.js'
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireTool } from '../host/tools.js';
 import { launcherPrefix } from '../host/close-fds.js';
-import { HOST_ENV, LAUNCH_FDS, type Plan } from '../plan/build.js';
-import { IDLE_INIT_SCRIPT, INIT_SCRIPT } from '../plan/init-script.js';
+import { LAUNCH_ENV, LAUNCH_FDS, type Plan } from '../plan/build.js';
 import { envFileText } from '../confine/enter.js';
 import { MAP_TEXT_MAX, mapText, mapWriter, mirrorMap, ProgressLines } from '../idmap/userns.js';
 import { seccompArch, syscallNumber } from '../confine/seccomp.js';
@@ -79,6 +78,7 @@ export function stepBase(): StepBase {
   if (!arch) throw new SandtrayError('HOST_UNSUPPORTED', `Sandtray does not run on this architecture (${process.arch})`, 'Sandtray runs on x86_64 and aarch64.');
   return {
     perl: requireTool('perl'), arch, closeRange: syscallNumber(arch, 'close_range'), close: syscallNumber(arch, 'close'), unshare: syscallNumber(arch, 'unshare'),
+    dup3: syscallNumber(arch, 'dup3'), openat: syscallNumber(arch, 'openat'),
     outerFd: LAUNCH_FDS.outerUserns, innerFd: LAUNCH_FDS.innerUserns,
   };
 }
@@ -185,8 +185,10 @@ async function launchWith(plan: Plan, logFile: string, exitFile: string, hooks: 
     fds.push(logFd);
     const exitFd = fs.openSync(exitFile, 'w', 0o600);
     fds.push(exitFd);
-    const envFd = privateFile(path.join(path.dirname(exitFile), '.env'), envFileText(oneOff ? plan.env : { ...plan.env, SANDTRAY_INIT: plan.stopWhenIdle ? IDLE_INIT_SCRIPT : INIT_SCRIPT }));
-    fds.push(envFd);
+    // Only a one-off's pid 1 runs a command with the sandbox's environment; a started sandbox's
+    // init reads none (attached processes get theirs at attach).
+    const envFd = oneOff ? privateFile(path.join(path.dirname(exitFile), '.env'), envFileText(plan.env)) : null;
+    if (envFd !== null) fds.push(envFd);
     const bwrapArgv = [bwrap, '--args', String(LAUNCH_FDS.args), ...plan.argv.slice(end)];
     let lines: ProgressLines;
     if (prepared) {
@@ -199,13 +201,13 @@ async function launchWith(plan: Plan, logFile: string, exitFile: string, hooks: 
       const { O_WRONLY, O_APPEND, O_RDONLY } = fs.constants;
       const reopen = [
         { slot: 1, fd: logFd, flags: O_WRONLY | O_APPEND }, { slot: 2, fd: logFd, flags: O_WRONLY | O_APPEND },
-        { slot: LAUNCH_FDS.status, fd: exitFd, flags: O_WRONLY }, { slot: LAUNCH_FDS.env, fd: envFd, flags: O_RDONLY },
+        { slot: LAUNCH_FDS.status, fd: exitFd, flags: O_WRONLY }, ...(envFd === null ? [] : [{ slot: LAUNCH_FDS.env, fd: envFd, flags: O_RDONLY }]),
         ...binds.fds.map((fd, i) => ({ slot: LAUNCH_FDS.env + 1 + i, fd, flags: binds.flags[i]! })),
       ];
       ((child.stdio as unknown as Writable[])[PREPARED_FDS.report]!).write(preparedRest({ report, reopen, ready: true, bwrap: bwrapArgv }));
     } else {
       // The two user namespace slots hold placeholders until the launch step puts the namespaces there.
-      const stdio: Fd[] = [...(oneOff ? ['pipe', 'pipe', 'pipe'] as Fd[] : ['ignore', logFd, logFd] as Fd[]), 'pipe', exitFd, logFd, logFd, 'pipe', envFd, ...binds.fds, 'pipe'];
+      const stdio: Fd[] = [...(oneOff ? ['pipe', 'pipe', 'pipe'] as Fd[] : ['ignore', logFd, logFd] as Fd[]), 'pipe', exitFd, logFd, logFd, 'pipe', envFd ?? 'ignore', ...binds.fds, 'pipe'];
       const argv = launchStepArgv({
         ...base, ...stepMaps(plan), report, bwrap: bwrapArgv,
         // A one-off's pid 1 is the enter step with its payload, not the init script: no "r" from it.
@@ -213,7 +215,7 @@ async function launchWith(plan: Plan, logFile: string, exitFile: string, hooks: 
       });
       // The step closes inherited descriptors itself; the installed launcher goes first where it is
       // there: on hosts that restrict user namespaces with AppArmor, only it may make them.
-      child = spawnDetached([...launcherPrefix(report), ...argv], HOST_ENV, stdio);
+      child = spawnDetached([...launcherPrefix(report), ...argv], LAUNCH_ENV, stdio);
       const spawnedStart = child.pid ? procStart(child.pid) : null;
       if (child.pid && spawnedStart !== null) hooks.onMonitor?.({ pid: child.pid, start: spawnedStart });
       if (!child.pid) throw new SandtrayError('START_FAILED', 'The launch step could not be started (perl)', 'Run `sandtray doctor`.');

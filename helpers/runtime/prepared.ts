@@ -16,7 +16,7 @@
 import type { Readable } from 'node:stream';
 import { spawnChild, type ChildProcess } from '../host/spawn-child.js';
 import { launcherPrefix } from '../host/close-fds.js';
-import { HOST_ENV, LAUNCH_FDS } from '../plan/build.js';
+import { LAUNCH_ENV, LAUNCH_FDS } from '../plan/build.js';
 import { ProgressLines } from '../idmap/userns.js';
 import { PREPARED_FDS, preparedStepArgv, type StepBase, type StepMaps } from './launch-step.js';
 
@@ -38,7 +38,7 @@ function spawnPrepared(base: StepBase): PreparedStep {
   // The installed launcher goes first where it is there, as for every launch (runtime/launch.ts).
   const argv = [...launcherPrefix(PREPARED_FDS.report), ...preparedStepArgv({ ...base, engine: process.pid, args: LAUNCH_FDS.args, env: LAUNCH_FDS.env, premap: lastMaps })];
   const stdio = ['ignore', 'ignore', 'ignore', 'pipe', 'ignore', 'ignore', 'ignore', 'pipe', 'pipe'] as const;
-  const child = spawnChild(argv[0]!, argv.slice(1), { detached: true, env: HOST_ENV, cwd: '/', stdio: [...stdio] });
+  const child = spawnChild(argv[0]!, argv.slice(1), { detached: true, env: LAUNCH_ENV, cwd: '/', stdio: [...stdio] });
   child.on('error', () => undefined);
   const streams = child.stdio as unknown as (Readable | null)[];
   const lines = new ProgressLines(streams[PREPARED_FDS.report]!);

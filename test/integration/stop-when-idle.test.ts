@@ -29,18 +29,25 @@ function initPid(name: string): number {
   return (JSON.parse(fs.readFileSync(path.join(e.env['XDG_RUNTIME_DIR']!, 'sandtray', name, 'state.json'), 'utf8')) as { init: { pid: number } }).init.pid;
 }
 
-/** Waits until pid 1 of an idle sandbox has looked at least `n` more times (each look starts a new sleep). */
+/**
+ * Waits until pid 1 of an idle sandbox has looked at least `n` more times: it sleeps a second
+ * between two looks, and each sleep is one voluntary context switch of its own.
+ */
 async function looks(name: string, n: number): Promise<void> {
   const pid = initPid(name);
-  const seen = new Set<string>();
+  const sleeps = (): number => Number(/^voluntary_ctxt_switches:\s*(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+  let first: number;
+  try {
+    first = sleeps();
+  } catch {
+    return;
+  }
   await until(`${n} looks of pid 1`, async () => {
     try {
-      const kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-      if (kids) seen.add(kids);
+      return sleeps() >= first + n + 1;
     } catch {
       return true;
     }
-    return seen.size > n;
   });
 }
 

@@ -33,7 +33,7 @@ test('a descriptor above the ones bwrap is given never reaches it; the ones belo
     // bwrap's stand-in: which of fd 6 (given, below report) and fd 20 (stray, above it) it holds.
     const bwrap = ['/bin/sh', '-c', 'for f in 6 20; do if [ -e /proc/self/fd/$f ]; then echo "$f open"; else echo "$f closed"; fi; done'];
     const argv = launchStepArgv({
-      perl: '/usr/bin/perl', arch, closeRange: syscallNumber(arch, 'close_range'), close: syscallNumber(arch, 'close'), unshare: syscallNumber(arch, 'unshare'),
+      perl: '/usr/bin/perl', arch, closeRange: syscallNumber(arch, 'close_range'), close: syscallNumber(arch, 'close'), unshare: syscallNumber(arch, 'unshare'), dup3: syscallNumber(arch, 'dup3'), openat: syscallNumber(arch, 'openat'),
       report, outerFd: 7, innerFd: 8, writer: 'write-own', outerMap: own, newuidmap: null, newgidmap: null, holders: HOLDERS, bwrap,
     });
     const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', 'ignore', 'ignore', 'ignore', givenFd, 'ignore', 'ignore', 'pipe'];
@@ -67,7 +67,7 @@ test('ready: the report socket becomes bwrap\'s stdin, and a line written there 
   // bwrap's stand-in does what the init script does once its handler is in place, then says what its stdin was.
   const bwrap = ['/bin/sh', '-c', 'printf "r\\n" >&0; exec </dev/null; readlink /proc/self/fd/0'];
   const args = (ready: boolean): string[] => launchStepArgv({
-    perl: '/usr/bin/perl', arch, closeRange: syscallNumber(arch, 'close_range'), close: syscallNumber(arch, 'close'), unshare: syscallNumber(arch, 'unshare'),
+    perl: '/usr/bin/perl', arch, closeRange: syscallNumber(arch, 'close_range'), close: syscallNumber(arch, 'close'), unshare: syscallNumber(arch, 'unshare'), dup3: syscallNumber(arch, 'dup3'), openat: syscallNumber(arch, 'openat'),
     report, outerFd: 7, innerFd: 8, writer: 'write-own', outerMap: own, newuidmap: null, newgidmap: null, holders: HOLDERS, bwrap, ready,
   });
   const run = async (ready: boolean): Promise<{ said: string; out: string; err: string }> => {

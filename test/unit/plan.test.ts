@@ -42,9 +42,10 @@ test('the launch chain: user namespace holders, then bwrap in the outer one, the
   const opts = p.argv.slice(dd + 4, p.argv.lastIndexOf('--'));
   assert.ok(opts.includes(`userns-fd=${LAUNCH_FDS.innerUserns}`));
   assert.ok(opts.includes('newnet=1'));
-  assert.ok(opts.includes(`envfd=${LAUNCH_FDS.env}`));
-  // The init comes after a final "--", so nothing after it is read as an option.
-  assert.deepEqual(p.argv.slice(p.argv.lastIndexOf('--') + 1), ['/bin/sh', '-c', 'eval "$SANDTRAY_INIT"', 'sandtray-init']);
+  // pid 1 stays the enter step, as the sandbox's init: no environment, no command after the final "--".
+  assert.ok(opts.includes('init=plain'));
+  assert.ok(!opts.some((o) => o.startsWith('envfd=')));
+  assert.equal(p.argv[p.argv.length - 1], '--');
   assert.equal(p.argv[p.argv.indexOf('--hostname') + 1], 'box');
 });
 
@@ -168,9 +169,9 @@ test('no environment value is on a command line: bwrap and the enter step get a 
   const p = plan('env: {LD_PRELOAD: /x.so, API_TOKEN: s3cret}');
   const i = p.argv.indexOf('--clearenv');
   assert.ok(i > 0 && i < p.argv.indexOf('--'));
-  // Only PATH and LANG are set for bwrap's child (the enter step), fixed values.
+  // Only PATH is set for bwrap's child (the enter step), a fixed value: no LANG, no locale to load.
   const set = p.argv.flatMap((a, j) => (a === '--setenv' ? [p.argv[j + 1]] : []));
-  assert.deepEqual(set, ['PATH', 'LANG']);
+  assert.deepEqual(set, ['PATH']);
   assert.ok(!p.argv.some((a) => a.includes('s3cret') || a.includes('/x.so')), 'no profile value in argv');
   assert.equal(p.env['API_TOKEN'], 's3cret');
   assert.deepEqual(Object.keys(HOST_ENV).sort(), ['LANG', 'PATH']);
@@ -182,7 +183,7 @@ test('the launch step: perl with its options, then the holders argv, then bwrap 
   const holders = p.holders;
   const bwrap = ['/usr/bin/bwrap', '--args', '7', ...p.argv.slice(p.argv.indexOf('--'))];
   const argv = launchStepArgv({
-    perl: '/usr/bin/perl', arch: 'x86_64', closeRange: 436, close: 3, unshare: 272, report: 12, outerFd: 5, innerFd: 6, writer: 'newuidmap',
+    perl: '/usr/bin/perl', arch: 'x86_64', closeRange: 436, close: 3, unshare: 272, dup3: 292, openat: 257, report: 12, outerFd: 5, innerFd: 6, writer: 'newuidmap',
     outerMap: map, newuidmap: '/usr/bin/newuidmap', newgidmap: '/usr/bin/newgidmap', holders, bwrap,
   });
   assert.deepEqual(argv.slice(0, 3), ['/usr/bin/perl', '-e', LAUNCH_STEP_SCRIPT]);
@@ -201,7 +202,8 @@ test('run\'s plan: the command is pid 1\'s payload, in the working directory; wi
   const given = buildPlan('box', profile, planInputs(profile, map), facts, dirs, { payload: { argv: ['make', 'test'] } });
   assert.deepEqual(given.argv.slice(-3), ['--', 'make', 'test']);
   assert.ok(given.argv.includes('payload=1') && given.argv.includes('pdeath=1') && given.argv.includes('chdir=/srv'));
-  assert.ok(!given.argv.includes('eval "$SANDTRAY_INIT"'), 'no init script');
+  assert.ok(!given.argv.some((o) => o.startsWith('init=')), 'no init: the command is pid 1\'s child');
+  assert.ok(given.argv.includes(`envfd=${LAUNCH_FDS.env}`));
   const dflt = buildPlan('box', profile, planInputs(profile, map), facts, dirs, { payload: { argv: null } });
   assert.deepEqual(dflt.argv.slice(-2), ['--', 'top']);
   assert.ok(!plan('').argv.includes('payload=1'));
