@@ -24,7 +24,9 @@
 // Both modes close every descriptor above stdio before the exec.
 import { capMask, type CapName } from './caps.js';
 import { syscallNumber, type SyscallArch } from './syscalls.js';
-import { INIT_NAME } from '../plan/init-script.js';
+
+/** Name that `ps` shows for pid 1 of a started sandbox, the init (rules in plan/init-script.ts). */
+export const INIT_NAME = 'sandtray-init';
 
 export const ENTER_SCRIPT = String.raw`
 my (%o, @cmd);

@@ -17,5 +17,4 @@
 //   between two looks counts too. A sandbox nothing has run in yet stays up; network set-up runs
 //   outside its pid namespace and never counts.
 
-/** Name that `ps` shows for the init. */
-export const INIT_NAME = 'sandtray-init';
+export { INIT_NAME } from '../confine/enter.js';
