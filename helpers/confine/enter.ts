@@ -46,6 +46,7 @@ sc('prctl', 4, 0, 0, 0, 0) == 0 or fail("cannot make the process undumpable: $!"
 sub filtered { open(my $s, '<', '/proc/self/status') or return 0; while (<$s>) { return 1 if /^Seccomp:\s+2/ } 0 }
 my $underfilter = filtered();
 my $env;
+#<exec
 if (defined $o{envfile}) {
   open(my $ef, '<', $o{envfile}) or fail("cannot read the environment file: $!");
   local $/; $env = <$ef>; close $ef; unlink $o{envfile};
@@ -53,6 +54,7 @@ if (defined $o{envfile}) {
   open(my $ef, '<&=', $o{envfd} + 0) or fail("cannot read the environment: $!");
   local $/; $env = <$ef>; close $ef;
 }
+#>exec
 #<init
 if (defined $o{'userns-fd'}) {
   sc('setns', $o{'userns-fd'} + 0, $NS{user}) == 0 or fail("cannot enter the sandbox's user namespace: $!");
@@ -192,6 +194,7 @@ if ($o{init}) {
   open(STDIN, '<', '/dev/null');
   %ENV = ();
   chdir('/');
+#<plain
   if (!$idle) {
     # A child that never ends keeps wait() waiting, as the shell's sleep did: orphans that land
     # here are reaped as they end, and nothing else wakes pid 1.
@@ -199,6 +202,8 @@ if ($o{init}) {
     if (defined $keep && !$keep) { $SIG{$_} = 'DEFAULT' for qw(TERM INT HUP); select(undef, undef, undef, undef) while 1 }
     while (1) { select(undef, undef, undef, 1) if wait() < 0 }
   }
+#>plain
+#<idle
   # stop-when-idle: once a second, reap; go once something has run inside and nothing is left.
   # Something ran when a process was counted, or when the pid namespace handed out a pid since
   # the last look (ns_last_pid): an app that came and went between two looks counts too.
@@ -213,18 +218,21 @@ if ($o{init}) {
     $last = $now;
     exit 0 if $seen && !$n;
   }
+#>idle
 }
 #>initloop
+#<exec
 if (defined $env) { %ENV = (); for (split /\0/, $env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v if defined $v } }
 if (defined $o{chdir}) { chdir($o{chdir}) or fail("cannot change to the working directory $o{chdir} inside: $!") }
 exec { $cmd[0] } @cmd;
 # 127: not found, 126: found but not runnable, as shells answer.
 my $code = err(2) ? 127 : 126;
 my $m = "cannot run $cmd[0]: $!"; $m =~ s/[^\x20-\x7e]/?/g; print STDERR "sandtray: $m\n"; exit $code;
+#>exec
 `;
 
 /** The parts of ENTER_SCRIPT only some modes run, between `#<PART` and `#>PART` lines. */
-type ScriptPart = 'init' | 'attach' | 'payload' | 'initloop';
+type ScriptPart = 'init' | 'attach' | 'payload' | 'initloop' | 'plain' | 'idle' | 'exec';
 
 /**
  * ENTER_SCRIPT without the parts this mode never runs: perl compiles every line it is given, and
@@ -232,7 +240,13 @@ type ScriptPart = 'init' | 'attach' | 'payload' | 'initloop';
  * parts are most of the script).
  */
 export function enterScript(keep: readonly ScriptPart[]): string {
-  return ENTER_SCRIPT.replace(/^#<(\w+)\n([\s\S]*?)^#>\1\n/gm, (_all, part: string, body: string) => (keep.includes(part as ScriptPart) ? body : ''));
+  // Parts may hold parts (initloop holds plain and idle): cut from the outside in.
+  let script = ENTER_SCRIPT;
+  for (let before = ''; before !== script; ) {
+    before = script;
+    script = script.replace(/^#<(\w+)\n([\s\S]*?)^#>\1\n/gm, (_all, part: string, body: string) => (keep.includes(part as ScriptPart) ? body : ''));
+  }
+  return script;
 }
 
 /** One part of ENTER_SCRIPT alone (for a test that runs it without the rest). */
@@ -272,7 +286,9 @@ export function enterArgv(perl: string, mode: EnterMode, common: EnterCommon, cm
   if (common.chdir !== undefined) opts.push(`chdir=${common.chdir}`);
   if (common.envFile !== undefined) opts.push(`envfile=${common.envFile}`);
   if (common.envFd !== undefined) opts.push(`envfd=${common.envFd}`);
-  const parts: ScriptPart[] = mode.mode === 'attach' ? ['attach'] : mode.payload ? ['init', 'payload'] : mode.init ? ['init', 'initloop'] : ['init'];
+  // Which parts each mode runs: attach and a one-off's pid 1 execute a command with an environment
+  // (exec); a started sandbox's pid 1 stays, as its plain or idle init.
+  const parts: ScriptPart[] = mode.mode === 'attach' ? ['attach', 'exec'] : mode.payload ? ['init', 'payload', 'exec'] : mode.init ? ['init', 'initloop', mode.init] : ['init', 'exec'];
   // -e: no file to find or replace; nothing is loaded from @INC; -- ends perl's own options.
   return [perl, "-e", enterScript(parts), '--', ...opts, '--', ...cmd];
 }

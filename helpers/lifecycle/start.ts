@@ -5,7 +5,7 @@ import { withLock } from '../host/lock.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
 import { Revert } from '../core/revert.js';
 import { readHostFacts } from '../host/facts.js';
-import { selfId } from '../host/proc.js';
+import { procStart, selfId } from '../host/proc.js';
 import { assignIdMap, releaseIds } from '../idmap/assign.js';
 import { buildPlan, type Plan } from '../plan/build.js';
 import { checkProfileOnHost } from './host-checks.js';
@@ -115,8 +115,11 @@ async function startLocked(name: string, paths: Paths, opts: StartOptions, inter
     // while the engine writes the record and the /etc files below.
     const early = beginLaunch(plan);
     if (early) revert.add('end the launch step', () => early.cancel());
+    // That step is the process that becomes bwrap's monitor: the record names it from its first write.
+    const stepStart = early?.step.child.pid ? procStart(early.step.child.pid) : null;
+    if (early && stepStart !== null) recorded = { init: null, monitor: { pid: early.step.child.pid!, start: stepStart } };
     const rt: RuntimeState = {
-      phase: 'starting', actor: selfId(), init: null, monitor: null, startedAt: null, namespaces: {},
+      phase: 'starting', actor: selfId(), init: null, monitor: recorded.monitor, startedAt: null, namespaces: {},
       idmap: plan.idmap, mounts: plan.mounts.map((m) => ({ op: m.op, target: m.target, ...('source' in m ? { source: m.source } : {}) })),
       network: plan.network.mode, env: plan.env, shell: plan.shell, command: plan.command, workdir: plan.workdir,
       idmapNote, helpers: [], desktop: plan.desktop, stopWhenIdle: plan.stopWhenIdle,
@@ -160,6 +163,7 @@ async function startLocked(name: string, paths: Paths, opts: StartOptions, inter
       // code inside reaches them through /proc/1/fd/1 and could rewrite whatever they point to.
       const launched = await launch(plan, sandboxOutputFile(dirs.log), dirs.exitFile, {
         onMonitor: (monitor) => {
+          if (recorded.monitor?.pid === monitor.pid && recorded.monitor.start === monitor.start) return;
           recorded = { init: null, monitor };
           writeRuntime(dirs, { ...rt, monitor });
           interrupts.check();
@@ -186,7 +190,9 @@ async function startLocked(name: string, paths: Paths, opts: StartOptions, inter
           proxy.release();
         }
       }
-      writeRuntime(dirs, rt);
+      // With helpers to come, the record names pid 1's namespaces before they start (the final
+      // write below does it for a sandbox without network).
+      if (proxy || plan.network.mode !== 'none') writeRuntime(dirs, rt);
       interrupts.check();
       const onHelper = (h: HelperProc): void => {
         rt.helpers = [...rt.helpers, h];

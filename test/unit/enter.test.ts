@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { ENTER_SCRIPT, enterArgv, enterScript, envFileText } from '../../helpers/confine/enter.js';
+import { ENTER_SCRIPT, enterArgv, enterScriptPart, envFileText } from '../../helpers/confine/enter.js';
 import { DEFAULT_CAPS } from '../../helpers/confine/caps.js';
 
 const at = (needle: string): number => {
@@ -55,28 +55,41 @@ test('a one-off sandbox (run): pid 1 is confined before it turns dumpable again,
 });
 
 test('each mode gets only the parts it runs, and each of them compiles with the same order of steps', () => {
-  const parts = [...ENTER_SCRIPT.matchAll(/^#([<>])(\w+)$/gm)].map((m) => `${m[1]}${m[2]}`);
-  assert.ok(parts.length > 0 && parts.length % 2 === 0, 'every part opens and closes');
-  for (let i = 0; i < parts.length; i += 2) assert.equal(parts[i]!.slice(1), parts[i + 1]!.slice(1), `part ${parts[i]} closes before the next opens`);
-  const init = enterScript(['init']);
-  const attach = enterScript(['attach']);
-  const payload = enterScript(['init', 'payload']);
-  for (const [name, script] of [['init', init], ['attach', attach], ['payload', payload]] as const) {
-    execFileSync('perl', ['-c', '-e', script], { stdio: 'pipe' });
-    assert.doesNotMatch(script, /^#[<>]/m, `${name}: no marker left`);
-    const pos = (needle: string): number => script.indexOf(needle);
+  // Parts open and close as a stack (a part may hold parts).
+  const stack: string[] = [];
+  for (const m of ENTER_SCRIPT.matchAll(/^#([<>])(\w+)$/gm)) {
+    if (m[1] === '<') stack.push(m[2]!);
+    else assert.equal(stack.pop(), m[2], `part ${m[2]} closes the part it is in`);
+  }
+  assert.deepEqual(stack, [], 'every part closes');
+  const common = { arch: 'x86_64' as const, caps: DEFAULT_CAPS, seccomp: Buffer.alloc(8) };
+  const script = (mode: Parameters<typeof enterArgv>[1], env: { envFd?: number; envFile?: string } = {}): string => enterArgv('/usr/bin/perl', mode, { ...common, ...env }, ['x'])[2]!;
+  const started = script({ mode: 'init', usernsFd: 6, newNet: true, init: 'plain' });
+  const idle = script({ mode: 'init', usernsFd: 6, newNet: true, init: 'idle' });
+  const payload = script({ mode: 'init', usernsFd: 6, newNet: true, payload: true }, { envFd: 8 });
+  const attach = script({ mode: 'attach', target: { pid: 1, start: 1 }, owner: { pid: 1, start: 1 }, namespaces: [] }, { envFile: '/x' });
+  for (const [name, text] of [['started', started], ['idle', idle], ['payload', payload], ['attach', attach]] as const) {
+    execFileSync('perl', ['-c', '-e', text], { stdio: 'pipe' });
+    assert.doesNotMatch(text, /^#[<>]/m, `${name}: no marker left`);
+    const pos = (needle: string): number => text.indexOf(needle);
     assert.ok(pos("sc('prctl', 4, 0, 0, 0, 0)") < pos("sc('setns'"), `${name}: undumpable before the first setns`);
     for (const step of ["sc('keyctl', 1, 0)", "sc('prctl', 24,", "sc('capset'", "sc('prctl', 38, 1"]) assert.ok(pos(step) >= 0 && pos(step) < pos("sc('seccomp'"), `${name}: ${step} before the filter`);
-    assert.ok(pos("sc('close_range'") < pos('exec {'), `${name}: descriptors closed before the exec`);
+    const after = name === 'started' || name === 'idle' ? "sc('prctl', 4, 1, 0, 0, 0)" : 'exec {';
+    assert.ok(pos("sc('seccomp'") < pos("sc('close_range'") && pos("sc('close_range'") < pos(after), `${name}: descriptors closed once confined, before ${after}`);
   }
-  assert.ok(init.length < ENTER_SCRIPT.length * 0.75, 'pid 1 compiles a good deal less');
-  assert.doesNotMatch(init, /fork\(\)|\$o\{target\}/, 'init: no attach part');
-  assert.doesNotMatch(attach, /userns-fd'\} \+ 0/, 'attach: no init part');
+  // A started sandbox's pid 1: no attach, payload, environment or exec; only its own loop.
+  assert.ok(started.length < ENTER_SCRIPT.length * 0.75, 'pid 1 compiles a good deal less');
+  for (const [name, text] of [['started', started], ['idle', idle]] as const) {
+    assert.doesNotMatch(text, /fork\(\);\n  defined \$pid|\$o\{target\}|\$o\{payload\}|\$o\{envfd\}|exec \{/, `${name}: nothing but init`);
+  }
+  assert.match(started, /wait\(\)/);
+  assert.doesNotMatch(started, /ns_last_pid/);
+  assert.match(idle, /ns_last_pid/);
+  assert.doesNotMatch(idle, /wait\(\) < 0/);
+  assert.doesNotMatch(attach, /userns-fd'\} \+ 0|\$o\{init\}/, 'attach: no init part');
+  assert.match(attach, /\$o\{envfile\}/);
   assert.match(payload, /\$o\{payload\}/);
-  assert.doesNotMatch(init, /\$o\{payload\}/, 'init: no payload part');
-  // enterArgv picks the script by mode.
-  const common = { arch: 'x86_64' as const, caps: DEFAULT_CAPS, seccomp: Buffer.alloc(8), envFd: 8 };
-  assert.equal(enterArgv('/usr/bin/perl', { mode: 'init', usernsFd: 6, newNet: true }, common, ['x'])[2], init);
-  assert.equal(enterArgv('/usr/bin/perl', { mode: 'init', usernsFd: 6, newNet: true, payload: true }, common, ['x'])[2], payload);
-  assert.equal(enterArgv('/usr/bin/perl', { mode: 'attach', target: { pid: 1, start: 1 }, owner: { pid: 1, start: 1 }, namespaces: [] }, common, ['x'])[2], attach);
+  assert.match(payload, /\$o\{envfd\}/);
+  // The raw part, run alone by the readiness test, keeps both loops behind its runtime choice.
+  assert.match(enterScriptPart('initloop'), /if \(!\$idle\)/);
 });
