@@ -169,9 +169,6 @@ if ($o{payload}) {
 # The kernel drops a signal to a pid namespace's init that has no handler: the handlers come first,
 # then "r" on stdin (the launch's socket; the engine returns from start on it), then stdin goes.
 if ($o{init}) {
-  # Confined now: dumpable again, as the shell this init replaces was after its exec, so that the
-  # engine can open its namespaces and /proc/1 reads inside as it did.
-  sc('prctl', 4, 1, 0, 0, 0);
   $0 = '${INIT_NAME}';
   my $idle = $o{init} eq 'idle';
   # Processes of the sandbox but this one (and, idle, but zombies).
@@ -192,6 +189,10 @@ if ($o{init}) {
   $SIG{$_} = $stop for qw(TERM INT HUP);
   { local $SIG{PIPE} = 'IGNORE'; if (open(my $r, '>&=', 0)) { syswrite($r, "r\n") } }
   open(STDIN, '<', '/dev/null');
+  # Confined, and holding nothing of the engine's any more: dumpable again, as the shell this init
+  # replaces was after its exec, so that the engine can open its namespaces and /proc/1 reads
+  # inside as it did.
+  sc('prctl', 4, 1, 0, 0, 0);
   %ENV = ();
   chdir('/');
 #<plain

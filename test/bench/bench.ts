@@ -4,7 +4,8 @@
 // here passes or fails. With --json the text goes to stderr and stdout gets one JSON object.
 //
 // BENCH_ROUNDS (default 20) rounds of start-up, BENCH_COLD_ROUNDS (default 15) of each cold
-// command, BENCH_VPN=0 to leave out the VPN section, BENCH_ONLY=startup for the start-up section alone.
+// command, BENCH_VPN=0 to leave out the VPN section, BENCH_ONLY=startup for the start-up section alone,
+// BENCH_PREPARED=0 for warm starts of an engine that keeps no launch step prepared.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,7 @@ const JSON_OUT = process.argv.includes('--json');
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 20);
 const COLD_ROUNDS = Number(process.env['BENCH_COLD_ROUNDS'] ?? 15);
 const STARTUP_ONLY = process.env['BENCH_ONLY'] === 'startup';
+const PREPARED = process.env['BENCH_PREPARED'] !== '0';
 const say = (line = ''): void => void (JSON_OUT ? process.stderr : process.stdout).write(`${line}\n`);
 
 function version(argv: string[]): string {
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
     const fjT: number[] = [];
     // As in the desktop, a long-lived engine: it keeps a launch step prepared (runtime/prepared.ts).
     // The next one is waited for outside the clock: it must not take a core from a measurement.
-    keepPreparedSteps(stepBase);
+    if (PREPARED) keepPreparedSteps(stepBase);
     await preparedStepReady();
     const startOnce = async (): Promise<void> => {
       const t0 = performance.now();
@@ -158,13 +160,14 @@ async function main(): Promise<void> {
       rawChainMs: stat(rawT),
       warmStartMs: stat(startT),
       warmStartVsRaw: paired(rawT, startT),
+      preparedLaunchStep: PREPARED,
       stopForceMs: stat(stopT),
       ...(firejail ? { firejailMs: stat(fjT), firejailVsRaw: paired(rawT, fjT) } : { firejail: 'not installed' }),
     };
     out['startup'] = startup;
     say(`\nStart-up, ${ROUNDS} interleaved rounds (median, min..max):`);
     say(`  raw unshare+bwrap chain running true              ${show(stat(rawT))}`);
-    say(`  warm start: startSandbox() until pid 1 is ready   ${show(stat(startT))}`);
+    say(`  warm start: startSandbox() until pid 1 is ready   ${show(stat(startT))}${PREPARED ? '' : '  (no launch step prepared)'}`);
     say(`    paired: ${paired(rawT, startT).ratio.median.toFixed(2)}x the raw chain, +${paired(rawT, startT).diff.median.toFixed(1)} ms  (goal: 1.3x)`);
     say(`  stop --force                                      ${show(stat(stopT))}`);
     if (firejail) say(`  firejail --noprofile --net=none --private true    ${show(stat(fjT))}   paired: ${paired(rawT, fjT).ratio.median.toFixed(2)}x the raw chain`);

@@ -96,7 +96,7 @@ export function residentParts(rt: { init: { pid: number } | null; monitor: { pid
     if (m.rss && !rssOnly.includes(what)) rssOnly.push(what);
   };
   if (rt.monitor) add('bwrap monitor', rt.monitor.pid);
-  if (rt.init) add('pid 1 (init script)', rt.init.pid);
+  if (rt.init) add('pid 1 (init)', rt.init.pid);
   for (const h of rt.helpers) {
     add(h.what, h.pid);
     // A helper's own children (the VPN client under its jail, for one) count with it.
