@@ -67,11 +67,6 @@ export interface LaunchHooks {
   onInit?: (init: ProcId, monitor: ProcId) => void;
 }
 
-/**
- * oneOff: a sandbox whose pid 1 runs the plan's payload (`run`): its stdin, stdout and stderr are
- * pipes to this process (child.stdio), bwrap's monitor and pid 1 die with this process, and the
- * payload starts only once "go" is written to its stdin (confine/enter.ts).
- */
 /** What every launch step takes alike: perl, and the host's system call numbers. */
 export function stepBase(): StepBase {
   const arch = seccompArch();
@@ -140,6 +135,12 @@ export function beginLaunch(plan: Plan, oneOff = false): EarlyLaunch | null {
   return early;
 }
 
+/**
+ * oneOff: a sandbox whose pid 1 runs the plan's payload (`run`): its stdin, stdout and stderr are
+ * pipes to this process (child.stdio), bwrap's monitor and pid 1 die with this process, and the
+ * payload starts only once "go" is written to its stdin (confine/enter.ts). early: the prepared
+ * step beginLaunch() started on this plan, if any.
+ */
 export async function launch(plan: Plan, logFile: string, exitFile: string, hooks: LaunchHooks = {}, oneOff = false, early: EarlyLaunch | null = null): Promise<Launched> {
   try {
     return await launchWith(plan, logFile, exitFile, hooks, oneOff, early);
@@ -206,11 +207,13 @@ async function launchWith(plan: Plan, logFile: string, exitFile: string, hooks: 
       ];
       ((child.stdio as unknown as Writable[])[PREPARED_FDS.report]!).write(preparedRest({ report, reopen, ready: true, bwrap: bwrapArgv }));
     } else {
-      // The two user namespace slots hold placeholders until the launch step puts the namespaces there.
-      const stdio: Fd[] = [...(oneOff ? ['pipe', 'pipe', 'pipe'] as Fd[] : ['ignore', logFd, logFd] as Fd[]), 'pipe', exitFd, logFd, logFd, 'pipe', envFd ?? 'ignore', ...binds.fds, 'pipe'];
+      // The two user namespace slots hold placeholders until the launch step puts the namespaces
+      // there; so does the environment's, where pid 1 reads none: every number below report is
+      // taken, and what the step opens lands above it, where it closes it before bwrap.
+      const stdio: Fd[] = [...(oneOff ? ['pipe', 'pipe', 'pipe'] as Fd[] : ['ignore', logFd, logFd] as Fd[]), 'pipe', exitFd, logFd, logFd, 'pipe', envFd ?? logFd, ...binds.fds, 'pipe'];
       const argv = launchStepArgv({
         ...base, ...stepMaps(plan), report, bwrap: bwrapArgv,
-        // A one-off's pid 1 is the enter step with its payload, not the init script: no "r" from it.
+        // A one-off's pid 1 is the enter step with its payload, not an init: no "r" from it.
         ...(oneOff ? { dieWith: { parent: process.pid, prctl: syscallNumber(base.arch, 'prctl') } } : { ready: true }),
       });
       // The step closes inherited descriptors itself; the installed launcher goes first where it is

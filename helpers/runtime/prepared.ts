@@ -10,9 +10,11 @@
 // again) and goes on exactly as a freshly spawned step does. A new step is spawned shortly after
 // each start, never during one.
 //
-// A waiting step holds nothing of any sandbox: no namespace, no descriptor of the engine's but its
-// own pipes. It ends when the engine does (its socket ends), or when the engine stops keeping one.
-// The command-line tool never keeps one: it makes at most one start and exits.
+// A waiting step holds nothing of any sandbox: at most an outer user namespace mapped as the last
+// start's was, whose holders wait for a start to name the sandbox's own map and nesting limit, and
+// no descriptor of the engine's but its own pipes. It ends when the engine does (its socket ends),
+// or when the engine stops keeping one. The command-line tool never keeps one: it makes at most
+// one start and exits.
 import type { Readable } from 'node:stream';
 import { spawnChild, type ChildProcess } from '../host/spawn-child.js';
 import { launcherPrefix } from '../host/close-fds.js';
