@@ -10,7 +10,8 @@
 // Two modes:
 // - init (`userns-fd=N`): bwrap runs it as the sandbox's pid 1 in the outer user namespace, with
 //   the mounts already made; it joins the sandbox's user namespace from the descriptor bwrap
-//   passed on, then confines itself and becomes the init script.
+//   passed on, then confines itself and stays, as the init (a started sandbox), or runs its
+//   payload as its only child (`run`).
 // - attach (`target=PID owner=PID`): run on the host. It opens every namespace of the sandbox's
 //   pid 1 and the outer user namespace (held by bwrap's monitor, pid 1's parent), enters the outer
 //   one (which owns the others) and the others, takes pid 1's root, enters the sandbox's user

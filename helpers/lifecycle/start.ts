@@ -5,7 +5,7 @@ import { withLock } from '../host/lock.js';
 import { sandtrayPaths, type Paths } from '../core/paths.js';
 import { Revert } from '../core/revert.js';
 import { readHostFacts } from '../host/facts.js';
-import { procStart, selfId } from '../host/proc.js';
+import { selfId } from '../host/proc.js';
 import { assignIdMap, releaseIds } from '../idmap/assign.js';
 import { buildPlan, type Plan } from '../plan/build.js';
 import { checkProfileOnHost } from './host-checks.js';
@@ -116,8 +116,7 @@ async function startLocked(name: string, paths: Paths, opts: StartOptions, inter
     const early = beginLaunch(plan);
     if (early) revert.add('end the launch step', () => early.cancel());
     // That step is the process that becomes bwrap's monitor: the record names it from its first write.
-    const stepStart = early?.step.child.pid ? procStart(early.step.child.pid) : null;
-    if (early && stepStart !== null) recorded = { init: null, monitor: { pid: early.step.child.pid!, start: stepStart } };
+    if (early?.monitor) recorded = { init: null, monitor: early.monitor };
     const rt: RuntimeState = {
       phase: 'starting', actor: selfId(), init: null, monitor: recorded.monitor, startedAt: null, namespaces: {},
       idmap: plan.idmap, mounts: plan.mounts.map((m) => ({ op: m.op, target: m.target, ...('source' in m ? { source: m.source } : {}) })),

@@ -19,7 +19,7 @@
 // that closes inherited descriptors (host/close-fds.ts) on this path.
 //
 // Ready (`ready=1`, a started sandbox): the step hands `report` to bwrap as its stdin instead of
-// closing it. bwrap passes stdin to pid 1, whose init script says "r" on it once its SIGTERM
+// closing it. bwrap passes stdin to pid 1, the init, which says "r" on it once its SIGTERM
 // handler is installed and then replaces it with /dev/null (plan/init-script.ts): the engine
 // learns that pid 1 is ready without polling it, and pid 1 keeps no descriptor of the host.
 import type { MapWriter } from '../idmap/userns.js';

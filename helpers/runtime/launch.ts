@@ -13,7 +13,7 @@ import { envFileText } from '../confine/enter.js';
 import { MAP_TEXT_MAX, mapText, mapWriter, mirrorMap, ProgressLines } from '../idmap/userns.js';
 import { seccompArch, syscallNumber } from '../confine/seccomp.js';
 import { launchStepArgv, preparedMaps, preparedRest, PREPARED_FDS, type StepBase, type StepMaps } from './launch-step.js';
-import { refillPreparedStep, takePreparedStep, type PreparedStep } from './prepared.js';
+import { endPreparedStep, refillPreparedStep, takePreparedStep, type PreparedStep } from './prepared.js';
 import { bindByDescriptor, checkTargets } from './mount-safety.js';
 
 type Fd = 'pipe' | 'ignore' | number;
@@ -98,7 +98,11 @@ function stepMaps(plan: Plan): StepMaps {
  */
 export class EarlyLaunch {
   private done = false;
-  constructor(readonly step: PreparedStep) {}
+  /**
+   * step: the prepared step; monitor: its identity, the process that becomes bwrap's monitor
+   * (null if it is already gone); maps: the holders' part it was sent.
+   */
+  constructor(readonly step: PreparedStep, readonly monitor: ProcId | null, readonly maps: StepMaps) {}
 
   /** For launch(): from now on the step is the launch's, and cancel() does nothing. */
   take(): PreparedStep {
@@ -110,8 +114,7 @@ export class EarlyLaunch {
   cancel(): void {
     if (this.done) return;
     this.done = true;
-    killGroup(this.step.child.pid);
-    this.step.lines.close();
+    endPreparedStep(this.step);
     refillPreparedStep();
   }
 }
@@ -125,13 +128,17 @@ export function beginLaunch(plan: Plan, oneOff = false): EarlyLaunch | null {
   if (oneOff) return null;
   const step = takePreparedStep();
   if (!step) return null;
-  const early = new EarlyLaunch(step);
+  let maps: StepMaps;
   try {
-    ((step.child.stdio as unknown as Writable[])[PREPARED_FDS.report]!).write(preparedMaps(stepMaps(plan)));
+    maps = stepMaps(plan);
   } catch (err) {
-    early.cancel();
+    endPreparedStep(step);
+    refillPreparedStep();
     throw err;
   }
+  const start = step.child.pid ? procStart(step.child.pid) : null;
+  const early = new EarlyLaunch(step, start === null ? null : { pid: step.child.pid!, start }, maps);
+  ((step.child.stdio as unknown as Writable[])[PREPARED_FDS.report]!).write(preparedMaps(maps));
   return early;
 }
 
@@ -142,23 +149,19 @@ export function beginLaunch(plan: Plan, oneOff = false): EarlyLaunch | null {
  * step beginLaunch() started on this plan, if any.
  */
 export async function launch(plan: Plan, logFile: string, exitFile: string, hooks: LaunchHooks = {}, oneOff = false, early: EarlyLaunch | null = null): Promise<Launched> {
+  // The holders' part, made once: for this launch, then for the next step to make ahead.
+  let maps = early?.maps;
   try {
-    return await launchWith(plan, logFile, exitFile, hooks, oneOff, early);
+    maps ??= stepMaps(plan);
+    return await launchWith(plan, maps, logFile, exitFile, hooks, oneOff, early);
   } finally {
-    // The next start's step, once this one is over, with this start's outer map made ahead.
-    let maps: StepMaps | undefined;
-    try {
-      maps = stepMaps(plan);
-    } catch {
-      // a map the launch refused is no map to make ahead
-    }
+    // The next start's step, once this one is over (a map refused above is none to make ahead).
     refillPreparedStep(maps);
   }
 }
 
-async function launchWith(plan: Plan, logFile: string, exitFile: string, hooks: LaunchHooks, oneOff: boolean, early: EarlyLaunch | null): Promise<Launched> {
+async function launchWith(plan: Plan, maps: StepMaps, logFile: string, exitFile: string, hooks: LaunchHooks, oneOff: boolean, early: EarlyLaunch | null): Promise<Launched> {
   const bwrap = requireTool('bwrap');
-  const base = stepBase();
   // bwrap's options go through the pipe; the command (the enter step) must stay on its command
   // line, since bwrap stops reading an --args file at its "--". Option values are absolute paths,
   // names and numbers, never "--" themselves. Every bind's source is opened here, without
@@ -171,8 +174,7 @@ async function launchWith(plan: Plan, logFile: string, exitFile: string, hooks: 
   let prepared = early?.take() ?? null;
   if (prepared && report >= PREPARED_FDS.reserve) {
     // More mount sources than the prepared step keeps places for: a step of its own.
-    killGroup(prepared.child.pid);
-    prepared.lines.close();
+    endPreparedStep(prepared);
     prepared = null;
   }
   const asPid1 = opts.indexOf('--as-pid-1');
@@ -196,8 +198,7 @@ async function launchWith(plan: Plan, logFile: string, exitFile: string, hooks: 
       // The step waits with its user namespaces made or on the way; it is bwrap's monitor-to-be.
       child = prepared.child;
       lines = prepared.lines;
-      const spawnedStart = child.pid ? procStart(child.pid) : null;
-      if (child.pid && spawnedStart !== null) hooks.onMonitor?.({ pid: child.pid, start: spawnedStart });
+      if (early!.monitor) hooks.onMonitor?.(early!.monitor);
       // Where the freshly spawned step has them (below) the prepared one opens them again.
       const { O_WRONLY, O_APPEND, O_RDONLY } = fs.constants;
       const reopen = [
@@ -211,8 +212,9 @@ async function launchWith(plan: Plan, logFile: string, exitFile: string, hooks: 
       // there; so does the environment's, where pid 1 reads none: every number below report is
       // taken, and what the step opens lands above it, where it closes it before bwrap.
       const stdio: Fd[] = [...(oneOff ? ['pipe', 'pipe', 'pipe'] as Fd[] : ['ignore', logFd, logFd] as Fd[]), 'pipe', exitFd, logFd, logFd, 'pipe', envFd ?? logFd, ...binds.fds, 'pipe'];
+      const base = stepBase();
       const argv = launchStepArgv({
-        ...base, ...stepMaps(plan), report, bwrap: bwrapArgv,
+        ...base, ...maps, report, bwrap: bwrapArgv,
         // A one-off's pid 1 is the enter step with its payload, not an init: no "r" from it.
         ...(oneOff ? { dieWith: { parent: process.pid, prctl: syscallNumber(base.arch, 'prctl') } } : { ready: true }),
       });
@@ -308,11 +310,11 @@ async function stepReady(child: ChildProcess, lines: ProgressLines, keep: boolea
 }
 
 /**
- * Waits until pid 1 has its SIGTERM handler. bwrap reports the pid before the init script has
- * run `trap`, and the kernel drops a signal to a pid namespace's init that has no handler: a
+ * Waits until pid 1 has its SIGTERM handler. bwrap reports the pid before the init has installed
+ * it, and the kernel drops a signal to a pid namespace's init that has no handler: a
  * stop right after start would be lost and end in SIGKILL after the timeout.
  *
- * The init script says "r" on `said` (the launch step's socket, its stdin) right after its `trap`;
+ * The init says "r" on `said` (the launch step's socket, its stdin) right after its handlers;
  * the handler is then checked once. Without that line (a one-off's pid 1 is the enter step, which
  * installs its handlers before it reads "go"; or the socket ended) this looks every millisecond,
  * and, while a line may still come, every 20 ms beside it.

@@ -68,7 +68,8 @@ function alive(step: PreparedStep): boolean {
   return !!step.child.pid && step.child.exitCode === null && step.child.signalCode === null;
 }
 
-function end(step: PreparedStep): void {
+/** Ends a step and every process it made (its holders are in its process group). */
+export function endPreparedStep(step: PreparedStep): void {
   try {
     if (step.child.pid) process.kill(-step.child.pid, 'SIGKILL');
   } catch {
@@ -86,7 +87,7 @@ export function keepPreparedSteps(base: (() => StepBase) | null): void {
   if (refill) clearTimeout(refill);
   refill = null;
   if (!base) {
-    if (spare) end(spare);
+    if (spare) endPreparedStep(spare);
     spare = null;
     lastMaps = null;
     return;
@@ -100,7 +101,7 @@ export function takePreparedStep(): PreparedStep | null {
   spare = null;
   if (!step) return null;
   if (!alive(step)) {
-    end(step);
+    endPreparedStep(step);
     return null;
   }
   refs(step, true);
