@@ -3,34 +3,25 @@
 // arrives first. The window must keep the newer listing, not the reply it raced.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { createServices, type Services } from '../../main/app/services.js';
-import type { Keyring } from '../../main/secrets/keyring.js';
-import { launchChromium, startBridge, type Bridge } from '../lib/desktop-bridge.js';
+import type { Page } from 'playwright-core';
+import { startDesktop, type Bridge, type Desktop } from '../lib/desktop-bridge.js';
 import { sandtrayEnv, type Env } from '../lib/sandtray.js';
 
 describe('the window\'s first listing', { timeout: 120_000 }, () => {
   let e: Env;
-  let services: Services;
+  let desktop: Desktop | undefined;
   let bridge: Bridge;
-  let browser: Browser;
   let page: Page;
-  const keyring: Keyring = { get: async () => null, set: async () => undefined, remove: async () => false };
 
   before(async () => {
     e = sandtrayEnv('desktop-listing');
     Object.assign(process.env, e.env);
     await e.ok(['create', 'early']);
-    services = createServices({ emit: (ev) => bridge?.emit(ev), notify: () => undefined, keyring, openSystemTerminal: () => '/usr/bin/true' });
-    services.feed.start();
-    bridge = await startBridge(services.handlers, { onLoaded: () => services.secrets.replay(), release: (id) => services.releaseOwner(id) });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    desktop = await startDesktop();
+    ({ bridge, page } = desktop);
   });
   after(async () => {
-    await browser?.close();
-    await bridge?.close();
-    services?.close();
+    await desktop?.close();
     await e?.cleanup();
   });
 

@@ -5,11 +5,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { createServices, type Services } from '../../main/app/services.js';
-import type { Keyring } from '../../main/secrets/keyring.js';
+import type { Page } from 'playwright-core';
+import type { Services } from '../../main/app/services.js';
 import { trayModel } from '../../main/tray/model.js';
-import { launchChromium, startBridge, type Bridge } from '../lib/desktop-bridge.js';
+import { startDesktop, type Bridge, type Desktop } from '../lib/desktop-bridge.js';
 import { ROOT, sandtrayEnv, type Env } from '../lib/sandtray.js';
 import { startOvpnServer, stopAllLab, type OvpnServer } from '../lib/vpn-lab.js';
 import { waitVpn } from '../lib/vpn-wait.js';
@@ -19,11 +18,10 @@ const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
 describe('desktop with a connected VPN', { timeout: 240_000 }, () => {
   let e: Env;
   let server: OvpnServer;
+  let desktop: Desktop | undefined;
   let services: Services;
   let bridge: Bridge;
-  let browser: Browser;
   let page: Page;
-  const keyring: Keyring = { get: async () => null, set: async () => undefined, remove: async () => false };
 
   before(async () => {
     e = sandtrayEnv('desktop-vpn');
@@ -33,18 +31,13 @@ describe('desktop with a connected VPN', { timeout: 240_000 }, () => {
     const file = path.join(e.dir, 'office.ovpn');
     fs.writeFileSync(file, server.clientConfig());
     await e.ok(['vpn', 'import', file]);
-    services = createServices({ emit: (ev) => bridge?.emit(ev), notify: () => undefined, keyring, openSystemTerminal: () => '/usr/bin/true' });
-    services.feed.start();
-    bridge = await startBridge(services.handlers, { onLoaded: () => services.secrets.replay(), release: (id) => services.releaseOwner(id) });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+    desktop = await startDesktop({ colorScheme: 'light' });
+    ({ services, bridge, page } = desktop);
     await page.goto(bridge.newWindow().url);
     await bridge.waitForClients();
   });
   after(async () => {
-    await browser?.close();
-    await bridge?.close();
-    services?.close();
+    await desktop?.close();
     await e?.cleanup();
     await server?.stop();
     await stopAllLab();

@@ -285,3 +285,45 @@ export async function launchChromium(): Promise<import('playwright-core').Browse
     args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 }
+
+/** The main-side services, the bridge and a page in Chromium, wired as the app wires them. */
+export interface Desktop {
+  services: import('../../main/app/services.js').Services;
+  bridge: Bridge;
+  browser: import('playwright-core').Browser;
+  page: import('playwright-core').Page;
+  /** Closes the page's browser, the bridge and the services, in that order. */
+  close(): Promise<void>;
+}
+
+/**
+ * A desktop for a window test: services with no keyring entries and no system terminal, the feed
+ * started, the bridge, and a page (not yet pointed at a window). colorScheme as Chromium takes it.
+ */
+export async function startDesktop(opts: { colorScheme?: 'light' | 'dark' } = {}): Promise<Desktop> {
+  const { createServices } = await import('../../main/app/services.js');
+  const keyring = { get: async () => null, set: async () => undefined, remove: async () => false };
+  let bridge: Bridge | undefined;
+  const services = createServices({ emit: (ev) => bridge?.emit(ev), notify: () => undefined, keyring, openSystemTerminal: () => '/usr/bin/true' });
+  services.feed.start();
+  let browser: import('playwright-core').Browser | undefined;
+  try {
+    bridge = await startBridge(services.handlers, { onLoaded: () => services.secrets.replay(), release: (id) => services.releaseOwner(id) });
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, ...(opts.colorScheme ? { colorScheme: opts.colorScheme } : {}) });
+    const [b, br] = [bridge, browser];
+    return {
+      services, bridge: b, browser: br, page,
+      async close() {
+        await br.close();
+        await b.close();
+        services.close();
+      },
+    };
+  } catch (err) {
+    await browser?.close();
+    await bridge?.close();
+    services.close();
+    throw err;
+  }
+}
